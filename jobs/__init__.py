@@ -1,0 +1,1 @@
+"""Scheduled jobs: improvement reports, retention and index upkeep (see issue 6)."""

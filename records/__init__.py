@@ -1,0 +1,1 @@
+"""Consultation records: customers, agents, teams, roles, masking, import and export."""

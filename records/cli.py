@@ -1,0 +1,142 @@
+"""`consultkb users …`, `consultkb records …` and `consultkb demo …`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from marshmallow import ValidationError
+
+from records.db import db
+from records.enums import Role, Status
+from records.exporting import EXPORT_FORMATS, export_records
+from records.formats import FORMATS, FormatError, detect_format, read_rows
+from records.importing import import_rows, system_actor
+from records.operations import RecordFilters, create_user
+
+users_cli = AppGroup("users", help="Manage people and roles.")
+records_cli = AppGroup("records", help="Import and export consultation records.")
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+def fail(message: str) -> None:
+    click.secho(f"Error: {message}", fg="red", err=True)
+    sys.exit(1)
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(Role.values()), help="agent, supervisor, trainer or admin.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--team", help="Team name (agents and supervisors); created if new.")
+@click.option("--display-name", help="Name shown in pages, e.g. 客服A组-王.")
+@click.option("--agent-code", help="Agent code (工号).")
+@click.option("--email")
+def create_user_command(username, role, password, team, display_name, agent_code, email):
+    """Create a user who can sign in."""
+    try:
+        user = create_user(
+            username,
+            role=Role(role),
+            password=password,
+            team=team,
+            display_name=display_name,
+            agent_code=agent_code,
+            email=email,
+            by="cli",
+        )
+    except ValidationError as exc:
+        db.session.rollback()
+        fail("; ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.messages.items()))
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.username}" + (f" in team {team}" if team else "") + ".")
+
+
+@records_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from the file's extension and header.")
+@click.option("--default-agent", help="Agent for rows that name none or an unknown one (Zendesk, Freshdesk).")
+@click.option("--agent", help="Transcripts: the agent who took the call.")
+@click.option("--contacted-at", help="Transcripts: when the call took place (YYYY-MM-DD HH:MM).")
+@click.option("--customer-name", help="Transcripts: the caller's name.")
+@click.option("--customer-phone", help="Transcripts: the caller's number.")
+def import_command(file, fmt, default_agent, agent, contacted_at, customer_name, customer_phone):
+    """Import records from FILE (CSV, JSONL, XLSX, Zendesk JSON, Freshdesk CSV, or a call transcript).
+
+    Rows are validated like the API; a bad row is reported with its row number and reason and nothing of it is
+    written. Re-importing the same file changes nothing. Exits 1 if any row was rejected.
+    """
+    try:
+        fmt = fmt or detect_format(file)
+        defaults = {
+            key: value
+            for key, value in {
+                "agent": agent,
+                "contacted_at": contacted_at,
+                "customer_name": customer_name,
+                "customer_phone": customer_phone,
+            }.items()
+            if value
+        }
+        rows = list(read_rows(file, fmt, transcript_defaults=defaults or None))
+    except FormatError as exc:
+        fail(str(exc))
+    with click.progressbar(length=len(rows), label=f"Importing {file.name}", file=sys.stderr) as bar:
+        report = import_rows(rows, source=fmt, default_agent=default_agent, progress=bar.update)
+    click.echo(
+        f"{len(rows)} rows: {report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.rejected} rejected."
+    )
+    if report.problems:
+        click.echo("Rejected rows (nothing from them was written):", err=True)
+        for problem in report.problems:
+            click.echo(f"  row {problem.row}: {problem.field}: {problem.reason}", err=True)
+        sys.exit(1)
+
+
+@records_cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), help="Default: from the file's extension.")
+@click.option("--status", type=click.Choice(Status.values()))
+@click.option("--agent")
+@click.option("--team")
+@click.option("--category")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="First local day, YYYY-MM-DD.")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Last local day, YYYY-MM-DD.")
+@click.option("--reveal", is_flag=True, help="Write personal data unmasked (audit-logged).")
+def export_command(file, fmt, status, agent, team, category, date_from, date_to, reveal):
+    """Export records in the canonical import columns (masked unless --reveal)."""
+    fmt = fmt or file.suffix.lstrip(".").lower()
+    if fmt not in EXPORT_FORMATS:
+        fail(f"Cannot tell the format from {file.name}; pass --format ({', '.join(EXPORT_FORMATS)}).")
+    filters = RecordFilters(
+        status=Status(status) if status else None,
+        agent=agent,
+        team=team,
+        category=category,
+        date_from=date_from.date() if isinstance(date_from, datetime) else None,
+        date_to=date_to.date() if isinstance(date_to, datetime) else None,
+    )
+    try:
+        with click.progressbar(length=0, label=f"Exporting to {file.name}", file=sys.stderr) as bar:
+            count = export_records(system_actor(), filters, file, fmt, reveal=reveal, progress=bar.update)
+    except ValidationError as exc:
+        fail(str(exc.messages))
+    click.echo(f"Exported {count} records to {file}" + (" (unmasked)." if reveal else " (personal data masked)."))
+
+
+@demo_cli.command("seed")
+@click.option("--records", "count", default=2400, show_default=True, help="How many demo records.")
+@click.option("--force", is_flag=True, help="Seed even if the database already has records.")
+def seed_command(count, force):
+    """Create demo teams, users and records (Chinese and English) unless the database already has records."""
+    from records.demo import seed_demo
+
+    try:
+        result = seed_demo(count=count, force=force, progress_label="Seeding demo records")
+    except RuntimeError as exc:
+        fail(str(exc))
+    click.echo(result)

@@ -1,0 +1,345 @@
+"""Find and mask personal data (PII) in free consultation text, Chinese or English.
+
+Consultation records are exported, searched and shown to people who must not see a customer's phone number,
+e-mail address, resident ID number or bank card number. `find_pii` locates those; `mask_text` replaces each with a
+partly hidden form (``138****5678``) and leaves every other character as it was.
+
+Order, tracking, ticket and invoice numbers, product codes, dates and amounts are deliberately left alone: agents
+need them to follow a case up. Masked values contain ``*``, which no pattern accepts next to a digit or in an e-mail
+address, so masking twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = [
+    "PII_KINDS",
+    "PiiMatch",
+    "contains_pii",
+    "find_pii",
+    "mask_bank_card",
+    "mask_email",
+    "mask_id_number",
+    "mask_phone",
+    "mask_text",
+]
+
+PII_KINDS = ("phone", "email", "id_number", "bank_card")
+
+
+@dataclass(frozen=True)
+class PiiMatch:
+    """One piece of personal data in a text: ``text[start:end] == value``."""
+
+    kind: str
+    start: int
+    end: int
+    value: str
+
+
+# --- maskers -------------------------------------------------------------------------------------------------------
+
+_NON_DIGIT_RE = re.compile(r"\D")
+_SEPARATOR_RE = re.compile(r"[\s-]")
+_PHONE_SHAPE_RE = re.compile(r"[0-9+().\s-]*[0-9][0-9+().\s-]*")
+_DIGITS_RE = re.compile(r"[0-9]+")
+_ALNUM_RE = re.compile(r"[0-9A-Za-z]+")
+
+# E.164 country codes are prefix-free: 1 and 7 are the only one-digit codes, these the two-digit ones, the rest
+# have three digits. Lets "+14155550100" keep "+1" visible without separators to tell where the code ends.
+_TWO_DIGIT_COUNTRY_CODES = frozenset(
+    {20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51, 52, 53, 54, 55, 56, 57, 58}
+    | {60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98}
+)
+
+
+def _mask_short(value: str) -> str:
+    """Show at most half of the characters, split between both ends."""
+    shown = len(value) // 2
+    head = shown // 2
+    tail = shown - head
+    return value[:head] + "*" * (len(value) - shown) + (value[-tail:] if tail else "")
+
+
+def _mask_generic(value: str) -> str:
+    keep = min(3, len(value) // 4)
+    if not keep:
+        return "*" * len(value)
+    return value[:keep] + "*" * (len(value) - 2 * keep) + value[-keep:]
+
+
+def _keep_ends(value: str, head: int, tail: int) -> str:
+    return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]
+
+
+def _mask_phone_digits(digits: str) -> str:
+    return _keep_ends(digits, 3, 4) if len(digits) >= 8 else _mask_short(digits)
+
+
+def _country_code_length(digits: str) -> int:
+    if digits[:1] in ("1", "7"):
+        return 1
+    return 2 if len(digits) >= 2 and int(digits[:2]) in _TWO_DIGIT_COUNTRY_CODES else 3
+
+
+def mask_phone(value: str | None) -> str | None:
+    """``13812345678`` → ``138****5678``; ``+86 138-1234-5678`` → ``+86 138****5678``.
+
+    Separators are dropped; an international prefix (``+``/``00`` and the country code, or the bare ``86`` before a
+    Chinese mobile number) stays visible. Numbers of fewer than 8 digits show at most half of them.
+    """
+    if not value:
+        return value
+    if not _PHONE_SHAPE_RE.fullmatch(value):
+        return _mask_generic(value)
+    digits = _NON_DIGIT_RE.sub("", value)
+    body = value.strip().lstrip("(")
+    prefix = ""
+    if body.startswith(("+", "00")):
+        marker = "+" if body.startswith("+") else "00"
+        rest = digits if marker == "+" else digits[2:]
+        code = rest[: _country_code_length(rest)]
+        if len(rest) > len(code):
+            prefix, digits = marker + code, rest[len(code) :]
+    elif len(digits) == 13 and digits.startswith("86") and digits[2] == "1" and digits[3] in "3456789":
+        prefix, digits = "86", digits[2:]
+    masked = _mask_phone_digits(digits)
+    return f"{prefix} {masked}" if prefix else masked
+
+
+def mask_email(value: str | None) -> str | None:
+    """``example@domain.com`` → ``exa***@domain.com``; without an ``@`` the value is masked as a plain string."""
+    if not value:
+        return value
+    local, at, domain = value.strip().rpartition("@")
+    if not at or not local or not domain:
+        return _mask_generic(value)
+    return f"{local[:3]}***@{domain}"
+
+
+def mask_id_number(value: str | None) -> str | None:
+    """Resident ID (18 or old 15 characters): ``110101199003077774`` → ``110101********7774``."""
+    if not value:
+        return value
+    compact = _SEPARATOR_RE.sub("", value)
+    if not _ALNUM_RE.fullmatch(compact):
+        return _mask_generic(value)
+    # Keeping 6 + 4 of a short value would show most of it.
+    return _keep_ends(compact, 6, 4) if len(compact) >= 13 else _mask_short(compact)
+
+
+def mask_bank_card(value: str | None) -> str | None:
+    """``6222 0212 3456 7890 128`` → ``622202*********0128``: first 6 and last 4 digits, grouping dropped."""
+    if not value:
+        return value
+    compact = _SEPARATOR_RE.sub("", value)
+    if not _DIGITS_RE.fullmatch(compact):
+        return _mask_generic(value)
+    return _keep_ends(compact, 6, 4) if len(compact) >= 13 else _mask_short(compact)
+
+
+# --- validators ----------------------------------------------------------------------------------------------------
+
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+# First two digits of a resident ID: province-level region codes (83 = residence permits for HK/Macau/Taiwan).
+_ID_PROVINCES = frozenset(
+    {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46}
+    | {50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83}
+)
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK_CHARS = "10X98765432"
+
+
+def _valid_date(year: int, month: int, day: int) -> bool:
+    if not (1900 <= year <= 2099 and 1 <= month <= 12 and day >= 1):
+        return False
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return day <= (29 if month == 2 and leap else _DAYS_IN_MONTH[month - 1])
+
+
+def _id_check_char(first17: str) -> str:
+    """ISO 7064 MOD 11-2 check character of an 18-character resident ID."""
+    return _ID_CHECK_CHARS[sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def _is_id18(value: str) -> bool:
+    # Decision: the birth date (YYYYMMDD at 7-14, 19xx/20xx, real calendar day) must always be valid; beyond that
+    # EITHER the MOD 11-2 checksum OR a known province code suffices. A mistyped ID (bad checksum) still identifies
+    # a person and must be masked, and a correct checksum covers region codes missing from the list. A random
+    # 18-digit number passes with a probability of about 2e-4.
+    if not _valid_date(int(value[6:10]), int(value[10:12]), int(value[12:14])):
+        return False
+    return int(value[:2]) in _ID_PROVINCES or _id_check_char(value[:17]) == value[17].upper()
+
+
+def _is_id15(value: str) -> bool:
+    """Pre-2000 15-digit ID: region, YYMMDD (19YY), 3-digit sequence; it has no checksum."""
+    return int(value[:2]) in _ID_PROVINCES and _valid_date(1900 + int(value[6:8]), int(value[8:10]), int(value[10:12]))
+
+
+def _luhn_valid(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        digit = int(char)
+        if index % 2:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return total % 10 == 0
+
+
+def _looks_like_timestamp(digits: str) -> bool:
+    """Order and serial numbers often start with YYYYMMDDhhmm; one in ten of them passes Luhn by chance."""
+    return (
+        len(digits) >= 12
+        and _valid_date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+        and int(digits[8:10]) < 24
+        and int(digits[10:12]) < 60
+    )
+
+
+def _is_bank_card(digits: str) -> bool:
+    return 13 <= len(digits) <= 19 and _luhn_valid(digits) and not _looks_like_timestamp(digits)
+
+
+# --- detection -----------------------------------------------------------------------------------------------------
+
+# PII must not touch a letter, digit, "_" or "*": digits inside longer codes (SF1234567890123, DD20240520001) are
+# not PII, and "*" marks a value that is already masked.
+_START = r"(?<![A-Za-z0-9_*])"
+_END = r"(?![A-Za-z0-9_*])"
+
+# Every phone, ID and card has 8+ digits with at most two separator characters between neighbours; most text has
+# none, and one search is cheaper than the five number patterns.
+_NUMBER_HINT_RE = re.compile(r"\d(?:[ ()-]{0,2}\d){7}")
+_EMAIL_RE = re.compile(
+    r"(?<![A-Za-z0-9._%+*-])[A-Za-z0-9_%+-][A-Za-z0-9._%+-]{0,63}@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])"
+)
+# Chinese mobile, optionally +86 / 0086 / (+86) / 86 and split as 138 1234 5678 or 138-1234-5678.
+_MOBILE_RE = re.compile(r"(?<![A-Za-z0-9_*+])(?:(?:\+|00)86[ -]?|\(\+?86\)[ -]?|86-?)?1[3-9]\d(?:[ -]?\d{4}){2}" + _END)
+# Chinese landline: area code (010, 02x, or four digits) set off by "-", " " or parentheses, then 7-8 digits.
+_LANDLINE_RE = re.compile(_START + r"(?:\(0(?:[12]\d|[3-9]\d{2})\)[ -]?|0(?:[12]\d|[3-9]\d{2})[ -])\d{7,8}" + _END)
+# International: "+" and country code, then groups (+1 415 555 0100, +44 20 7946 0958, +1 (415) 555-0100) or one
+# run of digits. +86 mobiles are left to _MOBILE_RE.
+_INTL_RE = re.compile(
+    _START + r"\+(?!86[ -]?1[3-9])(?:[1-9]\d{7,14}|[1-9]\d{0,2}(?:[ -]\(?\d{1,4}\)?)?(?:[ -]\d{2,5}){1,4})" + _END
+)
+_DIGIT_RUN_RE = re.compile(_START + r"(?:\d{17}[Xx]|\d{13,19})" + _END)
+_GROUPED_CARD_RE = re.compile(_START + r"\d{4}([ -])\d{4}(?:\1\d{4}){1,2}(?:\1\d{1,4})?" + _END)
+
+# A number right after an order/tracking/ticket/invoice keyword (with only "No.", "#", "号码", ":" and the like in
+# between) is a reference the agent needs, whatever it looks like.
+_FILLER = r"(?:[\s:：#＃.()（）-]|no|nr|num(?:ber)?|id|code|is|号码?|编号|是|为)*$"
+_REFERENCE_BEFORE_RE = re.compile(
+    r"(?:订单|单号|运单|快递单|物流单|工单|发票|流水号|交易号|退款单|售后单|受理号|合同号|"
+    r"(?<![A-Za-z])(?:order|tracking|ticket|invoice|waybill|shipment|transaction|txn|ref(?:erence)?)s?)" + _FILLER,
+    re.IGNORECASE,
+)
+# Old 15-digit IDs are too easily confused with other numbers to find without being told what they are.
+_ID_LABEL_BEFORE_RE = re.compile(
+    r"(?:身份证|证件|(?<![A-Za-z])(?:id|identity)(?:\s*card)?)(?:[\s:：#＃.()（）-]|no|nr|num(?:ber)?|号码?|是|为)*$",
+    re.IGNORECASE,
+)
+# Part of a code joined by "-", "_" or "/" to letters: JS-20240520-001, ABC/13812345678.
+_CODE_BEFORE_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*[-_/](?:\d+[-_/])*$")
+_CODE_AFTER_RE = re.compile(r"(?:[-_/]\d+)*[-_/]\d*[A-Za-z]")
+# Decimals and amounts: 13812345678.50元, ¥6222021234567890128.
+_AMOUNT_BEFORE_RE = re.compile(r"(?:\d\.|[¥￥$]\s*)$")
+_AMOUNT_AFTER_RE = re.compile(r"\.\d|\s*(?:元|块|圆|rmb|cny|usd)", re.IGNORECASE)
+_CONTEXT = 24
+
+# When candidates start at the same place the longest wins; on equal length, the lower rank.
+_RANK = {"email": 0, "phone": 1, "id_number": 2, "bank_card": 3}
+
+
+def _is_reference(text: str, start: int, end: int) -> bool:
+    """Whether the digits at text[start:end] are an order number, part of a code, or an amount — not PII."""
+    before = text[max(0, start - _CONTEXT) : start]
+    after = text[end : end + _CONTEXT]
+    return bool(
+        _REFERENCE_BEFORE_RE.search(before)
+        or _CODE_BEFORE_RE.search(before)
+        or _CODE_AFTER_RE.match(after)
+        or _AMOUNT_BEFORE_RE.search(before)
+        or _AMOUNT_AFTER_RE.match(after)
+    )
+
+
+def _classify_digit_run(text: str, start: int, end: int) -> str | None:
+    run = text[start:end]
+    if len(run) == 18 and _is_id18(run):
+        return "id_number"
+    if len(run) == 15 and _is_id15(run) and _ID_LABEL_BEFORE_RE.search(text[max(0, start - _CONTEXT) : start]):
+        return "id_number"
+    if run.isdigit() and _is_bank_card(run):
+        return "bank_card"
+    return None
+
+
+def _find_numbers(text: str) -> list[tuple[int, int, str]]:
+    candidates = [(m.start(), m.end(), "phone") for regex in (_MOBILE_RE, _LANDLINE_RE) for m in regex.finditer(text)]
+    for m in _INTL_RE.finditer(text):
+        if 8 <= len(_NON_DIGIT_RE.sub("", m.group())) <= 15:
+            candidates.append((m.start(), m.end(), "phone"))
+    for m in _DIGIT_RUN_RE.finditer(text):
+        kind = _classify_digit_run(text, m.start(), m.end())
+        if kind:
+            candidates.append((m.start(), m.end(), kind))
+    for m in _GROUPED_CARD_RE.finditer(text):
+        if _is_bank_card(_NON_DIGIT_RE.sub("", m.group())):
+            candidates.append((m.start(), m.end(), "bank_card"))
+    return candidates
+
+
+def find_pii(text: str | None) -> list[PiiMatch]:
+    """All phone numbers, e-mail addresses, resident IDs and bank cards in text, in order, not overlapping."""
+    if not text:
+        return []
+    candidates: list[tuple[int, int, str]] = []
+    if "@" in text:
+        candidates.extend((m.start(), m.end(), "email") for m in _EMAIL_RE.finditer(text))
+    if _NUMBER_HINT_RE.search(text):
+        candidates.extend(_find_numbers(text))
+    candidates.sort(key=lambda c: (c[0], c[0] - c[1], _RANK[c[2]]))
+    found: list[PiiMatch] = []
+    taken_until = 0
+    for start, end, kind in candidates:
+        # Context is checked per candidate, so a shorter candidate at the same place can still be taken.
+        if start < taken_until or (kind != "email" and _is_reference(text, start, end)):
+            continue
+        found.append(PiiMatch(kind, start, end, text[start:end]))
+        taken_until = end
+    return found
+
+
+def contains_pii(text: str | None) -> bool:
+    return bool(find_pii(text))
+
+
+_MASKERS: dict[str, Callable[[str], str | None]] = {
+    "phone": mask_phone,
+    "email": mask_email,
+    "id_number": mask_id_number,
+    "bank_card": mask_bank_card,
+}
+
+
+def mask_text(text: str | None) -> str | None:
+    """text with every `find_pii` match masked; all other characters are kept as they are."""
+    if not text:
+        return text
+    parts: list[str] = []
+    position = 0
+    for match in find_pii(text):
+        parts.append(text[position : match.start])
+        parts.append(_MASKERS[match.kind](match.value) or "")
+        position = match.end
+    if not parts:
+        return text
+    parts.append(text[position:])
+    return "".join(parts)

@@ -1,0 +1,72 @@
+"""Times are stored as naive UTC and shown in the deployment's timezone (default Asia/Shanghai)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import current_app, has_app_context
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+_LOCAL_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def local_timezone() -> ZoneInfo:
+    name = current_app.config.get("TIMEZONE", DEFAULT_TIMEZONE) if has_app_context() else DEFAULT_TIMEZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"Unknown timezone {name!r} in CONSULTKB_TIMEZONE.") from exc
+
+
+def parse_contact_time(raw: str | datetime) -> datetime:
+    """Parse a contact time to naive UTC, truncated to the minute.
+
+    Accepts `YYYY-MM-DD HH:MM` (local time), with seconds, with slashes, or ISO 8601 with or without an offset.
+    """
+    if isinstance(raw, datetime):
+        moment = raw
+    else:
+        text = str(raw).strip()
+        moment = None
+        for pattern in _LOCAL_FORMATS:
+            try:
+                moment = datetime.strptime(text, pattern)
+                break
+            except ValueError:
+                continue
+        if moment is None:
+            try:
+                moment = datetime.fromisoformat(re.sub(r"Z$", "+00:00", text))
+            except ValueError:
+                raise ValueError(f"Not a time: {text!r}; use YYYY-MM-DD HH:MM.") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=local_timezone())
+    return moment.astimezone(UTC).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def to_local(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC).astimezone(local_timezone()).replace(tzinfo=None)
+
+
+def format_local(moment: datetime | None) -> str:
+    local = to_local(moment)
+    return local.strftime("%Y-%m-%d %H:%M") if local else ""
+
+
+def local_today() -> date:
+    return datetime.now(local_timezone()).date()
+
+
+def local_day_start(day: date) -> datetime:
+    """The naive-UTC moment a local calendar day starts; date filters are given in local days."""
+    local = datetime(day.year, day.month, day.day, tzinfo=local_timezone())
+    return local.astimezone(UTC).replace(tzinfo=None)

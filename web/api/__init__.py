@@ -1,0 +1,33 @@
+"""The REST API under /api/v1 (flask-smorest); spec at /api/v1/openapi.json, docs at /api/v1/docs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import flask_swagger_ui
+from flask import Flask, Response, request, send_from_directory
+
+from web.api import auth_tokens, customers, meta, records, users
+from web.auth import bearer_token
+from web.extensions import api, csrf
+
+BLUEPRINTS = (auth_tokens.blp, records.blp, customers.blp, users.blp, meta.blp)
+SWAGGER_ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"
+
+
+def register_api(app: Flask) -> None:
+    api.init_app(app)
+    for blueprint in BLUEPRINTS:
+        # Token clients cannot carry a CSRF token; cookie-authenticated calls are checked in `csrf_for_cookie_calls`.
+        csrf.exempt(blueprint)
+        blueprint.before_request(csrf_for_cookie_calls)
+        api.register_blueprint(blueprint)
+
+    @app.get("/api/v1/docs-assets/<path:filename>")
+    def swagger_assets(filename: str) -> Response:
+        return send_from_directory(SWAGGER_ASSETS, filename, max_age=86400)
+
+
+def csrf_for_cookie_calls() -> None:
+    if request.method not in ("GET", "HEAD", "OPTIONS") and bearer_token() is None and request.cookies:
+        csrf.protect()

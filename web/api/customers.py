@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from records.access import PermissionDenied, can_reveal_record
+from records.db import db
+from records.operations import (
+    customer_history,
+    customer_to_dict,
+    get_customer_for,
+    list_customers,
+    record_summary,
+    reveal_customer,
+    update_customer,
+)
+from records.schemas import CustomerDetailSchema, CustomerOutSchema, CustomerUpdateSchema
+from web.api.common import StaffView
+from web.auth import signed_in_user
+
+blp = Blueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customers and their history.")
+
+
+class CustomerQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    q = fields.String(validate=validate.Length(max=200))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=200))
+
+
+class CustomerPageSchema(Schema):
+    items = fields.List(fields.Nested(CustomerOutSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class CustomerRevealSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    reveal = fields.Boolean(load_default=False)
+
+
+@blp.route("")
+class Customers(StaffView):
+    @blp.arguments(CustomerQuerySchema, location="query")
+    @blp.response(200, CustomerPageSchema)
+    def get(self, args: dict):
+        """Customers you may see (agents: those you served; supervisors: your team's), contact details masked."""
+        items, total = list_customers(signed_in_user(), q=args.get("q"), page=args["page"], per_page=args["per_page"])
+        return {
+            "items": [customer_to_dict(customer, masked=True) for customer in items],
+            "total": total,
+            "page": args["page"],
+            "per_page": args["per_page"],
+        }
+
+
+@blp.route("/<string:ref>")
+class CustomerItem(StaffView):
+    @blp.arguments(CustomerRevealSchema, location="query")
+    @blp.response(200, CustomerDetailSchema)
+    def get(self, args: dict, ref: str):
+        """A customer by id or number, with the history of records (newest first)."""
+        user = signed_in_user()
+        customer = get_customer_for(user, ref)
+        if args["reveal"]:
+            reveal_customer(customer, user)
+            db.session.commit()
+        data = customer_to_dict(customer, masked=not args["reveal"])
+        data["history"] = [record_summary(record) for record in customer_history(customer)]
+        return data
+
+    @blp.arguments(CustomerUpdateSchema)
+    @blp.response(200, CustomerOutSchema)
+    def patch(self, changes: dict, ref: str):
+        """Correct a customer's details (name given later, company, tier, ...)."""
+        user = signed_in_user()
+        customer = get_customer_for(user, ref)
+        if not any(can_reveal_record(user, record) for record in customer.records):
+            raise PermissionDenied("Your role may not change customers.")
+        update_customer(customer, changes, by=user)
+        db.session.commit()
+        return customer_to_dict(customer, masked=True)

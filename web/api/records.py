@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from records.db import db
+from records.models import FollowUp
+from records.operations import (
+    RecordFilters,
+    add_follow_up,
+    create_record,
+    delete_record,
+    get_record_for,
+    list_records,
+    may_reveal,
+    record_to_dict,
+    update_follow_up,
+    update_record,
+)
+from records.access import NotFound
+from records.schemas import (
+    FollowUpInputSchema,
+    FollowUpOutSchema,
+    FollowUpUpdateSchema,
+    RecordInputSchema,
+    RecordOutSchema,
+    RecordPageSchema,
+    RecordQuerySchema,
+    RecordUpdateSchema,
+    RevealQuerySchema,
+)
+from web.api.common import StaffView
+from web.auth import signed_in_user
+
+blp = Blueprint("records", __name__, url_prefix="/api/v1/records", description="Consultation records.")
+
+
+@blp.route("")
+class Records(StaffView):
+    @blp.arguments(RecordQuerySchema, location="query")
+    @blp.response(200, RecordPageSchema)
+    def get(self, args: dict):
+        """List the records you may see, newest first, with filters.
+
+        `q` searches the customer's name and company, the record number and the record's text.
+        Personal data is masked; `reveal=true` is refused here (open one record to reveal it).
+        """
+        user = signed_in_user()
+        items, total = list_records(user, RecordFilters.from_args(args), page=args["page"], per_page=args["per_page"])
+        return {
+            "items": [record_to_dict(record, viewer=user) for record in items],
+            "total": total,
+            "page": args["page"],
+            "per_page": args["per_page"],
+        }
+
+    @blp.arguments(RecordInputSchema)
+    @blp.response(201, RecordOutSchema)
+    def post(self, data: dict):
+        """Create a record. Agents record their own contacts; `agent` defaults to you."""
+        user = signed_in_user()
+        record = create_record(data, by=user)
+        db.session.commit()
+        return record_to_dict(record, viewer=user)
+
+
+@blp.route("/<string:ref>")
+class RecordItem(StaffView):
+    @blp.arguments(RevealQuerySchema, location="query")
+    @blp.response(200, RecordOutSchema)
+    def get(self, args: dict, ref: str):
+        """One record by id or number; `reveal=true` unmasks personal data where your role may (audit-logged)."""
+        user = signed_in_user()
+        record = get_record_for(user, ref)
+        revealed = may_reveal(user, record, args["reveal"])
+        db.session.commit()
+        return record_to_dict(record, viewer=user, revealed=revealed)
+
+    @blp.arguments(RecordUpdateSchema)
+    @blp.response(200, RecordOutSchema)
+    def patch(self, changes: dict, ref: str):
+        """Change some fields. `follow_ups` adds follow-ups; change existing ones under /follow-ups."""
+        user = signed_in_user()
+        record = get_record_for(user, ref)
+        update_record(record, changes, by=user)
+        db.session.commit()
+        return record_to_dict(record, viewer=user)
+
+    @blp.response(204)
+    def delete(self, ref: str):
+        """Delete a record (administrators)."""
+        user = signed_in_user()
+        delete_record(get_record_for(user, ref), by=user)
+        db.session.commit()
+
+
+@blp.route("/<string:ref>/follow-ups")
+class FollowUps(StaffView):
+    @blp.response(200, FollowUpOutSchema(many=True))
+    def get(self, ref: str):
+        """The record's follow-ups (action, owner, due, done)."""
+        return record_to_dict(get_record_for(signed_in_user(), ref), viewer=signed_in_user())["follow_ups"]
+
+    @blp.arguments(FollowUpInputSchema)
+    @blp.response(201, FollowUpOutSchema)
+    def post(self, data: dict, ref: str):
+        user = signed_in_user()
+        record = get_record_for(user, ref)
+        follow_up = add_follow_up(record, data, by=user)
+        db.session.commit()
+        return _follow_up_out(record, follow_up)
+
+
+@blp.route("/<string:ref>/follow-ups/<int:follow_up_id>")
+class FollowUpItem(StaffView):
+    @blp.arguments(FollowUpUpdateSchema)
+    @blp.response(200, FollowUpOutSchema)
+    def patch(self, changes: dict, ref: str, follow_up_id: int):
+        """Change a follow-up, e.g. `{"done": true}`."""
+        user = signed_in_user()
+        record = get_record_for(user, ref)
+        follow_up = db.session.get(FollowUp, follow_up_id)
+        if follow_up is None or follow_up.record_id != record.id:
+            raise NotFound(f"Record {record.number} has no follow-up {follow_up_id}.")
+        update_follow_up(follow_up, changes, by=user)
+        db.session.commit()
+        return _follow_up_out(record, follow_up)
+
+
+def _follow_up_out(record, follow_up):
+    return next(item for item in record_to_dict(record, viewer=signed_in_user())["follow_ups"] if item["id"] == follow_up.id)

@@ -1,0 +1,89 @@
+"""Sign-in for pages (session cookie) and for the API (bearer tokens), and role checks for views."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, request
+from flask_login import current_user
+
+from records.db import db
+from records.enums import Role
+from records.models import ApiToken, User
+from records.timeutil import utcnow
+from web.extensions import login_manager
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(user: User) -> tuple[str, ApiToken]:
+    token = secrets.token_urlsafe(32)
+    record = ApiToken(
+        user_id=user.id,
+        token_hash=hash_token(token),
+        expires_at=utcnow() + timedelta(hours=int(current_app.config["API_TOKEN_HOURS"])),
+    )
+    db.session.add(record)
+    db.session.flush()
+    return token, record
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+@login_manager.request_loader
+def load_user_from_token(req: Any) -> User | None:
+    token = bearer_token()
+    if not token:
+        return None
+    record = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if record is None or record.revoked or record.expires_at < utcnow() or not record.user.active:
+        return None
+    record.last_used_at = utcnow()
+    db.session.commit()
+    return record.user
+
+
+def signed_in_user() -> User | None:
+    return current_user if current_user.is_authenticated else None  # type: ignore[return-value]
+
+
+def roles_required(*roles: Role) -> Callable:
+    """Views wrapped with this answer 401 when nobody is signed in and 403 for other roles."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            from flask import abort
+
+            user = signed_in_user()
+            if user is None:
+                return login_manager.unauthorized()
+            if roles and user.role not in roles:
+                abort(403, description="Your role may not use this.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+STAFF = (Role.AGENT, Role.SUPERVISOR, Role.TRAINER, Role.ADMIN)
+RECORD_KEEPERS = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)

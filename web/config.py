@@ -1,0 +1,90 @@
+"""Configuration: these defaults < CONSULTKB_* environment variables < overrides passed to create_app."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+
+class DefaultConfig:
+    #: Development mode (`make run`): a secret key is generated into the instance folder if none is given.
+    DEV = False
+    SECRET_KEY: str | None = None
+    #: Empty means SQLite in the instance folder (instance/consultkb.db).
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: Where the search index, vectors and reports live; empty means instance/data.
+    DATA_DIR: str | None = None
+    #: Contact times without an offset are read in, and all times shown in, this timezone.
+    TIMEZONE = "Asia/Shanghai"
+    #: A JSON file with the two-level problem taxonomy; empty means the shipped one (records/default_taxonomy.json).
+    TAXONOMY_FILE: str | None = None
+    #: Requests and uploads larger than this get 413; 16 MB fits a year of a small team's CSV export.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    #: Bearer tokens from POST /api/v1/auth/tokens expire after this many hours.
+    API_TOKEN_HOURS = 24 * 7
+    LANGUAGES = ("zh_CN", "en")
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    RECORDS_PER_PAGE = 25
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    BOOTSTRAP_SERVE_LOCAL = True
+
+    API_TITLE = "ConsultKB API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    # Swagger UI's assets come from the flask-swagger-ui package, served by us: pages load nothing from a CDN.
+    OPENAPI_SWAGGER_UI_URL = "/api/v1/docs-assets/"
+    API_SPEC_OPTIONS = {
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session"},
+            }
+        },
+        "security": [{"bearerAuth": []}, {"cookieAuth": []}],
+    }
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot start the application; the message says what to set."""
+
+
+def load_config(app: Flask, overrides: dict | None) -> None:
+    app.config.from_object(DefaultConfig)
+    app.config.from_prefixed_env("CONSULTKB")
+    app.config.update(overrides or {})
+
+    instance = Path(app.instance_path)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'consultkb.db'}"
+    if not app.config.get("DATA_DIR"):
+        app.config["DATA_DIR"] = str(instance / "data")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _development_secret(app, instance)
+
+
+def _development_secret(app: Flask, instance: Path) -> str:
+    if app.testing:
+        return secrets.token_hex(32)
+    if not app.config.get("DEV"):
+        raise ConfigError(
+            "SECRET_KEY is not set. In production set CONSULTKB_SECRET_KEY to a long random string "
+            '(python -c "import secrets; print(secrets.token_hex(32))"); for local development set CONSULTKB_DEV=1.'
+        )
+    # Kept in the instance folder so sessions survive a restart of the development server.
+    key_file = instance / "secret_key"
+    instance.mkdir(parents=True, exist_ok=True)
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32), encoding="utf-8")
+        os.chmod(key_file, 0o600)
+    return key_file.read_text(encoding="utf-8").strip()

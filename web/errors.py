@@ -1,0 +1,63 @@
+"""Errors as JSON for the API (field messages, right status codes) and as pages elsewhere."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError, NotFound
+
+from records.access import NotFound as RecordNotFound
+from records.access import PermissionDenied
+from records.db import db
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if wants_json():
+            payload = {"code": error.code, "status": error.name, "message": error.description}
+            data = getattr(error, "data", None) or {}
+            if "message" in data:
+                payload["message"] = data["message"]
+            errors = data.get("errors") or data.get("messages")
+            if errors:
+                payload["errors"] = errors
+            return jsonify(payload), error.code, (data.get("headers") or {})
+        return render_template("error.html", error=error), error.code
+
+    @app.errorhandler(PermissionDenied)
+    def permission_denied(error: PermissionDenied):
+        db.session.rollback()
+        return http_error(Forbidden(description=str(error)))
+
+    @app.errorhandler(RecordNotFound)
+    def not_found(error: RecordNotFound):
+        db.session.rollback()
+        return http_error(NotFound(description=str(error)))
+
+    @app.errorhandler(ValidationError)
+    def invalid(error: ValidationError):
+        # Rules checked by the service layer (beyond the schema) land here; nothing of the request was committed.
+        db.session.rollback()
+        messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        if wants_json():
+            body = {"code": 422, "status": "Unprocessable Entity", "errors": {"json": messages}}
+            return jsonify(body), 422
+        return render_template("error.html", error=_Unprocessable(messages)), 422
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError):
+        db.session.rollback()
+        return http_error(error)
+
+
+class _Unprocessable(HTTPException):
+    code = 422
+    name = "Unprocessable Entity"
+
+    def __init__(self, messages: dict):
+        super().__init__(description="; ".join(f"{field}: {' '.join(map(str, msgs))}" for field, msgs in messages.items()))
