@@ -140,3 +140,13 @@ def seed_command(count, force):
     except RuntimeError as exc:
         fail(str(exc))
     click.echo(result)
+
+
+@demo_cli.command("logins")
+def logins_command():
+    """Print the demo users' logins (one per role)."""
+    from records.demo import demo_logins
+
+    click.echo("Demo logins (username / password):")
+    for role, username, password in demo_logins():
+        click.echo(f"  {role:<11} {username} / {password}")

@@ -99,14 +99,15 @@ def detect_format(path: Path | str) -> str:
     if suffix == ".csv":
         # Only the header is needed; "replace" keeps a GB18030 file from failing here (read_rows decodes properly).
         head = _read_bytes(path)[:65536].decode("utf-8-sig", errors="replace")
-        header = next(csv.reader(io.StringIO(head.split("\n", 1)[0]), delimiter=_sniff_delimiter(head)), [])
+        first_line = next((line for line in head.split("\n") if line.strip()), "")
+        header = next(csv.reader([first_line], delimiter=_sniff_delimiter(first_line)), [])
         return "freshdesk" if any(cell.strip().lower() == "ticket id" for cell in header) else "csv"
     if suffix in (".jsonl", ".ndjson"):
         # Zendesk's incremental export is NDJSON too; its tickets have "via"/"requester_id" instead of external_id.
         first = _first_json_line(_decode(_read_bytes(path), path.name))
         return "zendesk" if _is_zendesk_ticket(first) else "jsonl"
     if suffix == ".json":
-        text, document = _zendesk_document(path)
+        _text, document = _zendesk_document(path)
         if document is None or _looks_like_zendesk(document):
             return "zendesk"
         raise FormatError(
@@ -195,7 +196,8 @@ def _number_text(number: int | float) -> str:
 
 def _split_list(text: str) -> list[str]:
     """A list cell: a JSON array, or text separated by , ， ; ； or |."""
-    if text.startswith("[") and text.endswith("]"):
+    # '["a", ...' is a (broken) JSON array; "[VIP] 老客户" is plain text that happens to start with a bracket.
+    if text.startswith("[") and (text.endswith("]") or text[1:].lstrip().startswith('"')):
         try:
             items = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -274,11 +276,11 @@ def _row(number: int, values: dict[str, Any], errors: dict[str, list[str]]) -> S
 
 def _column_key(name: Any) -> str:
     """Header matching: case-insensitive, surrounding blanks ignored, "Customer Name" == "customer_name"."""
-    return re.sub(r"[\s-]+", "_", str(name if name is not None else "").strip().lstrip("\ufeff").lower())
+    return re.sub(r"[\s-]+", "_", str(name if name is not None else "").lstrip("\ufeff").strip().lower())
 
 
 def _unknown_message(name: str) -> str:
-    close = difflib.get_close_matches(name, CANONICAL_COLUMNS, n=1)
+    close = difflib.get_close_matches(_column_key(name), CANONICAL_COLUMNS, n=1)
     return f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name)
 
 
@@ -287,7 +289,7 @@ def _unknown_message(name: str) -> str:
 
 
 def _sniff_delimiter(text: str) -> str:
-    first_line = text.split("\n", 1)[0]
+    first_line = next((line for line in text.split("\n") if line.strip()), "")
     return max((",", ";", "\t"), key=first_line.count)  # comma wins ties, so normal files are unaffected
 
 

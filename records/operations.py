@@ -239,6 +239,7 @@ def update_customer(customer: Customer, changes: dict[str, Any], *, by: User) ->
 
 def get_customer_for(user: User, reference: int | str) -> Customer:
     column = Customer.number if isinstance(reference, str) and not reference.isdigit() else Customer.id
+    require(not is_scrubbed_viewer(user), "Trainers work with scrubbed records, not customer profiles.")
     customer = db.session.scalar(sa.select(Customer).where(column == reference))
     if customer is None:
         raise NotFound(f"No customer {reference}.")
@@ -248,6 +249,7 @@ def get_customer_for(user: User, reference: int | str) -> Customer:
 
 
 def list_customers(user: User, *, q: str | None = None, page: int = 1, per_page: int = 25) -> tuple[list, int]:
+    require(not is_scrubbed_viewer(user), "Trainers work with scrubbed records, not customer profiles.")
     query = sa.select(Customer).where(customer_scope(user))
     if q:
         pattern = like_pattern(q)

@@ -120,9 +120,16 @@ class CustomerInputSchema(Schema):
             raise ValidationError("An enterprise customer needs a company name.", "company")
 
 
-class CustomerUpdateSchema(CustomerInputSchema):
-    class Meta:
-        partial = True
+class PartialMixin:
+    """Every field optional: the schema of a PATCH."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
+
+
+class CustomerUpdateSchema(PartialMixin, CustomerInputSchema):
+    pass
 
 
 class AttachmentSchema(Schema):
@@ -151,9 +158,8 @@ class FollowUpInputSchema(Schema):
         return data
 
 
-class FollowUpUpdateSchema(FollowUpInputSchema):
-    class Meta:
-        partial = True
+class FollowUpUpdateSchema(PartialMixin, FollowUpInputSchema):
+    pass
 
 
 class RecordInputSchema(Schema):
@@ -207,9 +213,8 @@ class RecordInputSchema(Schema):
             raise ValidationError(errors)
 
 
-class RecordUpdateSchema(RecordInputSchema):
-    class Meta:
-        partial = True
+class RecordUpdateSchema(PartialMixin, RecordInputSchema):
+    pass
 
 
 def record_rule_errors(values: dict[str, Any]) -> dict[str, list[str]]:

@@ -1,0 +1,260 @@
+"""Record pages: the list with filters, the record form (new and edit), the detail page, follow-up completion."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from records.access import (
+    NotFound,
+    PermissionDenied,
+    can_create_records,
+    can_edit_record,
+    can_reveal_record,
+    is_scrubbed_viewer,
+    require,
+)
+from records.db import db
+from records.enums import Role
+from records.importing import flatten_messages
+from records.models import FollowUp, Record, Team, User
+from records.operations import (
+    RecordFilters,
+    create_record,
+    customer_history,
+    customer_to_dict,
+    filtered_records_query,
+    get_record_for,
+    list_records,
+    may_reveal,
+    record_to_dict,
+    update_follow_up,
+    update_record,
+)
+from records.schemas import RecordInputSchema, RecordQuerySchema, RecordUpdateSchema
+from records.timeutil import format_local
+from web.auth import RECORD_KEEPERS, STAFF, roles_required
+from web.pages.common import current_user_required, history_row
+from web.pages.forms import (
+    RecordForm,
+    blank_form,
+    field_labels,
+    form_errors,
+    form_from_record,
+    read_form,
+    schema_input,
+)
+
+bp = Blueprint("record_pages", __name__)
+
+#: Query parameters of the list's filter form, as RecordQuerySchema names them.
+FILTER_PARAMS = ("status", "channel", "category", "team", "agent", "from", "to", "q")
+
+
+# ----- list --------------------------------------------------------------------------------------------------------
+
+
+@bp.get("/records")
+@roles_required(*STAFF)
+def list_records_page():
+    user = current_user_required()
+    filter_args = {name: request.args[name].strip() for name in FILTER_PARAMS if request.args.get(name, "").strip()}
+    query, filter_errors = load_query(filter_args, request.args.get("page", ""))
+    filters = RecordFilters.from_args(query)
+    per_page = int(current_app.config.get("RECORDS_PER_PAGE", 25))
+    try:
+        items, total = list_records(user, filters, page=query["page"], per_page=per_page)
+        counts = status_counts(user, filters)
+    except ValidationError as exc:  # an unknown category typed into the URL
+        filter_errors.extend(message for _key, message in flatten_messages(exc.messages))
+        filters = replace(filters, category=None, subcategory=None)
+        items, total = list_records(user, filters, page=query["page"], per_page=per_page)
+        counts = status_counts(user, filters)
+    rows = [list_row(record, user) for record in items]
+    return render_template(
+        "records/list.html",
+        rows=rows,
+        total=total,
+        counts=counts,
+        page=query["page"],
+        pages=max(1, -(-total // per_page)),
+        filter_args=filter_args,
+        filter_errors=filter_errors,
+        teams=team_names() if user.role in (Role.ADMIN, Role.TRAINER) else [],
+        show_agent_filter=user.role != Role.AGENT,
+        may_create=can_create_records(user),
+    )
+
+
+def load_query(filter_args: dict[str, str], page: str) -> tuple[dict[str, Any], list[str]]:
+    """The filters as RecordQuerySchema loads them; invalid ones are dropped and reported, not fatal."""
+    raw: dict[str, Any] = dict(filter_args)
+    if page.strip():
+        raw["page"] = page.strip()
+    try:
+        return RecordQuerySchema().load(raw), []
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {}
+        errors = [f"{key}: {message}" for key, message in flatten_messages(messages)]
+        kept = {key: value for key, value in raw.items() if key not in messages}
+        try:
+            return RecordQuerySchema().load(kept), errors
+        except ValidationError:
+            return RecordQuerySchema().load({}), errors
+
+
+def status_counts(user: User, filters: RecordFilters) -> dict[str, int]:
+    """How many visible records match the other filters, per status: the numbers on the status pills."""
+    matching = filtered_records_query(user, replace(filters, status=None)).subquery()
+    result = db.session.execute(sa.select(matching.c.status, sa.func.count()).group_by(matching.c.status))
+    return {getattr(status, "value", status): count for status, count in result}
+
+
+def team_names() -> list[str]:
+    return list(db.session.scalars(sa.select(Team.name).order_by(Team.name)))
+
+
+def list_row(record: Record, viewer: User) -> dict[str, Any]:
+    shown = record_to_dict(record, viewer=viewer)
+    return {
+        **shown,
+        "contacted_local": format_local(record.contacted_at),
+        "agent_name": record.agent.display_name,
+    }
+
+
+# ----- detail ------------------------------------------------------------------------------------------------------
+
+
+@bp.get("/records/<ref>")
+@roles_required(*STAFF)
+def record_detail(ref: str):
+    user = current_user_required()
+    return render_detail(get_record_for(user, ref), user, revealed=False)
+
+
+@bp.post("/records/<ref>/reveal")
+@roles_required(*STAFF)
+def reveal_record(ref: str):
+    user = current_user_required()
+    record = get_record_for(user, ref)
+    revealed = may_reveal(user, record, True)
+    db.session.commit()
+    return render_detail(record, user, revealed=revealed)
+
+
+def render_detail(record: Record, user: User, *, revealed: bool):
+    shown = record_to_dict(record, viewer=user, revealed=revealed)
+    shown["contacted_local"] = format_local(record.contacted_at)
+    shown["agent_name"] = record.agent.display_name
+    return render_template(
+        "records/detail.html",
+        record=shown,
+        labels=field_labels(),
+        scrubbed=is_scrubbed_viewer(user),
+        may_edit=can_edit_record(user, record),
+        may_reveal=can_reveal_record(user, record) and not revealed,
+        related=[history_row(other, user) for other in record.related],
+        history=[history_row(earlier, user) for earlier in customer_history(record.customer, before=record)],
+    )
+
+
+@bp.post("/records/<ref>/follow-ups/<int:follow_up_id>/done")
+@roles_required(*RECORD_KEEPERS)
+def complete_follow_up(ref: str, follow_up_id: int):
+    user = current_user_required()
+    record = get_record_for(user, ref)
+    follow_up = db.session.get(FollowUp, follow_up_id)
+    if follow_up is None or follow_up.record_id != record.id:
+        raise NotFound(f"Record {record.number} has no follow-up {follow_up_id}.")
+    try:
+        update_follow_up(follow_up, {"done": True}, by=user)
+    except ValidationError as exc:
+        # E.g. the last open follow-up of a pending record: the record would break its own rule.
+        db.session.rollback()
+        for _label, message in RecordForm(errors=form_errors(exc)).summary():
+            flash(message, "danger")
+    else:
+        db.session.commit()
+        flash(_("Follow-up marked as done."), "success")
+    return redirect(url_for("record_pages.record_detail", ref=ref))
+
+
+# ----- form --------------------------------------------------------------------------------------------------------
+
+
+@bp.route("/records/new", methods=["GET", "POST"])
+@roles_required(*RECORD_KEEPERS)
+def new_record():
+    user = current_user_required()
+    if request.method == "GET":
+        return render_form(blank_form(customer_no=request.args.get("customer_no", "").strip()), user, record=None)
+    form = read_form(request.form, new=True)
+    try:
+        data = RecordInputSchema().load(schema_input(form, new=True))
+        record = create_record(data, by=user)
+    except ValidationError as exc:
+        db.session.rollback()  # create_record may already have added a customer
+        form.errors = form_errors(exc)
+        return render_form(form, user, record=None, status=422)
+    except PermissionDenied as exc:
+        db.session.rollback()
+        if not form.value("agent"):
+            raise
+        form.errors = {"agent": [str(exc)]}  # recording for someone outside one's scope
+        return render_form(form, user, record=None, status=422)
+    db.session.commit()
+    flash(_("Record %(number)s saved.", number=record.number), "success")
+    return redirect(url_for("record_pages.record_detail", ref=record.number))
+
+
+@bp.route("/records/<ref>/edit", methods=["GET", "POST"])
+@roles_required(*RECORD_KEEPERS)
+def edit_record(ref: str):
+    user = current_user_required()
+    record = get_record_for(user, ref)
+    require(can_edit_record(user, record), "You may not change this record.")
+    if request.method == "GET":
+        # The form shows stored personal data unmasked, so opening it counts as a reveal (audit-logged).
+        may_reveal(user, record, True)
+        db.session.commit()
+        return render_form(form_from_record(record), user, record=record)
+    form = read_form(request.form, new=False)
+    try:
+        changes = RecordUpdateSchema().load(schema_input(form, new=False))
+        changed = update_record(record, changes, by=user)
+    except ValidationError as exc:
+        db.session.rollback()
+        form.errors = form_errors(exc)
+        return render_form(form, user, record=record, status=422)
+    db.session.commit()
+    if changed:
+        flash(_("Record %(number)s saved.", number=record.number), "success")
+    else:
+        flash(_("Nothing changed."), "info")
+    return redirect(url_for("record_pages.record_detail", ref=record.number))
+
+
+def render_form(form: RecordForm, user: User, *, record: Record | None, status: int = 200):
+    existing = None
+    if record is not None:
+        existing = {
+            "number": record.number,
+            "customer": customer_to_dict(record.customer, masked=True),
+            "agent_name": record.agent.display_name,
+            "team": record.team.name if record.team else None,
+            "follow_ups": record_to_dict(record, viewer=user, revealed=True)["follow_ups"],
+        }
+    body = render_template(
+        "records/form.html",
+        form=form,
+        labels=field_labels(),
+        existing=existing,
+        may_choose_agent=record is None and user.role in (Role.SUPERVISOR, Role.ADMIN),
+    )
+    return body, status
