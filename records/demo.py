@@ -49,7 +49,9 @@ def seed_demo(*, count: int, force: bool = False, progress_label: str | None = N
     db.session.commit()
 
     now = datetime.now(local_timezone()).replace(tzinfo=None, second=0, microsecond=0)
-    rows = [SourceRow(number, values) for number, values in enumerate(generate_demo_rows(count, days=DEMO_DAYS, now=now), 1)]
+    rows = [
+        SourceRow(number, values) for number, values in enumerate(generate_demo_rows(count, days=DEMO_DAYS, now=now), 1)
+    ]
     if progress_label:
         with click.progressbar(length=len(rows), label=progress_label, file=sys.stderr) as bar:
             report = import_rows(rows, source="demo", progress=bar.update)
@@ -58,4 +60,6 @@ def seed_demo(*, count: int, force: bool = False, progress_label: str | None = N
     if report.problems:
         first = report.problems[0]
         raise RuntimeError(f"Demo data broke a rule at row {first.row}: {first.field}: {first.reason}")
-    return f"Demo: {created_users} users, {report.created} records created, {report.updated + report.unchanged} existed."
+    return (
+        f"Demo: {created_users} users, {report.created} records created, {report.updated + report.unchanged} existed."
+    )

@@ -1977,3 +1977,237 @@ REPEAT_PREFIX: dict[str, tuple[str, ...]] = {
     "zh": ("客户再次来电：", "客户第二次反映此问题：", "（重复咨询）", "客户表示之前反映过，问题仍未解决："),
     "en": ("Customer is back about this: ", "Second contact on the same issue: ", "(repeat contact) ", "Customer says this was reported before and is still open: "),
 }
+
+# --- Slot pools: the values templates are filled with -----------------------------------------------------------
+
+#: (zh name, en name, price in CNY, price in USD)
+PRODUCTS: tuple[tuple[str, str, int, float], ...] = (
+    ("智能手表 W3 Pro", "SmartWatch W3 Pro", 1299, 189.99),
+    ("无线降噪耳机 Air S2", "Air S2 noise-cancelling earbuds", 699, 99.99),
+    ("扫地机器人 R8", "R8 robot vacuum", 2499, 349.00),
+    ("空气净化器 P600", "P600 air purifier", 1899, 259.00),
+    ("蓝牙音箱 M5", "M5 Bluetooth speaker", 399, 59.99),
+    ("智能门锁 L2", "L2 smart lock", 1599, 229.00),
+    ("电动牙刷 T3", "T3 electric toothbrush", 259, 39.99),
+    ("平板电脑 Pad 11", "Pad 11 tablet", 2999, 429.00),
+    ("运动手环 Band 8", "Band 8 fitness tracker", 249, 34.99),
+    ("移动电源 20000mAh", "20000mAh power bank", 199, 29.99),
+    ("智能摄像头 C4", "C4 smart camera", 349, 49.99),
+    ("咖啡机 K1", "K1 coffee machine", 1799, 249.00),
+    ("电饭煲 F5", "F5 rice cooker", 599, 89.99),
+    ("机械键盘 K87", "K87 mechanical keyboard", 449, 69.99),
+    ("27英寸4K显示器 U27", "U27 27-inch 4K monitor", 2199, 319.00),
+    ("儿童手表 Kid 4", "Kid 4 kids' smartwatch", 899, 129.00),
+)
+
+VARIANTS = {
+    "zh": ("黑色", "白色", "银色", "蓝色", "M码", "L码", "XL码", "128G版", "256G版", "标准版", "Pro版"),
+    "en": ("black", "white", "silver", "blue", "size M", "size L", "size XL", "128 GB", "256 GB", "standard edition"),
+}
+
+#: (name, prefix, number of digits after the prefix) of the carriers that appear in tracking numbers.
+CARRIERS = {
+    "zh": (("顺丰速运", "SF", 13), ("圆通速递", "YT", 13), ("京东物流", "JDVA", 11), ("中通快递", "7", 11)),
+    "en": (("DHL", "", 10), ("FedEx", "", 12), ("Royal Mail", "RM", 9), ("UPS", "1Z", 16)),
+}
+
+CITIES = {
+    "zh": ("北京市朝阳区", "上海市浦东新区", "广州市天河区", "杭州市西湖区", "成都市武侯区", "南京市鼓楼区", "武汉市洪山区", "深圳市南山区", "西安市雁塔区", "苏州市工业园区"),
+    "en": ("Manchester", "Leeds", "Bristol", "Glasgow", "Austin", "Seattle", "Denver", "Toronto", "Boston", "Birmingham"),
+}
+STREETS = {
+    "zh": ("建国路", "张江路", "天河北路", "文三路", "人民南路", "中山路", "珞喻路", "科技园南路", "长安南路", "星湖街"),
+    "en": ("High Street", "Station Road", "Maple Avenue", "Church Lane", "Park Road", "Elm Street", "Mill Lane", "Queen Street"),
+}
+
+PAY_METHODS = {
+    "zh": ("支付宝", "微信支付", "招商银行信用卡", "工商银行储蓄卡", "建设银行信用卡", "花呗", "云闪付"),
+    "en": ("Visa card", "Mastercard", "PayPal", "Apple Pay", "American Express"),
+}
+
+#: (plan name, price)
+PLANS = {
+    "zh": (("年度会员", 198), ("连续包月会员", 25), ("企业版年费", 3999), ("高级版季卡", 68)),
+    "en": (("Premium annual plan", 59.99), ("monthly Plus plan", 7.99), ("Business plan", 499.00), ("quarterly Pro plan", 19.99)),
+}
+
+#: (device, operating systems it runs)
+DEVICES = {
+    "zh": (
+        ("iPhone 15", ("iOS 17.5", "iOS 18.1")),
+        ("iPhone 13", ("iOS 16.7", "iOS 17.5")),
+        ("华为 Mate 60", ("HarmonyOS 4.0",)),
+        ("华为 nova 12", ("HarmonyOS 4.2",)),
+        ("小米 14", ("Android 14", "HyperOS 1.0")),
+        ("OPPO Reno 11", ("Android 14", "ColorOS 14")),
+        ("vivo X100", ("Android 14", "OriginOS 4")),
+        ("荣耀 Magic6", ("Android 14",)),
+        ("红米 Note 13", ("Android 13",)),
+    ),
+    "en": (
+        ("iPhone 15", ("iOS 17.5", "iOS 18.1")),
+        ("iPhone 12", ("iOS 16.7",)),
+        ("Samsung Galaxy S23", ("Android 14",)),
+        ("Pixel 8", ("Android 14", "Android 15")),
+        ("OnePlus 12", ("Android 14",)),
+        ("iPad Air", ("iPadOS 17.5",)),
+    ),
+}
+
+#: App versions before the demo's big release and after it (the release brings a wave of login failures).
+VERSIONS_BEFORE_RELEASE = ("5.8.2", "5.8.3", "5.9.0", "5.9.1", "5.9.2")
+VERSIONS_AFTER_RELEASE = ("6.0.0", "6.0.0", "6.0.1")
+RELEASE_LOGIN_ERROR = "E401-TOKEN"
+
+ERROR_CODES: dict[str, tuple[str, ...]] = {
+    "login": ("E1003", "E1017", "E401", "ERR_NETWORK_TIMEOUT"),
+    "payment_failure": ("PAY-4002", "PAY-5001", "PAY-3007", "GATEWAY_TIMEOUT"),
+    "data_sync": ("SYNC-504", "SYNC-409", "E7002"),
+    "default": ("E5002", "E3010", "E2041"),
+}
+
+FEATURES = {
+    "zh": ("设置自动回复", "批量修改商品价格", "添加子账号", "开启两步验证", "设置消息免打扰", "绑定企业微信", "设置默认发票抬头", "导入客户通讯录", "设置配送时间偏好", "切换深色模式"),
+    "en": ("set up auto-replies", "bulk-edit product prices", "add a sub-account", "turn on two-step verification", "mute notifications at night", "connect Slack", "set a default invoice title", "import customer contacts", "choose a delivery time slot", "switch to dark mode"),
+}
+
+SIGN_IN_PLACES = {
+    "zh": ("俄罗斯莫斯科", "越南胡志明市", "缅甸仰光", "美国洛杉矶", "乌鲁木齐", "哈尔滨", "柬埔寨金边"),
+    "en": ("Lagos, Nigeria", "Moscow, Russia", "Sao Paulo, Brazil", "Jakarta, Indonesia", "Bucharest, Romania", "Manila, Philippines"),
+}
+
+EXPORT_FORMATS = ("Excel", "CSV", "PDF")
+
+#: (company, industry, e-mail domain). Industry uses the national classification labels for every customer.
+COMPANIES = {
+    "zh": (
+        ("恒泰精密制造有限公司", "制造业", "hengtai-mfg.com"),
+        ("华锐机械设备有限公司", "制造业", "huarui-machinery.com"),
+        ("鑫源汽车零部件有限公司", "制造业", "xinyuan-auto.com"),
+        ("佳品连锁超市有限公司", "零售业", "jiapin-mart.com"),
+        ("优选便利店管理有限公司", "零售业", "youxuan-cvs.com"),
+        ("美家家居零售有限公司", "零售业", "meijia-home.com"),
+        ("云帆信息技术有限公司", "信息技术", "yunfan-tech.com"),
+        ("数智云软件有限公司", "信息技术", "shuzhiyun.cn"),
+        ("星河网络科技有限公司", "信息技术", "xinghe-net.com"),
+        ("汇通融资租赁有限公司", "金融业", "huitong-lease.com"),
+        ("安信保险代理有限公司", "金融业", "anxin-ins.com"),
+        ("启航教育科技有限公司", "教育", "qihang-edu.com"),
+        ("博学培训学校", "教育", "boxue-school.cn"),
+        ("康宁医疗器械有限公司", "医疗", "kangning-med.com"),
+        ("仁和诊所", "医疗", "renhe-clinic.cn"),
+        ("顺达物流有限公司", "交通运输", "shunda-logistics.com"),
+        ("美味餐饮管理有限公司", "住宿和餐饮业", "meiwei-food.com"),
+        ("筑梦建筑工程有限公司", "建筑业", "zhumeng-build.com"),
+    ),
+    "en": (
+        ("Northwind Retail Ltd", "零售业", "northwind-retail.co.uk"),
+        ("Greenleaf Grocers", "零售业", "greenleaf-grocers.co.uk"),
+        ("Apex Manufacturing Inc.", "制造业", "apexmfg.com"),
+        ("Ironbridge Tools Ltd", "制造业", "ironbridge-tools.co.uk"),
+        ("BlueOak Software", "信息技术", "blueoak.io"),
+        ("Lumen Analytics", "信息技术", "lumen-analytics.com"),
+        ("Summit Capital Partners", "金融业", "summitcap.com"),
+        ("Brightpath Learning", "教育", "brightpath-learning.org"),
+        ("Harbor Health Clinic", "医疗", "harborhealth.org"),
+        ("Westfield Dental", "医疗", "westfield-dental.com"),
+    ),
+}
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴孔汤"
+GIVEN_NAMES = (
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平",
+    "刚", "桂英", "建华", "晓东", "雪梅", "志强", "海燕", "丹", "鑫", "宇航", "子涵", "欣怡", "浩然", "梓萱", "俊杰", "思远",
+    "佳怡", "文博", "一鸣", "雨桐", "天宇", "晨曦", "嘉豪", "诗涵", "振华", "淑珍", "国庆", "春梅", "立新", "婷婷",
+)
+FIRST_NAMES = (
+    "James", "Olivia", "Liam", "Emma", "Noah", "Ava", "Oliver", "Sophia", "Elijah", "Isabella", "William", "Mia",
+    "Henry", "Charlotte", "Lucas", "Amelia", "Benjamin", "Harper", "Jack", "Grace", "Thomas", "Chloe", "George", "Ruby",
+    "Daniel", "Hannah", "Samuel", "Ella", "Ryan", "Priya", "Arjun", "Fatima", "Mohammed", "Sarah", "David", "Laura",
+)
+LAST_NAMES = (
+    "Smith", "Johnson", "Brown", "Taylor", "Wilson", "Davies", "Evans", "Thomas", "Roberts", "Walker", "Wright", "Hall",
+    "Green", "Hughes", "Clarke", "Patel", "Khan", "Lewis", "Martin", "Garcia", "Miller", "Anderson", "Moore", "Jackson",
+    "White", "Harris", "Thompson", "Young", "King", "Scott",
+)
+EMAIL_HANDLES = ("sunny", "xiaoyu", "leo", "happy", "mia", "tiger", "coco", "daisy", "andy", "kevin", "lucky", "echo", "jerry", "amy", "star", "river")
+EMAIL_DOMAINS = {
+    "zh": ("163.com", "qq.com", "126.com", "sina.com", "foxmail.com", "outlook.com"),
+    "en": ("gmail.com", "outlook.com", "yahoo.co.uk", "icloud.com", "hotmail.com"),
+}
+CUSTOMER_TAGS = {
+    "zh": ("老客户", "价格敏感", "企业采购", "高频咨询", "潜在流失"),
+    "en": ("long-term", "price-sensitive", "bulk buyer", "frequent contact", "churn risk"),
+}
+
+#: Three-digit prefixes of Chinese mobile numbers as the carriers hand them out.
+MOBILE_PREFIXES = (
+    "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155", "156", "157", "158",
+    "159", "166", "176", "177", "178", "180", "181", "182", "183", "185", "186", "187", "188", "189", "191", "198", "199",
+)
+US_AREA_CODES = ("206", "212", "303", "312", "415", "512", "617", "646", "718", "213")
+#: Administrative division codes used in the generated (checksum-valid) ID numbers.
+ID_AREA_CODES = ("110101", "310104", "440305", "330106", "510107", "320102", "420111", "610113")
+#: Bank card number prefixes (IINs) for Luhn-valid card numbers written into free text.
+CARD_PREFIXES = {"zh": ("622848", "621700", "622202", "622588"), "en": ("4539", "4716", "5425", "5155")}
+
+CHANNELS = {
+    "zh": (("phone", 34), ("online_chat", 30), ("social_media", 12), ("web", 8), ("email", 6), ("other", 6), ("in_person", 4)),
+    "en": (("online_chat", 35), ("email", 28), ("phone", 20), ("social_media", 8), ("web", 7), ("other", 2)),
+}
+PLATFORMS = {
+    ("zh", "social_media"): ("微信公众号", "微信公众号", "微博", "抖音", "小红书"),
+    ("zh", "other"): ("企业微信", "淘宝旺旺", "京东咚咚", "短信"),
+    ("en", "social_media"): ("X (Twitter)", "Facebook Messenger", "WhatsApp", "Instagram"),
+    ("en", "other"): ("Trustpilot", "App Store review", "Amazon messages"),
+}
+#: How an attachment reached the agent, per channel (`{platform}` is the channel platform).
+OBTAINED_VIA = {
+    "zh": {
+        "phone": "通话后客户通过短信链接上传",
+        "online_chat": "在线客服对话中上传",
+        "email": "邮件附件",
+        "social_media": "{platform}私信发送",
+        "web": "网页工单上传",
+        "in_person": "现场拍照留存",
+        "other": "{platform}发送",
+    },
+    "en": {
+        "phone": "uploaded via SMS link after the call",
+        "online_chat": "uploaded in the chat",
+        "email": "e-mail attachment",
+        "social_media": "sent via {platform}",
+        "web": "web form upload",
+        "in_person": "photographed on site",
+        "other": "sent via {platform}",
+    },
+}
+CALL_RECORDING = {"zh": ("录音", "系统自动录音", "通话录音已存档"), "en": ("call recording", "recorded by the phone system", "call recording archived")}
+
+#: Follow-ups on resolved records: a check-in call after the fix.
+CHECK_IN_ACTIONS = {
+    "zh": ("回访客户确认问题是否彻底解决", "三天后回访满意度"),
+    "en": ("Call back to confirm the fix holds", "Satisfaction check-in call"),
+}
+#: Tags added on top of the topic's tag.
+EXTRA_TAGS = {
+    "zh": {"repeat": "重复咨询", "release": "6.0版本问题", "holiday": "节假日件量"},
+    "en": {"repeat": "repeat-contact", "release": "release-6.0", "holiday": "holiday-peak"},
+}
+
+#: Personal data agents wrote into free text although they should not have; masking must find it.
+PII_SNIPPETS = {
+    "zh": {
+        "phone_problem": ("客户称手机{mobile}收不到验证码", "客户留了备用电话{mobile}，要求尽快回电"),
+        "phone": ("联系电话：{mobile}", "客户另一个号码{mobile}，白天打这个"),
+        "email": ("客户邮箱：{email}", "结果发到{email}"),
+        "id": ("身份证号：{id_number}（核实身份用）", "客户报了身份证号{id_number}"),
+        "card": ("退款银行卡：{card}", "客户提供的卡号{card}"),
+    },
+    "en": {
+        "phone_problem": ("Customer says the code never reaches {mobile}", "Customer asked for a call back on {mobile}"),
+        "phone": ("Call back on {mobile}", "Alternative number {mobile}"),
+        "email": ("Customer e-mail: {email}", "Send the outcome to {email}"),
+        "card": ("Card number given by the customer: {card}", "Refund card {card}"),
+    },
+}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 
 
-class LabelledEnum(str, enum.Enum):
+class LabelledEnum(enum.StrEnum):
     """A string enum whose members carry a Chinese and an English label."""
 
     def __new__(cls, value: str, zh: str, en: str) -> LabelledEnum:

@@ -80,8 +80,19 @@ def canonical_row(record: Record, viewer: User, *, revealed: bool) -> dict[str, 
         industry=customer["industry"],
         customer_tier=customer["tier"],
         customer_tags=customer["tags"],
+        # Links are symmetric; listing them on the later record only lets a re-import resolve every one in order.
+        related=[
+            other.number
+            for other in record.related
+            if (other.contacted_at, other.id) < (record.contacted_at, record.id)
+        ],
         follow_ups=[
-            {"action": f["action"], "owner": f["owner"], "due": f["due"].isoformat() if f["due"] else None, "done": f["done"]}
+            {
+                "action": f["action"],
+                "owner": f["owner"],
+                "due": f["due"].isoformat() if f["due"] else None,
+                "done": f["done"],
+            }
             for f in shown["follow_ups"]
         ],
     )
@@ -145,7 +156,9 @@ def export_records(
                 if writer:
                     writer.writerow([cell(column, row[column]) for column in EXPORT_COLUMNS])
                 else:
-                    handle.write(json.dumps({k: v for k, v in row.items() if v not in (None, "", [])}, ensure_ascii=False))
+                    handle.write(
+                        json.dumps({k: v for k, v in row.items() if v not in (None, "", [])}, ensure_ascii=False)
+                    )
                     handle.write("\n")
                 count += 1
                 if progress:

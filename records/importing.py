@@ -64,9 +64,9 @@ def system_actor() -> User:
 
 def canonical_to_input(values: dict[str, Any]) -> dict[str, Any]:
     """A canonical import row (flat customer columns) in the shape RecordInputSchema loads."""
-    data = {key: value for key, value in values.items() if key not in CUSTOMER_COLUMNS and key != "record_no"}
+    data = {key: value for key, value in values.items() if key not in CUSTOMER_COLUMNS}
     customer = {target: values[column] for column, target in CUSTOMER_COLUMNS.items() if column in values}
-    if customer and "customer_no" not in values:
+    if customer:
         data["customer"] = customer
     return data
 
@@ -142,6 +142,8 @@ def flatten_messages(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
     if isinstance(messages, list | tuple):
         flat = []
         for item in messages:
-            flat.extend(flatten_messages(item, prefix) if isinstance(item, dict | list) else [(prefix or "row", str(item))])
+            flat.extend(
+                flatten_messages(item, prefix) if isinstance(item, dict | list) else [(prefix or "row", str(item))]
+            )
         return flat
     return [(prefix or "row", str(messages))]

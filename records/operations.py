@@ -68,6 +68,8 @@ PLAIN_FIELDS = (
 )
 
 ANONYMOUS_NAME = "匿名客户"
+CUSTOMER_NUMBER = r"C\d{11,}"
+RECORD_NUMBER = r"R\d{12,}"
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -89,10 +91,11 @@ def detect_language(*texts: str | None) -> Language:
 # ----- numbering ---------------------------------------------------------------------------------------------------
 
 
-def next_number(prefix: str, day: date, width: int) -> str:
-    """The next number of the day, e.g. R202405200001. Safe under concurrent writers.
+def next_number(prefix: str, day: date, width: int, taken: sa.ColumnElement) -> str:
+    """The next free number of the day, e.g. R202405200001. Safe under concurrent writers.
 
-    The UPDATE takes a row lock on PostgreSQL (SQLite serialises writers), so two requests never share a number.
+    The UPDATE takes a row lock on PostgreSQL (SQLite serialises writers), so two requests never share a number;
+    numbers kept from an import are skipped.
     """
     key = f"{prefix}{day:%Y%m%d}"
     bump = (
@@ -101,15 +104,29 @@ def next_number(prefix: str, day: date, width: int) -> str:
         .values(last=SequenceCounter.last + 1)
         .returning(SequenceCounter.last)
     )
-    value = db.session.execute(bump).scalar()
-    if value is None:
-        try:
-            with db.session.begin_nested():
-                db.session.execute(sa.insert(SequenceCounter).values(key=key, last=1))
-            value = 1
-        except IntegrityError:
-            value = db.session.execute(bump).scalar_one()
-    return f"{key}{value:0{width}d}"
+    while True:
+        value = db.session.execute(bump).scalar()
+        if value is None:
+            try:
+                with db.session.begin_nested():
+                    db.session.execute(sa.insert(SequenceCounter).values(key=key, last=1))
+                value = 1
+            except IntegrityError:
+                value = db.session.execute(bump).scalar_one()
+        number = f"{key}{value:0{width}d}"
+        if not db.session.scalar(sa.select(sa.literal(True)).where(taken == number)):
+            return number
+
+
+def kept_number(number: str | None, pattern: str, taken: sa.ColumnElement) -> str | None:
+    """A number brought along by an import, if it has the right form and is still free here."""
+    if (
+        number
+        and re.fullmatch(pattern, number)
+        and not db.session.scalar(sa.select(sa.literal(True)).where(taken == number))
+    ):
+        return number
+    return None
 
 
 # ----- people ------------------------------------------------------------------------------------------------------
@@ -193,8 +210,13 @@ def email_key(email: str | None) -> str | None:
     return email.strip().lower() if email and email.strip() else None
 
 
-def find_or_create_customer(details: dict[str, Any], first_contact: datetime, *, by: User | str | None) -> Customer:
-    """A returning customer is recognised by phone or e-mail; anyone else becomes a new customer."""
+def find_or_create_customer(
+    details: dict[str, Any], first_contact: datetime, *, by: User | str | None, number: str | None = None
+) -> Customer:
+    """A returning customer is recognised by phone or e-mail; anyone else becomes a new customer.
+
+    `number` (from an import) is kept for the new customer, so customers keep the number they were told.
+    """
     keys = phone_key(details.get("phone")), email_key(details.get("email"))
     conditions = []
     if keys[0]:
@@ -206,7 +228,8 @@ def find_or_create_customer(details: dict[str, Any], first_contact: datetime, *,
         if existing is not None:
             return existing
     customer = Customer(
-        number=next_number("C", to_local(first_contact).date(), 3),
+        number=kept_number(number, CUSTOMER_NUMBER, Customer.number)
+        or next_number("C", to_local(first_contact).date(), 3, Customer.number),
         name=(details.get("name") or "").strip() or ANONYMOUS_NAME,
         phone=details.get("phone"),
         phone_key=keys[0],
@@ -389,6 +412,9 @@ def create_record(data: dict[str, Any], *, by: User) -> Record:
     customer_details = values.pop("customer", None) or {}
     if customer_no:
         customer = db.session.scalar(sa.select(Customer).where(Customer.number == customer_no))
+        if customer is None and customer_details:
+            # Moving records between installations: the customer comes along with their number.
+            customer = find_or_create_customer(customer_details, contacted_at, by=by, number=customer_no)
         if customer is None:
             raise ValidationError({"customer_no": [f"No customer {customer_no}."]})
     else:
@@ -400,7 +426,8 @@ def create_record(data: dict[str, Any], *, by: User) -> Record:
         values["language"] = detect_language(values.get("problem_description"), values.get("customer_request"))
 
     record = Record(
-        number=next_number("R", to_local(contacted_at).date(), 4),
+        number=kept_number(values.pop("record_no", None), RECORD_NUMBER, Record.number)
+        or next_number("R", to_local(contacted_at).date(), 4, Record.number),
         source=source,
         customer=customer,
         agent=agent,
@@ -445,6 +472,7 @@ def update_record(record: Record, changes: dict[str, Any], *, by: User) -> list[
     if "customer" in values or "customer_no" in values:
         raise ValidationError({"customer": ["A record's customer is set when it is created."]})
     values.pop("source", None)
+    values.pop("record_no", None)
     _apply_category(values, record)
 
     changed: list[str] = []
@@ -460,7 +488,11 @@ def update_record(record: Record, changes: dict[str, Any], *, by: User) -> list[
             changed.append("team")
 
     existing = {(f.action, f.owner, f.due) for f in record.follow_ups}
-    new_follow_ups = [item for item in values.pop("follow_ups", None) or [] if (item["action"], item["owner"], item["due"]) not in existing]
+    new_follow_ups = [
+        item
+        for item in values.pop("follow_ups", None) or []
+        if (item["action"], item["owner"], item["due"]) not in existing
+    ]
     related = resolve_related(values.pop("related", None) or [], record.source, exclude=record)
 
     merged = {field: getattr(record, field) for field in ("status", "resolution", "channel", "channel_platform")}
@@ -471,10 +503,9 @@ def update_record(record: Record, changes: dict[str, Any], *, by: User) -> list[
         raise ValidationError(errors)
 
     for field, value in values.items():
-        if field in PLAIN_FIELDS or field in ("category", "subcategory"):
-            if getattr(record, field) != value:
-                setattr(record, field, value)
-                changed.append(field)
+        if (field in PLAIN_FIELDS or field in ("category", "subcategory")) and getattr(record, field) != value:
+            setattr(record, field, value)
+            changed.append(field)
     for item in new_follow_ups:
         record.follow_ups.append(FollowUp(**item))
     if new_follow_ups:
@@ -496,7 +527,9 @@ def delete_record(record: Record, *, by: User) -> None:
     require(by.role == Role.ADMIN, "Only administrators delete records.")
     audit.log(by, "record.delete", record, external_id=record.external_id)
     db.session.execute(
-        sa.delete(record_links).where(sa.or_(record_links.c.record_id == record.id, record_links.c.related_id == record.id))
+        sa.delete(record_links).where(
+            sa.or_(record_links.c.record_id == record.id, record_links.c.related_id == record.id)
+        )
     )
     db.session.delete(record)
     db.session.flush()
@@ -578,7 +611,9 @@ def filtered_records_query(user: User, filters: RecordFilters) -> sa.Select:
         if subcategory:
             query = query.where(Record.subcategory == subcategory)
     if filters.customer_no:
-        query = query.where(Record.customer_id.in_(sa.select(Customer.id).where(Customer.number == filters.customer_no)))
+        query = query.where(
+            Record.customer_id.in_(sa.select(Customer.id).where(Customer.number == filters.customer_no))
+        )
     if filters.date_from:
         query = query.where(Record.contacted_at >= local_day_start(filters.date_from))
     if filters.date_to:
@@ -617,7 +652,9 @@ def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> d
     """A record as a viewer may see it: masked unless revealed, customer scrubbed for trainers."""
     masked = not revealed
     scrubbed = is_scrubbed_viewer(viewer)
-    text = {field: (mask_text(getattr(record, field)) if masked else getattr(record, field)) for field in FREE_TEXT_FIELDS}
+    text = {
+        field: (mask_text(getattr(record, field)) if masked else getattr(record, field)) for field in FREE_TEXT_FIELDS
+    }
     if scrubbed and record.customer.name and record.customer.name != ANONYMOUS_NAME:
         # A name the customer gave can be repeated in the text ("王先生说..."); trainers must not see it.
         text = {field: value.replace(record.customer.name, "客户") if value else value for field, value in text.items()}

@@ -167,6 +167,10 @@ class RecordInputSchema(Schema):
 
     external_id = fields.String(validate=validate.Length(min=1, max=120), allow_none=True)
     source = fields.String(validate=validate.Length(min=1, max=40))
+    record_no = fields.String(
+        validate=validate.Length(max=24),
+        metadata={"description": "Imports: keep this record number (R…) if it is free here; else a new one is given."},
+    )
     customer = fields.Nested(CustomerInputSchema)
     customer_no = fields.String(validate=validate.Length(max=20))
     channel = EnumField(Channel, required=True)
@@ -225,7 +229,9 @@ def record_rule_errors(values: dict[str, Any]) -> dict[str, list[str]]:
         errors["resolution"] = ["A resolved record needs a resolution (解决方案)."]
     if status in (Status.PENDING, Status.TRANSFERRED):
         open_follow_ups = [
-            item for item in values.get("follow_ups") or [] if not item.get("done") and item.get("owner") and item.get("due")
+            item
+            for item in values.get("follow_ups") or []
+            if not item.get("done") and item.get("owner") and item.get("due")
         ]
         if not open_follow_ups:
             errors["follow_ups"] = [

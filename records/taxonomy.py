@@ -72,7 +72,12 @@ class Taxonomy:
 
     def as_dict(self) -> list[dict]:
         return [
-            {"code": c.code, "zh": c.zh, "en": c.en, "children": [{"code": s.code, "zh": s.zh, "en": s.en} for s in c.children]}
+            {
+                "code": c.code,
+                "zh": c.zh,
+                "en": c.en,
+                "children": [{"code": s.code, "zh": s.zh, "en": s.en} for s in c.children],
+            }
             for c in self.categories
         ]
 

@@ -95,7 +95,9 @@ def client(app: Flask, db) -> FlaskClient:
 
 @pytest.fixture
 def make_user(db) -> Callable[..., User]:
-    def factory(role: str | Role = Role.AGENT, *, username: str | None = None, team: str | None = "客服A组", **extra) -> User:
+    def factory(
+        role: str | Role = Role.AGENT, *, username: str | None = None, team: str | None = "客服A组", **extra
+    ) -> User:
         role = Role(role)
         user = create_user(
             username or f"{role.value}{next(_sequence)}",

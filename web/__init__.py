@@ -22,7 +22,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from web.errors import register_errorhandlers
 
     register_errorhandlers(app)
+    register_cli(app)
     return app
+
+
+def register_cli(app: Flask) -> None:
+    from records.cli import demo_cli, records_cli, users_cli
+
+    for group in (users_cli, records_cli, demo_cli):
+        app.cli.add_command(group)
 
 
 def _instance_path(config: Mapping[str, Any] | None) -> str | None:

@@ -60,4 +60,6 @@ class _Unprocessable(HTTPException):
     name = "Unprocessable Entity"
 
     def __init__(self, messages: dict):
-        super().__init__(description="; ".join(f"{field}: {' '.join(map(str, msgs))}" for field, msgs in messages.items()))
+        super().__init__(
+            description="; ".join(f"{field}: {' '.join(map(str, msgs))}" for field, msgs in messages.items())
+        )

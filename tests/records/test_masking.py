@@ -123,7 +123,7 @@ def test_mask_email_passes_empty_through(value):
     assert mask_email(value) == value
 
 
-# --- mask_id_number / mask_bank_card -----------------------------------------------------------------------------------
+# --- mask_id_number / mask_bank_card ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -167,7 +167,7 @@ def test_mask_bank_card_hides_exactly_the_middle(digits):
     assert masked == digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
 
 
-# --- find_pii ----------------------------------------------------------------------------------------------------------
+# --- find_pii --------------------------------------------------------------------------------------------------------
 
 
 def test_find_pii_in_chinese_record():
@@ -280,6 +280,9 @@ def test_find_pii_bank_cards_must_pass_luhn(text, expected):
         "DD13812345678",
         "JS-20240520-001",
         "JS-13812345678-001",
+        "13812345678-AB",
+        "13812345678/SF01",
+        "user_13812345678",
         f"ref-{CARD}",
         "2024-05-20 14:30",
         "2024/05/20 14:30:00",
@@ -314,6 +317,10 @@ def test_already_masked_values_are_not_found():
     assert find_pii("138****5678 +86 138****5678 exa***@domain.com 110101********7774 622202*********0128") == []
 
 
+def test_pii_set_off_by_markdown_stars_is_found():
+    assert mask_text("**13812345678** **zhang@x.com**") == "**138****5678** **zha***@x.com**"
+
+
 def test_email_containing_digits_wins_over_the_phone_inside_it():
     assert kinds_and_values("QQ邮箱 13812345678@qq.com") == [("email", "13812345678@qq.com")]
 
@@ -331,7 +338,7 @@ def test_pii_match_is_frozen():
         match.value = "x"
 
 
-# --- mask_text ---------------------------------------------------------------------------------------------------------
+# --- mask_text -------------------------------------------------------------------------------------------------------
 
 
 def test_mask_text_chinese_record():
@@ -371,12 +378,19 @@ def test_mask_text_is_idempotent_and_changes_only_pii(text):
     assert_only_matches_changed(text, masked)
 
 
+def test_mask_text_is_idempotent_when_masking_exposes_another_value():
+    # "5678@qq.com" loses to the earlier phone number on the first pass and is an address of its own on the second.
+    masked = mask_text("138 1234 5678@qq.com")
+    assert masked == "138****567***@qq.com"
+    assert mask_text(masked) == masked
+
+
 def test_mask_text_is_idempotent_on_random_mixtures():
     pieces = [
         "13812345678", "+86 ", "138 1234 5678", "138-1234-5678", CARD, "6222 0212 3456 7890 128", ID_OK,
         ID_BAD_CHECKSUM, "a.b@example.com", "x@y.cn", "@", " ", "-", "/", ".", "订单号", "工单", "手机", "AB", "0",
         "1", "2024-05-20", "010-12345678", "+1 415 555 0100", "+44 20 7946 0958", "*", "元", "¥", "(", ")", "#",
-        "No.", "order ", CARD_13, "身份证", "110101900307123", "，", "_", "X",
+        "No.", "order ", CARD_13, "身份证", "110101900307123", "，", "_", "X", "@qq.com",
     ]  # fmt: skip
     rng = random.Random(20240520)
     for _ in range(3000):

@@ -209,7 +209,9 @@ def test_follow_up_done_and_rule_kept(client, world):
     )
     assert created.status_code == 201, created.json
     assert created.json["overdue"] is True  # 2026-11-05 is past and not done
-    done = client.patch(f"/api/v1/records/{number}/follow-ups/{created.json['id']}", headers=headers, json={"done": True})
+    done = client.patch(
+        f"/api/v1/records/{number}/follow-ups/{created.json['id']}", headers=headers, json={"done": True}
+    )
     assert done.status_code == 200 and done.json["done"] is True and done.json["overdue"] is False
     missing = client.patch(f"/api/v1/records/{number}/follow-ups/99999", headers=headers, json={"done": True})
     assert missing.status_code == 404
@@ -217,7 +219,14 @@ def test_follow_up_done_and_rule_kept(client, world):
 
 def test_list_filters(client, world, make_record):
     a1 = world["people"]["a1"]
-    make_record(agent=a1, status="open", resolution=None, contacted_at="2026-10-01 09:00", category="物流", subcategory="物流延迟")
+    make_record(
+        agent=a1,
+        status="open",
+        resolution=None,
+        contacted_at="2026-10-01 09:00",
+        category="物流",
+        subcategory="物流延迟",
+    )
     headers = bearer(client, "admin")
 
     def numbers(query: str) -> int:

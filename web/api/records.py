@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from records.access import NotFound
 from records.db import db
 from records.models import FollowUp
 from records.operations import (
@@ -16,7 +17,6 @@ from records.operations import (
     update_follow_up,
     update_record,
 )
-from records.access import NotFound
 from records.schemas import (
     FollowUpInputSchema,
     FollowUpOutSchema,
@@ -127,4 +127,6 @@ class FollowUpItem(StaffView):
 
 
 def _follow_up_out(record, follow_up):
-    return next(item for item in record_to_dict(record, viewer=signed_in_user())["follow_ups"] if item["id"] == follow_up.id)
+    return next(
+        item for item in record_to_dict(record, viewer=signed_in_user())["follow_ups"] if item["id"] == follow_up.id
+    )

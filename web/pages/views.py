@@ -27,7 +27,7 @@ def safe_next(target: str | None) -> str:
 def index():
     if signed_in_user() is None:
         return redirect(url_for("pages.login"))
-    return render_template("index.html")
+    return redirect(url_for("record_pages.list_records_page"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
