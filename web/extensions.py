@@ -4,7 +4,6 @@ from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_wtf import CSRFProtect
 
 from records.db import db
@@ -14,6 +13,5 @@ login_manager = LoginManager()
 babel = Babel()
 bootstrap = Bootstrap5()
 csrf = CSRFProtect()
-api = Api()
 
-__all__ = ["api", "babel", "bootstrap", "csrf", "db", "login_manager", "migrate"]
+__all__ = ["babel", "bootstrap", "csrf", "db", "login_manager", "migrate"]

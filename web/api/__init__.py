@@ -6,21 +6,22 @@ from pathlib import Path
 
 import flask_swagger_ui
 from flask import Flask, Response, request, send_from_directory
+from flask_smorest import Api
 
 from web.api import auth_tokens, customers, meta, records, users
 from web.auth import bearer_token
-from web.extensions import api, csrf
+from web.extensions import csrf
 
 BLUEPRINTS = (auth_tokens.blp, records.blp, customers.blp, users.blp, meta.blp)
 SWAGGER_ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"
 
 
 def register_api(app: Flask) -> None:
-    api.init_app(app)
+    # One Api per app: flask-smorest's Api keeps a single app and its spec (tests build several apps).
+    api = Api(app)
     for blueprint in BLUEPRINTS:
         # Token clients cannot carry a CSRF token; cookie-authenticated calls are checked in `csrf_for_cookie_calls`.
         csrf.exempt(blueprint)
-        blueprint.before_request(csrf_for_cookie_calls)
         api.register_blueprint(blueprint)
 
     @app.get("/api/v1/docs-assets/<path:filename>")
@@ -31,3 +32,7 @@ def register_api(app: Flask) -> None:
 def csrf_for_cookie_calls() -> None:
     if request.method not in ("GET", "HEAD", "OPTIONS") and bearer_token() is None and request.cookies:
         csrf.protect()
+
+
+for _blueprint in BLUEPRINTS:
+    _blueprint.before_request(csrf_for_cookie_calls)
