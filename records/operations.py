@@ -677,9 +677,9 @@ def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> d
         "priority": record.priority.value,
         "status": record.status.value,
         **text,
-        "attachments": list(record.attachments or []),
+        "attachments": [mask_notes(item, masked) for item in record.attachments or []],
         "emotion": record.emotion.value if record.emotion else None,
-        "collaboration": list(record.collaboration or []),
+        "collaboration": [mask_notes(item, masked) for item in record.collaboration or []],
         "satisfaction": record.satisfaction,
         "satisfaction_efficiency": record.satisfaction_efficiency,
         "satisfaction_resolution": record.satisfaction_resolution,
@@ -687,7 +687,7 @@ def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> d
         "follow_ups": [
             {
                 "id": f.id,
-                "action": f.action,
+                "action": mask_text(f.action) if masked else f.action,
                 "owner": f.owner,
                 "due": f.due,
                 "done": f.done,
@@ -701,6 +701,13 @@ def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> d
         "updated_at": iso_utc(record.updated_at),
         "masked": masked,
     }
+
+
+def mask_notes(item: dict[str, Any], masked: bool) -> dict[str, Any]:
+    """Attachment and collaboration entries are short free text too ("客户发来的截图 13812345678")."""
+    if not masked:
+        return dict(item)
+    return {key: mask_text(value) if isinstance(value, str) else value for key, value in item.items()}
 
 
 def record_summary(record: Record) -> dict[str, Any]:

@@ -50,6 +50,7 @@ MATRIX = [
     ("GET", "/api/v1/users", None, [401, 200, 200, 200, 200, 200, 200, 200]),
     ("POST", "/api/v1/users", "new_user", [401, 403, 403, 403, 403, 403, 403, 201]),
     ("GET", "/api/v1/taxonomy", None, [401, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/api/v1/audit", None, [401, 403, 403, 403, 403, 403, 403, 200]),
 ]
 WHO = [None, "a1", "a2", "b1", "sA", "sB", "trainer", "admin"]
 
@@ -306,3 +307,32 @@ def test_cookie_session_api_calls_need_csrf(app, db, make_user):
         assert ok.status_code == 201, ok.json
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_audit_log_lists_who_did_what(client, world):
+    number = world["record_a"].number
+    client.get(f"/api/v1/records/{number}?reveal=true", headers=bearer(client, "sA"))
+    headers = bearer(client, "admin")
+    entries = client.get(f"/api/v1/audit?object_id={number}", headers=headers).json["items"]
+    assert [(entry["actor"], entry["action"]) for entry in entries] == [
+        ("sA", "record.reveal"),
+        ("a1", "record.create"),
+    ]
+    assert (
+        client.get("/api/v1/audit?action=record.reveal&from=2000-01-01&to=2000-01-02", headers=headers).json["total"]
+        == 0
+    )
+
+
+def test_pii_in_notes_and_follow_ups_is_masked(client, world, make_record):
+    record = make_record(
+        agent=world["people"]["a1"],
+        status="pending",
+        resolution=None,
+        attachments=[{"type": "截图", "obtained_via": "微信", "note": "客户另留邮箱 li.si@example.com"}],
+        follow_ups=[{"action": "回电 13700001234 确认", "owner": "王芳", "due": "2026-11-30"}],
+    )
+    shown = client.get(f"/api/v1/records/{record.number}", headers=bearer(client, "a1")).json
+    assert "li.si@example.com" not in str(shown) and "13700001234" not in str(shown)
+    revealed = client.get(f"/api/v1/records/{record.number}?reveal=true", headers=bearer(client, "a1")).json
+    assert revealed["follow_ups"][0]["action"] == "回电 13700001234 确认"

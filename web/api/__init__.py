@@ -8,11 +8,11 @@ import flask_swagger_ui
 from flask import Flask, Response, request, send_from_directory
 from flask_smorest import Api
 
-from web.api import auth_tokens, customers, meta, records, users
+from web.api import audit, auth_tokens, customers, meta, records, users
 from web.auth import bearer_token
 from web.extensions import csrf
 
-BLUEPRINTS = (auth_tokens.blp, records.blp, customers.blp, users.blp, meta.blp)
+BLUEPRINTS = (auth_tokens.blp, records.blp, customers.blp, users.blp, meta.blp, audit.blp)
 SWAGGER_ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"
 
 
