@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -88,6 +89,48 @@ DEMO_TOPIC_CATEGORIES: dict[str, tuple[str, str]] = {
     key: (topic["category"], topic["subcategory"]) for key, topic in ph.TOPICS.items()
 }
 
+
+@dataclass(frozen=True)
+class _Entry:
+    """One phrase-table entry: a template (or a tuple of step templates) and the cases of its topic it fits."""
+
+    value: Any
+    cases: frozenset[str]  # empty: fits every case
+    heated: bool = False  # the angry way of putting the problem
+
+
+_CASE_MARK = re.compile(r"^\[([\w,]+)\]")
+_PHRASE_FIELDS = ("problem", "request", "details", "steps", "resolution", "unresolvable", "follow_up", "collab")
+
+
+def _entry(raw: str | tuple[str, ...]) -> _Entry:
+    # "!" marks the angry phrasing, "[case,case]" the sub-issues an entry belongs to; for steps on the first step.
+    first = raw if isinstance(raw, str) else raw[0]
+    heated = first.startswith("!")
+    first = first.removeprefix("!")
+    mark = _CASE_MARK.match(first)
+    cases = frozenset(mark.group(1).split(",")) if mark else frozenset()
+    first = first[mark.end() :] if mark else first
+    return _Entry(first if isinstance(raw, str) else (first, *raw[1:]), cases, heated)
+
+
+#: (topic, language) -> field -> entries, parsed once from the phrase tables.
+_PHRASES: dict[tuple[str, str], dict[str, list[_Entry]]] = {
+    (key, lang): {name: [_entry(raw) for raw in topic[lang][name]] for name in _PHRASE_FIELDS}
+    for key, topic in ph.TOPICS.items()
+    for lang in ("zh", "en")
+}
+
+
+def _fitting(entries: list[_Entry], case: str | None) -> list[_Entry]:
+    """The entries written for `case`, or, when there are none, the ones that fit every case."""
+    if case:
+        specific = [entry for entry in entries if case in entry.cases]
+        if specific:
+            return specific
+    return [entry for entry in entries if not entry.cases]
+
+
 # --- Tuning of the generated data ----------------------------------------------------------------------------------
 
 #: Share of records in Chinese; the rest are English (the brief: ~70 % / 30 %).
@@ -124,7 +167,32 @@ SATISFACTION_WEIGHTS: dict[str, tuple[int, int, int, int, int]] = {
 NOT_RATED_SHARE = 0.21
 NOT_RATED_SHARE_OPEN = 0.80
 #: Hour-of-day weights 0..23: office hours dominate, a trickle at night.
-HOUR_WEIGHTS = (0.1, 0.05, 0.05, 0.05, 0.05, 0.1, 0.3, 0.7, 2.0, 3.2, 3.5, 3.3, 2.2, 2.6, 3.3, 3.3, 3.1, 2.8, 2.0, 1.8, 1.8, 1.5, 0.9, 0.3)
+HOUR_WEIGHTS = (
+    0.1,
+    0.05,
+    0.05,
+    0.05,
+    0.05,
+    0.1,
+    0.3,
+    0.7,
+    2.0,
+    3.2,
+    3.5,
+    3.3,
+    2.2,
+    2.6,
+    3.3,
+    3.3,
+    3.1,
+    2.8,
+    2.0,
+    1.8,
+    1.8,
+    1.5,
+    0.9,
+    0.3,
+)
 #: A weekend day gets this fraction of a weekday's contacts.
 WEEKEND_WEIGHT = 0.55
 #: The demo's big app release happened this many days before `now`; login failures spike afterwards.
@@ -205,6 +273,7 @@ class _Made:
     contacted_at: datetime
     customer: _Customer
     topic: str
+    case: str | None
     agent: DemoUser
     slots: dict[str, str]
     incomplete: bool
@@ -278,7 +347,7 @@ class _DemoGenerator:
             topic_key = self._pick_topic(when, agent)
             incomplete = rng.random() < INCOMPLETE_SHARE
         topic = ph.TOPICS[topic_key]
-        text = topic[lang]
+        phrases = _PHRASES[topic_key, lang]
         slots = self._slots(lang, when, topic_key, agent, customer)
         if earlier:
             slots.update({key: earlier.slots[key] for key in _IDENTITY_SLOTS})
@@ -288,9 +357,11 @@ class _DemoGenerator:
         emotion = self._emotion(topic["kind"], repeat=earlier is not None)
         priority = self._priority(topic["kind"], emotion, customer, repeat=earlier is not None)
         channel, platform = self._channel(lang)
+        problem = self._problem(phrases["problem"], emotion, earlier)
+        case = min(problem.cases, default=None)
 
-        collaboration = self._collaboration(topic, lang, status, when, slots)
-        follow_ups = self._follow_ups(text, lang, status, priority, when, agent, slots)
+        collaboration = self._collaboration(topic, phrases, case, lang, status, when, slots)
+        follow_ups = self._follow_ups(phrases, case, lang, status, priority, when, agent, slots)
         if follow_ups:
             slots["due"] = _day(lang, date.fromisoformat(follow_ups[-1]["due"]))
 
@@ -305,7 +376,8 @@ class _DemoGenerator:
         if incomplete:
             row.update(self._incomplete_content(lang, status))
         else:
-            row.update(self._content(topic_key, lang, status, emotion, when, slots, earlier, channel, platform))
+            content = self._content(topic_key, problem, case, lang, status, when, slots, earlier, channel, platform)
+            row.update(content)
             row["priority"] = priority
             row["emotion"] = emotion
         row["status"] = status
@@ -320,7 +392,7 @@ class _DemoGenerator:
         if not incomplete and rng.random() < PII_SHARE:
             self._write_pii_into_text(row, topic_key, lang, customer)
 
-        self.history.append(_Made(external_id, when, customer, topic_key, agent, slots, incomplete))
+        self.history.append(_Made(external_id, when, customer, topic_key, case, agent, slots, incomplete))
         self.history_times.append(when)
         return _canonical_order(row)
 
@@ -378,7 +450,9 @@ class _DemoGenerator:
         phone = self._unique(lambda: self._phone(lang)) if has_phone or not has_email else None
         email = self._unique(lambda: self._email(lang, domain)) if has_email else None
         tags = (rng.choice(ph.CUSTOMER_TAGS[lang]),) if rng.random() < 0.25 else ()
-        return _Customer(lang, name, phone, email, "enterprise" if enterprise else "individual", company, industry, tier, tags)
+        return _Customer(
+            lang, name, phone, email, "enterprise" if enterprise else "individual", company, industry, tier, tags
+        )
 
     def _unique(self, make: Callable[[], str]) -> str:
         value = make()
@@ -517,12 +591,16 @@ class _DemoGenerator:
         return {
             "order": f"DD{purchased:%Y%m%d}{_digits(rng, 4)}",
             "order2": f"DD{purchased:%Y%m%d}{_digits(rng, 4)}",
-            "tracking": prefix + (_alnum(rng, width) if prefix == "1Z" else _digits(rng, width)) + ("GB" if prefix == "RM" else ""),
+            "tracking": prefix
+            + (_alnum(rng, width) if prefix == "1Z" else _digits(rng, width))
+            + ("GB" if prefix == "RM" else ""),
             "carrier": carrier,
             "product": product_zh if zh else product_en,
             "price": _money(lang, cny if zh else usd),
             "amount": _money(lang, cny if zh else usd),
-            "refund": _money(lang, (cny - rng.choice((0, 0, 10, 20, 50))) if zh else round(usd * rng.choice((1, 1, 0.9)), 2)),
+            "refund": _money(
+                lang, (cny - rng.choice((0, 0, 10, 20, 50))) if zh else round(usd * rng.choice((1, 1, 0.9)), 2)
+            ),
             "diff": _money(lang, rng.randrange(20, 310, 10) if zh else rng.randrange(3, 45)),
             "purchase_date": _day(lang, purchased),
             "promised_date": _day(lang, purchased + timedelta(days=3)),
@@ -556,23 +634,35 @@ class _DemoGenerator:
         ago = self.rng.randint(1, 6)
         choices = {
             "zh": ("昨天晚上", "今天早上", f"{ago}天前", "上周", "前天", _day("zh", when.date() - timedelta(days=ago))),
-            "en": ("last night", "this morning", f"{ago} days ago", "last week", "the day before yesterday", _day("en", when.date() - timedelta(days=ago))),
+            "en": (
+                "last night",
+                "this morning",
+                f"{ago} days ago",
+                "last week",
+                "the day before yesterday",
+                _day("en", when.date() - timedelta(days=ago)),
+            ),
         }[lang]
         return self.rng.choice(choices)
 
     def _night_time(self, lang: str, when: datetime) -> str:
         day = when.date() - timedelta(days=self.rng.randint(0, 2))
         hour, minute = self.rng.randint(1, 5), self.rng.randrange(60)
-        return f"{_day('zh', day)}凌晨{hour}:{minute:02d}" if lang == "zh" else f"{hour}:{minute:02d} a.m. on {_day('en', day)}"
+        return (
+            f"{_day('zh', day)}凌晨{hour}:{minute:02d}"
+            if lang == "zh"
+            else f"{hour}:{minute:02d} a.m. on {_day('en', day)}"
+        )
 
     # -- record content
 
     def _content(
         self,
         topic_key: str,
+        problem_entry: _Entry,
+        case: str | None,
         lang: str,
         status: str,
-        emotion: str,
         when: datetime,
         slots: dict[str, str],
         earlier: _Made | None,
@@ -581,35 +671,42 @@ class _DemoGenerator:
     ) -> dict[str, Any]:
         rng = self.rng
         topic = ph.TOPICS[topic_key]
-        text = topic[lang]
+        phrases = _PHRASES[topic_key, lang]
         category, subcategory = DEMO_TOPIC_CATEGORIES[topic_key]
-        content: dict[str, Any] = {"category": category, "subcategory": subcategory, "tags": self._tags(topic_key, lang, when, earlier)}
+        tags = self._tags(topic_key, lang, when, earlier)
+        content: dict[str, Any] = {"category": category, "subcategory": subcategory, "tags": tags}
 
-        problem = self._problem_template(text["problem"], emotion).format_map(slots)
+        problem = problem_entry.value.format_map(slots)
         if earlier:
             problem = rng.choice(ph.REPEAT_PREFIX[lang]) + problem
         content["problem_description"] = problem
         if rng.random() < 0.92:
-            content["customer_request"] = rng.choice(text["request"]).format_map(slots)
+            content["customer_request"] = self._phrase(phrases["request"], case, slots)
         if rng.random() < 0.85:
-            content["key_details"] = rng.choice(text["details"]).format_map(slots)
+            content["key_details"] = self._phrase(phrases["details"], case, slots)
         attachments = self._attachments(topic, lang, channel, platform, slots)
         if attachments:
             content["attachments"] = attachments
 
-        steps = [step.format_map(slots) for step in rng.choice(text["steps"])]
+        steps = [step.format_map(slots) for step in rng.choice(_fitting(phrases["steps"], case)).value]
         if status != "open" or rng.random() < 0.5:
             steps.append(rng.choice(ph.CLOSING_STEPS[lang][status]).format_map(slots))
         content["handling_steps"] = "\n".join(steps)
         if status == "resolved":
-            content["resolution"] = rng.choice(text["resolution"]).format_map(slots)
+            content["resolution"] = self._phrase(phrases["resolution"], case, slots)
         elif status == "unresolvable":
-            content["resolution"] = rng.choice(text["unresolvable"]).format_map(slots)
+            content["resolution"] = self._phrase(phrases["unresolvable"], case, slots)
         return content
 
-    def _problem_template(self, templates: tuple[str, ...], emotion: str) -> str:
-        heated = [t[1:] for t in templates if t.startswith("!")]
-        plain = [t for t in templates if not t.startswith("!")]
+    def _phrase(self, entries: list[_Entry], case: str | None, slots: dict[str, str]) -> str:
+        return self.rng.choice(_fitting(entries, case)).value.format_map(slots)
+
+    def _problem(self, entries: list[_Entry], emotion: str, earlier: _Made | None) -> _Entry:
+        if earlier:
+            # A customer who comes back is still on the same sub-issue.
+            entries = _fitting(entries, earlier.case) if earlier.case else [e for e in entries if not e.cases]
+        heated = [entry for entry in entries if entry.heated]
+        plain = [entry for entry in entries if not entry.heated] or heated
         # Angry customers mostly phrase it angrily; calm ones never do.
         if heated and emotion in _NEGATIVE_EMOTIONS and self.rng.random() < (0.6 if emotion == "angry" else 0.3):
             return self.rng.choice(heated)
@@ -649,7 +746,14 @@ class _DemoGenerator:
         return attachments
 
     def _collaboration(
-        self, topic: dict[str, Any], lang: str, status: str, when: datetime, slots: dict[str, str]
+        self,
+        topic: dict[str, Any],
+        phrases: dict[str, list[_Entry]],
+        case: str | None,
+        lang: str,
+        status: str,
+        when: datetime,
+        slots: dict[str, str],
     ) -> list[dict[str, str]]:
         chance = {"transferred": 1.0, "pending": 0.5, "unresolvable": 0.35, "resolved": 0.25}.get(status, 0.15)
         if self.rng.random() >= chance:
@@ -661,12 +765,13 @@ class _DemoGenerator:
         self.ticket_counters[day_key] = self.ticket_counters.get(day_key, 0) + 1
         ticket = f"{day_key}-{self.ticket_counters[day_key]:03d}"
         slots["dept"], slots["ticket"] = (zh_name if lang == "zh" else en_name), ticket
-        note = self.rng.choice(topic[lang]["collab"]).format_map(slots)
+        note = self._phrase(phrases["collab"], case, slots)
         return [{"department": slots["dept"], "ticket_no": ticket, "note": note}]
 
     def _follow_ups(
         self,
-        text: dict[str, Any],
+        phrases: dict[str, list[_Entry]],
+        case: str | None,
         lang: str,
         status: str,
         priority: str,
@@ -684,15 +789,17 @@ class _DemoGenerator:
                 first_call = ("已电话告知客户初步进展", "Called the customer with a first update")[lang == "en"]
                 follow_ups.append(self._follow_up(first_call, owner, when, 1, done=True))
             lead = rng.randint(1, 2) if priority in ("high", "urgent") else rng.randint(1, 4)
-            action = rng.choice(text["follow_up"]).format_map(slots)
+            action = self._phrase(phrases["follow_up"], case, slots)
             # The importer requires an open follow-up; that some are overdue by now is realistic.
             follow_ups.append(self._follow_up(action, owner, when, lead, done=False))
         elif status == "resolved" and rng.random() < 0.15:
             due = when.date() + timedelta(days=rng.randint(3, 7))
             action = rng.choice(ph.CHECK_IN_ACTIONS[lang])
-            follow_ups.append(self._follow_up(action, owner, when, (due - when.date()).days, done=due < self.now.date()))
+            follow_ups.append(
+                self._follow_up(action, owner, when, (due - when.date()).days, done=due < self.now.date())
+            )
         elif status == "open" and rng.random() < 0.3:
-            action = rng.choice(text["follow_up"]).format_map(slots)
+            action = self._phrase(phrases["follow_up"], case, slots)
             follow_ups.append(self._follow_up(action, owner, when, rng.randint(1, 3), done=False))
         return follow_ups
 
@@ -736,7 +843,9 @@ class _DemoGenerator:
             "mobile": mobile,
             "email": customer.email or self._email(lang, None),
             "id_number": _chinese_id(rng),
-            "card": _luhn_number(rng, rng.choice(ph.CARD_PREFIXES[lang]), 19 if lang == "zh" and rng.random() < 0.5 else 16),
+            "card": _luhn_number(
+                rng, rng.choice(ph.CARD_PREFIXES[lang]), 19 if lang == "zh" and rng.random() < 0.5 else 16
+            ),
         }
         if kind == "phone" and topic_key in ("login", "password_reset", "account_locked", "account_settings"):
             kind = "phone_problem"

@@ -15,7 +15,7 @@ from records.models import AuditLog, Customer, FollowUp, Record
 from records.timeutil import local_today
 from tests.conftest import PASSWORD
 
-CATALOG = Path(__file__).resolve().parents[2] / "web" / "translations" / "zh_CN" / "LC_MESSAGES"
+CATALOG = Path(__file__).resolve().parents[2] / "web" / "translations" / "zh_Hans_CN" / "LC_MESSAGES"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -120,7 +120,7 @@ def test_wrong_password_is_refused_with_401(client, make_user):
     user = make_user(Role.AGENT)
     response = client.post("/login", data={"username": user.username, "password": "wrong-password"})
     assert response.status_code == 401
-    assert 'value="%s"' % user.username in page(response)
+    assert f'value="{user.username}"' in page(response)
 
 
 def test_pages_need_sign_in(client, db):
@@ -341,10 +341,11 @@ def test_invalid_form_saves_nothing_and_explains_each_field(client, db, login_as
     assert record_count(db) == before
     assert db.session.scalar(sa.select(sa.func.count(Customer.id))) == 0
     assert "alert alert-danger" in html
-    for field in ("problem_description", "satisfaction"):
+    # Field errors and the cross-field rule (resolved needs a resolution) are reported together.
+    for field in ("problem_description", "satisfaction", "resolution"):
         assert f'id="f-{field}-error"' in html
-    assert 'id="f-problem_description"' in html and "is-invalid" in html
-    assert "Satisfaction is a whole number from 1 to 5" in html
+    assert 'class="form-control is-invalid" id="f-problem_description"' in html
+    assert "此项为必填项。" in html  # the default UI language is Chinese
     # What the user typed is kept.
     assert 'value="王女士"' in html and "联系物流核实" in html and 'value="确认包裹已签收"' in html
 
@@ -367,10 +368,15 @@ def test_rule_errors_are_shown_in_place(client, db, login_as):
 
 def test_edit_form_prefills_stored_values_and_saves_a_change(client, db, make_user, make_record):
     agent = make_user(Role.AGENT)
-    record = make_record(agent=agent, problem_description="客户手机号13812345678收不到验证码。")
+    record = make_record(
+        agent=agent,
+        problem_description="客户手机号13812345678收不到验证码。",
+        attachments=[{"type": "截图", "obtained_via": "微信", "note": "两张"}],
+    )
     sign_in(client, agent)
     html = page(client.get(f"/records/{record.number}/edit"))
     assert "客户手机号13812345678收不到验证码。" in html  # raw: masked text must not be saved back
+    assert 'value="两张"' in html  # every stored attachment column comes back, so saving loses nothing
     assert 'name="customer_phone"' not in html  # the customer is read-only on edit
 
     data = form_data(
@@ -383,14 +389,14 @@ def test_edit_form_prefills_stored_values_and_saves_a_change(client, db, make_us
         problem_description="客户手机号13812345678收不到验证码。",
         satisfaction="",
     )
-    data = {key: value for key, value in data.items() if not key.startswith(("customer_", "company", "industry"))}
-    response = client.post(f"/records/{record.number}/edit", data=data)
+    response = client.post(f"/records/{record.number}/edit", data=data)  # customer fields are ignored on edit
     assert response.status_code == 302, page(response)
     db.session.expire_all()
     stored = db.session.get(Record, record.id)
     assert stored.resolution == "已重置验证码通道。"
     assert stored.satisfaction is None  # "not rated" clears the earlier 5
-    assert stored.priority.value == "high"
+    assert stored.priority.value == "high" and stored.customer_request == "尽快送达。"
+    assert stored.customer.name == "张先生"
     assert [f.owner for f in stored.follow_ups] == ["王芳"]
     assert db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "record.update")) is not None
 
@@ -462,3 +468,19 @@ def test_form_in_english(client, login_as):
     html = page(client.get("/records/new"))
     assert "Problem description" in html and "Handling steps" in html
     assert "问题描述" not in html
+
+
+def test_supervisor_records_for_a_team_member_but_not_for_another_team(client, db, make_user):
+    member = make_user(Role.AGENT, username="a1", team="客服A组")
+    make_user(Role.AGENT, username="b1", team="客服B组")
+    sign_in(client, make_user(Role.SUPERVISOR, team="客服A组"))
+    assert 'name="agent"' in page(client.get("/records/new"))
+    assert client.post("/records/new", data=form_data(agent="a1")).status_code == 302
+    assert db.session.scalar(sa.select(Record)).agent_id == member.id
+
+    response = client.post("/records/new", data=form_data(agent="b1"))
+    assert response.status_code == 422
+    assert 'id="f-agent-error"' in page(response) and 'value="王女士"' in page(response)
+    response = client.post("/records/new", data=form_data(customer_no="C19990101001"))
+    assert response.status_code == 422 and 'id="f-customer_no-error"' in page(response)
+    assert record_count(db) == 1

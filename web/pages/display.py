@@ -130,5 +130,6 @@ def register_template_helpers(app: Flask) -> None:
         priority_badge,
         local_time,
         ui_locale,
+        is_chinese_ui,
     ):
         app.add_template_global(helper)

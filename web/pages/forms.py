@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -16,7 +15,8 @@ from werkzeug.datastructures import MultiDict
 
 from records.importing import CUSTOMER_COLUMNS, canonical_to_input, flatten_messages
 from records.models import Record
-from records.timeutil import format_local, to_local, utcnow
+from records.schemas import record_rule_errors
+from records.timeutil import format_local, utcnow
 
 #: Flat customer inputs of the new-record form; canonical_to_input nests them under "customer".
 CUSTOMER_FIELDS = (
@@ -57,8 +57,8 @@ NEW_ONLY_FIELDS = ("agent", "customer_no", *CUSTOMER_FIELDS)
 
 #: Repeated rows and their columns; inputs are named like "follow_ups-0-owner".
 ROW_COLUMNS: dict[str, tuple[str, ...]] = {
-    "attachments": ("type", "obtained_via"),
-    "collaboration": ("department", "ticket_no"),
+    "attachments": ("type", "obtained_via", "note"),
+    "collaboration": ("department", "ticket_no", "note"),
     "follow_ups": ("action", "owner", "due"),
 }
 
@@ -118,6 +118,7 @@ def field_labels() -> dict[str, str]:
         "collaboration": _("Internal collaboration"),
         "department": _("Department"),
         "ticket_no": _("Ticket no."),
+        "note": _("Note"),
         "resolution": _("Resolution"),
         "status": _("Result status"),
         "satisfaction": _("Customer satisfaction"),
@@ -146,7 +147,19 @@ def translated_message(message: str) -> str:
         "A resolved record needs a resolution (解决方案).": _("A resolved record needs a resolution."),
         "An enterprise customer needs a company name.": _("An enterprise customer needs a company name."),
     }
-    return known.get(message, message)
+    if message in known:
+        return known[message]
+    if match := re.fullmatch(r"Longer than maximum length (\d+)\.", message):
+        return _("Use at most %(max)s characters.", max=match[1])
+    if match := re.fullmatch(r"Must be greater than or equal to (\d+) and less than or equal to (\d+)\.", message):
+        return _("Enter a number from %(min)s to %(max)s.", min=match[1], max=match[2])
+    if message.startswith("Satisfaction is a whole number from 1 to 5"):
+        return _("Choose a rating from 1 to 5, or not rated.")
+    if message.startswith("Not a time:"):
+        return _("Enter the contact time as YYYY-MM-DD HH:MM.")
+    if message.startswith("Unknown value"):
+        return _("Choose one of the listed values.")
+    return message
 
 
 @dataclass
@@ -190,11 +203,6 @@ def form_field(parts: list[str]) -> str:
     return parts[-1]
 
 
-def customer_error_key(name: str) -> str:
-    """The error key of a flat customer input: customer_phone → customer.phone."""
-    return f"customer.{CUSTOMER_COLUMNS[name]}" if name in CUSTOMER_COLUMNS else name
-
-
 def read_form(posted: MultiDict, *, new: bool) -> RecordForm:
     names = RECORD_FIELDS + (NEW_ONLY_FIELDS if new else ())
     values = {name: _clean(posted.get(name, "")) for name in names}
@@ -226,6 +234,9 @@ def schema_input(form: RecordForm, *, new: bool) -> dict[str, Any]:
     if new:
         values = {name: value for name, value in values.items() if value}
         data = canonical_to_input(values)
+        if data.get("customer_no"):
+            # The number picks a known customer; with details the service would create one under a typed number.
+            data.pop("customer", None)
         data.update({group: items for group, items in rows.items() if items})
         return data
     for name in CLEARABLE_FIELDS + REQUIRED_FIELDS:
@@ -245,19 +256,27 @@ def _without_blanks(row: dict[str, str]) -> dict[str, str]:
     return {column: value for column, value in row.items() if value}
 
 
-def form_errors(error: ValidationError) -> dict[str, list[str]]:
+def form_errors(error: ValidationError, *, with_rules: bool = False) -> dict[str, list[str]]:
+    """Messages by error key. `with_rules` adds the cross-field rules for the fields that did load.
+
+    Marshmallow skips the schema's cross-field rules when a field fails; checking them on the valid part lets the form
+    show every problem at once instead of one round at a time.
+    """
     messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
     grouped: dict[str, list[str]] = {}
     for key, message in flatten_messages(messages):
         grouped.setdefault(key, []).append(translated_message(message))
+    if with_rules and isinstance(error.valid_data, dict):
+        for key, rule_messages in record_rule_errors(error.valid_data).items():
+            if not any(known == key or known.startswith(f"{key}.") for known in grouped):
+                grouped[key] = [translated_message(message) for message in rule_messages]
     return grouped
 
 
 def blank_form(*, customer_no: str | None = None) -> RecordForm:
-    now = to_local(utcnow()) or datetime.now()
     return RecordForm(
         values={
-            "contacted_at": now.strftime("%Y-%m-%dT%H:%M"),
+            "contacted_at": format_local(utcnow()).replace(" ", "T"),
             "priority": "medium",
             "status": "open",
             "customer_type": "individual",

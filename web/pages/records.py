@@ -200,7 +200,7 @@ def new_record():
         record = create_record(data, by=user)
     except ValidationError as exc:
         db.session.rollback()  # create_record may already have added a customer
-        form.errors = form_errors(exc)
+        form.errors = form_errors(exc, with_rules=True)
         return render_form(form, user, record=None, status=422)
     except PermissionDenied as exc:
         db.session.rollback()
