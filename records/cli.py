@@ -15,7 +15,8 @@ from records.enums import Role, Status
 from records.exporting import EXPORT_FORMATS, export_records
 from records.formats import FORMATS, FormatError, detect_format, read_rows
 from records.importing import import_rows, system_actor
-from records.operations import RecordFilters, create_user
+from records.operations import RecordFilters
+from records.people import create_user
 
 users_cli = AppGroup("users", help="Manage people and roles.")
 records_cli = AppGroup("records", help="Import and export consultation records.")

@@ -23,6 +23,12 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, with % and _ taken literally (use escape="\\")."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_connection_setup(dbapi_connection, connection_record) -> None:
     if not isinstance(dbapi_connection, sqlite3.Connection):

@@ -14,7 +14,7 @@ from records.enums import Role
 from records.formats import SourceRow
 from records.importing import import_rows
 from records.models import Record, User
-from records.operations import create_user
+from records.people import create_user
 from records.timeutil import local_timezone
 
 #: Records the demo spreads over, counting back from today: enough for weekly and monthly trends.

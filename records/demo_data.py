@@ -138,9 +138,11 @@ ZH_SHARE = 0.70
 #: Size of the customer pool; with 2,400 records most customers come back at least once.
 CUSTOMER_POOL_SIZE = 900
 #: Share of records that repeat an earlier consultation of the same customer on the same topic (linked in `related`).
-REPEAT_SHARE = 0.16
+REPEAT_SHARE = 0.15
 #: A repeat consultation refers to a record of at most this many days before.
 REPEAT_WINDOW_DAYS = 30
+#: Nobody calls more than this many times about one issue in the demo.
+MAX_CONTACTS_PER_ISSUE = 3
 #: Share of deliberately incomplete (vague, no request/steps/category) records, for quality scoring to flag.
 INCOMPLETE_SHARE = 0.05
 #: Share of records with personal data (phone, e-mail, ID or card number) written into free text.
@@ -166,32 +168,11 @@ SATISFACTION_WEIGHTS: dict[str, tuple[int, int, int, int, int]] = {
 #: Share of rated records left unrated (未评价); open records are rarely rated yet.
 NOT_RATED_SHARE = 0.21
 NOT_RATED_SHARE_OPEN = 0.80
-#: Hour-of-day weights 0..23: office hours dominate, a trickle at night.
+#: Relative contact volume per hour of day: office hours dominate, a trickle at night.
 HOUR_WEIGHTS = (
-    0.1,
-    0.05,
-    0.05,
-    0.05,
-    0.05,
-    0.1,
-    0.3,
-    0.7,
-    2.0,
-    3.2,
-    3.5,
-    3.3,
-    2.2,
-    2.6,
-    3.3,
-    3.3,
-    3.1,
-    2.8,
-    2.0,
-    1.8,
-    1.8,
-    1.5,
-    0.9,
-    0.3,
+    *(0.1, 0.05, 0.05, 0.05, 0.05, 0.1, 0.3, 0.7),  # 00:00-07:59
+    *(2.0, 3.2, 3.5, 3.3, 2.2, 2.6, 3.3, 3.3),  # 08:00-15:59
+    *(3.1, 2.8, 2.0, 1.8, 1.8, 1.5, 0.9, 0.3),  # 16:00-23:59
 )
 #: A weekend day gets this fraction of a weekday's contacts.
 WEEKEND_WEIGHT = 0.55
@@ -270,13 +251,14 @@ class _Made:
     """What a later repeat consultation needs to know about an earlier record."""
 
     external_id: str
-    contacted_at: datetime
     customer: _Customer
     topic: str
     case: str | None
     agent: DemoUser
     slots: dict[str, str]
     incomplete: bool
+    contact_number: int  # 1 for the first contact about the issue, 2 for the first repeat, ...
+    repeated: bool = False  # a later record already came back about it: issues repeat in a chain, not a fan
 
 
 @dataclass
@@ -309,7 +291,6 @@ class _DemoGenerator:
     def __init__(self, *, now: datetime, days: int, seed: int, zone: ZoneInfo):
         self.rng = random.Random(seed)
         self.now = now
-        self.days = days
         self.zone = zone
         self.calendar = _Calendar.around(now, days)
         self.agents = {
@@ -340,12 +321,14 @@ class _DemoGenerator:
             lang = customer.language
             agent = earlier.agent if rng.random() < 0.5 else self._pick_agent(lang)
             incomplete = False
+            contact_number = earlier.contact_number + 1
         else:
             lang = "zh" if rng.random() < ZH_SHARE else "en"
             customer = rng.choice(self.customers[lang])
             agent = self._pick_agent(lang)
             topic_key = self._pick_topic(when, agent)
             incomplete = rng.random() < INCOMPLETE_SHARE
+            contact_number = 1
         topic = ph.TOPICS[topic_key]
         phrases = _PHRASES[topic_key, lang]
         slots = self._slots(lang, when, topic_key, agent, customer)
@@ -355,7 +338,7 @@ class _DemoGenerator:
         external_id = f"demo-{index:05d}"
         status = self._status(when)
         emotion = self._emotion(topic["kind"], repeat=earlier is not None)
-        priority = self._priority(topic["kind"], emotion, customer, repeat=earlier is not None)
+        priority = self._priority(topic["kind"], emotion, customer, status, repeat=earlier is not None)
         channel, platform = self._channel(lang)
         problem = self._problem(phrases["problem"], emotion, earlier)
         case = min(problem.cases, default=None)
@@ -392,7 +375,7 @@ class _DemoGenerator:
         if not incomplete and rng.random() < PII_SHARE:
             self._write_pii_into_text(row, topic_key, lang, customer)
 
-        self.history.append(_Made(external_id, when, customer, topic_key, case, agent, slots, incomplete))
+        self.history.append(_Made(external_id, customer, topic_key, case, agent, slots, incomplete, contact_number))
         self.history_times.append(when)
         return _canonical_order(row)
 
@@ -502,9 +485,10 @@ class _DemoGenerator:
         lowest = bisect.bisect_left(self.history_times, when - timedelta(days=REPEAT_WINDOW_DAYS))
         if lowest >= len(self.history):
             return None
-        for _ in range(3):
+        for _ in range(5):
             candidate = self.history[self.rng.randrange(lowest, len(self.history))]
-            if not candidate.incomplete:
+            if not (candidate.incomplete or candidate.repeated) and candidate.contact_number < MAX_CONTACTS_PER_ISSUE:
+                candidate.repeated = True
                 return candidate
         return None
 
@@ -539,14 +523,17 @@ class _DemoGenerator:
             emotion = self.rng.choice(("impatient", "dissatisfied"))
         return emotion
 
-    def _priority(self, kind: str, emotion: str, customer: _Customer, *, repeat: bool) -> str:
+    def _priority(self, kind: str, emotion: str, customer: _Customer, status: str, *, repeat: bool) -> str:
         rng = self.rng
         level = rng.choices(range(4), ph.PRIORITY_WEIGHTS[kind])[0]
         bumps = (
-            (emotion == "angry" and rng.random() < 0.6)
-            + (customer.tier != "regular" and rng.random() < 0.4)
+            (emotion == "angry" and rng.random() < 0.5)
+            + (customer.tier != "regular" and rng.random() < 0.25)
             + (repeat and rng.random() < 0.4)
+            + (status == "transferred" and rng.random() < 0.5)
         )
+        if kind == "complaint" and status == "transferred":
+            level = max(level, 2)  # an escalated complaint is never below high
         return _PRIORITIES[min(3, level + bumps)]
 
     def _channel(self, lang: str) -> tuple[str, str | None]:
@@ -591,9 +578,7 @@ class _DemoGenerator:
         return {
             "order": f"DD{purchased:%Y%m%d}{_digits(rng, 4)}",
             "order2": f"DD{purchased:%Y%m%d}{_digits(rng, 4)}",
-            "tracking": prefix
-            + (_alnum(rng, width) if prefix == "1Z" else _digits(rng, width))
-            + ("GB" if prefix == "RM" else ""),
+            "tracking": _tracking_number(rng, prefix, width),
             "carrier": carrier,
             "product": product_zh if zh else product_en,
             "price": _money(lang, cny if zh else usd),
@@ -632,26 +617,12 @@ class _DemoGenerator:
 
     def _since(self, lang: str, when: datetime) -> str:
         ago = self.rng.randint(1, 6)
-        choices = {
-            "zh": ("昨天晚上", "今天早上", f"{ago}天前", "上周", "前天", _day("zh", when.date() - timedelta(days=ago))),
-            "en": (
-                "last night",
-                "this morning",
-                f"{ago} days ago",
-                "last week",
-                "the day before yesterday",
-                _day("en", when.date() - timedelta(days=ago)),
-            ),
-        }[lang]
-        return self.rng.choice(choices)
+        return self.rng.choice(ph.SINCE[lang]).format(ago=ago, date=_day(lang, when.date() - timedelta(days=ago)))
 
     def _night_time(self, lang: str, when: datetime) -> str:
         day = when.date() - timedelta(days=self.rng.randint(0, 2))
-        hour, minute = self.rng.randint(1, 5), self.rng.randrange(60)
-        return (
-            f"{_day('zh', day)}凌晨{hour}:{minute:02d}"
-            if lang == "zh"
-            else f"{hour}:{minute:02d} a.m. on {_day('en', day)}"
+        return ph.NIGHT_TIME[lang].format(
+            date=_day(lang, day), hour=self.rng.randint(1, 5), minute=self.rng.randrange(60)
         )
 
     # -- record content
@@ -892,6 +863,12 @@ def _digits(rng: random.Random, width: int) -> str:
 
 def _alnum(rng: random.Random, width: int) -> str:
     return "".join(rng.choices("0123456789ABCDEFGHJKLMNPQRTUWXY", k=width))
+
+
+def _tracking_number(rng: random.Random, prefix: str, width: int) -> str:
+    # UPS numbers are alphanumeric after "1Z"; Royal Mail's end in the country code.
+    body = _alnum(rng, width) if prefix == "1Z" else _digits(rng, width)
+    return prefix + body + ("GB" if prefix == "RM" else "")
 
 
 def _money(lang: str, amount: float) -> str:

@@ -38,9 +38,9 @@ EMOTION_WEIGHTS: dict[str, tuple[int, int, int, int, int, int]] = {
 
 #: Priority weights per kind of topic (low, medium, high, urgent): complaints and security issues run high.
 PRIORITY_WEIGHTS: dict[str, tuple[int, int, int, int]] = {
-    "complaint": (0, 22, 55, 23),
+    "complaint": (0, 25, 58, 17),
     "fault": (5, 45, 40, 10),
-    "security": (0, 30, 50, 20),
+    "security": (0, 35, 50, 15),
     "request": (15, 65, 18, 2),
     "inquiry": (55, 40, 5, 0),
     "suggestion": (70, 30, 0, 0),
@@ -3505,6 +3505,14 @@ CUSTOMER_TAGS = {
     "zh": ("老客户", "价格敏感", "企业采购", "高频咨询", "潜在流失"),
     "en": ("long-term", "price-sensitive", "bulk buyer", "frequent contact", "churn risk"),
 }
+
+#: When a problem started; `{ago}` is a number of days, `{date}` that day.
+SINCE = {
+    "zh": ("昨天晚上", "今天早上", "{ago}天前", "上周", "前天", "{date}"),
+    "en": ("last night", "this morning", "{ago} days ago", "last week", "the day before yesterday", "{date}"),
+}
+#: The small hours a suspicious sign-in happened at.
+NIGHT_TIME = {"zh": "{date}凌晨{hour}:{minute:02d}", "en": "{hour}:{minute:02d} a.m. on {date}"}
 
 #: Three-digit prefixes of Chinese mobile numbers as the carriers hand them out.
 MOBILE_PREFIXES = (

@@ -12,7 +12,8 @@ from records import audit
 from records.access import can_reveal_record, require
 from records.db import db
 from records.models import Record, User
-from records.operations import RecordFilters, filtered_records_query, record_to_dict
+from records.operations import RecordFilters, filtered_records_query
+from records.presenting import record_to_dict
 from records.timeutil import format_local
 
 EXPORT_COLUMNS = (

@@ -1,4 +1,4 @@
-"""Service functions for records and customers; the web views, the CLI and jobs all call these.
+"""Service functions for records; the web views, the CLI and jobs all call these.
 
 Operations validate, change the session and audit-log; they flush but never commit: the request or command commits.
 """
@@ -6,14 +6,13 @@ Operations validate, change the session and audit-log; they flush but never comm
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from marshmallow import ValidationError
-from sqlalchemy.exc import IntegrityError
 
 from records import audit
 from records.access import (
@@ -21,30 +20,20 @@ from records.access import (
     PermissionDenied,
     can_create_records,
     can_edit_record,
-    can_reveal_record,
     can_view_record,
-    customer_scope,
-    is_scrubbed_viewer,
     record_scope,
     require,
 )
-from records.db import db
-from records.enums import CustomerTier, CustomerType, Language, Role, Status
-from records.masking import mask_email, mask_phone, mask_text
-from records.models import Customer, FollowUp, Record, SequenceCounter, Team, User, record_links
+from records.customers import find_or_create_customer
+from records.db import db, like_pattern
+from records.enums import Language, Role, Status
+from records.models import Customer, FollowUp, Record, Team, User, record_links
+from records.numbering import RECORD_NUMBER, kept_number, next_number
+from records.people import find_agent
+from records.presenting import FREE_TEXT_FIELDS
 from records.schemas import record_rule_errors
 from records.taxonomy import Taxonomy, load_taxonomy
-from records.timeutil import local_day_start, local_today, to_local, utcnow
-
-#: Free-text fields of a record; they are masked for viewers who may not (or did not ask to) reveal personal data.
-FREE_TEXT_FIELDS = (
-    "problem_description",
-    "customer_request",
-    "key_details",
-    "handling_steps",
-    "resolution",
-    "customer_feedback",
-)
+from records.timeutil import local_day_start, to_local, utcnow
 
 #: Record fields a PATCH may set directly (relations such as agent, team and follow-ups are handled apart).
 PLAIN_FIELDS = (
@@ -67,9 +56,6 @@ PLAIN_FIELDS = (
     "language",
 )
 
-ANONYMOUS_NAME = "匿名客户"
-CUSTOMER_NUMBER = r"C\d{11,}"
-RECORD_NUMBER = r"R\d{12,}"
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -86,265 +72,6 @@ def detect_language(*texts: str | None) -> Language:
     cjk = len(_CJK.findall(joined))
     latin_words = len(_LATIN_WORD.findall(joined))
     return Language.ZH if cjk and cjk >= latin_words else Language.EN
-
-
-# ----- numbering ---------------------------------------------------------------------------------------------------
-
-
-def next_number(prefix: str, day: date, width: int, taken: sa.ColumnElement) -> str:
-    """The next free number of the day, e.g. R202405200001. Safe under concurrent writers.
-
-    The UPDATE takes a row lock on PostgreSQL (SQLite serialises writers), so two requests never share a number;
-    numbers kept from an import are skipped.
-    """
-    key = f"{prefix}{day:%Y%m%d}"
-    bump = (
-        sa.update(SequenceCounter)
-        .where(SequenceCounter.key == key)
-        .values(last=SequenceCounter.last + 1)
-        .returning(SequenceCounter.last)
-    )
-    while True:
-        value = db.session.execute(bump).scalar()
-        if value is None:
-            try:
-                with db.session.begin_nested():
-                    db.session.execute(sa.insert(SequenceCounter).values(key=key, last=1))
-                value = 1
-            except IntegrityError:
-                value = db.session.execute(bump).scalar_one()
-        number = f"{key}{value:0{width}d}"
-        if not db.session.scalar(sa.select(sa.literal(True)).where(taken == number)):
-            return number
-
-
-def kept_number(number: str | None, pattern: str, taken: sa.ColumnElement) -> str | None:
-    """A number brought along by an import, if it has the right form and is still free here."""
-    if (
-        number
-        and re.fullmatch(pattern, number)
-        and not db.session.scalar(sa.select(sa.literal(True)).where(taken == number))
-    ):
-        return number
-    return None
-
-
-# ----- people ------------------------------------------------------------------------------------------------------
-
-
-def get_or_create_team(name: str) -> Team:
-    team = db.session.scalar(sa.select(Team).where(Team.name == name))
-    if team is None:
-        team = Team(name=name)
-        db.session.add(team)
-        db.session.flush()
-    return team
-
-
-def create_user(
-    username: str,
-    *,
-    role: Role,
-    password: str,
-    team: str | None = None,
-    display_name: str | None = None,
-    agent_code: str | None = None,
-    email: str | None = None,
-    by: User | str | None = None,
-) -> User:
-    errors: dict[str, list[str]] = {}
-    if db.session.scalar(sa.select(User.id).where(User.username == username)):
-        errors["username"] = [f"The username {username!r} is taken."]
-    if agent_code and db.session.scalar(sa.select(User.id).where(User.agent_code == agent_code)):
-        errors["agent_code"] = [f"The agent code {agent_code!r} is taken."]
-    if len(password) < 8:
-        errors["password"] = ["A password has at least 8 characters."]
-    if role in (Role.AGENT, Role.SUPERVISOR) and not team:
-        errors["team"] = [f"A {role.value} belongs to a team; give --team."]
-    if errors:
-        raise ValidationError(errors)
-    user = User(
-        username=username,
-        role=role,
-        display_name=display_name or username,
-        agent_code=agent_code or None,
-        email=email or None,
-        team=get_or_create_team(team) if team else None,
-    )
-    user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
-    audit.log(by or "cli", "user.create", user, role=role.value, team=team)
-    return user
-
-
-def find_agent(reference: str) -> User | None:
-    """An agent by username, agent code (工号), e-mail or display name, as imports name them."""
-    text = reference.strip()
-    for column in (User.username, User.agent_code, User.email, User.display_name):
-        user = db.session.scalar(sa.select(User).where(sa.func.lower(column) == text.lower()))
-        if user is not None:
-            return user
-    return None
-
-
-def authenticate(username: str, password: str) -> User | None:
-    user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None or not user.active or not user.check_password(password):
-        return None
-    return user
-
-
-# ----- customers ---------------------------------------------------------------------------------------------------
-
-
-def phone_key(phone: str | None) -> str | None:
-    digits = re.sub(r"\D", "", phone or "")
-    # Chinese numbers are written with and without the country code; compare them without it.
-    if digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    return digits or None
-
-
-def email_key(email: str | None) -> str | None:
-    return email.strip().lower() if email and email.strip() else None
-
-
-def find_or_create_customer(
-    details: dict[str, Any], first_contact: datetime, *, by: User | str | None, number: str | None = None
-) -> Customer:
-    """A returning customer is recognised by phone or e-mail; anyone else becomes a new customer.
-
-    `number` (from an import) is kept for the new customer, so customers keep the number they were told.
-    """
-    keys = phone_key(details.get("phone")), email_key(details.get("email"))
-    conditions = []
-    if keys[0]:
-        conditions.append(Customer.phone_key == keys[0])
-    if keys[1]:
-        conditions.append(Customer.email_key == keys[1])
-    if conditions:
-        existing = db.session.scalar(sa.select(Customer).where(sa.or_(*conditions)).order_by(Customer.id).limit(1))
-        if existing is not None:
-            return existing
-    customer = Customer(
-        number=kept_number(number, CUSTOMER_NUMBER, Customer.number)
-        or next_number("C", to_local(first_contact).date(), 3, Customer.number),
-        name=(details.get("name") or "").strip() or ANONYMOUS_NAME,
-        phone=details.get("phone"),
-        phone_key=keys[0],
-        email=details.get("email"),
-        email_key=keys[1],
-        customer_type=details.get("customer_type") or CustomerType.INDIVIDUAL,
-        company=details.get("company"),
-        industry=details.get("industry"),
-        tier=details.get("tier") or CustomerTier.REGULAR,
-        tags=details.get("tags") or [],
-    )
-    db.session.add(customer)
-    db.session.flush()
-    audit.log(by, "customer.create", customer)
-    return customer
-
-
-def update_customer(customer: Customer, changes: dict[str, Any], *, by: User) -> Customer:
-    for field, value in changes.items():
-        setattr(customer, field, value)
-    if "phone" in changes:
-        customer.phone_key = phone_key(customer.phone)
-    if "email" in changes:
-        customer.email_key = email_key(customer.email)
-    if customer.customer_type == CustomerType.ENTERPRISE and not customer.company:
-        raise ValidationError({"company": ["An enterprise customer needs a company name."]})
-    audit.log(by, "customer.update", customer, fields=sorted(changes))
-    return customer
-
-
-def get_customer_for(user: User, reference: int | str) -> Customer:
-    column = Customer.number if isinstance(reference, str) and not reference.isdigit() else Customer.id
-    require(not is_scrubbed_viewer(user), "Trainers work with scrubbed records, not customer profiles.")
-    customer = db.session.scalar(sa.select(Customer).where(column == reference))
-    if customer is None:
-        raise NotFound(f"No customer {reference}.")
-    visible = db.session.scalar(sa.select(sa.literal(True)).where(Customer.id == customer.id, customer_scope(user)))
-    require(bool(visible), "You may not see this customer.")
-    return customer
-
-
-def list_customers(user: User, *, q: str | None = None, page: int = 1, per_page: int = 25) -> tuple[list, int]:
-    require(not is_scrubbed_viewer(user), "Trainers work with scrubbed records, not customer profiles.")
-    query = sa.select(Customer).where(customer_scope(user))
-    if q:
-        pattern = like_pattern(q)
-        query = query.where(
-            sa.or_(
-                Customer.name.ilike(pattern, escape="\\"),
-                Customer.number.ilike(pattern, escape="\\"),
-                Customer.company.ilike(pattern, escape="\\"),
-            )
-        )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    items = db.session.scalars(query.order_by(Customer.id.desc()).offset((page - 1) * per_page).limit(per_page))
-    return list(items), total or 0
-
-
-def customer_to_dict(customer: Customer, *, masked: bool, scrubbed: bool = False) -> dict[str, Any]:
-    if scrubbed:
-        return {
-            "id": None,
-            "number": None,
-            "name": "客户 / Customer",
-            "phone": None,
-            "email": None,
-            "customer_type": customer.customer_type.value,
-            "company": None,
-            "industry": customer.industry,
-            "tier": customer.tier.value,
-            "tags": [],
-            "masked": True,
-        }
-    return {
-        "id": customer.id,
-        "number": customer.number,
-        "name": customer.name,
-        "phone": mask_phone(customer.phone) if masked else customer.phone,
-        "email": mask_email(customer.email) if masked else customer.email,
-        "customer_type": customer.customer_type.value,
-        "company": customer.company,
-        "industry": customer.industry,
-        "tier": customer.tier.value,
-        "tags": list(customer.tags or []),
-        "record_count": len(customer.records),
-        "masked": masked,
-    }
-
-
-def customer_history(customer: Customer, *, before: Record | None = None) -> list[Record]:
-    """The customer's records, newest first; with `before`, only those earlier than that record."""
-    query = sa.select(Record).where(Record.customer_id == customer.id)
-    if before is not None:
-        query = query.where(Record.id != before.id, Record.contacted_at <= before.contacted_at)
-    return list(db.session.scalars(query.order_by(Record.contacted_at.desc(), Record.id.desc())))
-
-
-def reveal_customer(customer: Customer, user: User) -> None:
-    require(user.role != Role.TRAINER, "Trainers see scrubbed data only.")
-    audit.log(user, "customer.reveal", customer)
-
-
-# ----- records -----------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class RecordChange:
-    record: Record
-    created: bool
-    changed_fields: list[str]
-
-
-def like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def resolve_agent(reference: str | None, by: User) -> User:
@@ -544,6 +271,13 @@ def get_record_for(user: User, reference: int | str) -> Record:
     return record
 
 
+def get_follow_up(record: Record, follow_up_id: int) -> FollowUp:
+    follow_up = db.session.get(FollowUp, follow_up_id)
+    if follow_up is None or follow_up.record_id != record.id:
+        raise NotFound(f"Record {record.number} has no follow-up {follow_up_id}.")
+    return follow_up
+
+
 def add_follow_up(record: Record, data: dict[str, Any], *, by: User) -> FollowUp:
     require(can_edit_record(by, record), "You may not change this record.")
     follow_up = FollowUp(**data)
@@ -630,6 +364,13 @@ def filtered_records_query(user: User, filters: RecordFilters) -> sa.Select:
     return query
 
 
+def count_records_by_status(user: User, filters: RecordFilters) -> dict[str, int]:
+    """How many visible records match the other filters, per status."""
+    matching = filtered_records_query(user, replace(filters, status=None)).subquery()
+    result = db.session.execute(sa.select(matching.c.status, sa.func.count()).group_by(matching.c.status))
+    return {getattr(status, "value", status): count for status, count in result}
+
+
 def list_records(user: User, filters: RecordFilters, *, page: int = 1, per_page: int = 25) -> tuple[list[Record], int]:
     query = filtered_records_query(user, filters)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
@@ -637,91 +378,3 @@ def list_records(user: User, filters: RecordFilters, *, page: int = 1, per_page:
         query.order_by(Record.contacted_at.desc(), Record.id.desc()).offset((page - 1) * per_page).limit(per_page)
     )
     return list(items), total
-
-
-def may_reveal(user: User, record: Record, requested: bool) -> bool:
-    """Whether to show personal data unmasked; audit-logs the reveal when it happens."""
-    if not requested:
-        return False
-    require(can_reveal_record(user, record), "Your role may not reveal personal data of this record.")
-    audit.log(user, "record.reveal", record)
-    return True
-
-
-def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> dict[str, Any]:
-    """A record as a viewer may see it: masked unless revealed, customer scrubbed for trainers."""
-    masked = not revealed
-    scrubbed = is_scrubbed_viewer(viewer)
-    text = {
-        field: (mask_text(getattr(record, field)) if masked else getattr(record, field)) for field in FREE_TEXT_FIELDS
-    }
-    if scrubbed and record.customer.name and record.customer.name != ANONYMOUS_NAME:
-        # A name the customer gave can be repeated in the text ("王先生说..."); trainers must not see it.
-        text = {field: value.replace(record.customer.name, "客户") if value else value for field, value in text.items()}
-    today = local_today()
-    return {
-        "id": record.id,
-        "number": record.number,
-        "source": record.source,
-        "external_id": record.external_id,
-        "customer": customer_to_dict(record.customer, masked=masked, scrubbed=scrubbed),
-        "channel": record.channel.value,
-        "channel_platform": record.channel_platform,
-        "contacted_at": iso_utc(record.contacted_at),
-        "duration_minutes": record.duration_minutes,
-        "agent": record.agent.username,
-        "team": record.team.name if record.team else None,
-        "category": record.category,
-        "subcategory": record.subcategory,
-        "tags": list(record.tags or []),
-        "priority": record.priority.value,
-        "status": record.status.value,
-        **text,
-        "attachments": [mask_notes(item, masked) for item in record.attachments or []],
-        "emotion": record.emotion.value if record.emotion else None,
-        "collaboration": [mask_notes(item, masked) for item in record.collaboration or []],
-        "satisfaction": record.satisfaction,
-        "satisfaction_efficiency": record.satisfaction_efficiency,
-        "satisfaction_resolution": record.satisfaction_resolution,
-        "satisfaction_attitude": record.satisfaction_attitude,
-        "follow_ups": [
-            {
-                "id": f.id,
-                "action": mask_text(f.action) if masked else f.action,
-                "owner": f.owner,
-                "due": f.due,
-                "done": f.done,
-                "overdue": bool(f.due and not f.done and f.due < today),
-            }
-            for f in record.follow_ups
-        ],
-        "related": [other.number for other in record.related],
-        "language": record.language.value,
-        "created_at": iso_utc(record.created_at),
-        "updated_at": iso_utc(record.updated_at),
-        "masked": masked,
-    }
-
-
-def mask_notes(item: dict[str, Any], masked: bool) -> dict[str, Any]:
-    """Attachment and collaboration entries are short free text too ("客户发来的截图 13812345678")."""
-    if not masked:
-        return dict(item)
-    return {key: mask_text(value) if isinstance(value, str) else value for key, value in item.items()}
-
-
-def record_summary(record: Record) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "number": record.number,
-        "contacted_at": iso_utc(record.contacted_at),
-        "channel": record.channel.value,
-        "category": record.category,
-        "subcategory": record.subcategory,
-        "status": record.status.value,
-        "agent": record.agent.username,
-    }
-
-
-def iso_utc(moment: datetime | None) -> str | None:
-    return moment.isoformat(timespec="minutes") + "Z" if moment else None

@@ -17,7 +17,8 @@ from flask_migrate import upgrade
 from records.db import db as database
 from records.enums import Role
 from records.models import Record, User
-from records.operations import create_record, create_user
+from records.operations import create_record
+from records.people import create_user
 from records.schemas import RecordInputSchema
 from web import create_app
 

@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from marshmallow import ValidationError
 
 from records.access import PermissionDenied
+from records.customers import phone_key
 from records.enums import Language, Role, Status
 from records.models import AuditLog, Customer, Record, record_links
-from records.operations import create_record, delete_record, detect_language, phone_key, update_record
+from records.operations import create_record, delete_record, detect_language, update_record
 from records.schemas import RecordInputSchema, RecordUpdateSchema
 from records.timeutil import parse_contact_time
 from tests.conftest import record_payload

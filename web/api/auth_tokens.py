@@ -7,7 +7,7 @@ from flask_smorest import Blueprint, abort
 from records import audit
 from records.db import db
 from records.models import ApiToken
-from records.operations import authenticate
+from records.people import authenticate
 from records.schemas import TokenOutSchema, TokenRequestSchema
 from web.auth import STAFF, bearer_token, hash_token, issue_token, roles_required, signed_in_user
 

@@ -4,16 +4,9 @@ from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from records.access import PermissionDenied, can_reveal_record
+from records.customers import customer_history, get_customer_for, list_customers, reveal_customer, update_customer
 from records.db import db
-from records.operations import (
-    customer_history,
-    customer_to_dict,
-    get_customer_for,
-    list_customers,
-    record_summary,
-    reveal_customer,
-    update_customer,
-)
+from records.presenting import customer_to_dict, record_summary
 from records.schemas import CustomerDetailSchema, CustomerOutSchema, CustomerUpdateSchema
 from web.api.common import StaffView
 from web.auth import signed_in_user

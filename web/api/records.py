@@ -2,21 +2,19 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from records.access import NotFound
 from records.db import db
-from records.models import FollowUp
 from records.operations import (
     RecordFilters,
     add_follow_up,
     create_record,
     delete_record,
+    get_follow_up,
     get_record_for,
     list_records,
-    may_reveal,
-    record_to_dict,
     update_follow_up,
     update_record,
 )
+from records.presenting import may_reveal, record_to_dict
 from records.schemas import (
     FollowUpInputSchema,
     FollowUpOutSchema,
@@ -118,9 +116,7 @@ class FollowUpItem(StaffView):
         """Change a follow-up, e.g. `{"done": true}`."""
         user = signed_in_user()
         record = get_record_for(user, ref)
-        follow_up = db.session.get(FollowUp, follow_up_id)
-        if follow_up is None or follow_up.record_id != record.id:
-            raise NotFound(f"Record {record.number} has no follow-up {follow_up_id}.")
+        follow_up = get_follow_up(record, follow_up_id)
         update_follow_up(follow_up, changes, by=user)
         db.session.commit()
         return _follow_up_out(record, follow_up)

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from records.db import db
 from records.enums import Role
 from records.models import User
-from records.operations import create_user
+from records.people import create_user
 from records.schemas import UserInputSchema, UserOutSchema
 from web.api.common import StaffView
 from web.auth import roles_required, signed_in_user

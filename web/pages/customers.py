@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
+from records.customers import customer_history, get_customer_for, list_customers, reveal_customer
 from records.db import db
 from records.models import Customer, User
-from records.operations import customer_history, customer_to_dict, get_customer_for, list_customers, reveal_customer
+from records.presenting import customer_to_dict
 from web.auth import RECORD_KEEPERS, STAFF, roles_required
 from web.pages.common import current_user_required, history_row
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from records.access import (
-    NotFound,
     PermissionDenied,
     can_create_records,
     can_edit_record,
@@ -19,23 +17,23 @@ from records.access import (
     is_scrubbed_viewer,
     require,
 )
+from records.customers import customer_history
 from records.db import db
 from records.enums import Role
 from records.importing import flatten_messages
-from records.models import FollowUp, Record, Team, User
+from records.models import Record, User
 from records.operations import (
     RecordFilters,
+    count_records_by_status,
     create_record,
-    customer_history,
-    customer_to_dict,
-    filtered_records_query,
+    get_follow_up,
     get_record_for,
     list_records,
-    may_reveal,
-    record_to_dict,
     update_follow_up,
     update_record,
 )
+from records.people import team_names
+from records.presenting import customer_to_dict, may_reveal, record_to_dict
 from records.schemas import RecordInputSchema, RecordQuerySchema, RecordUpdateSchema
 from records.timeutil import format_local
 from web.auth import RECORD_KEEPERS, STAFF, roles_required
@@ -69,12 +67,12 @@ def list_records_page():
     per_page = int(current_app.config.get("RECORDS_PER_PAGE", 25))
     try:
         items, total = list_records(user, filters, page=query["page"], per_page=per_page)
-        counts = status_counts(user, filters)
+        counts = count_records_by_status(user, filters)
     except ValidationError as exc:  # an unknown category typed into the URL
         filter_errors.extend(message for _key, message in flatten_messages(exc.messages))
         filters = replace(filters, category=None, subcategory=None)
         items, total = list_records(user, filters, page=query["page"], per_page=per_page)
-        counts = status_counts(user, filters)
+        counts = count_records_by_status(user, filters)
     rows = [list_row(record, user) for record in items]
     return render_template(
         "records/list.html",
@@ -106,17 +104,6 @@ def load_query(filter_args: dict[str, str], page: str) -> tuple[dict[str, Any], 
             return RecordQuerySchema().load(kept), errors
         except ValidationError:
             return RecordQuerySchema().load({}), errors
-
-
-def status_counts(user: User, filters: RecordFilters) -> dict[str, int]:
-    """How many visible records match the other filters, per status: the numbers on the status pills."""
-    matching = filtered_records_query(user, replace(filters, status=None)).subquery()
-    result = db.session.execute(sa.select(matching.c.status, sa.func.count()).group_by(matching.c.status))
-    return {getattr(status, "value", status): count for status, count in result}
-
-
-def team_names() -> list[str]:
-    return list(db.session.scalars(sa.select(Team.name).order_by(Team.name)))
 
 
 def list_row(record: Record, viewer: User) -> dict[str, Any]:
@@ -169,9 +156,7 @@ def render_detail(record: Record, user: User, *, revealed: bool):
 def complete_follow_up(ref: str, follow_up_id: int):
     user = current_user_required()
     record = get_record_for(user, ref)
-    follow_up = db.session.get(FollowUp, follow_up_id)
-    if follow_up is None or follow_up.record_id != record.id:
-        raise NotFound(f"Record {record.number} has no follow-up {follow_up_id}.")
+    follow_up = get_follow_up(record, follow_up_id)
     try:
         update_follow_up(follow_up, {"done": True}, by=user)
     except ValidationError as exc:
@@ -221,7 +206,7 @@ def edit_record(ref: str):
     require(can_edit_record(user, record), "You may not change this record.")
     if request.method == "GET":
         # The form shows stored personal data unmasked, so opening it counts as a reveal (audit-logged).
-        may_reveal(user, record, True)
+        may_reveal(user, record, True, purpose="edit")
         db.session.commit()
         return render_form(form_from_record(record), user, record=record)
     form = read_form(request.form, new=False)

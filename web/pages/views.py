@@ -10,7 +10,7 @@ from flask_login import login_user, logout_user
 
 from records import audit
 from records.db import db
-from records.operations import authenticate
+from records.people import authenticate
 from web.auth import signed_in_user
 
 bp = Blueprint("pages", __name__)

@@ -1,0 +1,123 @@
+"""Customers: recognising a returning customer, numbering, profiles and their history."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from marshmallow import ValidationError
+
+from records import audit
+from records.access import NotFound, customer_scope, is_scrubbed_viewer, require
+from records.db import db, like_pattern
+from records.enums import CustomerTier, CustomerType, Role
+from records.models import Customer, Record, User
+from records.numbering import CUSTOMER_NUMBER, kept_number, next_number
+from records.timeutil import to_local
+
+ANONYMOUS_NAME = "匿名客户"
+
+
+def phone_key(phone: str | None) -> str | None:
+    digits = re.sub(r"\D", "", phone or "")
+    # Chinese numbers are written with and without the country code; compare them without it.
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits or None
+
+
+def email_key(email: str | None) -> str | None:
+    return email.strip().lower() if email and email.strip() else None
+
+
+def find_or_create_customer(
+    details: dict[str, Any], first_contact: datetime, *, by: User | str | None, number: str | None = None
+) -> Customer:
+    """A returning customer is recognised by phone or e-mail; anyone else becomes a new customer.
+
+    `number` (from an import) is kept for the new customer, so customers keep the number they were told.
+    """
+    keys = phone_key(details.get("phone")), email_key(details.get("email"))
+    conditions = []
+    if keys[0]:
+        conditions.append(Customer.phone_key == keys[0])
+    if keys[1]:
+        conditions.append(Customer.email_key == keys[1])
+    if conditions:
+        existing = db.session.scalar(sa.select(Customer).where(sa.or_(*conditions)).order_by(Customer.id).limit(1))
+        if existing is not None:
+            return existing
+    customer = Customer(
+        number=kept_number(number, CUSTOMER_NUMBER, Customer.number)
+        or next_number("C", to_local(first_contact).date(), 3, Customer.number),
+        name=(details.get("name") or "").strip() or ANONYMOUS_NAME,
+        phone=details.get("phone"),
+        phone_key=keys[0],
+        email=details.get("email"),
+        email_key=keys[1],
+        customer_type=details.get("customer_type") or CustomerType.INDIVIDUAL,
+        company=details.get("company"),
+        industry=details.get("industry"),
+        tier=details.get("tier") or CustomerTier.REGULAR,
+        tags=details.get("tags") or [],
+    )
+    db.session.add(customer)
+    db.session.flush()
+    audit.log(by, "customer.create", customer)
+    return customer
+
+
+def update_customer(customer: Customer, changes: dict[str, Any], *, by: User) -> Customer:
+    for field, value in changes.items():
+        setattr(customer, field, value)
+    if "phone" in changes:
+        customer.phone_key = phone_key(customer.phone)
+    if "email" in changes:
+        customer.email_key = email_key(customer.email)
+    if customer.customer_type == CustomerType.ENTERPRISE and not customer.company:
+        raise ValidationError({"company": ["An enterprise customer needs a company name."]})
+    audit.log(by, "customer.update", customer, fields=sorted(changes))
+    return customer
+
+
+def get_customer_for(user: User, reference: int | str) -> Customer:
+    column = Customer.number if isinstance(reference, str) and not reference.isdigit() else Customer.id
+    require(not is_scrubbed_viewer(user), "Trainers work with scrubbed records, not customer profiles.")
+    customer = db.session.scalar(sa.select(Customer).where(column == reference))
+    if customer is None:
+        raise NotFound(f"No customer {reference}.")
+    visible = db.session.scalar(sa.select(sa.literal(True)).where(Customer.id == customer.id, customer_scope(user)))
+    require(bool(visible), "You may not see this customer.")
+    return customer
+
+
+def list_customers(user: User, *, q: str | None = None, page: int = 1, per_page: int = 25) -> tuple[list, int]:
+    require(not is_scrubbed_viewer(user), "Trainers work with scrubbed records, not customer profiles.")
+    query = sa.select(Customer).where(customer_scope(user))
+    if q:
+        pattern = like_pattern(q)
+        query = query.where(
+            sa.or_(
+                Customer.name.ilike(pattern, escape="\\"),
+                Customer.number.ilike(pattern, escape="\\"),
+                Customer.company.ilike(pattern, escape="\\"),
+            )
+        )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    items = db.session.scalars(query.order_by(Customer.id.desc()).offset((page - 1) * per_page).limit(per_page))
+    return list(items), total or 0
+
+
+def customer_history(customer: Customer, *, before: Record | None = None) -> list[Record]:
+    """The customer's records, newest first; with `before`, only those earlier than that record."""
+    query = sa.select(Record).where(Record.customer_id == customer.id)
+    if before is not None:
+        query = query.where(Record.id != before.id, Record.contacted_at <= before.contacted_at)
+    return list(db.session.scalars(query.order_by(Record.contacted_at.desc(), Record.id.desc())))
+
+
+def reveal_customer(customer: Customer, user: User) -> None:
+    require(user.role != Role.TRAINER, "Trainers see scrubbed data only.")
+    audit.log(user, "customer.reveal", customer)

@@ -1,0 +1,78 @@
+"""Teams, users and sign-in."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from marshmallow import ValidationError
+
+from records import audit
+from records.db import db
+from records.enums import Role
+from records.models import Team, User
+
+
+def get_or_create_team(name: str) -> Team:
+    team = db.session.scalar(sa.select(Team).where(Team.name == name))
+    if team is None:
+        team = Team(name=name)
+        db.session.add(team)
+        db.session.flush()
+    return team
+
+
+def create_user(
+    username: str,
+    *,
+    role: Role,
+    password: str,
+    team: str | None = None,
+    display_name: str | None = None,
+    agent_code: str | None = None,
+    email: str | None = None,
+    by: User | str | None = None,
+) -> User:
+    errors: dict[str, list[str]] = {}
+    if db.session.scalar(sa.select(User.id).where(User.username == username)):
+        errors["username"] = [f"The username {username!r} is taken."]
+    if agent_code and db.session.scalar(sa.select(User.id).where(User.agent_code == agent_code)):
+        errors["agent_code"] = [f"The agent code {agent_code!r} is taken."]
+    if len(password) < 8:
+        errors["password"] = ["A password has at least 8 characters."]
+    if role in (Role.AGENT, Role.SUPERVISOR) and not team:
+        errors["team"] = [f"A {role.value} belongs to a team; give --team."]
+    if errors:
+        raise ValidationError(errors)
+    user = User(
+        username=username,
+        role=role,
+        display_name=display_name or username,
+        agent_code=agent_code or None,
+        email=email or None,
+        team=get_or_create_team(team) if team else None,
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    audit.log(by or "cli", "user.create", user, role=role.value, team=team)
+    return user
+
+
+def find_agent(reference: str) -> User | None:
+    """An agent by username, agent code (工号), e-mail or display name, as imports name them."""
+    text = reference.strip()
+    for column in (User.username, User.agent_code, User.email, User.display_name):
+        user = db.session.scalar(sa.select(User).where(sa.func.lower(column) == text.lower()))
+        if user is not None:
+            return user
+    return None
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None or not user.active or not user.check_password(password):
+        return None
+    return user
+
+
+def team_names() -> list[str]:
+    return list(db.session.scalars(sa.select(Team.name).order_by(Team.name)))

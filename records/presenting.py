@@ -1,0 +1,142 @@
+"""What a viewer may see of a record or customer: masked unless revealed, scrubbed for trainers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from records import audit
+from records.access import can_reveal_record, is_scrubbed_viewer, require
+from records.customers import ANONYMOUS_NAME
+from records.masking import mask_email, mask_phone, mask_text
+from records.models import Customer, Record, User
+from records.timeutil import local_today
+
+#: Free-text fields of a record; they are masked for viewers who may not (or did not ask to) reveal personal data.
+FREE_TEXT_FIELDS = (
+    "problem_description",
+    "customer_request",
+    "key_details",
+    "handling_steps",
+    "resolution",
+    "customer_feedback",
+)
+
+
+def may_reveal(user: User, record: Record, requested: bool, *, purpose: str = "view") -> bool:
+    """Whether to show personal data unmasked; audit-logs the reveal, and why ("view", "edit"), when it happens."""
+    if not requested:
+        return False
+    require(can_reveal_record(user, record), "Your role may not reveal personal data of this record.")
+    audit.log(user, "record.reveal", record, purpose=purpose)
+    return True
+
+
+def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> dict[str, Any]:
+    """A record as a viewer may see it: masked unless revealed, customer scrubbed for trainers."""
+    masked = not revealed
+    scrubbed = is_scrubbed_viewer(viewer)
+    text = {
+        field: (mask_text(getattr(record, field)) if masked else getattr(record, field)) for field in FREE_TEXT_FIELDS
+    }
+    if scrubbed and record.customer.name and record.customer.name != ANONYMOUS_NAME:
+        # A name the customer gave can be repeated in the text ("王先生说..."); trainers must not see it.
+        text = {field: value.replace(record.customer.name, "客户") if value else value for field, value in text.items()}
+    today = local_today()
+    return {
+        "id": record.id,
+        "number": record.number,
+        "source": record.source,
+        "external_id": record.external_id,
+        "customer": customer_to_dict(record.customer, masked=masked, scrubbed=scrubbed),
+        "channel": record.channel.value,
+        "channel_platform": record.channel_platform,
+        "contacted_at": iso_utc(record.contacted_at),
+        "duration_minutes": record.duration_minutes,
+        "agent": record.agent.username,
+        "team": record.team.name if record.team else None,
+        "category": record.category,
+        "subcategory": record.subcategory,
+        "tags": list(record.tags or []),
+        "priority": record.priority.value,
+        "status": record.status.value,
+        **text,
+        "attachments": [mask_notes(item, masked) for item in record.attachments or []],
+        "emotion": record.emotion.value if record.emotion else None,
+        "collaboration": [mask_notes(item, masked) for item in record.collaboration or []],
+        "satisfaction": record.satisfaction,
+        "satisfaction_efficiency": record.satisfaction_efficiency,
+        "satisfaction_resolution": record.satisfaction_resolution,
+        "satisfaction_attitude": record.satisfaction_attitude,
+        "follow_ups": [
+            {
+                "id": f.id,
+                "action": mask_text(f.action) if masked else f.action,
+                "owner": f.owner,
+                "due": f.due,
+                "done": f.done,
+                "overdue": bool(f.due and not f.done and f.due < today),
+            }
+            for f in record.follow_ups
+        ],
+        "related": [other.number for other in record.related],
+        "language": record.language.value,
+        "created_at": iso_utc(record.created_at),
+        "updated_at": iso_utc(record.updated_at),
+        "masked": masked,
+    }
+
+
+def mask_notes(item: dict[str, Any], masked: bool) -> dict[str, Any]:
+    """Attachment and collaboration entries are short free text too ("客户发来的截图 13812345678")."""
+    if not masked:
+        return dict(item)
+    return {key: mask_text(value) if isinstance(value, str) else value for key, value in item.items()}
+
+
+def record_summary(record: Record) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "number": record.number,
+        "contacted_at": iso_utc(record.contacted_at),
+        "channel": record.channel.value,
+        "category": record.category,
+        "subcategory": record.subcategory,
+        "status": record.status.value,
+        "agent": record.agent.username,
+    }
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="minutes") + "Z" if moment else None
+
+
+def customer_to_dict(customer: Customer, *, masked: bool, scrubbed: bool = False) -> dict[str, Any]:
+    if scrubbed:
+        return {
+            "id": None,
+            "number": None,
+            "name": "客户 / Customer",
+            "phone": None,
+            "email": None,
+            "customer_type": customer.customer_type.value,
+            "company": None,
+            "industry": customer.industry,
+            "tier": customer.tier.value,
+            "tags": [],
+            "masked": True,
+        }
+    return {
+        "id": customer.id,
+        "number": customer.number,
+        "name": customer.name,
+        "phone": mask_phone(customer.phone) if masked else customer.phone,
+        "email": mask_email(customer.email) if masked else customer.email,
+        "customer_type": customer.customer_type.value,
+        "company": customer.company,
+        "industry": customer.industry,
+        "tier": customer.tier.value,
+        "tags": list(customer.tags or []),
+        "record_count": len(customer.records),
+        "masked": masked,
+    }
