@@ -62,6 +62,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         upgrade()
     yield application
+    with application.app_context():
+        database.session.remove()
+        # Pooled connections closed explicitly: left to the garbage collector they warn, and warnings are errors.
+        database.engine.dispose()
 
 
 @pytest.fixture
