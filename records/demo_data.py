@@ -1,10 +1,10 @@
 """Deterministic, realistic demo consultation records and demo users.
 
-Every later feature demos on this data (FAQ clustering, search, masking, quality scoring, reports), so it imitates
-a real support desk: ~30 topics in Chinese and English, each phrased many ways with order numbers, amounts, dates
-and app versions filled in; repeat consultations of the same customer linked to the earlier record; personal data
-written into free text now and then; a few deliberately sloppy records; and trends over time (a login-failure wave
-after a release, delivery delays after shopping holidays, a satisfaction dip in one team).
+Every later feature demos on this data (FAQ clustering, search, masking, quality scoring, reports), so it imitates a
+real support desk: 29 topics (one per taxonomy subcategory) in Chinese and English, each phrased many ways with order
+numbers, amounts, dates and app versions filled in; repeat consultations linked to the customer's earlier record;
+personal data written into free text now and then; a few deliberately sloppy records; and trends over time (a
+login-failure wave after a release, delivery delays after shopping holidays, a satisfaction dip in one team).
 
 Rows use only the canonical import columns (docs/import-format.md) and satisfy the importer's rules. Pure stdlib:
 the same `seed` and `now` always give the same rows. Phrase tables and value pools live in `records.demo_phrases`.
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from records import demo_phrases as ph
 
@@ -90,6 +90,9 @@ DEMO_TOPIC_CATEGORIES: dict[str, tuple[str, str]] = {
 }
 
 
+# --- Phrase tables -----------------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class _Entry:
     """One phrase-table entry: a template (or a tuple of step templates) and the cases of its topic it fits."""
@@ -131,9 +134,14 @@ def _fitting(entries: list[_Entry], case: str | None) -> list[_Entry]:
     return [entry for entry in entries if not entry.cases]
 
 
+#: Words that name a department in a collaboration note.
+_DEPARTMENT_WORDS: dict[str, tuple[str, ...]] = {
+    key: (zh, en, *ph.DEPARTMENT_ALIASES.get(key, ())) for key, (zh, en, _) in ph.DEPARTMENTS.items()
+}
+
 # --- Tuning of the generated data ----------------------------------------------------------------------------------
 
-#: Share of records in Chinese; the rest are English (the brief: ~70 % / 30 %).
+#: Share of records in Chinese; the rest are English.
 ZH_SHARE = 0.70
 #: Size of the customer pool; with 2,400 records most customers come back at least once.
 CUSTOMER_POOL_SIZE = 900
@@ -148,7 +156,7 @@ INCOMPLETE_SHARE = 0.05
 #: Share of records with personal data (phone, e-mail, ID or card number) written into free text.
 PII_SHARE = 0.15
 #: Share of English conversations taken by the bilingual agents of the Chinese teams.
-BILINGUAL_SHARE = 0.07
+BILINGUAL_SHARE = 0.05
 #: Target status shares over the whole period; open/pending/transferred lean towards recent records (see _status).
 STATUS_SHARES: dict[str, float] = {
     "resolved": 0.65,
@@ -165,7 +173,7 @@ SATISFACTION_WEIGHTS: dict[str, tuple[int, int, int, int, int]] = {
     "transferred": (8, 17, 35, 28, 12),
     "unresolvable": (30, 40, 30, 0, 0),
 }
-#: Share of rated records left unrated (未评价); open records are rarely rated yet.
+#: Share of records the customer did not rate (未评价); open records are rarely rated yet.
 NOT_RATED_SHARE = 0.21
 NOT_RATED_SHARE_OPEN = 0.80
 #: Relative contact volume per hour of day: office hours dominate, a trickle at night.
@@ -178,17 +186,17 @@ HOUR_WEIGHTS = (
 WEEKEND_WEIGHT = 0.55
 #: The demo's big app release happened this many days before `now`; login failures spike afterwards.
 RELEASE_DAYS_AGO = 21
-RELEASE_TOPIC_BOOST = {"login": 4.0, "app_crash": 1.5}
+RELEASE_TOPIC_BOOST = {"login": 5.0, "app_crash": 1.5}
 #: Shopping holidays (month, day); deliveries run late for HOLIDAY_DAYS after each.
 HOLIDAYS = ((1, 1), (5, 1), (6, 18), (10, 1), (11, 11), (12, 12))
 HOLIDAY_DAYS = 12
-HOLIDAY_TOPIC_BOOST = {"delivery_delay": 3.0, "lost_package": 2.0}
+HOLIDAY_TOPIC_BOOST = {"delivery_delay": 3.5, "lost_package": 2.0}
 HOLIDAY_VOLUME_BOOST = 1.25
 #: One team has a rough patch (new hires) over the last DIP_DAYS: worse scores, more attitude complaints.
 DIP_TEAM = "客服B组"
 DIP_DAYS = 42
 DIP_TOPIC_BOOST = {"agent_attitude": 3.0, "slow_response": 2.0}
-DIP_SCORE_DROP = 0.45
+DIP_SCORE_DROP = 0.6
 #: The latest possible contact: a record is written after the conversation.
 LATEST_CONTACT = timedelta(minutes=10)
 
@@ -224,7 +232,10 @@ def generate_demo_rows(
         raise ValueError("count must not be negative.")
     if days < 1:
         raise ValueError("days must be at least 1.")
-    zone = ZoneInfo(timezone_name)
+    try:
+        zone = ZoneInfo(timezone_name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"Unknown time zone {timezone_name!r}.") from exc
     if now.tzinfo is not None:
         now = now.astimezone(zone).replace(tzinfo=None)
     return _DemoGenerator(now=now, days=days, seed=seed, zone=zone).rows(count)
@@ -247,25 +258,41 @@ class _Customer:
 
 
 @dataclass
-class _Made:
-    """What a later repeat consultation needs to know about an earlier record."""
+class _Draft:
+    """A record being written; kept afterwards for the repeat consultations that come back to it."""
 
     external_id: str
+    when: datetime
+    lang: str
     customer: _Customer
-    topic: str
-    case: str | None
     agent: DemoUser
-    slots: dict[str, str]
-    incomplete: bool
-    contact_number: int  # 1 for the first contact about the issue, 2 for the first repeat, ...
+    topic_key: str
+    earlier: _Draft | None = None
+    incomplete: bool = False
+    contact_number: int = 1  # 1 for the first contact about the issue, 2 for the first repeat, ...
+    slots: dict[str, str] = field(default_factory=dict)
+    status: str = ""
+    emotion: str = ""
+    priority: str = ""
+    case: str | None = None  # the sub-issue of the topic, from the problem phrasing
     repeated: bool = False  # a later record already came back about it: issues repeat in a chain, not a fan
+
+    @property
+    def topic(self) -> dict[str, Any]:
+        return ph.TOPICS[self.topic_key]
+
+    def fitting(self, field_name: str) -> list[_Entry]:
+        """The phrase-table entries of `field_name` that fit this record's topic, language and sub-issue."""
+        return _fitting(_PHRASES[self.topic_key, self.lang][field_name], self.case)
+
+    def phrase(self, rng: random.Random, field_name: str) -> str:
+        return rng.choice(self.fitting(field_name)).value.format_map(self.slots)
 
 
 @dataclass
 class _Calendar:
     """The dated events behind the trends."""
 
-    now: datetime
     start: datetime
     release: datetime
     dip_start: datetime
@@ -274,7 +301,7 @@ class _Calendar:
     @classmethod
     def around(cls, now: datetime, days: int) -> _Calendar:
         start = now - timedelta(days=days)
-        calendar = cls(now, start, now - timedelta(days=RELEASE_DAYS_AGO), now - timedelta(days=DIP_DAYS))
+        calendar = cls(start, now - timedelta(days=RELEASE_DAYS_AGO), now - timedelta(days=DIP_DAYS))
         for year in range(start.year - 1, now.year + 1):
             for month, day in HOLIDAYS:
                 first = date(year, month, day)
@@ -301,7 +328,7 @@ class _DemoGenerator:
         self.supervisors = {u.team: u for u in DEMO_USERS if u.role == "supervisor"}
         self.used_contacts: set[str] = set()  # phones and e-mails identify customers, so no two may share one
         self.customers = {lang: self._customer_pool(lang) for lang in ("zh", "en")}
-        self.history: list[_Made] = []
+        self.history: list[_Draft] = []
         self.history_times: list[datetime] = []
         self.ticket_counters: dict[str, int] = {}
         self.status_means: dict[str, float] = {}
@@ -315,67 +342,47 @@ class _DemoGenerator:
 
     def _row(self, index: int, when: datetime) -> dict[str, Any]:
         rng = self.rng
+        external_id = f"demo-{index:05d}"
         earlier = self._earlier_record(when) if rng.random() < REPEAT_SHARE else None
         if earlier:
-            customer, topic_key = earlier.customer, earlier.topic
-            lang = customer.language
-            agent = earlier.agent if rng.random() < 0.5 else self._pick_agent(lang)
-            incomplete = False
-            contact_number = earlier.contact_number + 1
+            agent = earlier.agent if rng.random() < 0.5 else self._pick_agent(earlier.lang)
+            draft = _Draft(external_id, when, earlier.lang, earlier.customer, agent, earlier.topic_key, earlier)
+            draft.contact_number = earlier.contact_number + 1
         else:
             lang = "zh" if rng.random() < ZH_SHARE else "en"
-            customer = rng.choice(self.customers[lang])
-            agent = self._pick_agent(lang)
-            topic_key = self._pick_topic(when, agent)
-            incomplete = rng.random() < INCOMPLETE_SHARE
-            contact_number = 1
-        topic = ph.TOPICS[topic_key]
-        phrases = _PHRASES[topic_key, lang]
-        slots = self._slots(lang, when, topic_key, agent, customer)
+            customer, agent = rng.choice(self.customers[lang]), self._pick_agent(lang)
+            draft = _Draft(external_id, when, lang, customer, agent, self._pick_topic(when, agent))
+            draft.incomplete = rng.random() < INCOMPLETE_SHARE
+        draft.slots = self._slots(draft)
         if earlier:
-            slots.update({key: earlier.slots[key] for key in _IDENTITY_SLOTS})
-
-        external_id = f"demo-{index:05d}"
-        status = self._status(when)
-        emotion = self._emotion(topic["kind"], repeat=earlier is not None)
-        priority = self._priority(topic["kind"], emotion, customer, status, repeat=earlier is not None)
-        channel, platform = self._channel(lang)
-        problem = self._problem(phrases["problem"], emotion, earlier)
-        case = min(problem.cases, default=None)
-
-        collaboration = self._collaboration(topic, phrases, case, lang, status, when, slots)
-        follow_ups = self._follow_ups(phrases, case, lang, status, priority, when, agent, slots)
+            draft.slots.update({key: earlier.slots[key] for key in _IDENTITY_SLOTS})
+        draft.status = self._status(when)
+        draft.emotion = self._emotion(draft)
+        draft.priority = self._priority(draft)
+        channel, platform = self._channel(draft.lang)
+        problem = self._problem(draft)
+        draft.case = min(problem.cases, default=None)
+        collaboration = self._collaboration(draft)
+        follow_ups = self._follow_ups(draft)
         if follow_ups:
-            slots["due"] = _day(lang, date.fromisoformat(follow_ups[-1]["due"]))
+            draft.slots["due"] = _day(draft.lang, date.fromisoformat(follow_ups[-1]["due"]))
 
-        row: dict[str, Any] = {"external_id": external_id, "source": "demo"}
-        row.update(self._customer_columns(customer))
-        row["channel"] = channel
-        if platform:
-            row["channel_platform"] = platform
-        row["contacted_at"] = when.strftime("%Y-%m-%d %H:%M")
-        row["duration_minutes"] = self._duration(channel, topic["kind"])
+        row: dict[str, Any] = {"external_id": external_id, "source": "demo", **self._customer_columns(draft.customer)}
+        row.update(channel=channel, channel_platform=platform, contacted_at=when.strftime("%Y-%m-%d %H:%M"))
+        row["duration_minutes"] = self._duration(channel, draft.topic["kind"])
         row["agent"] = agent.username
-        if incomplete:
-            row.update(self._incomplete_content(lang, status))
+        if draft.incomplete:
+            row.update(self._incomplete_content(draft))
         else:
-            content = self._content(topic_key, problem, case, lang, status, when, slots, earlier, channel, platform)
-            row.update(content)
-            row["priority"] = priority
-            row["emotion"] = emotion
-        row["status"] = status
-        if collaboration and not incomplete:
-            row["collaboration"] = collaboration
-        row.update(self._rating(status, emotion, topic_key, agent, when, lang))
-        if follow_ups:
-            row["follow_ups"] = follow_ups
-        if earlier:
-            row["related"] = [earlier.external_id]
-        row["language"] = lang
-        if not incomplete and rng.random() < PII_SHARE:
-            self._write_pii_into_text(row, topic_key, lang, customer)
+            row.update(self._content(draft, problem, channel, platform))
+            row.update(priority=draft.priority, emotion=draft.emotion, collaboration=collaboration)
+        row["status"] = draft.status
+        row.update(self._rating(draft))
+        row.update(follow_ups=follow_ups, related=[earlier.external_id] if earlier else None, language=draft.lang)
+        if not draft.incomplete and rng.random() < PII_SHARE:
+            self._write_pii_into_text(row, draft)
 
-        self.history.append(_Made(external_id, customer, topic_key, case, agent, slots, incomplete, contact_number))
+        self.history.append(draft)
         self.history_times.append(when)
         return _canonical_order(row)
 
@@ -480,7 +487,7 @@ class _DemoGenerator:
             weights.append(weight)
         return self.rng.choices(DEMO_TOPICS, weights)[0]
 
-    def _earlier_record(self, when: datetime) -> _Made | None:
+    def _earlier_record(self, when: datetime) -> _Draft | None:
         """A recent complete record to come back about, or None when there is none yet."""
         lowest = bisect.bisect_left(self.history_times, when - timedelta(days=REPEAT_WINDOW_DAYS))
         if lowest >= len(self.history):
@@ -517,22 +524,23 @@ class _DemoGenerator:
         shares["resolved"] = max(0.05, 1 - sum(shares.values()))
         return self.rng.choices(list(shares), list(shares.values()))[0]
 
-    def _emotion(self, kind: str, *, repeat: bool) -> str:
-        emotion = self.rng.choices(_EMOTIONS, ph.EMOTION_WEIGHTS[kind])[0]
-        if repeat and emotion == "calm" and self.rng.random() < 0.5:
+    def _emotion(self, draft: _Draft) -> str:
+        emotion = self.rng.choices(_EMOTIONS, ph.EMOTION_WEIGHTS[draft.topic["kind"]])[0]
+        if draft.earlier and emotion == "calm" and self.rng.random() < 0.5:
             emotion = self.rng.choice(("impatient", "dissatisfied"))
         return emotion
 
-    def _priority(self, kind: str, emotion: str, customer: _Customer, status: str, *, repeat: bool) -> str:
+    def _priority(self, draft: _Draft) -> str:
         rng = self.rng
+        kind = draft.topic["kind"]
         level = rng.choices(range(4), ph.PRIORITY_WEIGHTS[kind])[0]
         bumps = (
-            (emotion == "angry" and rng.random() < 0.5)
-            + (customer.tier != "regular" and rng.random() < 0.25)
-            + (repeat and rng.random() < 0.4)
-            + (status == "transferred" and rng.random() < 0.5)
+            (draft.emotion == "angry" and rng.random() < 0.5)
+            + (draft.customer.tier != "regular" and rng.random() < 0.25)
+            + (draft.earlier is not None and rng.random() < 0.4)
+            + (draft.status == "transferred" and rng.random() < 0.5)
         )
-        if kind == "complaint" and status == "transferred":
+        if kind == "complaint" and draft.status == "transferred":
             level = max(level, 2)  # an escalated complaint is never below high
         return _PRIORITIES[min(3, level + bumps)]
 
@@ -555,8 +563,9 @@ class _DemoGenerator:
 
     # -- slots
 
-    def _slots(self, lang: str, when: datetime, topic_key: str, agent: DemoUser, customer: _Customer) -> dict[str, str]:
+    def _slots(self, draft: _Draft) -> dict[str, str]:
         rng = self.rng
+        lang, when, topic_key, agent = draft.lang, draft.when, draft.topic_key, draft.agent
         zh = lang == "zh"
         product_zh, product_en, cny, usd = rng.choice(ph.PRODUCTS)
         plan, plan_price = rng.choice(ph.PLANS[lang])
@@ -574,7 +583,7 @@ class _DemoGenerator:
         city, street = rng.choice(ph.CITIES[lang]), rng.choice(ph.STREETS[lang])
         house = rng.randint(1, 300)
         same_team = [u for u in self.agents[lang] if u.team == agent.team and u is not agent] or self.agents[lang]
-        company = customer.company or rng.choice(ph.COMPANIES[lang])[0]
+        company = draft.customer.company or rng.choice(ph.COMPANIES[lang])[0]
         return {
             "order": f"DD{purchased:%Y%m%d}{_digits(rng, 4)}",
             "order2": f"DD{purchased:%Y%m%d}{_digits(rng, 4)}",
@@ -627,151 +636,113 @@ class _DemoGenerator:
 
     # -- record content
 
-    def _content(
-        self,
-        topic_key: str,
-        problem_entry: _Entry,
-        case: str | None,
-        lang: str,
-        status: str,
-        when: datetime,
-        slots: dict[str, str],
-        earlier: _Made | None,
-        channel: str,
-        platform: str | None,
-    ) -> dict[str, Any]:
+    def _content(self, draft: _Draft, problem: _Entry, channel: str, platform: str | None) -> dict[str, Any]:
         rng = self.rng
-        topic = ph.TOPICS[topic_key]
-        phrases = _PHRASES[topic_key, lang]
-        category, subcategory = DEMO_TOPIC_CATEGORIES[topic_key]
-        tags = self._tags(topic_key, lang, when, earlier)
-        content: dict[str, Any] = {"category": category, "subcategory": subcategory, "tags": tags}
-
-        problem = problem_entry.value.format_map(slots)
-        if earlier:
-            problem = rng.choice(ph.REPEAT_PREFIX[lang]) + problem
-        content["problem_description"] = problem
+        category, subcategory = DEMO_TOPIC_CATEGORIES[draft.topic_key]
+        content: dict[str, Any] = {"category": category, "subcategory": subcategory, "tags": self._tags(draft)}
+        prefix = rng.choice(ph.REPEAT_PREFIX[draft.lang]) if draft.earlier else ""
+        content["problem_description"] = prefix + problem.value.format_map(draft.slots)
         if rng.random() < 0.92:
-            content["customer_request"] = self._phrase(phrases["request"], case, slots)
+            content["customer_request"] = draft.phrase(rng, "request")
         if rng.random() < 0.85:
-            content["key_details"] = self._phrase(phrases["details"], case, slots)
-        attachments = self._attachments(topic, lang, channel, platform, slots)
-        if attachments:
-            content["attachments"] = attachments
+            content["key_details"] = draft.phrase(rng, "details")
+        content["attachments"] = self._attachments(draft, channel, platform)
 
-        steps = [step.format_map(slots) for step in rng.choice(_fitting(phrases["steps"], case)).value]
-        if status != "open" or rng.random() < 0.5:
-            steps.append(rng.choice(ph.CLOSING_STEPS[lang][status]).format_map(slots))
-        content["handling_steps"] = "\n".join(steps)
-        if status == "resolved":
-            content["resolution"] = self._phrase(phrases["resolution"], case, slots)
-        elif status == "unresolvable":
-            content["resolution"] = self._phrase(phrases["unresolvable"], case, slots)
+        lines = [step.format_map(draft.slots) for step in rng.choice(draft.fitting("steps")).value]
+        if draft.status != "open" or rng.random() < 0.5:
+            lines.append(rng.choice(ph.CLOSING_STEPS[draft.lang][draft.status]).format_map(draft.slots))
+        content["handling_steps"] = "\n".join(lines)
+        if draft.status == "resolved":
+            content["resolution"] = draft.phrase(rng, "resolution")
+        elif draft.status == "unresolvable":
+            content["resolution"] = draft.phrase(rng, "unresolvable")
         return content
 
-    def _phrase(self, entries: list[_Entry], case: str | None, slots: dict[str, str]) -> str:
-        return self.rng.choice(_fitting(entries, case)).value.format_map(slots)
-
-    def _problem(self, entries: list[_Entry], emotion: str, earlier: _Made | None) -> _Entry:
-        if earlier:
+    def _problem(self, draft: _Draft) -> _Entry:
+        entries = _PHRASES[draft.topic_key, draft.lang]["problem"]
+        if draft.earlier:
             # A customer who comes back is still on the same sub-issue.
-            entries = _fitting(entries, earlier.case) if earlier.case else [e for e in entries if not e.cases]
+            earlier_case = draft.earlier.case
+            entries = _fitting(entries, earlier_case) if earlier_case else [e for e in entries if not e.cases]
         heated = [entry for entry in entries if entry.heated]
         plain = [entry for entry in entries if not entry.heated] or heated
         # Angry customers mostly phrase it angrily; calm ones never do.
-        if heated and emotion in _NEGATIVE_EMOTIONS and self.rng.random() < (0.6 if emotion == "angry" else 0.3):
+        chance = 0.6 if draft.emotion == "angry" else 0.3
+        if heated and draft.emotion in _NEGATIVE_EMOTIONS and self.rng.random() < chance:
             return self.rng.choice(heated)
         return self.rng.choice(plain)
 
-    def _tags(self, topic_key: str, lang: str, when: datetime, earlier: _Made | None) -> list[str]:
-        extra = ph.EXTRA_TAGS[lang]
-        tags = list(ph.TOPICS[topic_key][lang]["tags"])
-        if earlier:
+    def _tags(self, draft: _Draft) -> list[str]:
+        extra = ph.EXTRA_TAGS[draft.lang]
+        tags = list(draft.topic[draft.lang]["tags"])
+        if draft.earlier:
             tags.append(extra["repeat"])
-        if topic_key in RELEASE_TOPIC_BOOST and when >= self.calendar.release:
+        if draft.topic_key in RELEASE_TOPIC_BOOST and draft.when >= self.calendar.release:
             tags.append(extra["release"])
-        if topic_key in HOLIDAY_TOPIC_BOOST and self.calendar.in_holiday_peak(when.date()):
+        if draft.topic_key in HOLIDAY_TOPIC_BOOST and self.calendar.in_holiday_peak(draft.when.date()):
             tags.append(extra["holiday"])
         return tags
 
-    def _incomplete_content(self, lang: str, status: str) -> dict[str, Any]:
+    def _incomplete_content(self, draft: _Draft) -> dict[str, Any]:
         """A sloppy record: vague description, nothing else the template asks for, but still importable."""
-        content: dict[str, Any] = {"problem_description": self.rng.choice(ph.VAGUE[lang]["problem"])}
-        if status in ("resolved", "unresolvable"):
-            content["resolution"] = self.rng.choice(ph.VAGUE[lang]["resolution"])
+        vague = ph.VAGUE[draft.lang]
+        content: dict[str, Any] = {"problem_description": self.rng.choice(vague["problem"])}
+        if draft.status in ("resolved", "unresolvable"):
+            content["resolution"] = self.rng.choice(vague["resolution"])
         return content
 
-    def _attachments(
-        self, topic: dict[str, Any], lang: str, channel: str, platform: str | None, slots: dict[str, str]
-    ) -> list[dict[str, str]]:
+    def _attachments(self, draft: _Draft, channel: str, platform: str | None) -> list[dict[str, str]]:
         rng = self.rng
         attachments = []
-        kinds = topic[lang]["attachments"]
-        if kinds and rng.random() < topic["attachment_rate"]:
-            via = ph.OBTAINED_VIA[lang][channel].format(platform=platform)
+        kinds = draft.topic[draft.lang]["attachments"]
+        if kinds and rng.random() < draft.topic["attachment_rate"]:
+            via = ph.OBTAINED_VIA[draft.lang][channel].format(platform=platform)
             for kind, note in rng.sample(kinds, k=rng.randint(1, len(kinds))):
-                attachments.append({"type": kind, "obtained_via": via, "note": note.format_map(slots)})
+                attachments.append({"type": kind, "obtained_via": via, "note": note.format_map(draft.slots)})
         if channel == "phone" and rng.random() < 0.2:
-            kind, via, note = ph.CALL_RECORDING[lang]
+            kind, via, note = ph.CALL_RECORDING[draft.lang]
             attachments.append({"type": kind, "obtained_via": via, "note": note})
         return attachments
 
-    def _collaboration(
-        self,
-        topic: dict[str, Any],
-        phrases: dict[str, list[_Entry]],
-        case: str | None,
-        lang: str,
-        status: str,
-        when: datetime,
-        slots: dict[str, str],
-    ) -> list[dict[str, str]]:
-        chance = {"transferred": 1.0, "pending": 0.5, "unresolvable": 0.35, "resolved": 0.25}.get(status, 0.15)
+    def _collaboration(self, draft: _Draft) -> list[dict[str, str]]:
+        chance = {"transferred": 1.0, "pending": 0.5, "unresolvable": 0.35, "resolved": 0.25}.get(draft.status, 0.15)
         if self.rng.random() >= chance:
             return []
-        departments = topic["departments"]
-        key = departments[0] if len(departments) == 1 or self.rng.random() < 0.7 else departments[1]
+        note = self.rng.choice(draft.fitting("collab")).value
+        # The department the note names, so that department and note agree; else one the topic usually involves.
+        named = sorted(
+            (note.find(word), key) for key, words in _DEPARTMENT_WORDS.items() for word in words if word in note
+        )
+        departments = draft.topic["departments"]
+        key = named[0][1] if named else departments[0] if self.rng.random() < 0.7 else departments[-1]
         zh_name, en_name, prefix = ph.DEPARTMENTS[key]
-        day_key = f"{prefix}-{when:%Y%m%d}"
+        day_key = f"{prefix}-{draft.when:%Y%m%d}"
         self.ticket_counters[day_key] = self.ticket_counters.get(day_key, 0) + 1
         ticket = f"{day_key}-{self.ticket_counters[day_key]:03d}"
-        slots["dept"], slots["ticket"] = (zh_name if lang == "zh" else en_name), ticket
-        note = self._phrase(phrases["collab"], case, slots)
-        return [{"department": slots["dept"], "ticket_no": ticket, "note": note}]
+        draft.slots["dept"], draft.slots["ticket"] = (zh_name if draft.lang == "zh" else en_name), ticket
+        return [{"department": draft.slots["dept"], "ticket_no": ticket, "note": note.format_map(draft.slots)}]
 
-    def _follow_ups(
-        self,
-        phrases: dict[str, list[_Entry]],
-        case: str | None,
-        lang: str,
-        status: str,
-        priority: str,
-        when: datetime,
-        agent: DemoUser,
-        slots: dict[str, str],
-    ) -> list[dict[str, Any]]:
+    def _follow_ups(self, draft: _Draft) -> list[dict[str, Any]]:
         rng = self.rng
-        owner = agent.display_name
-        if priority in ("high", "urgent") and rng.random() < 0.3:
-            owner = self.supervisors[agent.team].display_name
+        owner = draft.agent.display_name
+        if draft.priority in ("high", "urgent") and rng.random() < 0.3:
+            owner = self.supervisors[draft.agent.team].display_name
         follow_ups: list[dict[str, Any]] = []
-        if status in ("pending", "transferred"):
+        if draft.status in ("pending", "transferred"):
             if rng.random() < 0.3:
-                first_call = ("已电话告知客户初步进展", "Called the customer with a first update")[lang == "en"]
-                follow_ups.append(self._follow_up(first_call, owner, when, 1, done=True))
-            lead = rng.randint(1, 2) if priority in ("high", "urgent") else rng.randint(1, 4)
-            action = self._phrase(phrases["follow_up"], case, slots)
+                first_call = ("已电话告知客户初步进展", "Called the customer with a first update")[draft.lang == "en"]
+                follow_ups.append(self._follow_up(first_call, owner, draft.when, 1, done=True))
+            lead = rng.randint(1, 2) if draft.priority in ("high", "urgent") else rng.randint(1, 4)
             # The importer requires an open follow-up; that some are overdue by now is realistic.
-            follow_ups.append(self._follow_up(action, owner, when, lead, done=False))
-        elif status == "resolved" and rng.random() < 0.15:
-            due = when.date() + timedelta(days=rng.randint(3, 7))
-            action = rng.choice(ph.CHECK_IN_ACTIONS[lang])
-            follow_ups.append(
-                self._follow_up(action, owner, when, (due - when.date()).days, done=due < self.now.date())
-            )
-        elif status == "open" and rng.random() < 0.3:
-            action = self._phrase(phrases["follow_up"], case, slots)
-            follow_ups.append(self._follow_up(action, owner, when, rng.randint(1, 3), done=False))
+            follow_ups.append(self._follow_up(draft.phrase(rng, "follow_up"), owner, draft.when, lead, done=False))
+        elif draft.status == "resolved" and rng.random() < 0.15:
+            lead = rng.randint(3, 7)
+            done = draft.when.date() + timedelta(days=lead) < self.now.date()
+            action = rng.choice(ph.CHECK_IN_ACTIONS[draft.lang])
+            follow_ups.append(self._follow_up(action, owner, draft.when, lead, done=done))
+        elif draft.status == "open" and rng.random() < 0.3:
+            action = draft.phrase(rng, "follow_up")
+            follow_ups.append(self._follow_up(action, owner, draft.when, rng.randint(1, 3), done=False))
         return follow_ups
 
     @staticmethod
@@ -779,55 +750,49 @@ class _DemoGenerator:
         due = when.date() + timedelta(days=lead_days)
         return {"action": action, "owner": owner, "due": due.isoformat(), "done": done}
 
-    def _rating(
-        self, status: str, emotion: str, topic_key: str, agent: DemoUser, when: datetime, lang: str
-    ) -> dict[str, Any]:
+    def _rating(self, draft: _Draft) -> dict[str, Any]:
         rng = self.rng
-        if rng.random() < (NOT_RATED_SHARE_OPEN if status == "open" else NOT_RATED_SHARE):
+        if rng.random() < (NOT_RATED_SHARE_OPEN if draft.status == "open" else NOT_RATED_SHARE):
             return {}
-        score = rng.choices(range(1, 6), SATISFACTION_WEIGHTS[status])[0]
-        if emotion == "angry" and rng.random() < 0.5:
+        score = rng.choices(range(1, 6), SATISFACTION_WEIGHTS[draft.status])[0]
+        if draft.emotion == "angry" and rng.random() < 0.5:
             score -= 1
-        if agent.team == DIP_TEAM and when >= self.calendar.dip_start and rng.random() < DIP_SCORE_DROP:
+        if draft.agent.team == DIP_TEAM and draft.when >= self.calendar.dip_start and rng.random() < DIP_SCORE_DROP:
             score -= 1
         score = max(1, score)
         rating: dict[str, Any] = {"satisfaction": score}
         if rng.random() < 0.88:
             for key in ("satisfaction_efficiency", "satisfaction_resolution", "satisfaction_attitude"):
                 rating[key] = min(5, max(1, score + rng.choice((-1, 0, 0, 0, 1))))
-            if topic_key == "agent_attitude":
+            if draft.topic_key == "agent_attitude":
                 rating["satisfaction_attitude"] = min(rating["satisfaction_attitude"], 2)
         if rng.random() < 0.4:
             mood = "positive" if score >= 4 else "neutral" if score == 3 else "negative"
-            name = agent.display_name.split("-")[-1].split()[0]
-            rating["customer_feedback"] = rng.choice(ph.FEEDBACK[lang][mood]).format(agent_name=name)
+            name = draft.agent.display_name.split("-")[-1].split()[0]
+            rating["customer_feedback"] = rng.choice(ph.FEEDBACK[draft.lang][mood]).format(agent_name=name)
         return rating
 
-    def _write_pii_into_text(self, row: dict[str, Any], topic_key: str, lang: str, customer: _Customer) -> None:
+    def _write_pii_into_text(self, row: dict[str, Any], draft: _Draft) -> None:
         """Write a phone, e-mail, ID or card number into the free text, as agents sometimes do."""
-        rng = self.rng
-        snippets = ph.PII_SNIPPETS[lang]
+        rng, lang, customer = self.rng, draft.lang, draft.customer
         kinds = ("phone", "email", "id", "card") if lang == "zh" else ("phone", "email", "card")
         kind = rng.choices(kinds, (50, 15, 20, 15) if lang == "zh" else (55, 25, 20))[0]
-        mobile = customer.phone if customer.phone and rng.random() < 0.5 else self._phone(lang)
+        card_length = 19 if lang == "zh" and rng.random() < 0.5 else 16
         values = {
-            "mobile": mobile,
+            "mobile": customer.phone if customer.phone and rng.random() < 0.5 else self._phone(lang),
             "email": customer.email or self._email(lang, None),
             "id_number": _chinese_id(rng),
-            "card": _luhn_number(
-                rng, rng.choice(ph.CARD_PREFIXES[lang]), 19 if lang == "zh" and rng.random() < 0.5 else 16
-            ),
+            "card": _luhn_number(rng, rng.choice(ph.CARD_PREFIXES[lang]), card_length),
         }
-        if kind == "phone" and topic_key in ("login", "password_reset", "account_locked", "account_settings"):
+        if kind == "phone" and draft.topic_key in ("login", "password_reset", "account_locked", "account_settings"):
             kind = "phone_problem"
-        snippet = rng.choice(snippets[kind]).format_map(values)
-        separator = "；" if lang == "zh" else "; "
+        snippet = rng.choice(ph.PII_SNIPPETS[lang][kind]).format_map(values)
         field_name = "problem_description" if kind == "phone_problem" or "key_details" not in row else "key_details"
-        row[field_name] = row[field_name].rstrip("。.") + separator + snippet
+        row[field_name] = row[field_name].rstrip("。.") + ("；" if lang == "zh" else "; ") + snippet
 
     @staticmethod
     def _customer_columns(customer: _Customer) -> dict[str, Any]:
-        columns: dict[str, Any] = {
+        return {
             "customer_name": customer.name,
             "customer_phone": customer.phone,
             "customer_email": customer.email,
@@ -837,7 +802,6 @@ class _DemoGenerator:
             "customer_tier": customer.tier,
             "customer_tags": list(customer.tags),
         }
-        return {key: value for key, value in columns.items() if value}
 
 
 # --- Helpers -----------------------------------------------------------------------------------------------------
@@ -853,8 +817,8 @@ _CANONICAL_ORDER = (
 
 
 def _canonical_order(row: dict[str, Any]) -> dict[str, Any]:
-    # Columns in the documented order make CSV/JSONL dumps of the demo data easy to read; empty values are left out.
-    return {key: row[key] for key in _CANONICAL_ORDER if key in row}
+    # Columns in the documented order make CSV/JSONL dumps easy to read; empty values are left out ("not given").
+    return {key: row[key] for key in _CANONICAL_ORDER if row.get(key) not in (None, "", [])}
 
 
 def _digits(rng: random.Random, width: int) -> str:

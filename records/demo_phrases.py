@@ -26,6 +26,13 @@ DEPARTMENTS: dict[str, tuple[str, str, str]] = {
     "product": ("产品部", "Product", "CP"),
 }
 
+#: Other words collaboration notes use for a department.
+DEPARTMENT_ALIASES: dict[str, tuple[str, ...]] = {
+    "warehouse": ("仓库",),
+    "logistics": ("快递", "carrier", "Carrier"),
+    "qa": ("QA",),
+}
+
 #: How the customer's mood usually is, per kind of topic (weights for calm, dissatisfied, anxious, impatient, angry, other).
 EMOTION_WEIGHTS: dict[str, tuple[int, int, int, int, int, int]] = {
     "complaint": (10, 35, 8, 20, 27, 0),

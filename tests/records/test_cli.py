@@ -223,3 +223,22 @@ def test_export_filters(cli, db, agents, tmp_path):
     statuses = {json.loads(line)["status"] for line in target.read_text(encoding="utf-8").splitlines()}
     assert statuses == {"resolved"}
     assert cli("records", "export", tmp_path / "x.pdf").exit_code == 1
+
+
+def test_demo_seed_fills_an_empty_database_once(cli, db):
+    result = cli("demo", "seed", "--records", "120")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "120 records created" in result.output
+    people = db.session.scalars(sa.select(User)).all()
+    assert {user.role for user in people} == set(Role)
+    assert len({user.team_id for user in people if user.team_id}) >= 3
+    assert record_count(db) == 120
+    languages = set(db.session.scalars(sa.select(Record.language)))
+    assert {language.value for language in languages} == {"zh", "en"}
+
+    again = cli("demo", "seed", "--records", "120")
+    assert again.exit_code == 0 and "already has records" in again.output
+    assert record_count(db) == 120
+
+    logins = cli("demo", "logins")
+    assert "admin / admin-demo" in logins.output and "agent" in logins.output
