@@ -46,4 +46,8 @@ def _sqlite_connection_setup(dbapi_connection, connection_record) -> None:
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE: a transaction that read first cannot become a writer once another writer has committed
+        # (WAL answers "database is locked" at once, without waiting). Taking the write lock up front makes
+        # parallel requests queue on busy_timeout instead: SQLite serves one transaction at a time, which suits
+        # a small team; several busy workers belong on PostgreSQL.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
