@@ -11,52 +11,13 @@ from typing import Any
 from records import audit
 from records.access import can_reveal_record, require
 from records.db import db
+from records.formats import CANONICAL_COLUMNS
 from records.models import Record, User
 from records.operations import RecordFilters, filtered_records_query
 from records.presenting import record_to_dict
 from records.timeutil import format_local
 
-EXPORT_COLUMNS = (
-    "record_no",
-    "external_id",
-    "source",
-    "customer_no",
-    "customer_name",
-    "customer_phone",
-    "customer_email",
-    "customer_type",
-    "company",
-    "industry",
-    "customer_tier",
-    "customer_tags",
-    "channel",
-    "channel_platform",
-    "contacted_at",
-    "duration_minutes",
-    "agent",
-    "team",
-    "category",
-    "subcategory",
-    "tags",
-    "priority",
-    "status",
-    "problem_description",
-    "customer_request",
-    "key_details",
-    "attachments",
-    "emotion",
-    "handling_steps",
-    "collaboration",
-    "resolution",
-    "satisfaction",
-    "satisfaction_efficiency",
-    "satisfaction_resolution",
-    "satisfaction_attitude",
-    "customer_feedback",
-    "follow_ups",
-    "related",
-    "language",
-)
+EXPORT_COLUMNS = ("record_no", *CANONICAL_COLUMNS)
 STRUCTURED = ("attachments", "collaboration", "follow_ups")
 LISTS = ("customer_tags", "tags", "related")
 EXPORT_FORMATS = ("csv", "jsonl", "xlsx")

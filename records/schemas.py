@@ -243,10 +243,23 @@ def record_rule_errors(values: dict[str, Any]) -> dict[str, list[str]]:
     return errors
 
 
-class RecordQuerySchema(Schema):
+class PaginationSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=200))
+
+
+class PageSchema(Schema):
+    """The envelope of a listing; subclasses add `items`."""
+
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class RecordQuerySchema(PaginationSchema):
     status = EnumField(Status)
     agent = fields.String()
     team = fields.String()
@@ -259,8 +272,6 @@ class RecordQuerySchema(Schema):
     date_to = fields.Date(data_key="to")
     q = fields.String(validate=validate.Length(max=200))
     reveal = fields.Boolean(load_default=False)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=200))
 
     @validates_schema
     def range_in_order(self, data: dict, **kwargs: Any) -> None:
@@ -276,11 +287,6 @@ class RevealQuerySchema(Schema):
 
 
 # ----- output -----------------------------------------------------------------------------------------------------
-
-
-class TeamOutSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
 
 
 class UserOutSchema(Schema):
@@ -376,11 +382,8 @@ class RecordOutSchema(Schema):
     masked = fields.Boolean(metadata={"description": "True when personal data in the record is masked."})
 
 
-class RecordPageSchema(Schema):
+class RecordPageSchema(PageSchema):
     items = fields.List(fields.Nested(RecordOutSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 class CustomerDetailSchema(CustomerOutSchema):

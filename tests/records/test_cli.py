@@ -42,6 +42,19 @@ def agents(make_user):
     }
 
 
+def records_snapshot(db) -> dict:
+    return {
+        record.external_id: (
+            record.status,
+            record.customer.phone,
+            record.problem_description,
+            record.contacted_at,
+            sorted((f.action, f.owner, f.due) for f in record.follow_ups),
+        )
+        for record in db.session.scalars(sa.select(Record))
+    }
+
+
 def record_count(db) -> int:
     return db.session.scalar(sa.select(sa.func.count(Record.id)))
 
@@ -185,16 +198,7 @@ def test_export_is_masked_and_audited(cli, db, agents, tmp_path):
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "xlsx"])
 def test_revealed_export_round_trips(cli, db, agents, tmp_path, fmt):
     assert cli("records", "import", IMPORTS / "good.csv").exit_code == 0
-    before = {
-        record.external_id: (
-            record.status,
-            record.customer.phone,
-            record.problem_description,
-            record.contacted_at,
-            sorted((f.action, f.owner, f.due) for f in record.follow_ups),
-        )
-        for record in db.session.scalars(sa.select(Record))
-    }
+    before = records_snapshot(db)
     target = tmp_path / f"out.{fmt}"
     assert cli("records", "export", target, "--reveal").exit_code == 0
     for model in (FollowUp, Record, Customer):
@@ -203,16 +207,7 @@ def test_revealed_export_round_trips(cli, db, agents, tmp_path, fmt):
 
     result = cli("records", "import", target, "--format", fmt)
     assert result.exit_code == 0, result.output + result.stderr
-    after = {
-        record.external_id: (
-            record.status,
-            record.customer.phone,
-            record.problem_description,
-            record.contacted_at,
-            sorted((f.action, f.owner, f.due) for f in record.follow_ups),
-        )
-        for record in db.session.scalars(sa.select(Record))
-    }
+    after = records_snapshot(db)
     assert after == before
 
 

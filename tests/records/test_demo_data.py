@@ -22,20 +22,12 @@ from records.demo_data import (
     generate_demo_rows,
 )
 from records.enums import Channel, CustomerTier, CustomerType, Emotion, Priority, Status
+from records.formats import CANONICAL_COLUMNS
 from records.taxonomy import load_taxonomy
 
 NOW = datetime(2026, 11, 22, 10, 0)
 DAYS = 120
 
-#: The canonical import columns (docs/import-format.md) a row may use; record_no is export-only.
-CANONICAL_COLUMNS = {
-    "external_id", "source", "customer_no", "customer_name", "customer_phone", "customer_email", "customer_type",
-    "company", "industry", "customer_tier", "customer_tags", "channel", "channel_platform", "contacted_at",
-    "duration_minutes", "agent", "team", "category", "subcategory", "tags", "priority", "status",
-    "problem_description", "customer_request", "key_details", "attachments", "emotion", "handling_steps",
-    "collaboration", "resolution", "satisfaction", "satisfaction_efficiency", "satisfaction_resolution",
-    "satisfaction_attitude", "customer_feedback", "follow_ups", "related", "language",
-}  # fmt: skip
 REQUIRED_COLUMNS = ("external_id", "channel", "contacted_at", "agent", "status", "problem_description")
 FREE_TEXT = ("problem_description", "customer_request", "key_details", "handling_steps", "resolution")
 SCORES = ("satisfaction", "satisfaction_efficiency", "satisfaction_resolution", "satisfaction_attitude")

@@ -5,28 +5,25 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields
 
 from records.db import db
 from records.enums import Role
 from records.models import AuditLog
+from records.schemas import PageSchema, PaginationSchema
 from records.timeutil import local_day_start
+from web.api.common import page_of
 from web.auth import roles_required
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Who did what, when (administrators).")
 
 
-class AuditQuerySchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class AuditQuerySchema(PaginationSchema):
     actor = fields.String()
     action = fields.String(metadata={"description": "e.g. record.reveal, records.export, record.delete"})
     object_id = fields.String(metadata={"description": "a record or customer number, a username"})
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
 class AuditEntrySchema(Schema):
@@ -39,11 +36,8 @@ class AuditEntrySchema(Schema):
     details = fields.Dict()
 
 
-class AuditPageSchema(Schema):
+class AuditPageSchema(PageSchema):
     items = fields.List(fields.Nested(AuditEntrySchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 @blp.route("")
@@ -68,4 +62,4 @@ class AuditEntries(MethodView):
             .offset((args["page"] - 1) * args["per_page"])
             .limit(args["per_page"])
         )
-        return {"items": list(items), "total": total, "page": args["page"], "per_page": args["per_page"]}
+        return page_of(list(items), total, args)

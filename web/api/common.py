@@ -17,3 +17,7 @@ def validation_abort(messages: Any) -> None:
 
 class StaffView(MethodView):
     decorators = [roles_required(*STAFF)]
+
+
+def page_of(items: list, total: int, args: dict) -> dict[str, Any]:
+    return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}

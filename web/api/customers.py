@@ -7,27 +7,19 @@ from records.access import PermissionDenied, can_reveal_record
 from records.customers import customer_history, get_customer_for, list_customers, reveal_customer, update_customer
 from records.db import db
 from records.presenting import customer_to_dict, record_summary
-from records.schemas import CustomerDetailSchema, CustomerOutSchema, CustomerUpdateSchema
-from web.api.common import StaffView
+from records.schemas import CustomerDetailSchema, CustomerOutSchema, CustomerUpdateSchema, PageSchema, PaginationSchema
+from web.api.common import StaffView, page_of
 from web.auth import signed_in_user
 
 blp = Blueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customers and their history.")
 
 
-class CustomerQuerySchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class CustomerQuerySchema(PaginationSchema):
     q = fields.String(validate=validate.Length(max=200))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=200))
 
 
-class CustomerPageSchema(Schema):
+class CustomerPageSchema(PageSchema):
     items = fields.List(fields.Nested(CustomerOutSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 class CustomerRevealSchema(Schema):
@@ -44,12 +36,7 @@ class Customers(StaffView):
     def get(self, args: dict):
         """Customers you may see (agents: those you served; supervisors: your team's), contact details masked."""
         items, total = list_customers(signed_in_user(), q=args.get("q"), page=args["page"], per_page=args["per_page"])
-        return {
-            "items": [customer_to_dict(customer, masked=True) for customer in items],
-            "total": total,
-            "page": args["page"],
-            "per_page": args["per_page"],
-        }
+        return page_of([customer_to_dict(customer, masked=True) for customer in items], total, args)
 
 
 @blp.route("/<string:ref>")

@@ -26,7 +26,7 @@ from records.schemas import (
     RecordUpdateSchema,
     RevealQuerySchema,
 )
-from web.api.common import StaffView
+from web.api.common import StaffView, page_of
 from web.auth import signed_in_user
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1/records", description="Consultation records.")
@@ -44,12 +44,7 @@ class Records(StaffView):
         """
         user = signed_in_user()
         items, total = list_records(user, RecordFilters.from_args(args), page=args["page"], per_page=args["per_page"])
-        return {
-            "items": [record_to_dict(record, viewer=user) for record in items],
-            "total": total,
-            "page": args["page"],
-            "per_page": args["per_page"],
-        }
+        return page_of([record_to_dict(record, viewer=user) for record in items], total, args)
 
     @blp.arguments(RecordInputSchema)
     @blp.response(201, RecordOutSchema)
