@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export CONSULTKB_DEV ?= 1
 
-.PHONY: run test install translations lint format clean
+.PHONY: run test bench install translations lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ run: install
 
 test: install
 	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python bench/bench_import.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -51,7 +51,7 @@ def find_or_create_customer(
             return existing
     customer = Customer(
         number=kept_number(number, CUSTOMER_NUMBER, Customer.number)
-        or next_number("C", to_local(first_contact).date(), 3, Customer.number),
+        or next_number("C", to_local(first_contact).date(), 3),
         name=(details.get("name") or "").strip() or ANONYMOUS_NAME,
         phone=details.get("phone"),
         phone_key=keys[0],
@@ -64,7 +64,6 @@ def find_or_create_customer(
         tags=details.get("tags") or [],
     )
     db.session.add(customer)
-    db.session.flush()
     audit.log(by, "customer.create", customer)
     return customer
 

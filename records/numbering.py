@@ -15,11 +15,10 @@ CUSTOMER_NUMBER = r"C\d{11,}"
 RECORD_NUMBER = r"R\d{12,}"
 
 
-def next_number(prefix: str, day: date, width: int, taken: sa.ColumnElement) -> str:
-    """The next free number of the day, e.g. R202405200001. Safe under concurrent writers.
+def next_number(prefix: str, day: date, width: int) -> str:
+    """The next number of the day, e.g. R202405200001. Safe under concurrent writers.
 
-    The UPDATE takes a row lock on PostgreSQL (SQLite serialises writers), so two requests never share a number;
-    numbers kept from an import are skipped.
+    The UPDATE takes a row lock on PostgreSQL (SQLite serialises writers), so two requests never share a number.
     """
     key = f"{prefix}{day:%Y%m%d}"
     bump = (
@@ -28,26 +27,40 @@ def next_number(prefix: str, day: date, width: int, taken: sa.ColumnElement) -> 
         .values(last=SequenceCounter.last + 1)
         .returning(SequenceCounter.last)
     )
-    while True:
+    # no_autoflush: the counter does not depend on pending objects, and a flush per number doubles import time.
+    with db.session.no_autoflush:
         value = db.session.execute(bump).scalar()
         if value is None:
-            try:
-                with db.session.begin_nested():
-                    db.session.execute(sa.insert(SequenceCounter).values(key=key, last=1))
-                value = 1
-            except IntegrityError:
-                value = db.session.execute(bump).scalar_one()
-        number = f"{key}{value:0{width}d}"
-        if not db.session.scalar(sa.select(sa.literal(True)).where(taken == number)):
-            return number
+            value = _start_counter(key, 1) or db.session.execute(bump).scalar_one()
+    return f"{key}{value:0{width}d}"
 
 
 def kept_number(number: str | None, pattern: str, taken: sa.ColumnElement) -> str | None:
-    """A number brought along by an import, if it has the right form and is still free here."""
-    if (
-        number
-        and re.fullmatch(pattern, number)
-        and not db.session.scalar(sa.select(sa.literal(True)).where(taken == number))
-    ):
-        return number
-    return None
+    """A number brought along by an import, if it has the right form and is still free here.
+
+    The day's counter is raised past it, so numbers given later never collide with it.
+    """
+    if not number or not re.fullmatch(pattern, number):
+        return None
+    with db.session.no_autoflush:
+        if db.session.scalar(sa.select(sa.literal(True)).where(taken == number)):
+            return None
+        key, sequence = number[:9], int(number[9:])
+        raised = db.session.execute(
+            sa.update(SequenceCounter)
+            .where(SequenceCounter.key == key, SequenceCounter.last < sequence)
+            .values(last=sequence)
+        )
+        if not raised.rowcount and not db.session.get(SequenceCounter, key):
+            _start_counter(key, sequence)
+    return number
+
+
+def _start_counter(key: str, value: int) -> int | None:
+    """Create the day's counter at `value`; None when a concurrent writer created it first."""
+    try:
+        with db.session.begin_nested():
+            db.session.execute(sa.insert(SequenceCounter).values(key=key, last=value))
+        return value
+    except IntegrityError:
+        return None

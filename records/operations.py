@@ -154,7 +154,7 @@ def create_record(data: dict[str, Any], *, by: User) -> Record:
 
     record = Record(
         number=kept_number(values.pop("record_no", None), RECORD_NUMBER, Record.number)
-        or next_number("R", to_local(contacted_at).date(), 4, Record.number),
+        or next_number("R", to_local(contacted_at).date(), 4),
         source=source,
         customer=customer,
         agent=agent,
@@ -166,9 +166,11 @@ def create_record(data: dict[str, Any], *, by: User) -> Record:
         record.resolved_at = utcnow()
     record.follow_ups = [FollowUp(**item) for item in follow_ups]
     db.session.add(record)
-    db.session.flush()
-    link_records(record, related)
+    if related:
+        db.session.flush()  # the links need the new record's id
+        link_records(record, related)
     audit.log(by, "record.create", record, source=source, external_id=record.external_id)
+    db.session.flush()
     return record
 
 

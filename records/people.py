@@ -57,13 +57,23 @@ def create_user(
     return user
 
 
+AGENT_REFERENCE_COLUMNS = (User.username, User.agent_code, User.email, User.display_name)
+# Built once: imports look an agent up per row, and building the statement cost more than running it.
+_FIND_AGENT = sa.select(User).where(
+    sa.or_(*(sa.func.lower(column) == sa.bindparam("reference") for column in AGENT_REFERENCE_COLUMNS))
+)
+
+
 def find_agent(reference: str) -> User | None:
     """An agent by username, agent code (工号), e-mail or display name, as imports name them."""
-    text = reference.strip()
-    for column in (User.username, User.agent_code, User.email, User.display_name):
-        user = db.session.scalar(sa.select(User).where(sa.func.lower(column) == text.lower()))
-        if user is not None:
-            return user
+    text = reference.strip().lower()
+    candidates = db.session.scalars(_FIND_AGENT, {"reference": text}).all()
+    # One query; when several users match different columns, the username beats the code, the code the e-mail, ...
+    for column in AGENT_REFERENCE_COLUMNS:
+        for user in candidates:
+            value = getattr(user, column.key)
+            if value is not None and value.lower() == text:
+                return user
     return None
 
 
