@@ -140,3 +140,10 @@ def test_agent_cannot_record_for_someone_else(make_user):
 def test_payload_defaults_are_complete():
     # The fixture every API test starts from must itself be a valid record.
     assert record_payload()["status"] == "resolved" and record_payload()["resolution"]
+
+
+def test_a_kept_number_raises_the_days_counter(make_user, make_record):
+    agent = make_user(Role.AGENT)
+    assert make_record(agent=agent, record_no="R202611020050").number == "R202611020050"
+    assert make_record(agent=agent, contacted_at="2026-11-02 12:00").number == "R202611020051"
+    assert make_record(agent=agent, record_no="R2026110200XX").number == "R202611020052"  # malformed: not kept
