@@ -159,6 +159,20 @@ def translated_message(message: str) -> str:
         return _("Enter the contact time as YYYY-MM-DD HH:MM.")
     if message.startswith("Unknown value"):
         return _("Choose one of the listed values.")
+    if re.fullmatch(r"A (pending|transferred) record needs an open follow-up.*", message):
+        return _("A pending or transferred record needs an open follow-up with an owner and a due date.")
+    if message.startswith("Name the platform"):
+        return _("Name the platform for this channel, e.g. 微信公众号 or 微博.")
+    if message.startswith(("Unknown category", "Unknown subcategory", "A subcategory needs")):
+        return _("Choose a category and subcategory from the lists.")
+    if message.startswith("No user "):
+        return _("There is no such user; ask an administrator to create the account.")
+    if message.startswith("No customer "):
+        return _("There is no customer with this number.")
+    if message.startswith("No record "):
+        return _("There is no record with this number.")
+    if message.startswith("Unknown field"):
+        return _("This field is not part of the record.")
     return message
 
 
