@@ -18,13 +18,13 @@ import openpyxl
 import pytest
 
 from records.formats import (
-    FRESHDESK_RESOLUTION_MISSING,
-    ZENDESK_RESOLUTION_MISSING,
     FormatError,
     SourceRow,
     detect_format,
     read_rows,
 )
+from records.formats.freshdesk import FRESHDESK_RESOLUTION_MISSING
+from records.formats.zendesk import ZENDESK_RESOLUTION_MISSING
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
 REQUIRED_HEADER = "external_id,channel,contacted_at,agent,status,problem_description"
