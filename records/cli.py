@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 from marshmallow import ValidationError
 
@@ -15,8 +16,9 @@ from records.enums import Role, Status
 from records.exporting import EXPORT_FORMATS, export_records
 from records.formats import FORMATS, FormatError, detect_format, read_rows
 from records.importing import import_rows, system_actor
+from records.models import User
 from records.operations import RecordFilters
-from records.people import create_user
+from records.people import create_user, set_user_active
 
 users_cli = AppGroup("users", help="Manage people and roles.")
 records_cli = AppGroup("records", help="Import and export consultation records.")
@@ -54,6 +56,41 @@ def create_user_command(username, role, password, team, display_name, agent_code
         fail("; ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.messages.items()))
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.username}" + (f" in team {team}" if team else "") + ".")
+
+
+@users_cli.command("list")
+def list_users_command():
+    """List users with their role, team and whether they can sign in."""
+    users = db.session.scalars(sa.select(User).order_by(User.role, User.username)).all()
+    for user in users:
+        state = "" if user.active else "  (deactivated)"
+        team = user.team.name if user.team else "-"
+        click.echo(f"{user.username:<16} {user.role.value:<11} {team:<18} {user.display_name}{state}")
+    click.echo(f"{len(users)} users.")
+
+
+@users_cli.command("deactivate")
+@click.argument("username")
+def deactivate_user_command(username):
+    """Stop USERNAME from signing in (records and history stay)."""
+    _set_active(username, False)
+
+
+@users_cli.command("activate")
+@click.argument("username")
+def activate_user_command(username):
+    """Let a deactivated USERNAME sign in again."""
+    _set_active(username, True)
+
+
+def _set_active(username: str, active: bool) -> None:
+    try:
+        set_user_active(username, active, by="cli")
+    except ValidationError as exc:
+        db.session.rollback()
+        fail(" ".join(exc.messages["username"]))
+    db.session.commit()
+    click.echo(f"{username} {'can sign in again' if active else 'can no longer sign in'}.")
 
 
 @records_cli.command("import")

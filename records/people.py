@@ -86,3 +86,14 @@ def authenticate(username: str, password: str) -> User | None:
 
 def team_names() -> list[str]:
     return list(db.session.scalars(sa.select(Team.name).order_by(Team.name)))
+
+
+def set_user_active(username: str, active: bool, *, by: User | str | None) -> User:
+    """Deactivated users cannot sign in and their tokens stop working; their records and audit trail stay."""
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise ValidationError({"username": [f"No user {username!r}."]})
+    if user.active != active:
+        user.active = active
+        audit.log(by or "cli", "user.activate" if active else "user.deactivate", user)
+    return user

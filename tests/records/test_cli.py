@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from records.enums import Role, Status
 from records.models import AuditLog, Customer, FollowUp, Record, User
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, PASSWORD
 
 IMPORTS = FIXTURES / "imports"
 
@@ -71,6 +71,22 @@ def test_users_create(cli, db):
     assert no_team.exit_code == 1 and "team" in no_team.stderr
     bad_role = cli("users", "create", "zhao", "--role", "boss", "--password", "long-enough-1")
     assert bad_role.exit_code == 2 and "boss" in bad_role.stderr
+
+
+def test_users_list_and_deactivate(cli, db, client, agents):
+    listing = cli("users", "list")
+    assert "wang" in listing.output and "客服A组" in listing.output and "3 users." in listing.output
+
+    assert cli("users", "deactivate", "wang").exit_code == 0
+    assert "(deactivated)" in cli("users", "list").output
+    refused = client.post("/api/v1/auth/tokens", json={"username": "wang", "password": PASSWORD})
+    assert refused.status_code == 401
+    assert cli("users", "deactivate", "nobody").exit_code == 1
+
+    assert cli("users", "activate", "wang").exit_code == 0
+    assert client.post("/api/v1/auth/tokens", json={"username": "wang", "password": PASSWORD}).status_code == 201
+    actions = db.session.scalars(sa.select(AuditLog.action).where(AuditLog.object_id == "wang")).all()
+    assert "user.deactivate" in actions and "user.activate" in actions
 
 
 @pytest.mark.parametrize("name", ["good.csv", "good.jsonl", "good.xlsx"])
