@@ -20,6 +20,10 @@ from records.timeutil import utcnow
 from web.extensions import login_manager
 
 
+#: How precisely a token's last use is recorded.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -56,8 +60,11 @@ def load_user_from_token(req: Any) -> User | None:
     record = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if record is None or record.revoked or record.expires_at < utcnow() or not record.user.active:
         return None
-    record.last_used_at = utcnow()
-    db.session.commit()
+    now = utcnow()
+    # At most one write a minute per token: a read-only API call should not take the database's write lock.
+    if record.last_used_at is None or now - record.last_used_at > TOKEN_USE_RESOLUTION:
+        record.last_used_at = now
+        db.session.commit()
     return record.user
 
 
