@@ -122,22 +122,21 @@ def mask_email(value: str | None) -> str | None:
 
 def mask_id_number(value: str | None) -> str | None:
     """Resident ID (18 or old 15 characters): ``110101199003077774`` → ``110101********7774``."""
-    if not value:
-        return value
-    compact = _SEPARATOR_RE.sub("", value)
-    if not _ALNUM_RE.fullmatch(compact):
-        return _mask_generic(value)
-    # Keeping 6 + 4 of a short value would show most of it.
-    return _keep_ends(compact, 6, 4) if len(compact) >= 13 else _mask_short(compact)
+    return _mask_first_6_last_4(value, _ALNUM_RE)
 
 
 def mask_bank_card(value: str | None) -> str | None:
     """``6222 0212 3456 7890 128`` → ``622202*********0128``: first 6 and last 4 digits, grouping dropped."""
+    return _mask_first_6_last_4(value, _DIGITS_RE)
+
+
+def _mask_first_6_last_4(value: str | None, allowed: re.Pattern[str]) -> str | None:
     if not value:
         return value
     compact = _SEPARATOR_RE.sub("", value)
-    if not _DIGITS_RE.fullmatch(compact):
+    if not allowed.fullmatch(compact):
         return _mask_generic(value)
+    # Keeping 6 + 4 of a short value would show most of it.
     return _keep_ends(compact, 6, 4) if len(compact) >= 13 else _mask_short(compact)
 
 
