@@ -19,7 +19,6 @@ from records.models import ApiToken, User
 from records.timeutil import utcnow
 from web.extensions import login_manager
 
-
 #: How precisely a token's last use is recorded.
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 
