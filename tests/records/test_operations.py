@@ -84,7 +84,9 @@ def test_update_records_changes_and_audits_only_real_changes(db, make_user, make
     assert sorted(update_record(record, changes, by=agent)) == ["resolution", "status"]
     assert record.status == Status.RESOLVED and record.resolved_at is not None
     assert update_record(record, RecordUpdateSchema().load({"status": "resolved"}), by=agent) == []
-    actions = db.session.scalars(sa.select(AuditLog.action).where(AuditLog.object_id == record.number)).all()
+    actions = db.session.scalars(
+        sa.select(AuditLog.action).where(AuditLog.object_id == record.number).order_by(AuditLog.id)
+    ).all()
     assert actions == ["record.create", "record.update"]
 
 
