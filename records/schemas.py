@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
@@ -243,11 +244,16 @@ def record_rule_errors(values: dict[str, Any]) -> dict[str, list[str]]:
     return errors
 
 
+#: Days a filter may name; outside them the timezone arithmetic overflows, and no record is there anyway.
+FILTER_DAYS = validate.Range(min=date(1900, 1, 1), max=date(9998, 12, 31), error="Give a day from 1900 to 9998.")
+
+
 class PaginationSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    # Bounded so that page × per_page always fits the database's OFFSET (a 64-bit integer).
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=200))
 
 
@@ -268,8 +274,8 @@ class RecordQuerySchema(PaginationSchema):
     channel = EnumField(Channel)
     priority = EnumField(Priority)
     customer_no = fields.String()
-    date_from = fields.Date(data_key="from")
-    date_to = fields.Date(data_key="to")
+    date_from = fields.Date(data_key="from", validate=FILTER_DAYS)
+    date_to = fields.Date(data_key="to", validate=FILTER_DAYS)
     q = fields.String(validate=validate.Length(max=200))
     reveal = fields.Boolean(load_default=False)
 

@@ -26,7 +26,10 @@ def register_errorhandlers(app: Flask) -> None:
             errors = data.get("errors") or data.get("messages")
             if errors:
                 payload["errors"] = errors
-            return jsonify(payload), error.code, (data.get("headers") or {})
+            # Keep the exception's own headers (e.g. Allow on 405, Retry-After on 429).
+            headers = {**dict(error.get_headers()), **(data.get("headers") or {})}
+            headers.pop("Content-Type", None)
+            return jsonify(payload), error.code, headers
         return render_template("error.html", error=error), error.code
 
     @app.errorhandler(PermissionDenied)

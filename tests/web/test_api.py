@@ -336,3 +336,37 @@ def test_pii_in_notes_and_follow_ups_is_masked(client, world, make_record):
     assert "li.si@example.com" not in str(shown) and "13700001234" not in str(shown)
     revealed = client.get(f"/api/v1/records/{record.number}?reveal=true", headers=bearer(client, "a1")).json
     assert revealed["follow_ups"][0]["action"] == "回电 13700001234 确认"
+
+
+def test_days_far_outside_any_record_are_a_clear_422(client, world):
+    response = client.get("/api/v1/records?from=0001-01-01", headers=bearer(client, "admin"))
+    assert response.status_code == 422
+    assert "1900" in str(response.json["errors"])
+
+
+def test_absurd_page_numbers_are_a_clear_422(client, world):
+    for path in ("/api/v1/records", "/api/v1/customers", "/api/v1/audit"):
+        response = client.get(f"{path}?page=2264431091888435712", headers=bearer(client, "admin"))
+        assert response.status_code == 422, path
+
+
+def test_audit_times_are_utc_iso(client, world):
+    entry = client.get("/api/v1/audit", headers=bearer(client, "admin")).json["items"][0]
+    assert entry["at"].endswith("Z") and "T" in entry["at"]
+
+
+def test_unknown_method_says_which_are_allowed(client, world):
+    response = client.open("/api/v1/users/me", method="TRACE", headers=bearer(client, "a1"))
+    assert response.status_code == 405 and response.is_json
+    assert "GET" in response.headers["Allow"]
+
+
+def test_cookie_call_without_session_is_401_not_csrf(app, db):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        client = app.test_client()
+        client.set_cookie("session", "forged")
+        response = client.post("/api/v1/users", json={"username": "x", "password": "long-enough-1", "role": "admin"})
+        assert response.status_code == 401
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False

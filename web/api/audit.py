@@ -10,7 +10,8 @@ from marshmallow import Schema, fields
 from records.db import db
 from records.enums import Role
 from records.models import AuditLog
-from records.schemas import PageSchema, PaginationSchema
+from records.presenting import iso_utc
+from records.schemas import FILTER_DAYS, PageSchema, PaginationSchema
 from records.timeutil import local_day_start
 from web.api.common import page_of
 from web.auth import roles_required
@@ -22,13 +23,13 @@ class AuditQuerySchema(PaginationSchema):
     actor = fields.String()
     action = fields.String(metadata={"description": "e.g. record.reveal, records.export, record.delete"})
     object_id = fields.String(metadata={"description": "a record or customer number, a username"})
-    date_from = fields.Date(data_key="from")
-    date_to = fields.Date(data_key="to")
+    date_from = fields.Date(data_key="from", validate=FILTER_DAYS)
+    date_to = fields.Date(data_key="to", validate=FILTER_DAYS)
 
 
 class AuditEntrySchema(Schema):
     id = fields.Integer()
-    at = fields.DateTime(metadata={"description": "UTC"})
+    at = fields.Function(lambda entry: iso_utc(entry.at), metadata={"description": "UTC, ISO 8601"})
     actor = fields.String()
     action = fields.String()
     object_type = fields.String()
