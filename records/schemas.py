@@ -48,6 +48,14 @@ class EnumField(fields.Field):
 class ContactTimeField(fields.Field):
     """Minute-precision contact time, local unless an offset is given, never in the future."""
 
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.metadata.setdefault("example", "2026-11-02 14:30")
+        self.metadata.setdefault(
+            "description",
+            "YYYY-MM-DD HH:MM in the deployment's timezone, or ISO 8601 with an offset; not in the future",
+        )
+
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else value.isoformat(timespec="minutes") + "Z"
 

@@ -8,6 +8,7 @@ import flask_swagger_ui
 from flask import Flask, Response, request, send_from_directory
 from flask_smorest import Api
 
+from records.schemas import ContactTimeField, EnumField
 from web.api import audit, auth_tokens, customers, meta, records, users
 from web.auth import bearer_token, signed_in_user
 from web.extensions import csrf
@@ -19,6 +20,9 @@ SWAGGER_ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"
 def register_api(app: Flask) -> None:
     # One Api per app: flask-smorest's Api keeps a single app and its spec (tests build several apps).
     api = Api(app)
+    # The schemas' own field types, so the spec says what clients must send (not "any value").
+    api.register_field(EnumField, "string", None)
+    api.register_field(ContactTimeField, "string", None)
     for blueprint in BLUEPRINTS:
         # Token clients cannot carry a CSRF token; cookie-authenticated calls are checked in `csrf_for_cookie_calls`.
         csrf.exempt(blueprint)
