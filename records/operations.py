@@ -134,6 +134,8 @@ def create_record(data: dict[str, Any], *, by: User) -> Record:
     _apply_category(values, None)
     source = values.pop("source", None) or "manual"
     contacted_at = values["contacted_at"]
+    if values.get("external_id"):
+        require_unique_external_id(source, values["external_id"])
 
     customer_no = values.pop("customer_no", None)
     customer_details = values.pop("customer", None) or {}
@@ -174,6 +176,17 @@ def create_record(data: dict[str, Any], *, by: User) -> Record:
     return record
 
 
+def require_unique_external_id(source: str, external_id: str, *, exclude: Record | None = None) -> None:
+    query = sa.select(Record.number).where(Record.source == source, Record.external_id == external_id)
+    if exclude is not None:
+        query = query.where(Record.id != exclude.id)
+    existing = db.session.scalar(query)
+    if existing:
+        raise ValidationError(
+            {"external_id": [f"Record {existing} already has external id {external_id!r} from source {source!r}."]}
+        )
+
+
 def link_records(record: Record, others: list[Record]) -> None:
     """Related records point both ways, so either record's page shows the other."""
     for other in others:
@@ -202,6 +215,8 @@ def update_record(record: Record, changes: dict[str, Any], *, by: User) -> list[
         raise ValidationError({"customer": ["A record's customer is set when it is created."]})
     values.pop("source", None)
     values.pop("record_no", None)
+    if values.get("external_id") and values["external_id"] != record.external_id:
+        require_unique_external_id(record.source, values["external_id"], exclude=record)
     _apply_category(values, record)
 
     changed: list[str] = []

@@ -36,6 +36,8 @@ def create_user(
         errors["username"] = [f"The username {username!r} is taken."]
     if agent_code and db.session.scalar(sa.select(User.id).where(User.agent_code == agent_code)):
         errors["agent_code"] = [f"The agent code {agent_code!r} is taken."]
+    if email and db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email.lower())):
+        errors["email"] = [f"The e-mail {email!r} belongs to another user."]
     if len(password) < 8:
         errors["password"] = ["A password has at least 8 characters."]
     if role in (Role.AGENT, Role.SUPERVISOR) and not team:

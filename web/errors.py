@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError, NotFound
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import Conflict, Forbidden, HTTPException, InternalServerError, NotFound
 
 from records.access import NotFound as RecordNotFound
 from records.access import PermissionDenied
@@ -51,6 +52,12 @@ def register_errorhandlers(app: Flask) -> None:
             body = {"code": 422, "status": "Unprocessable Entity", "errors": {"json": messages}}
             return jsonify(body), 422
         return render_template("error.html", error=_Unprocessable(messages)), 422
+
+    @app.errorhandler(IntegrityError)
+    def conflict(error: IntegrityError):
+        # A constraint the service layer checks lost a race with another request: nothing was written.
+        db.session.rollback()
+        return http_error(Conflict(description="The change conflicts with data saved meanwhile; reload and retry."))
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):

@@ -370,3 +370,32 @@ def test_cookie_call_without_session_is_401_not_csrf(app, db):
         assert response.status_code == 401
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_duplicate_external_id_is_a_field_error(client, world, db):
+    headers = bearer(client, "a1")
+    first = client.post("/api/v1/records", headers=headers, json=record_payload(external_id="CRM-1"))
+    assert first.status_code == 201
+    again = client.post("/api/v1/records", headers=headers, json=record_payload(external_id="CRM-1"))
+    assert again.status_code == 422
+    assert first.json["number"] in again.json["errors"]["json"]["external_id"][0]
+    other = client.post("/api/v1/records", headers=headers, json=record_payload(external_id="CRM-2"))
+    clash = client.patch(f"/api/v1/records/{other.json['number']}", headers=headers, json={"external_id": "CRM-1"})
+    assert clash.status_code == 422
+    assert db.session.scalar(sa.select(sa.func.count(Record.id)).where(Record.external_id == "CRM-1")) == 1
+
+
+def test_a_lost_race_on_a_constraint_is_a_409_not_a_500(app, db):
+    from sqlalchemy.exc import IntegrityError
+
+    with app.test_request_context("/api/v1/records", method="POST"):
+        response = app.make_response(app.handle_user_exception(IntegrityError("INSERT", {}, Exception("UNIQUE"))))
+    assert response.status_code == 409 and response.json["code"] == 409
+
+
+def test_user_email_must_be_unique(client, world):
+    headers = bearer(client, "admin")
+    body = {"username": "zhao", "password": "long-enough-1", "role": "trainer", "email": "T@example.com"}
+    assert client.post("/api/v1/users", headers=headers, json=body).status_code == 201
+    again = client.post("/api/v1/users", headers=headers, json={**body, "username": "zhao2", "email": "t@example.com"})
+    assert again.status_code == 422 and "email" in again.json["errors"]["json"]
