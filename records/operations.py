@@ -35,7 +35,7 @@ from records.schemas import record_rule_errors
 from records.taxonomy import Taxonomy, load_taxonomy
 from records.timeutil import local_day_start, to_local, utcnow
 
-#: Record fields a PATCH may set directly (relations such as agent, team and follow-ups are handled apart).
+#: Record fields set directly from loaded input (agent, team, customer, follow-ups and links are resolved apart).
 PLAIN_FIELDS = (
     *FREE_TEXT_FIELDS,
     "external_id",
@@ -54,6 +54,8 @@ PLAIN_FIELDS = (
     "satisfaction_resolution",
     "satisfaction_attitude",
     "language",
+    "category",
+    "subcategory",
 )
 
 
@@ -162,7 +164,7 @@ def create_record(data: dict[str, Any], *, by: User) -> Record:
         agent=agent,
         team=team,
         created_by_id=by.id,
-        **{key: value for key, value in values.items() if key in PLAIN_FIELDS or key in ("category", "subcategory")},
+        **{key: value for key, value in values.items() if key in PLAIN_FIELDS},
     )
     if record.status == Status.RESOLVED:
         record.resolved_at = utcnow()
@@ -247,7 +249,7 @@ def update_record(record: Record, changes: dict[str, Any], *, by: User) -> list[
         raise ValidationError(errors)
 
     for field, value in values.items():
-        if (field in PLAIN_FIELDS or field in ("category", "subcategory")) and getattr(record, field) != value:
+        if field in PLAIN_FIELDS and getattr(record, field) != value:
             setattr(record, field, value)
             changed.append(field)
     for item in new_follow_ups:
