@@ -26,6 +26,7 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     #: Bearer tokens from POST /api/v1/auth/tokens expire after this many hours.
     API_TOKEN_HOURS = 24 * 7
+    # Babel resolves zh_CN to zh_Hans_CN, so the Chinese catalog lives in web/translations/zh_Hans_CN.
     LANGUAGES = ("zh_CN", "en")
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
