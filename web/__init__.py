@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_babel import get_locale
 
+from kb import search as kb_search
 from records.cli import demo_cli, records_cli, users_cli
 from web import auth  # noqa: F401  (registers the login loaders on login_manager)
 from web.api import register_api
@@ -53,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     bootstrap.init_app(app)
     csrf.init_app(app)
+    kb_search.init_app(app)
 
 
 def unauthorized():

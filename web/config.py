@@ -31,6 +31,12 @@ class DefaultConfig:
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     RECORDS_PER_PAGE = 25
+    #: Semantic (vector) search beside BM25; off means BM25 only, and no model is ever loaded.
+    EMBEDDINGS_ENABLED = True
+    #: A sentence-transformers model directory on this machine; empty means the packaged all-MiniLM-L6-v2.
+    EMBEDDING_MODEL: str | None = None
+    #: Publishing an article needs a reviewer other than its author; administrators may turn this off.
+    KB_REQUIRE_SEPARATE_REVIEWER = True
     #: werkzeug's default; the test suite lowers it because hashing dominates its run time otherwise.
     PASSWORD_HASH_METHOD = "scrypt"
     SESSION_COOKIE_HTTPONLY = True

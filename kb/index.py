@@ -1,0 +1,192 @@
+"""The Whoosh (BM25) side of search: one document per public article, kept in CONSULTKB_DATA_DIR.
+
+Whoosh writes new immutable segments and swaps its table of contents atomically, under a lock file, so any number
+of processes may search while one writes. The file `state` beside the segments names the database state (kb.state
+token) the index reflects; a process that finds it behind applies the difference.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.analysis.analyzers import STOP_WORDS
+from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
+from whoosh.query import And, Or, Query, Term
+from whoosh.scoring import BM25F
+from whoosh.writing import CLEAR
+
+from kb.text import latin_words, search_analyzer, spelling_analyzer
+
+#: How long a writer waits for another process's write to finish before giving up (seconds).
+WRITE_LOCK_TIMEOUT = 60.0
+#: Query-term boosts per field: customers' wording is matched first against the title, then against the other
+#: ways of asking, tags and the body. Tuned with bench/eval_search.py (BANKING77).
+FIELD_BOOSTS = {"title": 3.0, "alt_questions": 2.0, "tags": 1.5, "body": 1.0}
+#: Snippet length in characters, and context kept around each match.
+SNIPPET_CHARS = 160
+SNIPPET_SURROUND = 40
+
+_analyzer = search_analyzer()
+
+
+def make_schema() -> Schema:
+    return Schema(
+        article_id=ID(stored=True, unique=True),
+        version_id=STORED,
+        external_id=STORED,
+        title=TEXT(analyzer=search_analyzer(), stored=True),
+        alt_questions=TEXT(analyzer=search_analyzer(), stored=True),
+        tags=TEXT(analyzer=search_analyzer()),
+        body=TEXT(analyzer=search_analyzer(), stored=True),
+        summary=STORED,
+        spelling=TEXT(analyzer=spelling_analyzer(), spelling=True),
+        category=ID(stored=True),
+        subcategory=ID(stored=True),
+        language=ID(stored=True),
+    )
+
+
+def query_terms(text: str) -> list[str]:
+    """The analysed terms of a query, in order, without repeats."""
+    return list(dict.fromkeys(token.text for token in _analyzer(text)))
+
+
+class TextIndex:
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory)
+        self._index = None
+        self._searcher = None
+
+    # -- opening ---------------------------------------------------------------------------------------------
+    @contextmanager
+    def _directory_lock(self) -> Iterator[None]:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / "create.lock", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @property
+    def index(self):
+        if self._index is None:
+            with self._directory_lock():
+                if whoosh_index.exists_in(str(self.directory)):
+                    self._index = whoosh_index.open_dir(str(self.directory))
+                else:
+                    self._index = whoosh_index.create_in(str(self.directory), make_schema())
+        return self._index
+
+    def searcher(self):
+        """A searcher on the newest committed state (reopened only when another writer committed)."""
+        if self._searcher is not None and not self._searcher.up_to_date():
+            # A fresh searcher, not refresh(): Whoosh's refresh fails when the old reader saw an empty index.
+            self._searcher.close()
+            self._searcher = None
+        if self._searcher is None:
+            self._searcher = self.index.searcher(weighting=BM25F())
+        return self._searcher
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    # -- state -----------------------------------------------------------------------------------------------
+    @property
+    def _state_file(self) -> Path:
+        return self.directory / "state"
+
+    def token(self) -> str:
+        try:
+            return self._state_file.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return ""
+
+    def _write_token(self, token: str) -> None:
+        temporary = self._state_file.with_suffix(f".{os.getpid()}")
+        temporary.write_text(token, encoding="utf-8")
+        os.replace(temporary, self._state_file)
+
+    def indexed_versions(self) -> dict[int, int]:
+        """article id → live version id of every document in the index."""
+        reader = self.searcher().reader()
+        return {int(fields["article_id"]): fields["version_id"] for fields in reader.all_stored_fields()}
+
+    # -- writing ---------------------------------------------------------------------------------------------
+    def apply(self, documents: Iterable[dict], deleted: Iterable[int], token: str, *, clear: bool = False) -> int:
+        """Add or replace `documents`, drop `deleted` article ids, then record `token`; `clear` starts afresh."""
+        writer = self.index.writer(timeout=WRITE_LOCK_TIMEOUT)
+        written = 0
+        try:
+            if not clear:
+                for article_id in deleted:
+                    writer.delete_by_term("article_id", str(article_id))
+            for document in documents:
+                writer.update_document(**document) if not clear else writer.add_document(**document)
+                written += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(mergetype=CLEAR) if clear else writer.commit()
+        self._write_token(token)
+        return written
+
+    # -- searching -------------------------------------------------------------------------------------------
+    def search(
+        self, terms: list[str], *, limit: int, category: str | None = None, language: str | None = None
+    ) -> list[tuple[dict, float]]:
+        """(stored fields, BM25 score) of the best matches for any of `terms`."""
+        if not terms:
+            return []
+        query = Or([Term(field, term, boost=boost) for term in terms for field, boost in FIELD_BOOSTS.items()])
+        results = self.searcher().search(query, limit=limit, filter=self._filter(category, language))
+        return [(dict(hit.fields()), hit.score) for hit in results]
+
+    @staticmethod
+    def _filter(category: str | None, language: str | None) -> Query | None:
+        parts: list[Query] = []
+        if category:
+            parts.append(Or([Term("category", category), Term("subcategory", category)]))
+        if language:
+            parts.append(Term("language", language))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else And(parts)
+
+    def all_documents(self) -> list[dict]:
+        return [dict(fields) for fields in self.searcher().reader().all_stored_fields()]
+
+    def did_you_mean(self, text: str) -> str | None:
+        """The query with misspelt English words corrected from the index's vocabulary, or None."""
+        reader = self.searcher().reader()
+        corrector = self.searcher().corrector("spelling")
+        corrected, changed = text, False
+        for word, start, end in reversed(latin_words(text)):
+            if len(word) < 3 or word in STOP_WORDS or ("spelling", word) in reader:
+                continue
+            suggestions = corrector.suggest(word, limit=1, maxdist=2)
+            if suggestions and suggestions[0] != word:
+                corrected = corrected[:start] + suggestions[0] + corrected[end:]
+                changed = True
+        return corrected if changed else None
+
+
+def snippet(text: str, terms: list[str], *, fallback: str | None = None) -> str:
+    """HTML: the passages of `text` around the query's terms, matches in <mark>; text is escaped."""
+    formatter = HtmlFormatter(tagname="mark", between=" … ")
+    fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=SNIPPET_SURROUND)
+    found = highlight(text, frozenset(terms), _analyzer, fragmenter, formatter, top=2) if terms and text else ""
+    if found:
+        return found
+    from html import escape
+
+    plain = fallback or text or ""
+    return escape(plain[:SNIPPET_CHARS] + ("…" if len(plain) > SNIPPET_CHARS else ""))

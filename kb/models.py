@@ -1,0 +1,213 @@
+"""Knowledge-base articles, their versions, links to records, feedback, self-service sessions, cached vectors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from records.db import db
+from records.enums import LabelledEnum, Language
+from records.models import Record, User, enum_column
+from records.timeutil import utcnow
+
+
+class ArticleStatus(LabelledEnum):
+    DRAFT = ("draft", "草稿", "Draft")
+    IN_REVIEW = ("in_review", "审核中", "In review")
+    PUBLISHED = ("published", "已发布", "Published")
+    ARCHIVED = ("archived", "已归档", "Archived")
+
+
+class LinkKind(LabelledEnum):
+    #: The records an article was written from (staff-only).
+    SOURCE = ("source", "来源记录", "Source record")
+    #: An agent answered a record with the article: a reuse.
+    REUSE = ("reuse", "引用", "Reused in")
+
+
+#: The fields a version snapshots; editing any of them makes a new version.
+CONTENT_FIELDS = ("title", "body", "summary", "category", "subcategory", "tags", "alt_questions", "language")
+
+
+class Article(db.Model):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    #: Markdown; rendered to sanitised HTML for display (kb.content.render_markdown).
+    body: Mapped[str] = mapped_column(sa.Text)
+    summary: Mapped[str | None] = mapped_column(sa.Text)
+    category: Mapped[str | None] = mapped_column(sa.String(60), index=True)
+    subcategory: Mapped[str | None] = mapped_column(sa.String(60))
+    tags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: Other ways customers ask the same question; searched almost as strongly as the title.
+    alt_questions: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    language: Mapped[Language] = mapped_column(enum_column(Language), default=Language.ZH)
+    #: The workflow state of the newest version.
+    status: Mapped[ArticleStatus] = mapped_column(enum_column(ArticleStatus), default=ArticleStatus.DRAFT, index=True)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: The version customers see. A published article being re-edited keeps showing this one until the new
+    #: version is reviewed and published; an article that was never published (or is archived) has none.
+    live_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("article_versions.id", use_alter=True, ondelete="SET NULL")
+    )
+    #: Newest version number (1, 2, ...).
+    version: Mapped[int] = mapped_column(default=0)
+    view_count: Mapped[int] = mapped_column(default=0)
+    helpful_yes: Mapped[int] = mapped_column(default=0)
+    helpful_no: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None]
+
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+    live_version: Mapped[ArticleVersion | None] = relationship(foreign_keys=[live_version_id], post_update=True)
+    versions: Mapped[list[ArticleVersion]] = relationship(
+        back_populates="article",
+        foreign_keys="ArticleVersion.article_id",
+        order_by="ArticleVersion.number",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    @property
+    def is_public(self) -> bool:
+        return self.live_version_id is not None and self.status != ArticleStatus.ARCHIVED
+
+    def content(self) -> dict[str, Any]:
+        return {field: _copy(getattr(self, field)) for field in CONTENT_FIELDS}
+
+    def __repr__(self) -> str:
+        return f"<Article {self.id} v{self.version} {self.status.value}>"
+
+
+class ArticleVersion(db.Model):
+    """A snapshot of an article's content after an edit: who, when, what changed."""
+
+    __tablename__ = "article_versions"
+    __table_args__ = (sa.UniqueConstraint("article_id", "number", name="uq_article_versions_article_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(300))
+    body: Mapped[str] = mapped_column(sa.Text)
+    summary: Mapped[str | None] = mapped_column(sa.Text)
+    category: Mapped[str | None] = mapped_column(sa.String(60))
+    subcategory: Mapped[str | None] = mapped_column(sa.String(60))
+    tags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    alt_questions: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    language: Mapped[Language] = mapped_column(enum_column(Language), default=Language.ZH)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: "cli", "import" or a username, kept readable if the user is deleted.
+    author_name: Mapped[str] = mapped_column(sa.String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_fields: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+    article: Mapped[Article] = relationship(back_populates="versions", foreign_keys=[article_id])
+    author: Mapped[User | None] = relationship()
+
+    def content(self) -> dict[str, Any]:
+        return {field: _copy(getattr(self, field)) for field in CONTENT_FIELDS}
+
+
+class ArticleRecordLink(db.Model):
+    """A record an article came from, or a record an agent answered with the article."""
+
+    __tablename__ = "article_record_links"
+    __table_args__ = (
+        sa.UniqueConstraint("article_id", "record_id", "kind", name="uq_article_record_links_article_record_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    record_id: Mapped[int] = mapped_column(sa.ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[LinkKind] = mapped_column(enum_column(LinkKind))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    article: Mapped[Article] = relationship()
+    record: Mapped[Record] = relationship()
+
+
+class SearchSession(db.Model):
+    """One visitor's self-service visit: what they searched, opened and said, and whether they still contacted us."""
+
+    __tablename__ = "search_sessions"
+
+    id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    language: Mapped[str | None] = mapped_column(sa.String(10))
+    searches: Mapped[int] = mapped_column(default=0)
+    zero_result_searches: Mapped[int] = mapped_column(default=0)
+    clicks: Mapped[int] = mapped_column(default=0)
+    #: The contact request ("still need help?") this session ended in, if any.
+    record_id: Mapped[int | None] = mapped_column(sa.ForeignKey("records.id", ondelete="SET NULL"))
+
+    events: Mapped[list[SearchEvent]] = relationship(
+        back_populates="session", order_by="SearchEvent.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class SearchEvent(db.Model):
+    __tablename__ = "search_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[str | None] = mapped_column(sa.ForeignKey("search_sessions.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    #: search, click, feedback or contact.
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    query: Mapped[str | None] = mapped_column(sa.String(500))
+    result_count: Mapped[int | None]
+    article_id: Mapped[int | None] = mapped_column(sa.ForeignKey("articles.id", ondelete="SET NULL"))
+
+    session: Mapped[SearchSession | None] = relationship(back_populates="events")
+
+
+class ArticleFeedback(db.Model):
+    """ "Was this helpful?" answers from customers."""
+
+    __tablename__ = "article_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    helpful: Mapped[bool]
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    session_id: Mapped[str | None] = mapped_column(sa.ForeignKey("search_sessions.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class EmbeddingCache(db.Model):
+    """Sentence vectors by model and text, so restarts and reindexing never encode the same text twice."""
+
+    __tablename__ = "embedding_cache"
+    __table_args__ = (sa.UniqueConstraint("model", "text_hash", name="uq_embedding_cache_model_text_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model: Mapped[str] = mapped_column(sa.String(200))
+    #: sha256 of the text as encoded.
+    text_hash: Mapped[str] = mapped_column(sa.String(64))
+    #: float32 little-endian, normalised to unit length.
+    vector: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SearchGeneration(db.Model):
+    """One row whose token changes whenever what customers can find changes; search indexes catch up to it."""
+
+    __tablename__ = "kb_search_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(40))
+
+
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value

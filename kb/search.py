@@ -1,0 +1,377 @@
+"""Hybrid self-service search: BM25 (Whoosh) and sentence vectors, fused by a weighted score sum.
+
+Why not reciprocal-rank fusion: on BANKING77 plain RRF scored below dense search alone, because it gives the weaker
+BM25 ranking as much say as the stronger dense one. Here the dense cosine is the base score, and BM25 adds a bounded
+bonus (its score divided by the query's best BM25 score) times a weight tuned by bench/eval_search.py. With the
+weight at 0 this is dense search exactly, so tuning can only find a weight at least as good as the better ranker.
+
+The database is the source of truth. Each process keeps the dense vectors of public articles in memory and the
+Whoosh index on disk; both catch up whenever the kb.state token moved (after every commit that changed what is
+public, and lazily before a search).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+from kb.content import plain_text
+from kb.embeddings import Embedder, cached_vectors, get_embedder
+from kb.index import TextIndex, query_terms, snippet
+from kb.models import Article, ArticleStatus, ArticleVersion
+from kb.state import PENDING_KEY, current_token
+from records.db import db
+
+log = logging.getLogger(__name__)
+
+#: Weight of the normalised BM25 score added to the dense cosine. Tuned on BANKING77's train split
+#: (bench/eval_search.py --tune); 0 would be dense-only.
+BM25_WEIGHT = 0.2
+#: Chinese queries: all-MiniLM-L6-v2 was trained on English, so words matter more than vectors there.
+BM25_WEIGHT_ZH = 0.6
+#: Below this cosine a dense-only match is not shown: without it every query, however unrelated, would list
+#: articles and zero-result searches (a deflection signal) would never be counted.
+DENSE_MIN_SIMILARITY = 0.35
+#: Candidates taken from each ranker before fusing.
+CANDIDATES = 50
+#: Body characters encoded with the title as the article's "gist" vector.
+GIST_CHARS = 300
+
+
+@dataclass
+class SearchHit:
+    article_id: int
+    external_id: str | None
+    title: str
+    snippet: str
+    score: float
+    category: str | None = None
+    subcategory: str | None = None
+    language: str | None = None
+    bm25: float = 0.0
+    dense: float | None = None
+
+
+@dataclass
+class SearchResponse:
+    query: str
+    results: list[SearchHit]
+    did_you_mean: str | None = None
+    mode: str = "hybrid"
+
+
+@dataclass
+class _DenseEntry:
+    version_id: int
+    vectors: np.ndarray
+    category: str | None
+    subcategory: str | None
+    language: str
+
+
+@dataclass
+class _DenseMatrix:
+    article_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    starts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    matrix: np.ndarray | None = None
+
+
+def version_document(article: Article, version: ArticleVersion) -> dict:
+    """The Whoosh document of an article's public version."""
+    body = plain_text(version.body)
+    return {
+        "article_id": str(article.id),
+        "version_id": version.id,
+        "external_id": article.external_id,
+        "title": version.title,
+        "alt_questions": "\n".join(version.alt_questions or []),
+        "tags": " ".join(version.tags or []),
+        "body": body,
+        "summary": version.summary or "",
+        "spelling": " ".join([version.title, *(version.alt_questions or []), body]),
+        "category": version.category or "",
+        "subcategory": version.subcategory or "",
+        "language": version.language.value,
+    }
+
+
+def version_texts(version: ArticleVersion) -> list[str]:
+    """What the dense side encodes: the title, each other way of asking, and the title with the gist."""
+    gist = version.summary or plain_text(version.body)[:GIST_CHARS]
+    return [version.title, *(version.alt_questions or []), f"{version.title} {gist}".strip()]
+
+
+def public_versions_query() -> sa.Select:
+    return (
+        sa.select(Article.id, Article.live_version_id)
+        .where(Article.live_version_id.is_not(None), Article.status != ArticleStatus.ARCHIVED)
+        .order_by(Article.id)
+    )
+
+
+class SearchService:
+    """Per app and process: the Whoosh index and the in-memory vectors, kept in step with the database."""
+
+    def __init__(self, app: Flask):
+        self.text_index = TextIndex(Path(app.config["DATA_DIR"]) / "search-index")
+        self._dense: dict[int, _DenseEntry] = {}
+        self._dense_matrix = _DenseMatrix()
+        self._dense_token: str | None = None
+        self._dense_model: str | None = None
+        self._lock = threading.RLock()
+
+    # -- keeping up with the database ------------------------------------------------------------------------
+    def ensure_current(self, session: Session | None = None) -> None:
+        session = session or db.session
+        token = _token(session)
+        with self._lock:
+            if self.text_index.token() != token:
+                self._sync_text(session, token)
+            embedder = get_embedder()
+            if embedder is not None and (self._dense_token != token or self._dense_model != embedder.name):
+                self._sync_dense(session, token, embedder)
+
+    def _sync_text(self, session: Session, token: str) -> None:
+        wanted = dict(session.execute(public_versions_query()).all())
+        indexed = self.text_index.indexed_versions()
+        changed = [article_id for article_id, version_id in wanted.items() if indexed.get(article_id) != version_id]
+        removed = [article_id for article_id in indexed if article_id not in wanted]
+        documents = [version_document(article, article.live_version) for article in _load_articles(session, changed)]
+        self.text_index.apply(documents, removed, token)
+
+    def _sync_dense(self, session: Session, token: str, embedder: Embedder) -> None:
+        wanted = dict(session.execute(public_versions_query()).all())
+        if self._dense_model != embedder.name:
+            self._dense = {}
+        changed = [article_id for article_id, version_id in wanted.items()
+                   if article_id not in self._dense or self._dense[article_id].version_id != version_id]  # fmt: skip
+        for article_id in [article_id for article_id in self._dense if article_id not in wanted]:
+            del self._dense[article_id]
+        articles = _load_articles(session, changed)
+        texts = [version_texts(article.live_version) for article in articles]
+        flat = [text for group in texts for text in group]
+        vectors = cached_vectors(embedder, flat, session=session) if flat else None
+        offset = 0
+        for article, group in zip(articles, texts, strict=True):
+            version = article.live_version
+            understood = [offset + i for i, text in enumerate(group) if embedder.understands(text)]
+            self._dense[article.id] = _DenseEntry(
+                version_id=version.id,
+                vectors=vectors[understood],
+                category=version.category,
+                subcategory=version.subcategory,
+                language=version.language.value,
+            )
+            offset += len(group)
+        if flat:
+            # Vectors encoded here are kept for the next process and the next restart.
+            session.commit()
+        self._rebuild_matrix()
+        self._dense_token = token
+        self._dense_model = embedder.name
+
+    def _rebuild_matrix(self) -> None:
+        # Articles the model cannot read (Chinese for the default model) are found by BM25 alone.
+        ids = sorted(article_id for article_id, entry in self._dense.items() if len(entry.vectors))
+        if not ids:
+            self._dense_matrix = _DenseMatrix()
+            return
+        blocks = [self._dense[article_id].vectors for article_id in ids]
+        sizes = np.array([len(block) for block in blocks], dtype=np.int64)
+        self._dense_matrix = _DenseMatrix(
+            article_ids=np.array(ids, dtype=np.int64),
+            starts=np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64),
+            matrix=np.vstack(blocks),
+        )
+
+    def rebuild(self, session: Session, *, progress: Callable[[int], None] | None = None) -> int:
+        """Rebuild the Whoosh index from scratch and (re)load every vector; returns the number of articles."""
+        token = _token(session)
+        wanted = dict(session.execute(public_versions_query()).all())
+        articles = _load_articles(session, list(wanted))
+        with self._lock:
+            embedder = get_embedder()
+            if embedder is not None:
+                flat = [text for article in articles for text in version_texts(article.live_version)]
+                cached_vectors(embedder, flat, session=session, progress=progress)
+                session.commit()
+                self._dense, self._dense_token = {}, None
+            documents = (version_document(article, article.live_version) for article in articles)
+            count = self.text_index.apply(documents, [], token, clear=True)
+            if progress and embedder is None:
+                progress(len(articles))
+            self.ensure_current(session)
+        return count
+
+    # -- searching -------------------------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        language: str | None = None,
+        category: str | None = None,
+        limit: int = 10,
+        exclude: set[int] | None = None,
+        bm25_weight: float | None = None,
+    ) -> SearchResponse:
+        self.ensure_current()
+        query = (query or "").strip()
+        terms = query_terms(query)
+        exclude = exclude or set()
+        text_hits = {
+            int(fields["article_id"]): (fields, score)
+            for fields, score in self.text_index.search(
+                terms, limit=CANDIDATES + len(exclude), category=category, language=language
+            )
+        }
+        embedder = get_embedder()
+        dense_scores = None
+        if embedder is not None and query and embedder.understands(query):
+            dense_scores = self._dense_scores(embedder, query, category, language)
+        weight = bm25_weight if bm25_weight is not None else _bm25_weight(query)
+
+        best_bm25 = max((score for _, score in text_hits.values()), default=0.0)
+        candidates = set(text_hits)
+        if dense_scores is not None:
+            ranked = sorted(dense_scores.items(), key=lambda item: -item[1])[: CANDIDATES + len(exclude)]
+            candidates |= {article_id for article_id, similarity in ranked if similarity >= DENSE_MIN_SIMILARITY}
+        candidates -= exclude
+
+        fused: list[tuple[float, int]] = []
+        for article_id in candidates:
+            bm25 = text_hits[article_id][1] / best_bm25 if article_id in text_hits and best_bm25 > 0 else 0.0
+            if dense_scores is None:
+                fused.append((bm25, article_id))
+            else:
+                fused.append((dense_scores.get(article_id, 0.0) + weight * bm25, article_id))
+        fused.sort(key=lambda item: (-item[0], item[1]))
+        top = fused[:limit]
+
+        stored = {article_id: fields for article_id, (fields, _) in text_hits.items()}
+        missing = [article_id for _, article_id in top if article_id not in stored]
+        if missing:
+            stored.update(self._stored_fields(missing))
+        results = []
+        for score, article_id in top:
+            fields = stored.get(article_id)
+            if fields is None:
+                continue  # unpublished between the two lookups
+            results.append(
+                SearchHit(
+                    article_id=article_id,
+                    external_id=fields.get("external_id"),
+                    title=fields["title"],
+                    snippet=snippet(fields.get("body", ""), terms, fallback=fields.get("summary") or None),
+                    score=round(float(score), 4),
+                    category=fields.get("category") or None,
+                    subcategory=fields.get("subcategory") or None,
+                    language=fields.get("language"),
+                    bm25=round(float(text_hits[article_id][1]), 4) if article_id in text_hits else 0.0,
+                    dense=round(float(dense_scores.get(article_id, 0.0)), 4) if dense_scores is not None else None,
+                )
+            )
+        did_you_mean = self.text_index.did_you_mean(query) if query else None
+        return SearchResponse(
+            query=query,
+            results=results,
+            did_you_mean=did_you_mean,
+            mode="hybrid" if dense_scores is not None else "bm25",
+        )
+
+    def _dense_scores(
+        self, embedder: Embedder, query: str, category: str | None, language: str | None
+    ) -> dict[int, float]:
+        matrix = self._dense_matrix
+        if matrix.matrix is None or not len(matrix.article_ids):
+            return {}
+        vector = embedder.encode([query])[0]
+        similarities = matrix.matrix @ vector
+        # An article is as close as its closest way of asking.
+        per_article = np.maximum.reduceat(similarities, matrix.starts)
+        scores = {}
+        for article_id, similarity in zip(matrix.article_ids.tolist(), per_article.tolist(), strict=True):
+            entry = self._dense[article_id]
+            if category and category not in (entry.category, entry.subcategory):
+                continue
+            if language and entry.language != language:
+                continue
+            scores[article_id] = similarity
+        return scores
+
+    def _stored_fields(self, article_ids: list[int]) -> dict[int, dict]:
+        wanted = set(article_ids)
+        return {
+            int(fields["article_id"]): fields
+            for fields in self.text_index.all_documents()
+            if int(fields["article_id"]) in wanted
+        }
+
+
+def _token(session: Session) -> str:
+    return session.scalar(sa.text("SELECT token FROM kb_search_generation WHERE id = 1")) or ""
+
+
+def _load_articles(session: Session, article_ids: list[int]) -> list[Article]:
+    articles: list[Article] = []
+    for start in range(0, len(article_ids), 500):
+        chunk = article_ids[start : start + 500]
+        articles.extend(
+            session.scalars(
+                sa.select(Article)
+                .where(Article.id.in_(chunk))
+                .options(sa.orm.joinedload(Article.live_version))
+                .order_by(Article.id)
+            )
+        )
+    return [article for article in articles if article.live_version is not None]
+
+
+def _bm25_weight(query: str) -> float:
+    from records.operations import detect_language
+
+    return BM25_WEIGHT_ZH if detect_language(query).value == "zh" else BM25_WEIGHT
+
+
+_services_lock = threading.Lock()
+
+
+def search_service(app: Flask | None = None) -> SearchService:
+    app = app or current_app._get_current_object()
+    with _services_lock:
+        service = app.extensions.get("consultkb_search")
+        if service is None:
+            service = app.extensions["consultkb_search"] = SearchService(app)
+        return service
+
+
+def search(query: str, **kwargs) -> SearchResponse:
+    return search_service().search(query, **kwargs)
+
+
+def sync_after_commit(session: Session) -> None:
+    """Session hook: a commit that changed what is public brings this process's indexes up to date at once."""
+    if not session.info.pop(PENDING_KEY, False):
+        return
+    try:
+        with Session(db.engine) as fresh:
+            search_service().ensure_current(fresh)
+    except Exception:  # the next search catches up; a failed index update must not fail the committed change
+        log.exception("Updating the search index after a commit failed; the next search will retry.")
+
+
+__all__ = ["SearchHit", "SearchResponse", "SearchService", "search", "search_service", "current_token"]
+
+
+def init_app(app: Flask) -> None:
+    """Index updates follow commits: listen once per process for sessions that changed what is public."""
+    app.config.setdefault("EMBEDDINGS_ENABLED", True)
+    if not sa.event.contains(Session, "after_commit", sync_after_commit):
+        sa.event.listen(Session, "after_commit", sync_after_commit)

@@ -1,0 +1,200 @@
+"""Text normalisation and the Whoosh analyzers: Chinese segmented by jieba, English stemmed, in the same field.
+
+Traditional Chinese is folded to simplified before anything else, on both the indexing and the query side, so a
+customer typing 帳戶 finds an article about 账户.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+
+import jieba
+from opencc import OpenCC
+from whoosh.analysis import LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
+from whoosh.analysis.analyzers import STOP_WORDS
+
+jieba.setLogLevel(logging.WARNING)
+
+# Han characters (CJK unified ideographs, extension A, compatibility) form runs jieba segments.
+_TOKEN = re.compile(
+    r"(?P<han>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)|(?P<word>[0-9a-z]+(?:['’][a-z]+)?)", re.IGNORECASE
+)
+
+#: Chinese function words that carry no topic; dropped like English stop words so they don't drown BM25 scores.
+CHINESE_STOP_WORDS = frozenset(
+    {
+        "的",
+        "了",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "呀",
+        "嘛",
+        "么",
+        "是",
+        "在",
+        "和",
+        "与",
+        "及",
+        "或",
+        "我",
+        "你",
+        "您",
+        "他",
+        "她",
+        "它",
+        "我们",
+        "你们",
+        "他们",
+        "这",
+        "那",
+        "这个",
+        "那个",
+        "有",
+        "就",
+        "也",
+        "都",
+        "还",
+        "又",
+        "被",
+        "把",
+        "给",
+        "让",
+        "对",
+        "从",
+        "到",
+        "为",
+        "要",
+        "会",
+        "能",
+        "可以",
+        "一个",
+        "一下",
+        "请问",
+        "请",
+        "怎么",
+        "怎样",
+        "如何",
+        "什么",
+        "为什么",
+        "哪里",
+        "哪",
+        "谁",
+        "多少",
+    }
+)
+
+_jieba_lock = threading.Lock()
+_jieba_ready = False
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> OpenCC:
+    return OpenCC("t2s")
+
+
+#: OpenCC turns 帳 into 帐, a variant mainland text rarely uses (账户, 账号, 账单): fold both to the common form.
+VARIANT_FOLDS = str.maketrans({"帐": "账"})
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified Chinese, keeping every character at its offset (highlighting relies on it)."""
+    converted = _t2s().convert(text)
+    if len(converted) != len(text):
+        # Phrase conversions can change the length; converting one character at a time never does.
+        converted = "".join(_t2s().convert(char) or char for char in text)
+    return converted.translate(VARIANT_FOLDS)
+
+
+def _fold_width(char: str) -> str:
+    folded = unicodedata.normalize("NFKC", char)
+    return folded if len(folded) == 1 else char
+
+
+def normalise(text: str) -> str:
+    """Full-width forms to ASCII, traditional to simplified, one character for one so offsets are kept."""
+    return to_simplified("".join(_fold_width(char) for char in text))
+
+
+def _jieba_tokenize(run: str) -> list[tuple[str, int, int]]:
+    global _jieba_ready
+    if not _jieba_ready:
+        # jieba builds its prefix dictionary on first use; two threads doing it at once both pay for it.
+        with _jieba_lock:
+            jieba.initialize()
+            _jieba_ready = True
+    return list(jieba.tokenize(run, mode="search"))
+
+
+def iter_terms(text: str) -> Iterator[tuple[str, int, int]]:
+    """(term, start, end) for every Han word (jieba search mode: words and their sub-words) and Latin word."""
+    normalised = normalise(text)
+    for match in _TOKEN.finditer(normalised):
+        if match.group("han"):
+            offset = match.start()
+            for word, start, end in _jieba_tokenize(match.group("han")):
+                yield word, offset + start, offset + end
+        else:
+            yield match.group("word"), match.start(), match.end()
+
+
+class MixedTokenizer(Tokenizer):
+    """Whoosh tokenizer for text mixing Chinese and English."""
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is self.__class__
+
+    def __hash__(self) -> int:
+        return hash(self.__class__.__name__)
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        mode: str = "",
+        **kwargs,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for position, (term, start, end) in enumerate(iter_terms(value)):
+            token.text = term
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = term
+            if positions:
+                token.pos = start_pos + position
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+
+def search_analyzer():
+    """Segmented, lower-cased, stop words removed, English stemmed (Porter); Chinese words pass the stemmer as-is."""
+    return (
+        MixedTokenizer()
+        | LowercaseFilter()
+        | StopFilter(stoplist=STOP_WORDS | CHINESE_STOP_WORDS, minsize=1)
+        | StemFilter(lang="en", ignore=None)
+    )
+
+
+def spelling_analyzer():
+    """Whole English words, unstemmed: the vocabulary "did you mean" suggests from."""
+    return MixedTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=3)
+
+
+def latin_words(text: str) -> list[tuple[str, int, int]]:
+    """The English words of a query with their offsets, for spelling correction."""
+    return [(term, start, end) for term, start, end in iter_terms(text.lower()) if term.isascii() and term.isalpha()]
