@@ -135,7 +135,12 @@ class TextIndex:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit(mergetype=CLEAR) if clear else writer.commit()
+        if clear:
+            writer.commit(mergetype=CLEAR)
+        else:
+            # Whoosh keeps counting replaced and deleted documents in its term statistics until segments merge,
+            # so scores would drift from a fresh rebuild; merging on each change keeps them identical.
+            writer.commit(optimize=True)
         self._write_token(token)
         return written
 
@@ -160,6 +165,10 @@ class TextIndex:
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else And(parts)
+
+    def document(self, article_id: int) -> dict | None:
+        fields = self.searcher().document(article_id=str(article_id))
+        return dict(fields) if fields is not None else None
 
     def all_documents(self) -> list[dict]:
         return [dict(fields) for fields in self.searcher().reader().all_stored_fields()]

@@ -29,6 +29,8 @@ from kb.index import TextIndex, query_terms, snippet
 from kb.models import Article, ArticleStatus, ArticleVersion
 from kb.state import PENDING_KEY, current_token
 from records.db import db
+from records.enums import Language
+from records.operations import detect_language
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,7 @@ class SearchResponse:
 
 @dataclass
 class _DenseEntry:
-    version_id: int
+    version_id: str
     vectors: np.ndarray
     category: str | None
     subcategory: str | None
@@ -89,7 +91,7 @@ def version_document(article: Article, version: ArticleVersion) -> dict:
     body = plain_text(version.body)
     return {
         "article_id": str(article.id),
-        "version_id": version.id,
+        "version_id": version_key(version),
         "external_id": article.external_id,
         "title": version.title,
         "alt_questions": "\n".join(version.alt_questions or []),
@@ -109,12 +111,28 @@ def version_texts(version: ArticleVersion) -> list[str]:
     return [version.title, *(version.alt_questions or []), f"{version.title} {gist}".strip()]
 
 
-def public_versions_query() -> sa.Select:
-    return (
-        sa.select(Article.id, Article.live_version_id)
-        .where(Article.live_version_id.is_not(None), Article.status != ArticleStatus.ARCHIVED)
+def version_key(version: ArticleVersion) -> str:
+    """Identifies a version across database resets and restores, where ids start again from 1."""
+    return f"{version.id}@{version.created_at.isoformat()}"
+
+
+def public_versions(session: Session) -> dict[int, str]:
+    """article id → version key of what customers can find."""
+    rows = session.execute(
+        sa.select(Article.id, ArticleVersion.id, ArticleVersion.created_at)
+        .join(ArticleVersion, ArticleVersion.id == Article.live_version_id)
+        .where(Article.status != ArticleStatus.ARCHIVED)
         .order_by(Article.id)
     )
+    return {article_id: f"{version_id}@{created_at.isoformat()}" for article_id, version_id, created_at in rows}
+
+
+def reindex_work(session: Session) -> int:
+    """Units of work `SearchService.rebuild` reports: texts to vectorise, or articles when embeddings are off."""
+    wanted = public_versions(session)
+    if get_embedder() is None:
+        return len(wanted)
+    return sum(len(version_texts(article.live_version)) for article in _load_articles(session, list(wanted)))
 
 
 class SearchService:
@@ -140,7 +158,7 @@ class SearchService:
                 self._sync_dense(session, token, embedder)
 
     def _sync_text(self, session: Session, token: str) -> None:
-        wanted = dict(session.execute(public_versions_query()).all())
+        wanted = public_versions(session)
         indexed = self.text_index.indexed_versions()
         changed = [article_id for article_id, version_id in wanted.items() if indexed.get(article_id) != version_id]
         removed = [article_id for article_id in indexed if article_id not in wanted]
@@ -148,7 +166,7 @@ class SearchService:
         self.text_index.apply(documents, removed, token)
 
     def _sync_dense(self, session: Session, token: str, embedder: Embedder) -> None:
-        wanted = dict(session.execute(public_versions_query()).all())
+        wanted = public_versions(session)
         if self._dense_model != embedder.name:
             self._dense = {}
         changed = [article_id for article_id, version_id in wanted.items()
@@ -164,7 +182,7 @@ class SearchService:
             version = article.live_version
             understood = [offset + i for i, text in enumerate(group) if embedder.understands(text)]
             self._dense[article.id] = _DenseEntry(
-                version_id=version.id,
+                version_id=version_key(version),
                 vectors=vectors[understood],
                 category=version.category,
                 subcategory=version.subcategory,
@@ -195,7 +213,7 @@ class SearchService:
     def rebuild(self, session: Session, *, progress: Callable[[int], None] | None = None) -> int:
         """Rebuild the Whoosh index from scratch and (re)load every vector; returns the number of articles."""
         token = _token(session)
-        wanted = dict(session.execute(public_versions_query()).all())
+        wanted = public_versions(session)
         articles = _load_articles(session, list(wanted))
         with self._lock:
             embedder = get_embedder()
@@ -226,34 +244,13 @@ class SearchService:
         query = (query or "").strip()
         terms = query_terms(query)
         exclude = exclude or set()
-        text_hits = {
-            int(fields["article_id"]): (fields, score)
-            for fields, score in self.text_index.search(
-                terms, limit=CANDIDATES + len(exclude), category=category, language=language
-            )
-        }
-        embedder = get_embedder()
-        dense_scores = None
-        if embedder is not None and query and embedder.understands(query):
-            dense_scores = self._dense_scores(embedder, query, category, language)
-        weight = bm25_weight if bm25_weight is not None else _bm25_weight(query)
-
-        best_bm25 = max((score for _, score in text_hits.values()), default=0.0)
-        candidates = set(text_hits)
-        if dense_scores is not None:
-            ranked = sorted(dense_scores.items(), key=lambda item: -item[1])[: CANDIDATES + len(exclude)]
-            candidates |= {article_id for article_id, similarity in ranked if similarity >= DENSE_MIN_SIMILARITY}
-        candidates -= exclude
-
-        fused: list[tuple[float, int]] = []
-        for article_id in candidates:
-            bm25 = text_hits[article_id][1] / best_bm25 if article_id in text_hits and best_bm25 > 0 else 0.0
-            if dense_scores is None:
-                fused.append((bm25, article_id))
-            else:
-                fused.append((dense_scores.get(article_id, 0.0) + weight * bm25, article_id))
-        fused.sort(key=lambda item: (-item[0], item[1]))
-        top = fused[:limit]
+        text_hits, dense_scores = self.candidates(
+            query, terms=terms, category=category, language=language, limit=CANDIDATES + len(exclude)
+        )
+        weight = bm25_weight if bm25_weight is not None else bm25_weight_for(query)
+        text_scores = {article_id: score for article_id, (_, score) in text_hits.items() if article_id not in exclude}
+        dense = None if dense_scores is None else {k: v for k, v in dense_scores.items() if k not in exclude}
+        top = fuse(text_scores, dense, weight)[:limit]
 
         stored = {article_id: fields for article_id, (fields, _) in text_hits.items()}
         missing = [article_id for _, article_id in top if article_id not in stored]
@@ -286,6 +283,21 @@ class SearchService:
             mode="hybrid" if dense_scores is not None else "bm25",
         )
 
+    def candidates(
+        self, query: str, *, terms: list[str], category: str | None, language: str | None, limit: int
+    ) -> tuple[dict[int, tuple[dict, float]], dict[int, float] | None]:
+        """Both rankers' raw scores: BM25 hits (stored fields, score) and every article's cosine, or None when
+        embeddings are off or the model cannot read the query."""
+        text_hits = {
+            int(fields["article_id"]): (fields, score)
+            for fields, score in self.text_index.search(terms, limit=limit, category=category, language=language)
+        }
+        embedder = get_embedder()
+        dense_scores = None
+        if embedder is not None and query and embedder.understands(query):
+            dense_scores = self._dense_scores(embedder, query, category, language)
+        return text_hits, dense_scores
+
     def _dense_scores(
         self, embedder: Embedder, query: str, category: str | None, language: str | None
     ) -> dict[int, float]:
@@ -307,12 +319,12 @@ class SearchService:
         return scores
 
     def _stored_fields(self, article_ids: list[int]) -> dict[int, dict]:
-        wanted = set(article_ids)
-        return {
-            int(fields["article_id"]): fields
-            for fields in self.text_index.all_documents()
-            if int(fields["article_id"]) in wanted
-        }
+        found = {}
+        for article_id in article_ids:
+            fields = self.text_index.document(article_id)
+            if fields is not None:
+                found[article_id] = fields
+        return found
 
 
 def _token(session: Session) -> str:
@@ -334,10 +346,29 @@ def _load_articles(session: Session, article_ids: list[int]) -> list[Article]:
     return [article for article in articles if article.live_version is not None]
 
 
-def _bm25_weight(query: str) -> float:
-    from records.operations import detect_language
+def bm25_weight_for(query: str) -> float:
+    return BM25_WEIGHT_ZH if detect_language(query) == Language.ZH else BM25_WEIGHT
 
-    return BM25_WEIGHT_ZH if detect_language(query).value == "zh" else BM25_WEIGHT
+
+def fuse(
+    text_scores: dict[int, float], dense_scores: dict[int, float] | None, bm25_weight: float
+) -> list[tuple[float, int]]:
+    """(score, article id), best first: the cosine plus the weighted BM25 score relative to the query's best.
+
+    Dense-only candidates must reach DENSE_MIN_SIMILARITY; with no dense scores the ranking is BM25's.
+    """
+    best = max(text_scores.values(), default=0.0)
+    relative = {article_id: score / best for article_id, score in text_scores.items()} if best > 0 else {}
+    if dense_scores is None:
+        fused = [(score, article_id) for article_id, score in relative.items()]
+    else:
+        candidates = set(relative) | {a for a, similarity in dense_scores.items() if similarity >= DENSE_MIN_SIMILARITY}
+        fused = [
+            (dense_scores.get(article_id, 0.0) + bm25_weight * relative.get(article_id, 0.0), article_id)
+            for article_id in candidates
+        ]
+    fused.sort(key=lambda item: (-item[0], item[1]))
+    return fused
 
 
 _services_lock = threading.Lock()

@@ -14,6 +14,9 @@ from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
+from kb.models import Article
+from kb.operations import create_article, publish_article, submit_for_review
+from kb.schemas import ArticleInputSchema
 from records.db import db as database
 from records.enums import Role
 from records.models import Record, User
@@ -53,6 +56,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "DATA_DIR": str(instance / "data"),
             "WTF_CSRF_ENABLED": False,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            # BM25 only unless a test asks for the real model (marked `model`, fixture `embeddings`).
+            "EMBEDDINGS_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
         }
     )
     with application.app_context():
@@ -138,6 +144,36 @@ def token_for(client: FlaskClient) -> Callable[[User], dict[str, str]]:
         return {"Authorization": f"Bearer {response.json['token']}"}
 
     return headers
+
+
+@pytest.fixture
+def embeddings(app: Flask) -> Iterator[None]:
+    """Switch the real packaged embedding model on for one test (mark the test `model`)."""
+    app.config["EMBEDDINGS_ENABLED"] = True
+    yield
+    app.config["EMBEDDINGS_ENABLED"] = False
+
+
+@pytest.fixture
+def make_article(db, make_user) -> Callable[..., Article]:
+    """Create an article through the service layer; published by a second trainer unless `status` says otherwise."""
+    writers: dict[str, User] = {}
+
+    def factory(status: str = "published", *, author: User | None = None, **fields) -> Article:
+        if author is None:
+            writers.setdefault("author", make_user(Role.TRAINER))
+            author = writers["author"]
+        data = {"title": "如何重置登录密码", "body": "在登录页点击“忘记密码”，按短信验证码重置。", **fields}
+        article = create_article(ArticleInputSchema().load(data), by=author)
+        if status in ("in_review", "published"):
+            submit_for_review(article, by=author)
+        if status == "published":
+            writers.setdefault("reviewer", make_user(Role.TRAINER))
+            publish_article(article, by=writers["reviewer"])
+        database.session.commit()
+        return article
+
+    return factory
 
 
 def record_payload(**overrides) -> dict:
