@@ -111,6 +111,9 @@ def update_article(article: Article, changes: dict[str, Any], *, by: User | str)
         require(can_edit_articles(by), "Only trainers and administrators edit articles.")
     values = dict(changes)
     note = values.pop("note", None)
+    if "language" in values and not values["language"]:
+        # "No language" (null, or a blank select) means: tell it from the text, as create_article does.
+        values["language"] = detect_language(values.get("title", article.title), values.get("body", article.body))
     _resolve_category(values, article)
     if "external_id" in values:
         _require_unique_external_id(values["external_id"], article)
@@ -144,14 +147,20 @@ def _authors_since_publication(article: Article) -> set[int]:
     return {v.author_id for v in article.versions if v.number > live_number and v.author_id is not None}
 
 
+def wrote_unpublished_changes(article: Article, user: User) -> bool:
+    """Whether the user owns the article or wrote a version since the live one: the separate-reviewer rule
+    keeps them from publishing it."""
+    owner = {article.owner_id} if article.owner_id else set()
+    return user.id in _authors_since_publication(article) | owner
+
+
 def publish_article(article: Article, *, by: User | str) -> Article:
     """Make the newest version what customers see. A user publishing must not have written it (unless the rule
     is off); the CLI's import may publish directly."""
     if isinstance(by, User):
         require(can_edit_articles(by), "Only trainers and administrators publish articles.")
         if separate_reviewer_required():
-            authors = _authors_since_publication(article) | ({article.owner_id} if article.owner_id else set())
-            if by.id in authors:
+            if wrote_unpublished_changes(article, by):
                 raise PermissionDenied(
                     "Someone other than the author must review and publish this article "
                     "(an administrator can turn this rule off with KB_REQUIRE_SEPARATE_REVIEWER=0)."
@@ -185,8 +194,9 @@ def request_changes(article: Article, comment: str, *, by: User) -> Article:
     return article
 
 
-def archive_article(article: Article, *, by: User) -> Article:
-    require(can_edit_articles(by), "Only trainers and administrators archive articles.")
+def archive_article(article: Article, *, by: User | str) -> Article:
+    if isinstance(by, User):
+        require(can_edit_articles(by), "Only trainers and administrators archive articles.")
     if article.status == ArticleStatus.ARCHIVED:
         return article
     article.status = ArticleStatus.ARCHIVED

@@ -8,7 +8,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, vali
 
 from kb.models import ArticleStatus
 from records.enums import Language
-from records.schemas import EnumField, PaginationSchema, TagList
+from records.schemas import EnumField, PageSchema, PaginationSchema, TagList
 
 TITLE = validate.Length(min=1, max=300)
 BODY = validate.Length(min=1, max=100_000)
@@ -107,3 +107,146 @@ class ContactRequestSchema(Schema):
     def reachable(self, data: dict, **kwargs: Any) -> None:
         if not data.get("phone") and not data.get("email"):
             raise ValidationError("Give a phone number or an e-mail address so we can answer you.", "phone")
+
+
+class RequestChangesSchema(Schema):
+    comment = fields.String(
+        required=True, validate=validate.Length(max=2000), metadata={"description": "What the author should change."}
+    )
+
+
+class SourceRecordsSchema(Schema):
+    records = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)),
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "Record numbers (or ids) the article was written from."},
+    )
+
+
+class DiffQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    old = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1))
+    new = fields.Integer(required=True, data_key="to", validate=validate.Range(min=1))
+
+
+class AssistQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    text = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000),
+        metadata={"description": "What the customer asked, as the agent is writing it down."},
+    )
+    limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=10))
+
+
+# ----- output -----------------------------------------------------------------------------------------------------
+
+
+class ArticleSummarySchema(Schema):
+    """An article in a listing. Editors see the newest version; other staff see the published (live) one."""
+
+    id = fields.Integer()
+    external_id = fields.String(allow_none=True)
+    title = fields.String()
+    summary = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    subcategory = fields.String(allow_none=True)
+    tags = fields.List(fields.String())
+    language = fields.String()
+    status = fields.String(metadata={"enum": ArticleStatus.values()})
+    public = fields.Boolean(metadata={"description": "Customers can find a version of it."})
+    owner = fields.String(allow_none=True, metadata={"description": "Username of the author."})
+    reviewer = fields.String(allow_none=True, metadata={"description": "Username of whoever published it last."})
+    version = fields.Integer(metadata={"description": "Number of the version shown here."})
+    live_version = fields.Integer(allow_none=True, metadata={"description": "Number of the version customers see."})
+    view_count = fields.Integer()
+    helpful_yes = fields.Integer()
+    helpful_no = fields.Integer()
+    reuse_count = fields.Integer(metadata={"description": "Records agents answered with this article."})
+    created_at = fields.String(metadata={"description": "UTC, RFC 3339"})
+    updated_at = fields.String(metadata={"description": "UTC, RFC 3339"})
+    published_at = fields.String(allow_none=True, metadata={"description": "UTC, RFC 3339"})
+
+
+class ArticleOutSchema(ArticleSummarySchema):
+    body = fields.String(metadata={"description": "Markdown source."})
+    body_html = fields.String(metadata={"description": "The body rendered to sanitised HTML."})
+    alt_questions = fields.List(fields.String())
+    source_records = fields.List(
+        fields.String(), metadata={"description": "Numbers of the records it was written from (staff only)."}
+    )
+
+
+class ArticlePageSchema(PageSchema):
+    items = fields.List(fields.Nested(ArticleSummarySchema))
+    status_counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class VersionSummarySchema(Schema):
+    number = fields.Integer()
+    title = fields.String()
+    author = fields.String()
+    created_at = fields.String(metadata={"description": "UTC, RFC 3339"})
+    changed_fields = fields.List(fields.String())
+    note = fields.String(allow_none=True)
+    live = fields.Boolean(metadata={"description": "Customers see this version."})
+
+
+class VersionOutSchema(VersionSummarySchema):
+    body = fields.String()
+    body_html = fields.String()
+    summary = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    subcategory = fields.String(allow_none=True)
+    tags = fields.List(fields.String())
+    alt_questions = fields.List(fields.String())
+    language = fields.String()
+
+
+class FieldChangeSchema(Schema):
+    field = fields.String()
+    before = fields.Raw(allow_none=True)
+    after = fields.Raw(allow_none=True)
+    diff = fields.List(fields.String(), metadata={"description": "Unified diff lines (lists item by item)."})
+
+
+class DiffOutSchema(Schema):
+    old = fields.Integer(data_key="from")
+    new = fields.Integer(data_key="to")
+    changes = fields.List(fields.Nested(FieldChangeSchema))
+
+
+class SuggestionSchema(Schema):
+    id = fields.Integer()
+    external_id = fields.String(allow_none=True)
+    title = fields.String()
+    snippet = fields.String(metadata={"description": "HTML: escaped text, matches in <mark>."})
+    score = fields.Float()
+    category = fields.String(allow_none=True)
+    subcategory = fields.String(allow_none=True)
+
+
+class AssistOutSchema(Schema):
+    query = fields.String()
+    mode = fields.String(metadata={"description": "hybrid, or bm25 when embeddings are off."})
+    suggestions = fields.List(fields.Nested(SuggestionSchema))
+
+
+class ReuseOutSchema(Schema):
+    record = fields.String(metadata={"description": "Record number."})
+    article = fields.Integer()
+    reuse_count = fields.Integer()
+
+
+class LinkedArticleSchema(Schema):
+    """An article used on a record."""
+
+    id = fields.Integer()
+    external_id = fields.String(allow_none=True)
+    title = fields.String()
+    public = fields.Boolean()

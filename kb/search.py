@@ -389,6 +389,8 @@ def search(query: str, **kwargs) -> SearchResponse:
 
 def sync_after_commit(session: Session) -> None:
     """Session hook: a commit that changed what is public brings this process's indexes up to date at once."""
+    if session.in_transaction():
+        return  # a savepoint committed; the enclosing transaction has not
     if not session.info.pop(PENDING_KEY, False):
         return
     try:

@@ -11,12 +11,13 @@ from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_babel import get_locale
 
 from kb import search as kb_search
+from kb.cli import kb_cli
 from records.cli import demo_cli, records_cli, users_cli
 from web import auth  # noqa: F401  (registers the login loaders on login_manager)
 from web.api import register_api
 from web.config import load_config
 from web.errors import register_errorhandlers
-from web.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+from web.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from web.pages import register_pages
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -54,6 +55,7 @@ def register_extensions(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     bootstrap.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     kb_search.init_app(app)
 
 
@@ -69,5 +71,5 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (users_cli, records_cli, demo_cli):
+    for group in (users_cli, records_cli, demo_cli, kb_cli):
         app.cli.add_command(group)

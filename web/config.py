@@ -37,6 +37,27 @@ class DefaultConfig:
     EMBEDDING_MODEL: str | None = None
     #: Publishing an article needs a reviewer other than its author; administrators may turn this off.
     KB_REQUIRE_SEPARATE_REVIEWER = True
+    #: Who takes the help center's "still need help?" contact requests: a username, agent code (工号) or e-mail of
+    #: an active agent, supervisor or administrator. Empty (or not such a user) means the active agent with the
+    #: fewest open records.
+    SELF_SERVICE_AGENT: str | None = None
+
+    # Rate limits (Flask-Limiter), counted per client IP address. "memory://" counts in each process, so with
+    # several web workers every worker allows the full rate: in production point RATELIMIT_STORAGE_URI at Redis
+    # (e.g. redis://localhost:6379/0, needs the `redis` package) so all workers share one count. Behind a reverse
+    # proxy every request comes from the proxy's address unless the app trusts X-Forwarded-For (werkzeug ProxyFix).
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    #: X-RateLimit-* headers on limited views, and Retry-After on 429 answers.
+    RATELIMIT_HEADERS_ENABLED = True
+    #: Public search (API and help-center page): instant search asks once per pause in typing.
+    RATELIMIT_SEARCH = "60/minute"
+    #: "Was this helpful?" answers.
+    RATELIMIT_FEEDBACK = "20/minute"
+    #: Contact requests become records an agent must handle; a person rarely needs more than a few an hour.
+    RATELIMIT_CONTACT = "5/hour"
+    #: Password guessing: failed POST /login and POST /api/v1/auth/tokens together (successful sign-ins don't count).
+    RATELIMIT_SIGN_IN = "10/minute"
     #: werkzeug's default; the test suite lowers it because hashing dominates its run time otherwise.
     PASSWORD_HASH_METHOD = "scrypt"
     SESSION_COOKIE_HTTPONLY = True

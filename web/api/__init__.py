@@ -9,11 +9,20 @@ from flask import Flask, Response, request, send_from_directory
 from flask_smorest import Api
 
 from records.schemas import ContactTimeField, EnumField
-from web.api import audit, auth_tokens, customers, meta, records, users
+from web.api import articles, audit, auth_tokens, customers, meta, records, selfservice, users
 from web.auth import bearer_token, signed_in_user
 from web.extensions import csrf
 
-BLUEPRINTS = (auth_tokens.blp, records.blp, customers.blp, users.blp, meta.blp, audit.blp)
+BLUEPRINTS = (
+    auth_tokens.blp,
+    records.blp,
+    customers.blp,
+    users.blp,
+    meta.blp,
+    audit.blp,
+    articles.blp,
+    selfservice.blp,
+)
 SWAGGER_ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"
 
 

@@ -10,12 +10,14 @@ from records.models import ApiToken
 from records.people import authenticate
 from records.schemas import TokenOutSchema, TokenRequestSchema
 from web.auth import STAFF, bearer_token, hash_token, issue_token, roles_required, signed_in_user
+from web.extensions import sign_in_limit
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Bearer tokens for scripts and tools.")
 
 
 @blp.route("/tokens")
 class Tokens(MethodView):
+    @sign_in_limit()
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, TokenOutSchema)
     @blp.doc(security=[])

@@ -37,6 +37,7 @@ from records.presenting import customer_to_dict, may_reveal, record_to_dict
 from records.schemas import RecordInputSchema, RecordQuerySchema, RecordUpdateSchema
 from records.timeutil import format_local
 from web.auth import RECORD_KEEPERS, STAFF, roles_required
+from web.pages.article_reuse import link_articles_from_form, linked_articles_for, may_link_articles
 from web.pages.common import current_user_required, history_row
 from web.pages.forms import (
     RecordForm,
@@ -148,6 +149,8 @@ def render_detail(record: Record, user: User, *, revealed: bool):
         may_reveal=can_reveal_record(user, record) and not revealed,
         related=[history_row(other, user) for other in record.related],
         history=[history_row(earlier, user) for earlier in customer_history(record.customer, before=record)],
+        linked_articles=linked_articles_for(record, user),
+        may_link_articles=may_link_articles(record, user),
     )
 
 
@@ -193,6 +196,8 @@ def new_record():
             raise
         form.errors = {"agent": [str(exc)]}  # recording for someone outside one's scope
         return render_form(form, user, record=None, status=422)
+    # Articles the agent ticked among the suggestions: each counts as a reuse.
+    link_articles_from_form(record, request.form.getlist("reuse_articles"), user)
     db.session.commit()
     flash(_("Record %(number)s saved.", number=record.number), "success")
     return redirect(url_for("record_pages.record_detail", ref=record.number))
@@ -217,8 +222,9 @@ def edit_record(ref: str):
         db.session.rollback()
         form.errors = form_errors(exc)
         return render_form(form, user, record=record, status=422)
+    linked = link_articles_from_form(record, request.form.getlist("reuse_articles"), user)
     db.session.commit()
-    if changed:
+    if changed or linked:
         flash(_("Record %(number)s saved.", number=record.number), "success")
     else:
         flash(_("Nothing changed."), "info")
@@ -241,5 +247,8 @@ def render_form(form: RecordForm, user: User, *, record: Record | None, status: 
         labels=field_labels(),
         existing=existing,
         may_choose_agent=record is None and user.role in (Role.SUPERVISOR, Role.ADMIN),
+        # Kept across a refused save, so ticked suggestions stay ticked.
+        reuse_articles=request.form.getlist("reuse_articles") if request.method == "POST" else [],
+        linked_article_ids=[article["id"] for article in linked_articles_for(record, user)] if record else [],
     )
     return body, status

@@ -12,6 +12,7 @@ from records import audit
 from records.db import db
 from records.people import authenticate
 from web.auth import signed_in_user
+from web.extensions import sign_in_limit
 
 bp = Blueprint("pages", __name__)
 
@@ -31,6 +32,7 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@sign_in_limit(methods=["POST"])
 def login():
     if request.method == "POST":
         user = authenticate(request.form.get("username", "").strip(), request.form.get("password", ""))

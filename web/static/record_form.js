@@ -1,7 +1,7 @@
-// Record form helpers; the form works without them (spare rows are rendered, the server checks everything).
+// Record and article form helpers; the forms work without them (spare rows are rendered, the server checks everything).
 (function () {
   "use strict";
-  var form = document.querySelector("[data-record-form]");
+  var form = document.querySelector("[data-record-form], [data-article-form]");
   if (!form) {
     return;
   }

@@ -1,0 +1,81 @@
+"""What the public help-center API answers, and the few inputs kb.schemas does not already define."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+
+from kb.schemas import SearchQuerySchema
+from records.schemas import FILTER_DAYS
+
+
+class SearchResultSchema(Schema):
+    id = fields.Integer(attribute="article_id")
+    external_id = fields.String(allow_none=True)
+    title = fields.String()
+    snippet = fields.String(metadata={"description": "HTML: escaped text, the query's words in <mark>."})
+    score = fields.Float()
+
+
+class SearchOutSchema(Schema):
+    results = fields.List(fields.Nested(SearchResultSchema))
+    did_you_mean = fields.String(allow_none=True, metadata={"description": "The query with misspellings fixed."})
+    session = fields.String()
+
+
+class ClickSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    article_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    session = fields.String(
+        validate=validate.Length(max=40),
+        allow_none=True,
+        metadata={"description": "The search session from an earlier answer; omitted means the cookie's."},
+    )
+
+
+class FeedbackOutSchema(Schema):
+    id = fields.Integer()
+    article_id = fields.Integer()
+    helpful = fields.Boolean()
+    session = fields.String(allow_none=True)
+
+
+class ContactRequestOutSchema(Schema):
+    record_no = fields.String(metadata={"description": "The ticket number to quote when the customer calls back."})
+    session = fields.String()
+
+
+class SessionOutSchema(Schema):
+    session = fields.String()
+
+
+class DeflectionQuerySchema(Schema):
+    """The insights page's date range, in local days (both included)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    date_from = fields.Date(data_key="from", validate=FILTER_DAYS)
+    date_to = fields.Date(data_key="to", validate=FILTER_DAYS)
+
+    @validates_schema
+    def range_in_order(self, data: dict, **kwargs: Any) -> None:
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError("'from' is after 'to'.", "from")
+
+
+class PublicSearchQuerySchema(SearchQuerySchema):
+    """kb.schemas.SearchQuerySchema, read as forms and scripts send it: `lang=` or `category=` left empty means
+    "any", and a query of spaces is no query."""
+
+    @pre_load
+    def blank_means_absent(self, data: Any, **kwargs: Any) -> Any:
+        if not hasattr(data, "items"):
+            return data
+        cleaned = {key: value for key, value in data.items() if key == "q" or str(value).strip()}
+        if isinstance(cleaned.get("q"), str):
+            cleaned["q"] = cleaned["q"].strip()
+        return cleaned

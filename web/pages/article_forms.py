@@ -1,0 +1,158 @@
+"""The article form: posted fields → ArticleInputSchema / ArticleUpdateSchema input, and messages back to fields.
+
+As with the record form, the schemas and kb.operations do all validation; this module reshapes input and output.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
+
+from kb.models import Article
+from records.importing import flatten_messages
+from records.operations import taxonomy
+from web.pages.forms import translated_message
+
+FORM_FIELDS = (
+    "title",
+    "summary",
+    "category",
+    "subcategory",
+    "tags",
+    "alt_questions",
+    "language",
+    "external_id",
+    "body",
+    "note",
+)
+#: Blank on edit means "clear it" (the schema alone would read blank as "leave unchanged").
+CLEARABLE_FIELDS = ("summary", "category", "subcategory", "external_id", "language")
+LIST_FIELDS = ("tags", "alt_questions")
+#: Blank on edit becomes None, so the schema reports the field instead of silently keeping the old text.
+REQUIRED_FIELDS = ("title", "body")
+
+
+def article_labels() -> dict[str, str]:
+    return {
+        "title": _("Title"),
+        "summary": _("Summary"),
+        "category": _("Category"),
+        "subcategory": _("Subcategory"),
+        "tags": _("Tags"),
+        "alt_questions": _("Alternative questions"),
+        "language": _("Language"),
+        "external_id": _("External ID"),
+        "body": _("Body"),
+        "note": _("What changed"),
+        "comment": _("Comment"),
+        "records": _("Source records"),
+        "status": _("Workflow status"),
+    }
+
+
+def article_message(message: str) -> str:
+    """Messages of kb.operations in the UI language; the schema's common ones as on the record form."""
+    known = {
+        "Submit the article for review before publishing it.": _("Submit the article for review before publishing it."),
+        "Restore an archived article to a draft before publishing it.": _(
+            "Restore an archived article to a draft before publishing it."
+        ),
+        "Only an article in review can be sent back.": _("Only an article in review can be sent back."),
+        "Say what should change.": _("Say what should change."),
+        "Only an archived article can be restored.": _("Only an archived article can be restored."),
+        "Only administrators delete articles; archive it instead.": _(
+            "Only administrators delete articles; archive it instead."
+        ),
+    }
+    if message in known:
+        return known[message]
+    if message.startswith("Someone other than the author must review and publish"):
+        return _("Someone other than the author must review and publish this article.")
+    if message.startswith("Only a draft can be submitted for review"):
+        return _("Only a draft can be submitted for review.")
+    if message.startswith("Another article already has external_id"):
+        return _("Another article already has this external ID.")
+    if message.startswith("No record "):
+        return _("There is no record with this number.")
+    if match := re.fullmatch(r"Length must be between (\d+) and (\d+)\.", message):
+        return _("Use %(min)s to %(max)s characters.", min=match[1], max=match[2])
+    return translated_message(message)
+
+
+@dataclass
+class ArticleForm:
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def value(self, name: str) -> str:
+        return self.values.get(name, "")
+
+    def error(self, key: str) -> list[str]:
+        return self.errors.get(key, [])
+
+    def summary(self) -> list[tuple[str, str]]:
+        labels = article_labels()
+        return [(labels.get(key, ""), message) for key, messages in self.errors.items() for message in messages]
+
+
+def read_article_form(posted: MultiDict) -> ArticleForm:
+    # Browsers send textarea line breaks as CRLF.
+    return ArticleForm(values={name: posted.get(name, "").replace("\r\n", "\n").strip() for name in FORM_FIELDS})
+
+
+def article_schema_input(form: ArticleForm, *, new: bool) -> dict[str, Any]:
+    values: dict[str, Any] = dict(form.values)
+    if new:
+        return {name: value for name, value in values.items() if value}
+    for name in CLEARABLE_FIELDS + REQUIRED_FIELDS:
+        if not values.get(name):
+            values[name] = None
+    for name in LIST_FIELDS:
+        values[name] = values.get(name) or []
+    if not values.get("note"):
+        values.pop("note", None)
+    return values
+
+
+def article_form_errors(error: ValidationError) -> dict[str, list[str]]:
+    """Messages by form field; an error in one tag or question ("tags.2") belongs to the whole input.
+
+    The service checks the category only once the schema passed; checking it here too, on what did load, shows
+    every problem at once instead of one round at a time.
+    """
+    messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+    grouped: dict[str, list[str]] = {}
+    for key, message in flatten_messages(messages):
+        name = key.split(".")[0]
+        text = article_message(message)
+        if text not in grouped.setdefault(name, []):
+            grouped[name].append(text)
+    loaded = error.valid_data if isinstance(error.valid_data, dict) else {}
+    if "category" not in grouped and "subcategory" not in grouped:
+        try:
+            taxonomy().resolve(loaded.get("category"), loaded.get("subcategory"))
+        except ValueError as exc:
+            grouped["category"] = [article_message(str(exc))]
+    return grouped
+
+
+def form_from_article(article: Article) -> ArticleForm:
+    return ArticleForm(
+        values={
+            "title": article.title,
+            "summary": article.summary or "",
+            "category": article.category or "",
+            "subcategory": article.subcategory or "",
+            "tags": ", ".join(article.tags or []),
+            "alt_questions": "\n".join(article.alt_questions or []),
+            "language": article.language.value,
+            "external_id": article.external_id or "",
+            "body": article.body,
+            "note": "",
+        }
+    )

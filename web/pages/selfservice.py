@@ -1,0 +1,266 @@
+"""The public help center under /help: search with snippets, category browsing, article pages with related articles
+and "was this helpful?", the "still need help?" contact form; and, for staff, the deflection figures.
+
+Customers need no account. Everything they see comes from published (live) article versions; drafts, articles in
+review and archived ones do not exist here. The pages work without JavaScript; help_search.js adds instant results.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from kb.content import render_markdown
+from kb.models import Article, ArticleVersion, SearchSession
+from kb.operations import get_public_article
+from kb.schemas import ContactRequestSchema, FeedbackSchema
+from kb.search import search_service
+from kb.selfservice import (
+    NoAgentAvailable,
+    add_feedback,
+    category_code,
+    create_contact_request,
+    deflection_summary,
+    get_or_start_session,
+    get_session,
+    log_click,
+    log_search,
+    public_articles_in,
+    public_category_counts,
+    record_view,
+    related_articles,
+    session_queries,
+)
+from kb.selfservice_schemas import DeflectionQuerySchema
+from records.db import db
+from records.enums import Language, Role
+from records.importing import flatten_messages
+from records.operations import taxonomy
+from records.taxonomy import Category
+from records.timeutil import local_day_start, local_today
+from web.auth import roles_required
+from web.extensions import limited
+from web.help_session import current_session_id, forget, remember
+from web.pages.display import ui_locale
+from web.pages.forms import RecordForm, translated_message
+
+bp = Blueprint("help", __name__, url_prefix="/help")
+
+#: Results on the server-rendered search page.
+PAGE_RESULTS = 20
+#: The insights page shows this many days up to today unless a range is chosen.
+INSIGHTS_DEFAULT_DAYS = 30
+#: The Flask-session key holding the number of the visitor's last contact request, for the thank-you page.
+REQUEST_NO_KEY = "help_request_no"
+CONTACT_FIELDS = ("name", "phone", "email", "description")
+#: Roles that see the self-service figures.
+INSIGHT_ROLES = (Role.SUPERVISOR, Role.TRAINER, Role.ADMIN)
+
+search_limit = limited("RATELIMIT_SEARCH", "search", exempt_when=lambda: not request.args.get("q", "").strip())
+feedback_limit = limited("RATELIMIT_FEEDBACK", "feedback")
+# Only requests that were made count: a customer correcting a typo in the form is not refused.
+contact_limit = limited(
+    "RATELIMIT_CONTACT", "contact", methods=["POST"], deduct_when=lambda response: response.status_code < 400
+)
+
+
+# ----- search and browsing -------------------------------------------------------------------------------------------
+
+
+@bp.get("")
+@search_limit
+def index():
+    q = request.args.get("q", "").strip()[:300]
+    language = request.args.get("lang", "") if request.args.get("lang") in Language.values() else ""
+    try:
+        category = category_code(request.args.get("category"))
+    except ValidationError:
+        category = None
+    response = None
+    if q:
+        response = search_service().search(q, language=language or None, category=category, limit=PAGE_RESULTS)
+        visit = get_or_start_session(current_session_id(), language or None)
+        log_search(visit, response.query, len(response.results))
+        db.session.commit()
+        remember(visit)
+    return render_template(
+        "help/index.html",
+        q=q,
+        language=language,
+        category=category or "",
+        response=response,
+        categories=category_tree(),
+    )
+
+
+@bp.get("/categories/<code>")
+def category(code: str):
+    counts = public_category_counts()
+    top, sub = find_category(code)
+    if top is None or not counts.get(code):
+        abort(404, description=_("There are no articles in this category."))
+    return render_template(
+        "help/category.html",
+        top=top,
+        current=sub or top,
+        children=[(child, counts.get(child.code, 0)) for child in top.children if counts.get(child.code)],
+        articles=public_articles_in(code),
+    )
+
+
+@bp.get("/articles/<ref>")
+def article(ref: str):
+    item, version = get_public_article(ref)
+    if request.args.get("from") == "search":
+        visit = get_or_start_session(current_session_id())
+        log_click(visit, item)
+        remember(visit)
+    record_view(item)
+    db.session.commit()
+    return render_article(item, version)
+
+
+def render_article(item: Article, version: ArticleVersion, *, form: RecordForm | None = None, status: int = 200):
+    return (
+        render_template(
+            "help/article.html",
+            article=item,
+            version=version,
+            body=render_markdown(version.body),
+            related=related_articles(item, version),
+            form=form or RecordForm(),
+            rated=session.get("help_rated", {}).get(str(item.id)),
+        ),
+        status,
+    )
+
+
+@bp.post("/articles/<ref>/feedback")
+@feedback_limit
+def feedback(ref: str):
+    item, version = get_public_article(ref)
+    answer = request.form.get("helpful", "")
+    raw = {"helpful": {"yes": True, "no": False}.get(answer, answer), "comment": request.form.get("comment")}
+    try:
+        data = FeedbackSchema().load({key: value for key, value in raw.items() if value not in (None, "")})
+    except ValidationError as error:
+        form = RecordForm(values={"comment": request.form.get("comment", "")}, errors=form_messages(error.messages))
+        if "helpful" in form.errors:
+            form.errors["helpful"] = [_("Choose yes or no.")]
+        return render_article(item, version, form=form, status=422)
+    visit = get_or_start_session(current_session_id())
+    add_feedback(item, data["helpful"], data.get("comment"), visit.id)
+    db.session.commit()
+    remember(visit)
+    # Remembered per article so the page thanks the visitor instead of asking again.
+    session["help_rated"] = {**session.get("help_rated", {}), str(item.id): "yes" if data["helpful"] else "no"}
+    flash(_("Thank you for your feedback."), "success")
+    return redirect(url_for("help.article", ref=item.id, _anchor="feedback"))
+
+
+# ----- still need help? ----------------------------------------------------------------------------------------------
+
+
+@bp.route("/contact", methods=["GET", "POST"])
+@contact_limit
+def contact():
+    visit = get_session(current_session_id())
+    if request.method == "GET":
+        form = RecordForm(values={"description": request.args.get("q", "").strip()[:300]})
+        return render_contact(form, visit)
+    values = {name: request.form.get(name, "") for name in CONTACT_FIELDS}
+    try:
+        data = ContactRequestSchema().load(values)
+    except ValidationError as error:
+        return render_contact(RecordForm(values=values, errors=form_messages(error.messages)), visit, status=422)
+    visit = get_or_start_session(current_session_id())
+    try:
+        record = create_contact_request(data, visit.id)
+    except NoAgentAvailable:
+        db.session.rollback()
+        abort(503, description=_("We cannot take requests online right now; please call us instead."))
+    db.session.commit()
+    forget()
+    session[REQUEST_NO_KEY] = record.number
+    return redirect(url_for("help.thanks"))
+
+
+def render_contact(form: RecordForm, visit: SearchSession | None, *, status: int = 200):
+    queries = session_queries(visit) if visit is not None else []
+    return render_template("help/contact.html", form=form, queries=queries), status
+
+
+@bp.get("/contact/thanks")
+def thanks():
+    number = session.get(REQUEST_NO_KEY)
+    if not number:
+        return redirect(url_for("help.index"))
+    return render_template("help/thanks.html", number=number)
+
+
+# ----- staff: deflection figures -------------------------------------------------------------------------------------
+
+
+@bp.get("/insights")
+@roles_required(*INSIGHT_ROLES)
+def insights():
+    errors: dict[str, list[str]] = {}
+    try:
+        args = DeflectionQuerySchema().load(request.args)
+    except ValidationError as error:
+        args, errors = {}, form_messages(error.messages)
+    last = args.get("date_to") or local_today()
+    first = args.get("date_from") or last - timedelta(days=INSIGHTS_DEFAULT_DAYS - 1)
+    summary = deflection_summary(local_day_start(first), local_day_start(last + timedelta(days=1)))
+    return render_template("help/insights.html", summary=summary, first=first, last=last, errors=errors)
+
+
+# ----- helpers -------------------------------------------------------------------------------------------------------
+
+
+def category_tree() -> list[tuple[Category, int, list[tuple[Category, int]]]]:
+    """(category, count, [(subcategory, count)]) for the categories that have public articles."""
+    counts = public_category_counts()
+    return [
+        (top, counts[top.code], [(sub, counts[sub.code]) for sub in top.children if counts.get(sub.code)])
+        for top in taxonomy().categories
+        if counts.get(top.code)
+    ]
+
+
+def find_category(code: str) -> tuple[Category | None, Category | None]:
+    for top in taxonomy().categories:
+        if top.code == code:
+            return top, None
+        for sub in top.children:
+            if sub.code == code:
+                return top, sub
+    return None, None
+
+
+def form_messages(messages: dict | list) -> dict[str, list[str]]:
+    """Schema messages by field, in the UI language."""
+    errors: dict[str, list[str]] = {}
+    for key, message in flatten_messages(messages):
+        errors.setdefault(key, []).append(contact_message(message))
+    return errors
+
+
+def contact_message(message: str) -> str:
+    known = {
+        "Give a phone number or an e-mail address so we can answer you.": _(
+            "Give a phone number or an e-mail address so we can answer you."
+        ),
+        "A phone number has digits, spaces, + - ( ) only.": _("A phone number has digits, spaces, + - ( ) only."),
+        "Length must be between 5 and 5000.": _("Describe your question in 5 to 5000 characters."),
+        "'from' is after 'to'.": _("The start date is after the end date."),
+    }
+    return known.get(message) or translated_message(message)
+
+
+@bp.app_template_global()
+def help_category_label(category: Category) -> str:
+    return category.label(ui_locale())
