@@ -22,15 +22,6 @@ from records.access import NotFound, PermissionDenied
 from records.enums import Language, Role
 
 
-@pytest.fixture(autouse=True)
-def fresh_search_index(db):
-    """SQLite reuses the ids of earlier tests' articles; the index must not hold their documents."""
-    search_service().rebuild(db.session)
-    yield
-    # Leave the index empty for whoever comes next, for the same reason.
-    search_service().text_index.apply([], [], "", clear=True)
-
-
 def titles(query: str) -> list[str]:
     return [hit.title for hit in search_service().search(query).results]
 

@@ -11,16 +11,6 @@ from records.enums import Role
 from tests.conftest import PASSWORD
 
 
-@pytest.fixture(autouse=True)
-def fresh_search_index(db):
-    """Start from an empty index: SQLite hands out the ids of earlier tests' articles again, and the index knows
-    documents by article and version id, so a document left from another test could pass for a new article."""
-    search_service().rebuild(db.session)
-    yield
-    # Leave the index empty for whoever comes next, for the same reason.
-    search_service().text_index.apply([], [], "", clear=True)
-
-
 @pytest.fixture
 def people(make_user):
     return {

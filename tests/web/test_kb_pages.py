@@ -7,24 +7,13 @@ import re
 from html import unescape
 from html.parser import HTMLParser
 
-import pytest
 import sqlalchemy as sa
 
 from kb.models import Article, ArticleRecordLink, ArticleStatus, LinkKind
 from kb.operations import reuse_counts, update_article
-from kb.search import search_service
 from records.enums import Role
 from tests.conftest import PASSWORD
 from tests.web.test_pages import compiled_catalog, form_data  # noqa: F401  (module fixture: the .mo is current)
-
-
-@pytest.fixture(autouse=True)
-def fresh_search_index(db):
-    """SQLite reuses the ids of earlier tests' articles; the index must not hold their documents."""
-    search_service().rebuild(db.session)
-    yield
-    # Leave the index empty for whoever comes next, for the same reason.
-    search_service().text_index.apply([], [], "", clear=True)
 
 
 def sign_in(client, user) -> None:
