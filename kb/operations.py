@@ -21,7 +21,7 @@ from records.access import NotFound, PermissionDenied, can_view_record, require
 from records.db import db, like_pattern
 from records.enums import Role
 from records.models import Record, User
-from records.operations import detect_language, taxonomy
+from records.operations import apply_category, detect_language
 from records.timeutil import utcnow
 
 #: Roles that write, review and publish articles.
@@ -35,17 +35,6 @@ def can_edit_articles(user: User) -> bool:
 def separate_reviewer_required() -> bool:
     """Publishing needs a second person unless the administrator turned that off (KB_REQUIRE_SEPARATE_REVIEWER)."""
     return bool(current_app.config.get("KB_REQUIRE_SEPARATE_REVIEWER", True)) if has_app_context() else True
-
-
-def _resolve_category(values: dict[str, Any], article: Article | None) -> None:
-    if "category" not in values and "subcategory" not in values:
-        return
-    category = values.get("category", article.category if article else None)
-    subcategory = values.get("subcategory", article.subcategory if article else None)
-    try:
-        values["category"], values["subcategory"] = taxonomy().resolve(category, subcategory)
-    except ValueError as exc:
-        raise ValidationError({"category": [str(exc)]}) from None
 
 
 def _require_unique_external_id(external_id: str | None, article: Article | None = None) -> None:
@@ -82,7 +71,7 @@ def create_article(data: dict[str, Any], *, by: User | str) -> Article:
         require(can_edit_articles(by), "Only trainers and administrators write articles.")
     values = dict(data)
     note = values.pop("note", None)
-    _resolve_category(values, None)
+    apply_category(values, None)
     _require_unique_external_id(values.get("external_id"))
     if not values.get("language"):
         values["language"] = detect_language(values.get("title"), values.get("body"))
@@ -114,7 +103,7 @@ def update_article(article: Article, changes: dict[str, Any], *, by: User | str)
     if "language" in values and not values["language"]:
         # "No language" (null, or a blank select) means: tell it from the text, as create_article does.
         values["language"] = detect_language(values.get("title", article.title), values.get("body", article.body))
-    _resolve_category(values, article)
+    apply_category(values, article)
     if "external_id" in values:
         _require_unique_external_id(values["external_id"], article)
         article.external_id = values.pop("external_id")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from kb.models import ArticleStatus
 from records.enums import Language
-from records.schemas import EnumField, PageSchema, PaginationSchema, TagList
+from records.schemas import BlankMeansAbsent, EnumField, PageSchema, PaginationSchema, TagList
 
 TITLE = validate.Length(min=1, max=300)
 BODY = validate.Length(min=1, max=100_000)
@@ -27,7 +27,7 @@ class QuestionList(fields.List):
         return list(dict.fromkeys(item.strip() for item in items if item.strip()))
 
 
-class ArticleInputSchema(Schema):
+class ArticleInputSchema(BlankMeansAbsent, Schema):
     title = fields.String(required=True, validate=TITLE)
     body = fields.String(required=True, validate=BODY, metadata={"description": "Markdown; raw HTML is shown as text."})
     summary = fields.String(validate=validate.Length(max=1000), allow_none=True)
@@ -38,12 +38,6 @@ class ArticleInputSchema(Schema):
     language = EnumField(Language, allow_none=True)
     external_id = fields.String(validate=validate.Length(min=1, max=120), allow_none=True)
     note = fields.String(validate=validate.Length(max=500), metadata={"description": "What this edit changes."})
-
-    @pre_load
-    def blank_means_absent(self, data: Any, **kwargs: Any) -> Any:
-        if isinstance(data, dict):
-            return {key: value for key, value in data.items() if not (isinstance(value, str) and not value.strip())}
-        return data
 
 
 class ArticleUpdateSchema(ArticleInputSchema):
@@ -85,7 +79,7 @@ class SearchQuerySchema(Schema):
     session = fields.String(validate=validate.Length(max=40), allow_none=True)
 
 
-class ContactRequestSchema(Schema):
+class ContactRequestSchema(BlankMeansAbsent, Schema):
     """ "Still need help?": what a customer tells us when self-service did not answer."""
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
@@ -96,12 +90,6 @@ class ContactRequestSchema(Schema):
     email = fields.Email(allow_none=True)
     description = fields.String(required=True, validate=validate.Length(min=5, max=5000))
     session = fields.String(validate=validate.Length(max=40), allow_none=True)
-
-    @pre_load
-    def blank_means_absent(self, data: Any, **kwargs: Any) -> Any:
-        if isinstance(data, dict):
-            return {key: value for key, value in data.items() if not (isinstance(value, str) and not value.strip())}
-        return data
 
     @validates_schema
     def reachable(self, data: dict, **kwargs: Any) -> None:

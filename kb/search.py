@@ -29,16 +29,12 @@ from kb.index import TextIndex, query_terms, snippet
 from kb.models import Article, ArticleStatus, ArticleVersion
 from kb.state import PENDING_KEY, current_token
 from records.db import db
-from records.enums import Language
-from records.operations import detect_language
 
 log = logging.getLogger(__name__)
 
 #: Weight of the normalised BM25 score added to the dense cosine. Tuned on BANKING77's train split
 #: (bench/eval_search.py --tune); 0 would be dense-only.
 BM25_WEIGHT = 0.2
-#: Chinese queries: all-MiniLM-L6-v2 was trained on English, so words matter more than vectors there.
-BM25_WEIGHT_ZH = 0.6
 #: Below this cosine a dense-only match is not shown: without it every query, however unrelated, would list
 #: articles and zero-result searches (a deflection signal) would never be counted.
 DENSE_MIN_SIMILARITY = 0.35
@@ -81,9 +77,15 @@ class _DenseEntry:
 
 @dataclass
 class _DenseMatrix:
+    """All public articles' vectors stacked, each article's rows together starting at `starts`."""
+
     article_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     starts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     matrix: np.ndarray | None = None
+    categories: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    subcategories: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    languages: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    positions: dict[int, int] = field(default_factory=dict)
 
 
 def version_document(article: Article, version: ArticleVersion) -> dict:
@@ -204,10 +206,15 @@ class SearchService:
             return
         blocks = [self._dense[article_id].vectors for article_id in ids]
         sizes = np.array([len(block) for block in blocks], dtype=np.int64)
+        entries = [self._dense[article_id] for article_id in ids]
         self._dense_matrix = _DenseMatrix(
             article_ids=np.array(ids, dtype=np.int64),
             starts=np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64),
             matrix=np.vstack(blocks),
+            categories=np.array([entry.category or "" for entry in entries], dtype=object),
+            subcategories=np.array([entry.subcategory or "" for entry in entries], dtype=object),
+            languages=np.array([entry.language for entry in entries], dtype=object),
+            positions={article_id: position for position, article_id in enumerate(ids)},
         )
 
     def rebuild(self, session: Session, *, progress: Callable[[int], None] | None = None) -> int:
@@ -247,7 +254,7 @@ class SearchService:
         text_hits, dense_scores = self.candidates(
             query, terms=terms, category=category, language=language, limit=CANDIDATES + len(exclude)
         )
-        weight = bm25_weight if bm25_weight is not None else bm25_weight_for(query)
+        weight = bm25_weight if bm25_weight is not None else configured_bm25_weight()
         text_scores = {article_id: score for article_id, (_, score) in text_hits.items() if article_id not in exclude}
         dense = None if dense_scores is None else {k: v for k, v in dense_scores.items() if k not in exclude}
         top = fuse(text_scores, dense, weight)[:limit]
@@ -295,28 +302,38 @@ class SearchService:
         embedder = get_embedder()
         dense_scores = None
         if embedder is not None and query and embedder.understands(query):
-            dense_scores = self._dense_scores(embedder, query, category, language)
+            dense_scores = self._dense_scores(embedder, query, category, language, limit=limit, also=set(text_hits))
         return text_hits, dense_scores
 
     def _dense_scores(
-        self, embedder: Embedder, query: str, category: str | None, language: str | None
+        self,
+        embedder: Embedder,
+        query: str,
+        category: str | None,
+        language: str | None,
+        *,
+        limit: int,
+        also: set[int],
     ) -> dict[int, float]:
+        """Cosines of the `limit` closest articles, and of the articles in `also` (BM25's candidates)."""
         matrix = self._dense_matrix
         if matrix.matrix is None or not len(matrix.article_ids):
             return {}
         vector = embedder.encode([query])[0]
-        similarities = matrix.matrix @ vector
         # An article is as close as its closest way of asking.
-        per_article = np.maximum.reduceat(similarities, matrix.starts)
-        scores = {}
-        for article_id, similarity in zip(matrix.article_ids.tolist(), per_article.tolist(), strict=True):
-            entry = self._dense[article_id]
-            if category and category not in (entry.category, entry.subcategory):
-                continue
-            if language and entry.language != language:
-                continue
-            scores[article_id] = similarity
-        return scores
+        per_article = np.maximum.reduceat(matrix.matrix @ vector, matrix.starts)
+        if category:
+            per_article[(matrix.categories != category) & (matrix.subcategories != category)] = -np.inf
+        if language:
+            per_article[matrix.languages != language] = -np.inf
+        count = min(limit, len(per_article))
+        chosen = set(np.argpartition(-per_article, count - 1)[:count].tolist())
+        chosen |= {matrix.positions[article_id] for article_id in also if article_id in matrix.positions}
+        return {
+            int(matrix.article_ids[position]): float(per_article[position])
+            for position in chosen
+            if np.isfinite(per_article[position])
+        }
 
     def _stored_fields(self, article_ids: list[int]) -> dict[int, dict]:
         found = {}
@@ -346,8 +363,9 @@ def _load_articles(session: Session, article_ids: list[int]) -> list[Article]:
     return [article for article in articles if article.live_version is not None]
 
 
-def bm25_weight_for(query: str) -> float:
-    return BM25_WEIGHT_ZH if detect_language(query) == Language.ZH else BM25_WEIGHT
+def configured_bm25_weight() -> float:
+    """BM25_WEIGHT, or CONSULTKB_SEARCH_BM25_WEIGHT for another embedding model (tune it with eval_search.py)."""
+    return float(current_app.config.get("SEARCH_BM25_WEIGHT", BM25_WEIGHT))
 
 
 def fuse(

@@ -116,11 +116,13 @@ def resolve_related(references: list[str], source: str, *, exclude: Record | Non
     return found
 
 
-def _apply_category(values: dict[str, Any], record: Record | None) -> None:
+def apply_category(values: dict[str, Any], current: Any | None) -> None:
+    """Resolve `category`/`subcategory` in loaded input (codes or labels) to taxonomy codes, against what the
+    record or article being changed (`current`) already has; a 422 names the allowed categories."""
     if "category" not in values and "subcategory" not in values:
         return
-    category = values.get("category", record.category if record else None)
-    subcategory = values.get("subcategory", record.subcategory if record else None)
+    category = values.get("category", current.category if current else None)
+    subcategory = values.get("subcategory", current.subcategory if current else None)
     try:
         values["category"], values["subcategory"] = taxonomy().resolve(category, subcategory)
     except ValueError as exc:
@@ -133,7 +135,7 @@ def create_record(data: dict[str, Any], *, by: User) -> Record:
     values = dict(data)
     agent = resolve_agent(values.pop("agent", None), by)
     team = resolve_team(values.pop("team", None), agent)
-    _apply_category(values, None)
+    apply_category(values, None)
     source = values.pop("source", None) or "manual"
     contacted_at = values["contacted_at"]
     if values.get("external_id"):
@@ -219,7 +221,7 @@ def update_record(record: Record, changes: dict[str, Any], *, by: User) -> list[
     values.pop("record_no", None)
     if values.get("external_id") and values["external_id"] != record.external_id:
         require_unique_external_id(record.source, values["external_id"], exclude=record)
-    _apply_category(values, record)
+    apply_category(values, record)
 
     changed: list[str] = []
     if "agent" in values:

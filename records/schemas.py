@@ -129,6 +129,16 @@ class CustomerInputSchema(Schema):
             raise ValidationError("An enterprise customer needs a company name.", "company")
 
 
+class BlankMeansAbsent:
+    """Forms and spreadsheets send "" for untouched fields; treat it as "not given", not as a value."""
+
+    @pre_load
+    def blank_means_absent(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if not (isinstance(value, str) and not value.strip())}
+        return data
+
+
 class PartialMixin:
     """Every field optional: the schema of a PATCH."""
 
@@ -171,7 +181,7 @@ class FollowUpUpdateSchema(PartialMixin, FollowUpInputSchema):
     pass
 
 
-class RecordInputSchema(Schema):
+class RecordInputSchema(BlankMeansAbsent, Schema):
     """A record as a client sends it. Cross-field rules run in `record_rule_errors` so PATCH can reuse them."""
 
     external_id = fields.String(validate=validate.Length(min=1, max=120), allow_none=True)
@@ -210,12 +220,6 @@ class RecordInputSchema(Schema):
     related = TagList()
     language = EnumField(Language, allow_none=True)
 
-    @pre_load
-    def blank_means_absent(self, data: Any, **kwargs: Any) -> Any:
-        # Forms and spreadsheets send "" for untouched fields; treat it as "not given", not as a value.
-        if isinstance(data, dict):
-            return {key: value for key, value in data.items() if not (isinstance(value, str) and not value.strip())}
-        return data
 
     @validates_schema
     def follows_record_rules(self, data: dict, partial: bool | Any = False, **kwargs: Any) -> None:
