@@ -25,6 +25,7 @@ translations: $(STAMP)
 run: install
 	$(BIN)/consultkb db upgrade
 	$(BIN)/consultkb demo seed
+	$(BIN)/consultkb kb seed-demo
 	@$(BIN)/consultkb demo logins
 	@echo "ConsultKB on http://$(HOST):$(PORT)"
 	$(BIN)/consultkb run --host $(HOST) --port $(PORT)

@@ -220,7 +220,6 @@ class RecordInputSchema(BlankMeansAbsent, Schema):
     related = TagList()
     language = EnumField(Language, allow_none=True)
 
-
     @validates_schema
     def follows_record_rules(self, data: dict, partial: bool | Any = False, **kwargs: Any) -> None:
         if partial:
