@@ -64,11 +64,16 @@ def build_articles(train, embedder, alt_questions: int):
 
 def rank_all(service, queries, category_of):
     """Per query: the BM25 scores and dense scores of every candidate, by external id."""
+    from kb.embeddings import get_embedder
     from kb.index import query_terms
 
+    # Queries encoded in batches, as a benchmark may; kb.search encodes one query per search.
+    vectors = get_embedder().encode([text for text, _ in queries])
     ranked = []
-    for text, intent in queries:
-        text_hits, dense = service.candidates(text, terms=query_terms(text), category=None, language=None, limit=50)
+    for (text, intent), vector in zip(queries, vectors, strict=True):
+        text_hits, dense = service.candidates(
+            text, terms=query_terms(text), category=None, language=None, limit=50, query_vector=vector
+        )
         bm25 = {category_of[a]: score for a, (_, score) in text_hits.items()}
         dense_by_intent = {category_of[a]: s for a, s in (dense or {}).items()}
         ranked.append((intent, bm25, dense_by_intent))

@@ -291,10 +291,17 @@ class SearchService:
         )
 
     def candidates(
-        self, query: str, *, terms: list[str], category: str | None, language: str | None, limit: int
+        self,
+        query: str,
+        *,
+        terms: list[str],
+        category: str | None,
+        language: str | None,
+        limit: int,
+        query_vector: np.ndarray | None = None,
     ) -> tuple[dict[int, tuple[dict, float]], dict[int, float] | None]:
-        """Both rankers' raw scores: BM25 hits (stored fields, score) and every article's cosine, or None when
-        embeddings are off or the model cannot read the query."""
+        """Both rankers' raw scores: BM25 hits (stored fields, score), and the cosines of the closest articles and
+        of the BM25 hits, or None when embeddings are off or the model cannot read the query."""
         text_hits = {
             int(fields["article_id"]): (fields, score)
             for fields, score in self.text_index.search(terms, limit=limit, category=category, language=language)
@@ -302,13 +309,13 @@ class SearchService:
         embedder = get_embedder()
         dense_scores = None
         if embedder is not None and query and embedder.understands(query):
-            dense_scores = self._dense_scores(embedder, query, category, language, limit=limit, also=set(text_hits))
+            vector = query_vector if query_vector is not None else embedder.encode([query])[0]
+            dense_scores = self._dense_scores(vector, category, language, limit=limit, also=set(text_hits))
         return text_hits, dense_scores
 
     def _dense_scores(
         self,
-        embedder: Embedder,
-        query: str,
+        vector: np.ndarray,
         category: str | None,
         language: str | None,
         *,
@@ -319,7 +326,6 @@ class SearchService:
         matrix = self._dense_matrix
         if matrix.matrix is None or not len(matrix.article_ids):
             return {}
-        vector = embedder.encode([query])[0]
         # An article is as close as its closest way of asking.
         per_article = np.maximum.reduceat(matrix.matrix @ vector, matrix.starts)
         if category:
