@@ -82,7 +82,7 @@ def main() -> None:
             app.config["EMBEDDINGS_ENABLED"] = True
             embedder = get_embedder()
             service = search_service()
-            texts = reindex_work(db.session)
+            texts = reindex_work()
             from kb.search import _load_articles, public_versions, version_texts
 
             all_texts = [
@@ -97,7 +97,7 @@ def main() -> None:
             embedder.model.encode(all_texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
             raw_seconds = time.perf_counter() - started
             started = time.perf_counter()
-            count = service.rebuild(db.session)
+            count = service.rebuild()
             rebuild_seconds = time.perf_counter() - started
             print(
                 f"{count} articles, {texts} texts: raw encode {raw_seconds:.1f} s ({texts / raw_seconds:.0f}/s), "

@@ -12,7 +12,6 @@ from flask.cli import AppGroup
 
 from kb.importing import import_articles, read_jsonl
 from kb.search import SearchResponse, reindex_work, search_service
-from records.db import db
 
 kb_cli = AppGroup("kb", help="Knowledge base: articles and search.")
 
@@ -91,9 +90,9 @@ def search_command(query, queries, as_json, lang, category, limit) -> None:
 def reindex_command() -> None:
     """Rebuild the search index (and any missing vectors) from the database."""
     service = search_service()
-    total = reindex_work(db.session)
+    total = reindex_work()
     with click.progressbar(length=max(total, 1), label="Reindexing", file=sys.stderr) as bar:
-        count = service.rebuild(db.session, progress=bar.update)
+        count = service.rebuild(progress=bar.update)
     click.echo(f"Indexed {count} published article(s).")
 
 

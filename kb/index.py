@@ -14,20 +14,21 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.analysis.analyzers import STOP_WORDS
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
 from whoosh.query import And, Or, Query, Term
 from whoosh.scoring import BM25F
 from whoosh.writing import CLEAR
 
-from kb.text import latin_words, search_analyzer, spelling_analyzer
+from kb.text import ENGLISH_STOP_WORDS, edit_distance, latin_words, search_analyzer, spelling_analyzer
 
 #: How long a writer waits for another process's write to finish before giving up (seconds).
 WRITE_LOCK_TIMEOUT = 60.0
 #: Query-term boosts per field: customers' wording is matched first against the title, then against the other
 #: ways of asking, tags and the body. Tuned with bench/eval_search.py (BANKING77).
 FIELD_BOOSTS = {"title": 3.0, "alt_questions": 2.0, "tags": 1.5, "body": 1.0}
+#: Known words considered for each misspelt one before picking the closest.
+SPELLING_CANDIDATES = 10
 #: Snippet length in characters, and context kept around each match.
 SNIPPET_CHARS = 160
 SNIPPET_SURROUND = 40
@@ -179,12 +180,15 @@ class TextIndex:
         corrector = self.searcher().corrector("spelling")
         corrected, changed = text, False
         for word, start, end in reversed(latin_words(text)):
-            if len(word) < 3 or word in STOP_WORDS or ("spelling", word) in reader:
+            if len(word) < 3 or word in ENGLISH_STOP_WORDS or ("spelling", word) in reader:
                 continue
-            suggestions = corrector.suggest(word, limit=1, maxdist=2)
-            if suggestions and suggestions[0] != word:
-                corrected = corrected[:start] + suggestions[0] + corrected[end:]
-                changed = True
+            # The closest known word first (a swap of neighbours counts once), the more common one among equals.
+            suggestions = corrector.suggest(word, limit=SPELLING_CANDIDATES, maxdist=2)
+            if not suggestions:
+                continue
+            best = min(suggestions, key=lambda s: (edit_distance(word, s), -reader.doc_frequency("spelling", s), s))
+            corrected = corrected[:start] + best + corrected[end:]
+            changed = True
         return corrected if changed else None
 
 

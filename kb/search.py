@@ -28,7 +28,7 @@ from kb.embeddings import Embedder, cached_vectors, get_embedder
 from kb.index import TextIndex, query_terms, snippet
 from kb.models import Article, ArticleStatus, ArticleVersion
 from kb.state import PENDING_KEY, current_token
-from records.db import db
+from records.db import read_session
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +68,24 @@ class SearchResponse:
 
 @dataclass
 class _DenseEntry:
+    article_id: int
     version_id: str
-    vectors: np.ndarray
     category: str | None
     subcategory: str | None
     language: str
+    vectors: np.ndarray | None = None
+
+
+def _pending_entry(article: Article) -> tuple[_DenseEntry, list[str]]:
+    version = article.live_version
+    entry = _DenseEntry(
+        article_id=article.id,
+        version_id=version_key(version),
+        category=version.category,
+        subcategory=version.subcategory,
+        language=version.language.value,
+    )
+    return entry, version_texts(version)
 
 
 @dataclass
@@ -129,12 +142,13 @@ def public_versions(session: Session) -> dict[int, str]:
     return {article_id: f"{version_id}@{created_at.isoformat()}" for article_id, version_id, created_at in rows}
 
 
-def reindex_work(session: Session) -> int:
+def reindex_work() -> int:
     """Units of work `SearchService.rebuild` reports: texts to vectorise, or articles when embeddings are off."""
-    wanted = public_versions(session)
-    if get_embedder() is None:
-        return len(wanted)
-    return sum(len(version_texts(article.live_version)) for article in _load_articles(session, list(wanted)))
+    with read_session() as reader:
+        wanted = public_versions(reader)
+        if get_embedder() is None:
+            return len(wanted)
+        return sum(len(version_texts(article.live_version)) for article in _load_articles(reader, list(wanted)))
 
 
 class SearchService:
@@ -149,51 +163,51 @@ class SearchService:
         self._lock = threading.RLock()
 
     # -- keeping up with the database ------------------------------------------------------------------------
-    def ensure_current(self, session: Session | None = None) -> None:
-        session = session or db.session
-        token = _token(session)
+    def ensure_current(self) -> None:
+        """Catch up with the database if what is public changed since this process last looked."""
+        embedder = get_embedder()
+        if embedder is not None:
+            embedder.model  # noqa: B018  (loads it now, before any transaction: loading takes seconds)
         with self._lock:
-            if self.text_index.token() != token:
-                self._sync_text(session, token)
-            embedder = get_embedder()
-            if embedder is not None and (self._dense_token != token or self._dense_model != embedder.name):
-                self._sync_dense(session, token, embedder)
+            # Read in a short session of our own: no transaction is held while Whoosh writes or the model encodes.
+            with read_session() as reader:
+                token = _token(reader)
+                text_stale = self.text_index.token() != token
+                dense_stale = embedder is not None and (
+                    self._dense_token != token or self._dense_model != embedder.name
+                )
+                if not (text_stale or dense_stale):
+                    return
+                wanted = public_versions(reader)
+                if text_stale:
+                    indexed = self.text_index.indexed_versions()
+                    changed = [a for a, key in wanted.items() if indexed.get(a) != key]
+                    removed = [a for a in indexed if a not in wanted]
+                    documents = [version_document(a, a.live_version) for a in _load_articles(reader, changed)]
+                if dense_stale:
+                    if self._dense_model != embedder.name:
+                        self._dense = {}
+                    changed = [
+                        a for a, key in wanted.items() if a not in self._dense or self._dense[a].version_id != key
+                    ]
+                    pending = [_pending_entry(article) for article in _load_articles(reader, changed)]
+            if text_stale:
+                self.text_index.apply(documents, removed, token)
+            if dense_stale:
+                self._apply_dense(embedder, wanted, pending, token)
 
-    def _sync_text(self, session: Session, token: str) -> None:
-        wanted = public_versions(session)
-        indexed = self.text_index.indexed_versions()
-        changed = [article_id for article_id, version_id in wanted.items() if indexed.get(article_id) != version_id]
-        removed = [article_id for article_id in indexed if article_id not in wanted]
-        documents = [version_document(article, article.live_version) for article in _load_articles(session, changed)]
-        self.text_index.apply(documents, removed, token)
-
-    def _sync_dense(self, session: Session, token: str, embedder: Embedder) -> None:
-        wanted = public_versions(session)
-        if self._dense_model != embedder.name:
-            self._dense = {}
-        changed = [article_id for article_id, version_id in wanted.items()
-                   if article_id not in self._dense or self._dense[article_id].version_id != version_id]  # fmt: skip
+    def _apply_dense(self, embedder: Embedder, wanted: dict[int, str], pending: list, token: str) -> None:
         for article_id in [article_id for article_id in self._dense if article_id not in wanted]:
             del self._dense[article_id]
-        articles = _load_articles(session, changed)
-        texts = [version_texts(article.live_version) for article in articles]
-        flat = [text for group in texts for text in group]
-        vectors = cached_vectors(embedder, flat, session=session) if flat else None
+        flat = [text for entry, texts in pending for text in texts]
+        vectors = cached_vectors(embedder, flat) if flat else None
         offset = 0
-        for article, group in zip(articles, texts, strict=True):
-            version = article.live_version
-            understood = [offset + i for i, text in enumerate(group) if embedder.understands(text)]
-            self._dense[article.id] = _DenseEntry(
-                version_id=version_key(version),
-                vectors=vectors[understood],
-                category=version.category,
-                subcategory=version.subcategory,
-                language=version.language.value,
-            )
-            offset += len(group)
-        if flat:
-            # Vectors encoded here are kept for the next process and the next restart.
-            session.commit()
+        for entry, texts in pending:
+            # Texts the model cannot read (Chinese for the default model) are left to BM25.
+            understood = [offset + i for i, text in enumerate(texts) if embedder.understands(text)]
+            entry.vectors = vectors[understood]
+            self._dense[entry.article_id] = entry
+            offset += len(texts)
         self._rebuild_matrix()
         self._dense_token = token
         self._dense_model = embedder.name
@@ -217,23 +231,22 @@ class SearchService:
             positions={article_id: position for position, article_id in enumerate(ids)},
         )
 
-    def rebuild(self, session: Session, *, progress: Callable[[int], None] | None = None) -> int:
+    def rebuild(self, *, progress: Callable[[int], None] | None = None) -> int:
         """Rebuild the Whoosh index from scratch and (re)load every vector; returns the number of articles."""
-        token = _token(session)
-        wanted = public_versions(session)
-        articles = _load_articles(session, list(wanted))
+        embedder = get_embedder()
         with self._lock:
-            embedder = get_embedder()
+            with read_session() as reader:
+                token = _token(reader)
+                articles = _load_articles(reader, list(public_versions(reader)))
+                documents = [version_document(article, article.live_version) for article in articles]
+                texts = [text for article in articles for text in version_texts(article.live_version)]
             if embedder is not None:
-                flat = [text for article in articles for text in version_texts(article.live_version)]
-                cached_vectors(embedder, flat, session=session, progress=progress)
-                session.commit()
+                cached_vectors(embedder, texts, progress=progress)
                 self._dense, self._dense_token = {}, None
-            documents = (version_document(article, article.live_version) for article in articles)
             count = self.text_index.apply(documents, [], token, clear=True)
             if progress and embedder is None:
-                progress(len(articles))
-            self.ensure_current(session)
+                progress(len(documents))
+            self.ensure_current()
         return count
 
     # -- searching -------------------------------------------------------------------------------------------
@@ -418,8 +431,7 @@ def sync_after_commit(session: Session) -> None:
     if not session.info.pop(PENDING_KEY, False):
         return
     try:
-        with Session(db.engine) as fresh:
-            search_service().ensure_current(fresh)
+        search_service().ensure_current()
     except Exception:  # the next search catches up; a failed index update must not fail the committed change
         log.exception("Updating the search index after a commit failed; the next search will retry.")
 

@@ -16,7 +16,6 @@ from functools import lru_cache
 import jieba
 from opencc import OpenCC
 from whoosh.analysis import LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
-from whoosh.analysis.analyzers import STOP_WORDS
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -24,6 +23,19 @@ jieba.setLogLevel(logging.WARNING)
 _TOKEN = re.compile(
     r"(?P<han>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)|(?P<word>[0-9a-z]+(?:['’][a-z]+)?)", re.IGNORECASE
 )
+
+#: English function words (NLTK's list without negations, which customers' problems turn on: "has not arrived",
+#: "can't log in", and without the particles of banking and shopping phrases: top up, check out, log in). BM25
+#: would otherwise relate "How do I reset my password?" to every other "How do I …".
+_ENGLISH_STOP_TEXT = """
+i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers herself
+it its itself they them their theirs themselves what which who whom this that these those am is are was were be
+been being have has had having do does did doing a an the and but if or because as until while of at by for with
+about against between into through during to from then once here there when where why how all any both each few
+more most other some such only own same so than too very s t can will just should now im ive would could please
+hi hello thanks thank i'm i've it's what's
+"""
+ENGLISH_STOP_WORDS = frozenset(_ENGLISH_STOP_TEXT.split())
 
 #: Chinese function words that carry no topic; dropped like English stop words so they don't drown BM25 scores.
 CHINESE_STOP_WORDS = frozenset(
@@ -87,6 +99,15 @@ CHINESE_STOP_WORDS = frozenset(
         "哪",
         "谁",
         "多少",
+        "不",
+        "没",
+        "没有",
+        "不到",
+        "一直",
+        "已经",
+        "还是",
+        "但是",
+        "就是",
     }
 )
 
@@ -185,16 +206,29 @@ def search_analyzer():
     return (
         MixedTokenizer()
         | LowercaseFilter()
-        | StopFilter(stoplist=STOP_WORDS | CHINESE_STOP_WORDS, minsize=1)
+        | StopFilter(stoplist=ENGLISH_STOP_WORDS | CHINESE_STOP_WORDS, minsize=1)
         | StemFilter(lang="en", ignore=None)
     )
 
 
 def spelling_analyzer():
     """Whole English words, unstemmed: the vocabulary "did you mean" suggests from."""
-    return MixedTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=3)
+    return MixedTokenizer() | LowercaseFilter() | StopFilter(stoplist=ENGLISH_STOP_WORDS, minsize=3)
 
 
 def latin_words(text: str) -> list[tuple[str, int, int]]:
     """The English words of a query with their offsets, for spelling correction."""
     return [(term, start, end) for term, start, end in iter_terms(text.lower()) if term.isascii() and term.isalpha()]
+
+
+def edit_distance(first: str, second: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours cost 1."""
+    previous_row: list[int] | None = None
+    row = list(range(len(second) + 1))
+    for i, a in enumerate(first, start=1):
+        before, previous_row, row = previous_row, row, [i] + [0] * len(second)
+        for j, b in enumerate(second, start=1):
+            row[j] = min(previous_row[j] + 1, row[j - 1] + 1, previous_row[j - 1] + (a != b))
+            if before is not None and i > 1 and j > 1 and a == second[j - 2] and first[i - 2] == b:
+                row[j] = min(row[j], before[j - 2] + 1)
+    return row[-1]

@@ -1,10 +1,12 @@
 """The SQLAlchemy handle every domain package's models share."""
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, MetaData, event
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 # Explicit constraint names so Alembic migrations name things the same way on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -43,9 +45,23 @@ def _sqlite_connection_setup(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+#: Execution option of connections that only read: on SQLite they begin a deferred transaction, so they never wait
+#: for (or block) a writer; WAL gives them a consistent snapshot.
+READ_ONLY_OPTION = "consultkb_read_only"
+
+
+@contextmanager
+def read_session() -> Iterator[Session]:
+    """A short session of its own for reading, outside the caller's transaction (see READ_ONLY_OPTION)."""
+    with Session(db.engine.execution_options(**{READ_ONLY_OPTION: True})) as session:
+        yield session
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
-    if connection.dialect.name == "sqlite":
+    if connection.dialect.name == "sqlite" and connection.get_execution_options().get(READ_ONLY_OPTION):
+        connection.exec_driver_sql("BEGIN")
+    elif connection.dialect.name == "sqlite":
         # IMMEDIATE: a transaction that read first cannot become a writer once another writer has committed
         # (WAL answers "database is locked" at once, without waiting). Taking the write lock up front makes
         # parallel requests queue on busy_timeout instead: SQLite serves one transaction at a time, which suits

@@ -71,3 +71,17 @@ def test_embeddings_switched_off_means_bm25_only(make_article):
     response = search_service().search("reset password")
     assert response.mode == "bm25"
     assert response.results[0].dense is None
+
+
+@pytest.mark.model
+def test_catching_up_never_waits_on_the_callers_open_transaction(app, make_article):
+    article = make_article(**ENGLISH[1])
+    # A request that already read something holds its transaction (on SQLite: the write lock) while it searches.
+    db.session.scalar(sa.select(EmbeddingCache.id).limit(1))
+    app.config["EMBEDDINGS_ENABLED"] = True
+    try:
+        hits = search_service().search("where is my new card").results
+    finally:
+        app.config["EMBEDDINGS_ENABLED"] = False
+    assert hits[0].article_id == article.id
+    assert hits[0].dense is not None and hits[0].dense > 0.5

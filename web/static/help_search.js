@@ -31,10 +31,28 @@
     return node;
   }
 
+  // The address of the server-rendered page for this query, without empty fields (?q=…&category=&lang=).
   function pageUrl(query) {
-    var params = new URLSearchParams(new FormData(form));
-    params.set("q", query);
-    return form.getAttribute("data-help-url") + "?" + params.toString();
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, name) {
+      if (name === "q") {
+        value = query;
+      }
+      if (value) {
+        params.set(name, value);
+      }
+    });
+    var search = params.toString();
+    return form.getAttribute("data-help-url") + (search ? "?" + search : "");
+  }
+
+  // Keep the address bar, and the language switch's way back, on what is shown: a reload, a shared link or a
+  // change of language then gives the same results.
+  function showAddress(url) {
+    window.history.replaceState(null, "", url);
+    document.querySelectorAll("form input[type=hidden][name=next]").forEach(function (next) {
+      next.value = url;
+    });
   }
 
   function render(query, data) {
@@ -72,6 +90,13 @@
 
   function search() {
     var query = input.value.trim();
+    if (!query) {
+      // The question was cleared: drop the results of the old one instead of leaving them under an empty box.
+      ++latest;
+      results.replaceChildren();
+      showAddress(pageUrl(""));
+      return;
+    }
     if (query.length < MIN_CHARS) {
       return;
     }
@@ -98,7 +123,7 @@
           return; // an answer to an older query arrived late
         }
         render(query, data);
-        window.history.replaceState(null, "", pageUrl(query));
+        showAddress(pageUrl(query));
       })
       .catch(function () {
         if (ticket === latest) {
@@ -112,6 +137,12 @@
     timer = window.setTimeout(search, DEBOUNCE_MS);
   }
 
+  // "Results appear as you type" is true only with this script.
+  var hint = form.querySelector("[data-instant-hint]");
+  if (hint) {
+    hint.hidden = false;
+    input.setAttribute("aria-describedby", hint.id);
+  }
   input.addEventListener("input", schedule);
   selects.forEach(function (select) {
     select.addEventListener("change", schedule);
