@@ -35,6 +35,8 @@ test: install
 
 bench: install
 	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/eval_search.py
+	$(BIN)/python bench/bench_search.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
