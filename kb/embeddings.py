@@ -80,16 +80,20 @@ class Embedder:
                     self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         return self._model
 
-    def coverage(self, text: str) -> float:
-        """The share of the text's tokens the model knows (1.0 for an empty text)."""
-        tokenizer = self.model.tokenizer
-        ids = tokenizer(normalise(text), add_special_tokens=False)["input_ids"]
-        if not ids:
-            return 1.0
-        return 1.0 - sum(1 for token in ids if token == tokenizer.unk_token_id) / len(ids)
-
     def understands(self, text: str) -> bool:
-        return self.coverage(text) >= MIN_MODEL_COVERAGE
+        return self.understands_all([text])[0]
+
+    def understands_all(self, texts: Sequence[str]) -> list[bool]:
+        """`understands` for many texts, tokenized in one batch."""
+        if not texts:
+            return []
+        tokenizer = self.model.tokenizer
+        unknown = tokenizer.unk_token_id
+        encoded = tokenizer([normalise(text) for text in texts], add_special_tokens=False)["input_ids"]
+        return [
+            not ids or 1.0 - sum(1 for token in ids if token == unknown) / len(ids) >= MIN_MODEL_COVERAGE
+            for ids in encoded
+        ]
 
     @property
     def dimension(self) -> int:

@@ -102,7 +102,16 @@ def _import_one(data: dict[str, Any], by: str) -> str:
 
 def _rejections(number: int, error: ValidationError) -> list[dict[str, Any]]:
     messages = error.messages if isinstance(error.messages, dict) else {None: error.messages}
-    return [
-        {"line": number, "field": name, "reason": " ".join(map(str, reasons)) if isinstance(reasons, list) else reasons}
-        for name, reasons in messages.items()
-    ]
+    return [{"line": number, "field": name, "reason": _flatten(reasons)} for name, reasons in messages.items()]
+
+
+def _flatten(reasons: Any) -> str:
+    """Marshmallow nests list-item errors by index: {1: ["Too long."]} reads "item 2: Too long."."""
+    if isinstance(reasons, dict):
+        return "; ".join(
+            f"item {key + 1}: {_flatten(value)}" if isinstance(key, int) else f"{key}: {_flatten(value)}"
+            for key, value in reasons.items()
+        )
+    if isinstance(reasons, list):
+        return " ".join(_flatten(reason) for reason in reasons)
+    return str(reasons)

@@ -197,16 +197,25 @@ class SearchService:
             if dense_stale:
                 self._apply_dense(embedder, wanted, pending, token)
 
-    def _apply_dense(self, embedder: Embedder, wanted: dict[int, str], pending: list, token: str) -> None:
+    def _apply_dense(
+        self,
+        embedder: Embedder,
+        wanted: dict[int, str],
+        pending: list,
+        token: str,
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
         for article_id in [article_id for article_id in self._dense if article_id not in wanted]:
             del self._dense[article_id]
-        flat = [text for entry, texts in pending for text in texts]
-        vectors = cached_vectors(embedder, flat) if flat else None
+        flat = [text for _, texts in pending for text in texts]
+        vectors = cached_vectors(embedder, flat, progress=progress) if flat else None
+        # Texts the model cannot read (Chinese for the default model) are left to BM25.
+        understood = embedder.understands_all(flat)
         offset = 0
         for entry, texts in pending:
-            # Texts the model cannot read (Chinese for the default model) are left to BM25.
-            understood = [offset + i for i, text in enumerate(texts) if embedder.understands(text)]
-            entry.vectors = vectors[understood]
+            rows = [offset + i for i in range(len(texts)) if understood[offset + i]]
+            entry.vectors = vectors[rows]
             self._dense[entry.article_id] = entry
             offset += len(texts)
         self._rebuild_matrix()
@@ -235,19 +244,21 @@ class SearchService:
     def rebuild(self, *, progress: Callable[[int], None] | None = None) -> int:
         """Rebuild the Whoosh index from scratch and (re)load every vector; returns the number of articles."""
         embedder = get_embedder()
+        if embedder is not None:
+            embedder.model  # noqa: B018  (loaded before any transaction)
         with self._lock:
             with read_session() as reader:
                 token = _token(reader)
-                articles = _load_articles(reader, list(public_versions(reader)))
+                wanted = public_versions(reader)
+                articles = _load_articles(reader, list(wanted))
                 documents = [version_document(article, article.live_version) for article in articles]
-                texts = [text for article in articles for text in version_texts(article.live_version)]
+                pending = [_pending_entry(article) for article in articles]
             if embedder is not None:
-                cached_vectors(embedder, texts, progress=progress)
-                self._dense, self._dense_token = {}, None
+                self._dense = {}
+                self._apply_dense(embedder, wanted, pending, token, progress=progress)
             count = self.text_index.apply(documents, [], token, clear=True)
             if progress and embedder is None:
                 progress(len(documents))
-            self.ensure_current()
         return count
 
     # -- searching -------------------------------------------------------------------------------------------

@@ -83,3 +83,12 @@ def test_reindex_rebuilds_from_the_database(app, db):
     assert result.exit_code == 0, result.output
     assert "Indexed 2 published article(s)." in result.output
     assert json.loads(run(app, "search", "card", "--json").output)["results"][0]["external_id"] == "card-arrival"
+
+
+def test_a_too_long_alternative_question_is_named(app, db, tmp_path):
+    lines = tmp_path / "long.jsonl"
+    item = {"title": "Card", "body": "Body", "alt_questions": ["fine", "x" * 301]}
+    lines.write_text(json.dumps(item) + "\n", encoding="utf-8")
+    result = run(app, "import-articles", str(lines))
+    assert result.exit_code == 1
+    assert "line 1, alt_questions: item 2: Length must be between 1 and 300." in result.output

@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 from records.enums import Channel, Role, Status
 from records.models import AuditLog, Customer, FollowUp, Record
 from records.timeutil import local_today
 from tests.conftest import PASSWORD
-
-CATALOG = Path(__file__).resolve().parents[2] / "web" / "translations" / "zh_Hans_CN" / "LC_MESSAGES"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def compiled_catalog() -> None:
-    """`pybabel compile` (make) builds the .mo; compile it here too when it is missing or older than the .po."""
-    po, mo = CATALOG / "messages.po", CATALOG / "messages.mo"
-    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
-        with po.open("rb") as source:
-            catalog = read_po(source, locale="zh_CN")
-        with mo.open("wb") as target:
-            write_mo(target, catalog)
 
 
 def sign_in(client, user) -> None:

@@ -24,17 +24,6 @@ WEB = Path(__file__).resolve().parents[2] / "web"
 CATALOG = WEB / "translations" / "zh_Hans_CN" / "LC_MESSAGES"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def compiled_catalog() -> None:
-    """Like tests/web/test_pages.py: the .mo must be current for the Chinese pages."""
-    from babel.messages.mofile import write_mo
-
-    po, mo = CATALOG / "messages.po", CATALOG / "messages.mo"
-    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
-        with po.open("rb") as source:
-            catalog = read_po(source, locale="zh_CN")
-        with mo.open("wb") as target:
-            write_mo(target, catalog)
 
 
 @pytest.fixture
