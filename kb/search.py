@@ -5,7 +5,8 @@ BM25 ranking as much say as the stronger dense one. Here the dense cosine is the
 bonus (its score divided by the query's best BM25 score) times a weight tuned by bench/eval_search.py. With the
 weight at 0 this is dense search exactly, so tuning can only find a weight at least as good as the better ranker.
 
-The database is the source of truth. Each process keeps the dense vectors of public articles in memory and the
+The default model reads English only: a query or article text it mostly cannot tokenize (Chinese) is left to BM25,
+so a Chinese query ranks by BM25 alone. The database is the source of truth. Each process keeps the dense vectors of public articles in memory and the
 Whoosh index on disk; both catch up whenever the kb.state token moved (after every commit that changed what is
 public, and lazily before a search).
 """
@@ -34,10 +35,11 @@ log = logging.getLogger(__name__)
 
 #: Weight of the BM25 score (relative to the query's best) added to the dense cosine. Tuned on BANKING77 with
 #: bench/eval_search.py: best on the dev queries (unused train questions) of the grid 0–1, and on the test split
-#: 78.7 % hit@1 against 78.2 % dense-only and 63.3 % BM25-only. Larger weights let BM25's many near-misses win.
+#: 78.9 % hit@1 against 78.2 % dense-only and 63.2 % BM25-only. Larger weights let BM25's many near-misses win.
 BM25_WEIGHT = 0.05
 #: Below this cosine a dense-only match is not shown: without it every query, however unrelated, would list
-#: articles and zero-result searches (a deflection signal) would never be counted.
+#: articles and zero-result searches (a deflection signal) would never be counted. On BANKING77's test questions
+#: the right article is below it for 1.0 % of queries (0.5 % at 0.30, 1.9 % at 0.40).
 DENSE_MIN_SIMILARITY = 0.35
 #: Candidates taken from each ranker before fusing.
 CANDIDATES = 50
