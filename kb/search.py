@@ -6,7 +6,9 @@ bonus (its score divided by the query's best BM25 score) times a weight tuned by
 weight at 0 this is dense search exactly, so tuning can only find a weight at least as good as the better ranker.
 
 The default model reads English only: a query or article text it mostly cannot tokenize (Chinese) is left to BM25,
-so a Chinese query ranks by BM25 alone. The database is the source of truth. Each process keeps the dense vectors of public articles in memory and the
+so a Chinese query ranks by BM25 alone.
+
+The database is the source of truth. Each process keeps the dense vectors of public articles in memory and the
 Whoosh index on disk; both catch up whenever the kb.state token moved (after every commit that changed what is
 public, and lazily before a search).
 """
