@@ -24,8 +24,6 @@ WEB = Path(__file__).resolve().parents[2] / "web"
 CATALOG = WEB / "translations" / "zh_Hans_CN" / "LC_MESSAGES"
 
 
-
-
 @pytest.fixture
 def english(client):
     """Every request asks for English: Flask-Babel keeps the first request's locale for the test's app context."""
