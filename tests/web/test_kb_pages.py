@@ -13,7 +13,7 @@ from kb.models import Article, ArticleRecordLink, ArticleStatus, LinkKind
 from kb.operations import reuse_counts, update_article
 from records.enums import Role
 from tests.conftest import PASSWORD
-from tests.web.test_pages import compiled_catalog, form_data  # noqa: F401  (module fixture: the .mo is current)
+from tests.web.test_pages import form_data
 
 
 def sign_in(client, user) -> None:
