@@ -11,6 +11,7 @@ import fcntl
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from html import escape
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -217,7 +218,5 @@ def snippet(text: str, terms: list[str], *, fallback: str | None = None) -> str:
     found = highlight(text, frozenset(terms), _analyzer, fragmenter, formatter, top=2) if terms and text else ""
     if found:
         return found
-    from html import escape
-
     plain = fallback or text or ""
     return escape(plain[:SNIPPET_CHARS] + ("…" if len(plain) > SNIPPET_CHARS else ""))

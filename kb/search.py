@@ -176,7 +176,7 @@ class SearchService:
         with self._lock:
             # Read in a short session of our own: no transaction is held while Whoosh writes or the model encodes.
             with read_session() as reader:
-                token = _token(reader)
+                token = current_token(reader)
                 text_stale = self.text_index.token() != token
                 dense_stale = embedder is not None and (
                     self._dense_token != token or self._dense_model != embedder.name
@@ -252,7 +252,7 @@ class SearchService:
             embedder.model  # noqa: B018  (loaded before any transaction)
         with self._lock:
             with read_session() as reader:
-                token = _token(reader)
+                token = current_token(reader)
                 wanted = public_versions(reader)
                 articles = _load_articles(reader, list(wanted))
                 documents = [version_document(article, article.live_version) for article in articles]
@@ -379,10 +379,6 @@ class SearchService:
         return found
 
 
-def _token(session: Session) -> str:
-    return session.scalar(sa.text("SELECT token FROM kb_search_generation WHERE id = 1")) or ""
-
-
 def _load_articles(session: Session, article_ids: list[int]) -> list[Article]:
     articles: list[Article] = []
     for start in range(0, len(article_ids), 500):
@@ -452,7 +448,7 @@ def sync_after_commit(session: Session) -> None:
         log.exception("Updating the search index after a commit failed; the next search will retry.")
 
 
-__all__ = ["SearchHit", "SearchResponse", "SearchService", "search", "search_service", "current_token"]
+__all__ = ["SearchHit", "SearchResponse", "SearchService", "search", "search_service"]
 
 
 def init_app(app: Flask) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from kb.models import SearchGeneration
 from records.db import db
@@ -29,5 +30,5 @@ def search_changed() -> None:
     db.session.info[PENDING_KEY] = True
 
 
-def current_token() -> str:
-    return db.session.scalar(sa.select(SearchGeneration.token).where(SearchGeneration.id == _ROW_ID)) or ""
+def current_token(session: Session) -> str:
+    return session.scalar(sa.select(SearchGeneration.token).where(SearchGeneration.id == _ROW_ID)) or ""
