@@ -114,3 +114,84 @@ def seed_demo_command() -> None:
             field = f", {problem['field']}" if problem["field"] else ""
             click.echo(f"  {problem['external_id']}{field}: {problem['reason']}", err=True)
         sys.exit(1)
+
+
+class StageBars:
+    """One progress bar per stage of a long job (scrub, encode, group, draft), on stderr."""
+
+    LABELS = {"scrub": "Scrubbing records", "encode": "Encoding", "group": "Grouping", "draft": "Drafting"}
+
+    def __init__(self) -> None:
+        self.stage: str | None = None
+        self.bar = None
+        self.done = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.close()
+            self.stage, self.done = stage, 0
+            self.bar = click.progressbar(length=max(total, 1), label=self.LABELS.get(stage, stage), file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@kb_cli.command("propose")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON.")
+def propose_command(as_json: bool) -> None:
+    """Recompute the FAQ proposals from resolved records (new groups, growth, coverage by articles).
+
+    Proposals whose records mostly stay keep their id and review state; rejected ones come back only after growing
+    by PROPOSAL_REGROWTH_FACTOR. Nothing is written if the run fails or another refresh finished meanwhile.
+    """
+    from kb.proposal_engine import RefreshConflict, run_refresh
+
+    bars = StageBars()
+    try:
+        summary = run_refresh(progress=bars, actor="cli")
+    except RefreshConflict as error:
+        bars.close()
+        raise click.ClickException(str(error)) from error
+    bars.close()
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False))
+        return
+    click.echo(
+        f"{summary.records} resolved records, {summary.groups} groups: {summary.new} new, {summary.updated} updated, "
+        f"{summary.reopened} reopened, {summary.obsolete} obsolete, {summary.covered} covered by articles; "
+        f"{summary.open} open proposals. {summary.seconds:.1f} s (encoding {summary.encode_seconds:.1f} s)."
+    )
+
+
+@kb_cli.command("proposals")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per proposal, with its member external_ids.")
+@click.option(
+    "--status",
+    type=click.Choice(["open", "approved", "rejected", "merged", "obsolete", "all"]),
+    default="open",
+    show_default=True,
+)
+@click.option("--limit", type=click.IntRange(1, 100_000), default=1000, show_default=True)
+def proposals_command(as_json: bool, status: str, limit: int) -> None:
+    """List proposals, highest impact first."""
+    from kb.models import ProposalStatus
+    from kb.presenting import proposal_dict
+    from kb.proposals import ProposalFilters, list_proposals
+
+    filters = ProposalFilters(status=None if status == "all" else ProposalStatus(status))
+    proposals, total = list_proposals(filters, per_page=limit)
+    for proposal in proposals:
+        if as_json:
+            click.echo(json.dumps(proposal_dict(proposal, members=True), ensure_ascii=False, default=str))
+            continue
+        click.echo(
+            f"#{proposal.id:<5} {proposal.status.value:<8} {proposal.kind.value:<6} impact {proposal.impact:8.1f}  "
+            f"{proposal.record_count:4d} records  {proposal.title}"
+        )
+    if not as_json:
+        click.echo(f"{len(proposals)} of {total} proposal(s).")

@@ -211,3 +211,114 @@ class SearchGeneration(db.Model):
 
 def _copy(value: Any) -> Any:
     return list(value) if isinstance(value, list) else value
+
+
+class ProposalStatus(LabelledEnum):
+    OPEN = ("open", "待审核", "Open")
+    APPROVED = ("approved", "已采纳", "Approved")
+    REJECTED = ("rejected", "已拒绝", "Rejected")
+    #: Folded into another proposal by a trainer (merged_into_id).
+    MERGED = ("merged", "已合并", "Merged")
+    #: Its group dissolved, shrank below the minimum, or an article now covers it.
+    OBSOLETE = ("obsolete", "已失效", "Obsolete")
+
+
+class ProposalKind(LabelledEnum):
+    NEW = ("new", "新文章", "New article")
+    #: New phrasings and resolutions for an article that already covers the group (target_article_id).
+    UPDATE = ("update", "更新文章", "Update article")
+
+
+#: Draft fields a trainer may edit; a refresh never overwrites one the trainer edited.
+PROPOSAL_DRAFT_FIELDS = ("title", "answer", "alt_questions", "category", "subcategory", "keywords")
+
+
+class Proposal(db.Model):
+    """A group of resolved records asking the same question, drafted as an FAQ article for trainers to review."""
+
+    __tablename__ = "kb_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ProposalKind] = mapped_column(enum_column(ProposalKind), default=ProposalKind.NEW)
+    status: Mapped[ProposalStatus] = mapped_column(enum_column(ProposalStatus), default=ProposalStatus.OPEN, index=True)
+    #: For an update proposal: the article it would extend.
+    target_article_id: Mapped[int | None] = mapped_column(sa.ForeignKey("articles.id", ondelete="SET NULL"))
+    #: After approval: the article it became (a new draft, or the updated target).
+    article_id: Mapped[int | None] = mapped_column(sa.ForeignKey("articles.id", ondelete="SET NULL"))
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("kb_proposals.id", ondelete="SET NULL"))
+
+    title: Mapped[str] = mapped_column(sa.String(300))
+    #: Markdown: the most representative resolution, as steps.
+    answer: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Other resolutions seen, for the editor: [{"text": ..., "count": n}].
+    variations: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    alt_questions: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    category: Mapped[str | None] = mapped_column(sa.String(60))
+    subcategory: Mapped[str | None] = mapped_column(sa.String(60))
+    keywords: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    language: Mapped[Language] = mapped_column(enum_column(Language), default=Language.ZH)
+    edited_fields: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+
+    record_count: Mapped[int] = mapped_column(default=0)
+    #: Member records contacted in the last 30 days, and in the 30 days before those.
+    recent_count: Mapped[int] = mapped_column(default=0)
+    previous_count: Mapped[int] = mapped_column(default=0)
+    mean_satisfaction: Mapped[float | None]
+    first_seen: Mapped[datetime | None]
+    last_seen: Mapped[datetime | None]
+    #: Volume × trend × dissatisfaction (kb.drafting.impact_score); the review list is sorted by it.
+    impact: Mapped[float] = mapped_column(default=0.0, index=True)
+
+    #: Set when rejected: why, and how big the group was, so it comes back only once it grew by the named factor.
+    rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
+    rejected_size: Mapped[int | None]
+    #: Why the last refresh changed its status (reopened, obsolete, ...), for the reviewer.
+    status_note: Mapped[str | None] = mapped_column(sa.Text)
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    target_article: Mapped[Article | None] = relationship(foreign_keys=[target_article_id])
+    article: Mapped[Article | None] = relationship(foreign_keys=[article_id])
+    reviewed_by: Mapped[User | None] = relationship()
+    members: Mapped[list[ProposalMember]] = relationship(
+        back_populates="proposal",
+        order_by="ProposalMember.rank",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    def __repr__(self) -> str:
+        return f"<Proposal {self.id} {self.kind.value} {self.status.value} n={self.record_count}>"
+
+
+class ProposalMember(db.Model):
+    """A record in a proposal's group. A member a trainer removed stays as `removed` so it never rejoins."""
+
+    __tablename__ = "kb_proposal_members"
+
+    proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("kb_proposals.id", ondelete="CASCADE"), primary_key=True)
+    record_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("records.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    #: 0 = the most representative member (closest to the group's centre).
+    rank: Mapped[int] = mapped_column(default=0)
+    removed: Mapped[bool] = mapped_column(default=False)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="members")
+    record: Mapped[Record] = relationship()
+
+
+class ProposalRun(db.Model):
+    """One refresh of the proposals: when, how it went, what it found."""
+
+    __tablename__ = "kb_proposal_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    #: running, done or failed.
+    status: Mapped[str] = mapped_column(sa.String(20), default="running")
+    summary: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(sa.Text)

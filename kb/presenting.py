@@ -7,11 +7,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from kb.content import render_markdown
-from kb.models import Article, ArticleStatus, ArticleVersion, LinkKind
+from kb.models import Article, ArticleStatus, ArticleVersion, LinkKind, Proposal
 from kb.operations import can_edit_articles, linked_records, reuse_counts
-from records.access import NotFound, can_view_record
+from records.access import NotFound, can_view_record, record_scope
 from records.db import db
-from records.models import AuditLog, User
+from records.models import AuditLog, Record, User
 from records.presenting import iso_utc, record_summary
 
 
@@ -114,3 +114,56 @@ def pending_review_comment(article: Article) -> dict[str, Any] | None:
     if entry is None or (entry.details or {}).get("version") != article.version:
         return None
     return {"by": entry.actor, "at": entry.at, "comment": entry.details.get("comment", "")}
+
+
+def proposal_dict(proposal: Proposal, *, members: bool = False, viewer: User | None = None) -> dict[str, Any]:
+    """A proposal for the API and CLI. Members: record id, number, source and external_id, most representative
+    first; with a viewer, only the records that viewer may see (`member_count` is always the whole group)."""
+    data: dict[str, Any] = {
+        "id": proposal.id,
+        "kind": proposal.kind.value,
+        "status": proposal.status.value,
+        "target_article_id": proposal.target_article_id,
+        "article_id": proposal.article_id,
+        "merged_into_id": proposal.merged_into_id,
+        "title": proposal.title,
+        "answer": proposal.answer,
+        "variations": proposal.variations,
+        "alt_questions": proposal.alt_questions,
+        "category": proposal.category,
+        "subcategory": proposal.subcategory,
+        "keywords": proposal.keywords,
+        "language": proposal.language.value,
+        "edited_fields": proposal.edited_fields,
+        "impact": proposal.impact,
+        "record_count": proposal.record_count,
+        "recent_count": proposal.recent_count,
+        "previous_count": proposal.previous_count,
+        "mean_satisfaction": proposal.mean_satisfaction,
+        "first_seen": iso_utc(proposal.first_seen),
+        "last_seen": iso_utc(proposal.last_seen),
+        "rejection_reason": proposal.rejection_reason,
+        "rejected_size": proposal.rejected_size,
+        "status_note": proposal.status_note,
+        "reviewed_at": iso_utc(proposal.reviewed_at),
+        "created_at": iso_utc(proposal.created_at),
+        "updated_at": iso_utc(proposal.updated_at),
+    }
+    if members:
+        ids = [member.record_id for member in proposal.members if not member.removed]
+        query = sa.select(Record.id, Record.number, Record.source, Record.external_id).where(Record.id.in_(ids))
+        if viewer is not None:
+            query = query.where(record_scope(viewer))
+        rows = {row.id: row for row in db.session.execute(query)} if ids else {}
+        data["members"] = [
+            {
+                "record_id": record_id,
+                "number": rows[record_id].number,
+                "source": rows[record_id].source,
+                "external_id": rows[record_id].external_id,
+            }
+            for record_id in ids
+            if record_id in rows
+        ]
+        data["removed_record_ids"] = [member.record_id for member in proposal.members if member.removed]
+    return data

@@ -9,7 +9,7 @@ from flask import Flask, Response, request, send_from_directory
 from flask_smorest import Api
 
 from records.schemas import ContactTimeField, EnumField
-from web.api import articles, audit, auth_tokens, customers, meta, records, selfservice, users
+from web.api import articles, audit, auth_tokens, customers, meta, proposals, records, selfservice, users
 from web.auth import bearer_token, signed_in_user
 from web.extensions import csrf
 
@@ -21,6 +21,7 @@ BLUEPRINTS = (
     meta.blp,
     audit.blp,
     articles.blp,
+    proposals.blp,
     selfservice.blp,
 )
 SWAGGER_ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"

@@ -1,0 +1,576 @@
+"""The semantic indexer: resolved records → groups of the same question → FAQ proposals, stable across refreshes.
+
+A refresh reads every resolved record with a resolution, scrubs its text (records.masking.scrub_identifiers), turns
+it into a vector, groups the vectors (kb.clustering), and reconciles the groups with the proposals already known:
+
+- A group that a proposal's members mostly moved into keeps that proposal's id and review state; a group made up
+  mostly of one proposal's members belongs to it too (which keeps a trainer's merge together).
+- A group an article already covers (most members linked to it as source or reuse, or its centre as close to one
+  of the article's questions as COVER_SIMILARITY) is not proposed again. Its members not yet linked to that
+  article become an "update article X" proposal once they are PROPOSAL_MIN_RECORDS or more.
+- A rejected proposal stays rejected until its group has grown to PROPOSAL_REGROWTH_FACTOR × its size at rejection.
+- Records a trainer removed from a proposal never rejoin it.
+
+Texts the embedding model does not understand (Chinese, for the default English model) are grouped in a space of
+their own: TF-IDF over the search analyzer's terms (jieba words), reduced by truncated SVD when there are many.
+
+The slow work (loading, scrubbing, encoding, grouping, drafting) runs outside any transaction; the result is
+written in one short transaction at the end. If another refresh finished in the meantime nothing is written.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import sqlalchemy as sa
+from flask import current_app
+
+from kb import clustering
+from kb.drafting import Draft, Evidence, corpus_words, draft
+from kb.embeddings import cached_vectors, get_embedder
+from kb.models import (
+    PROPOSAL_DRAFT_FIELDS,
+    Article,
+    ArticleRecordLink,
+    ArticleStatus,
+    Proposal,
+    ProposalKind,
+    ProposalMember,
+    ProposalRun,
+    ProposalStatus,
+)
+from kb.text import iter_terms
+from records import audit
+from records.db import db, read_session
+from records.enums import Language, Status
+from records.masking import scrub_identifiers
+from records.models import Customer, Record, User
+from records.timeutil import utcnow
+
+#: Fewest records a group needs to become a proposal. Zendesk's Content Cues wants 11 similar tickets; five resolved
+#: records asking the same thing are already worth an answer customers can find themselves.
+PROPOSAL_MIN_RECORDS = 5
+#: A rejected proposal is proposed again only once its group has grown to this multiple of its size at rejection.
+PROPOSAL_REGROWTH_FACTOR = 2.0
+#: A group is covered by an article when its centre is this similar to one of the article's questions (model
+#: vectors). On BANKING77 test groups against articles built from the train split: 86 % of groups whose article
+#: exists are recognised, and 13 % of groups whose article was removed are (wrongly) matched to a neighbour; those
+#: become update proposals the trainer can reject, not lost topics.
+COVER_SIMILARITY = 0.85
+#: The same for the TF-IDF space of texts the model does not understand.
+LEXICAL_COVER_SIMILARITY = 0.6
+#: ... or when at least this share of its members are linked to the article (as its sources or reuses).
+LINKED_SHARE = 0.5
+#: A proposal keeps its id when more than this share of its members are in one new group.
+KEEP_SHARE = 0.5
+#: Above this many texts, TF-IDF vectors are reduced to LEXICAL_DIMENSIONS by truncated SVD.
+LEXICAL_SVD_FROM = 2000
+LEXICAL_DIMENSIONS = 128
+
+Progress = Callable[[str, int, int], None]
+
+
+class RefreshConflict(RuntimeError):
+    """Another refresh finished while this one was computing; its result stands and this one wrote nothing."""
+
+
+def setting(name: str, default):
+    return type(default)(current_app.config.get(name, default))
+
+
+@dataclass
+class Group:
+    rows: list[int]
+    space: str
+    centre: np.ndarray
+    proposal: Proposal | None = None
+    covered_by: int | None = None
+
+
+@dataclass
+class RefreshSummary:
+    records: int = 0
+    groups: int = 0
+    new: int = 0
+    updated: int = 0
+    reopened: int = 0
+    obsolete: int = 0
+    covered: int = 0
+    open: int = 0
+    encode_seconds: float = 0.0
+    seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "records": self.records,
+            "groups": self.groups,
+            "new": self.new,
+            "updated": self.updated,
+            "reopened": self.reopened,
+            "obsolete": self.obsolete,
+            "covered": self.covered,
+            "open": self.open,
+            "encode_seconds": round(self.encode_seconds, 3),
+            "seconds": round(self.seconds, 3),
+            "stages": {name: round(value, 3) for name, value in self.stages.items()},
+        }
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Loading
+
+
+def load_evidence(progress: Progress = _noop) -> list[Evidence]:
+    """Every resolved record with a resolution, its texts scrubbed of anything identifying."""
+    with read_session() as reader:
+        rows = reader.execute(
+            sa.select(
+                Record.id,
+                Record.problem_description,
+                Record.customer_request,
+                Record.resolution,
+                Record.category,
+                Record.subcategory,
+                Record.satisfaction,
+                Record.contacted_at,
+                Record.language,
+                Customer.name,
+                User.display_name,
+            )
+            .join(Customer, Customer.id == Record.customer_id)
+            .join(User, User.id == Record.agent_id)
+            .where(Record.status == Status.RESOLVED, Record.resolution.is_not(None), Record.resolution != "")
+            .order_by(Record.id)
+        ).all()
+    evidence = []
+    total = len(rows)
+    for position, row in enumerate(rows, start=1):
+        if not (row.resolution or "").strip():
+            continue
+        names = tuple(name for name in (row.name, row.display_name) if name and len(name.strip()) >= 2)
+        problem = scrub_identifiers(row.problem_description or "", names) or ""
+        request = scrub_identifiers(row.customer_request or "", names) or ""
+        evidence.append(
+            Evidence(
+                record_id=row.id,
+                problem=problem.strip(),
+                question=f"{problem.strip()}\n{request.strip()}".strip(),
+                resolution=(scrub_identifiers(row.resolution, names) or "").strip(),
+                category=row.category,
+                subcategory=row.subcategory,
+                satisfaction=row.satisfaction,
+                contacted_at=row.contacted_at,
+                language=Language(row.language),
+                names=names,
+            )
+        )
+        if position % 1000 == 0 or position == total:
+            progress("scrub", position, total)
+    return evidence
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Vectors
+
+
+def _analyzer_terms(text: str) -> list[str]:
+    return [term.lower() for term, _, _ in iter_terms(text)]
+
+
+class LexicalSpace:
+    """TF-IDF over the search analyzer's terms, SVD-reduced for large sets; also embeds article questions."""
+
+    def __init__(self, texts: list[str]):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        from kb.text import CHINESE_STOP_WORDS, ENGLISH_STOP_WORDS
+
+        stop = ENGLISH_STOP_WORDS | CHINESE_STOP_WORDS
+        self.vectorizer = TfidfVectorizer(
+            analyzer=lambda text: [term for term in _analyzer_terms(text) if term not in stop],
+            sublinear_tf=True,
+        )
+        matrix = self.vectorizer.fit_transform(texts)
+        self.svd = None
+        if len(texts) >= LEXICAL_SVD_FROM and matrix.shape[1] > LEXICAL_DIMENSIONS:
+            from sklearn.decomposition import TruncatedSVD
+
+            self.svd = TruncatedSVD(LEXICAL_DIMENSIONS, random_state=0)
+            self.vectors = clustering.normalised(self.svd.fit_transform(matrix).astype(np.float32))
+        else:
+            self.vectors = clustering.normalised(matrix.toarray().astype(np.float32))
+
+    def transform(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.vectors.shape[1]), dtype=np.float32)
+        matrix = self.vectorizer.transform(texts)
+        reduced = self.svd.transform(matrix) if self.svd is not None else matrix.toarray()
+        return clustering.normalised(reduced.astype(np.float32))
+
+
+@dataclass
+class Spaces:
+    """Each record's vector lives in the "model" space or the "lexical" one."""
+
+    rows: dict[str, list[int]]
+    vectors: dict[str, np.ndarray]
+    lexical: LexicalSpace | None
+    embedder: object | None
+
+    def vector(self, space: str, row_positions: dict[str, dict[int, int]], row: int) -> np.ndarray:
+        return self.vectors[space][row_positions[space][row]]
+
+
+def build_spaces(evidence: list[Evidence], progress: Progress = _noop) -> tuple[Spaces, float]:
+    questions = [item.question for item in evidence]
+    embedder = get_embedder()
+    understood = embedder.understands_all(questions) if embedder is not None and questions else [False] * len(questions)
+    model_rows = [row for row, known in enumerate(understood) if known]
+    lexical_rows = [row for row, known in enumerate(understood) if not known]
+    vectors: dict[str, np.ndarray] = {}
+    encode_seconds = 0.0
+    if model_rows:
+        done = 0
+
+        def advance(count: int) -> None:
+            nonlocal done
+            done += count
+            progress("encode", done, len(model_rows))
+
+        started = time.perf_counter()
+        vectors["model"] = cached_vectors(embedder, [questions[row] for row in model_rows], progress=advance)
+        encode_seconds = time.perf_counter() - started
+    lexical = None
+    if lexical_rows:
+        lexical = LexicalSpace([questions[row] for row in lexical_rows])
+        vectors["lexical"] = lexical.vectors
+    spaces = Spaces(
+        rows={"model": model_rows, "lexical": lexical_rows}, vectors=vectors, lexical=lexical, embedder=embedder
+    )
+    return spaces, encode_seconds
+
+
+def find_groups(spaces: Spaces, minimum: int) -> list[Group]:
+    groups = []
+    for space, rows in spaces.rows.items():
+        if len(rows) < minimum:
+            continue
+        vectors = spaces.vectors[space]
+        labels = clustering.group(vectors, min_size=minimum)
+        by_label: dict[int, list[int]] = defaultdict(list)
+        for position, label in enumerate(labels):
+            by_label[int(label)].append(position)
+        for positions in by_label.values():
+            if len(positions) < minimum:
+                continue
+            centre = clustering.normalised(vectors[positions].mean(axis=0, keepdims=True))[0]
+            groups.append(Group(rows=[rows[position] for position in positions], space=space, centre=centre))
+    # Largest first, so ties in reconciliation go the same way every time.
+    groups.sort(key=lambda item: (-len(item.rows), item.rows[0]))
+    return groups
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Coverage by articles
+
+
+def article_questions(session) -> list[tuple[int, str]]:
+    """(article id, question) for the title and alternative questions of published and in-review articles."""
+    articles = session.scalars(
+        sa.select(Article)
+        .where(Article.status.in_([ArticleStatus.PUBLISHED, ArticleStatus.IN_REVIEW]))
+        .order_by(Article.id)
+    ).all()
+    return [(article.id, text) for article in articles for text in [article.title, *article.alt_questions] if text]
+
+
+def record_article_links(session) -> dict[int, set[int]]:
+    """Record id → articles (not archived) it is linked to as a source or a reuse."""
+    rows = session.execute(
+        sa.select(ArticleRecordLink.record_id, ArticleRecordLink.article_id)
+        .join(Article, Article.id == ArticleRecordLink.article_id)
+        .where(Article.status != ArticleStatus.ARCHIVED)
+    )
+    links: dict[int, set[int]] = defaultdict(set)
+    for record_id, article_id in rows:
+        links[record_id].add(article_id)
+    return links
+
+
+def mark_coverage(
+    groups: list[Group], evidence: list[Evidence], spaces: Spaces, links: dict[int, set[int]], questions
+) -> None:
+    question_vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    if questions:
+        owners = np.array([article_id for article_id, _ in questions])
+        texts = [text for _, text in questions]
+        if "model" in spaces.vectors and spaces.embedder is not None:
+            known = spaces.embedder.understands_all(texts)
+            chosen = [position for position, flag in enumerate(known) if flag]
+            if chosen:
+                question_vectors["model"] = (
+                    cached_vectors(spaces.embedder, [texts[position] for position in chosen]),
+                    owners[chosen],
+                )
+        if spaces.lexical is not None:
+            question_vectors["lexical"] = (spaces.lexical.transform(texts), owners)
+    thresholds = {
+        "model": setting("PROPOSAL_COVER_SIMILARITY", COVER_SIMILARITY),
+        "lexical": setting("PROPOSAL_LEXICAL_COVER_SIMILARITY", LEXICAL_COVER_SIMILARITY),
+    }
+    for item in groups:
+        votes = Counter(article for row in item.rows for article in links.get(evidence[row].record_id, ()))
+        if votes:
+            article, count = sorted(votes.items(), key=lambda pair: (-pair[1], pair[0]))[0]
+            if count >= LINKED_SHARE * len(item.rows):
+                item.covered_by = article
+                continue
+        if item.space in question_vectors:
+            matrix, owners = question_vectors[item.space]
+            if len(matrix):
+                similarities = matrix @ item.centre
+                best = int(np.argmax(similarities))
+                if similarities[best] >= thresholds[item.space]:
+                    item.covered_by = int(owners[best])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reconciliation with known proposals
+
+
+def _resolve(proposal: Proposal, by_id: dict[int, Proposal]) -> Proposal:
+    seen = set()
+    while proposal.status == ProposalStatus.MERGED and proposal.merged_into_id in by_id and proposal.id not in seen:
+        seen.add(proposal.id)
+        proposal = by_id[proposal.merged_into_id]
+    return proposal
+
+
+def claim_groups(groups: list[Group], evidence: list[Evidence], proposals: list[Proposal]) -> None:
+    """Give each group to the proposal whose members it holds: most of the proposal, or mostly that proposal's."""
+    by_id = {proposal.id: proposal for proposal in proposals}
+    owner_of: dict[int, Proposal] = {}
+    sizes: Counter = Counter()
+    for proposal in proposals:
+        target = _resolve(proposal, by_id)
+        if target.status not in (ProposalStatus.OPEN, ProposalStatus.REJECTED):
+            continue
+        for member in proposal.members:
+            if not member.removed:
+                owner_of[member.record_id] = target
+                sizes[target.id] += 1
+    for item in groups:
+        overlap: Counter = Counter()
+        for row in item.rows:
+            owner = owner_of.get(evidence[row].record_id)
+            if owner is not None:
+                overlap[owner.id] += 1
+        candidates = [
+            (count, proposal_id)
+            for proposal_id, count in overlap.items()
+            if count > KEEP_SHARE * sizes[proposal_id] or count > KEEP_SHARE * len(item.rows)
+        ]
+        if candidates:
+            item.proposal = by_id[max(candidates)[1]]
+
+
+def removed_members(proposal: Proposal) -> set[int]:
+    return {member.record_id for member in proposal.members if member.removed}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The refresh
+
+
+def refresh_proposals(
+    *, progress: Progress = _noop, now: datetime | None = None, actor: str = "system"
+) -> RefreshSummary:
+    """Recompute the proposals from the resolved records; returns what changed and how long each stage took."""
+    minimum = setting("PROPOSAL_MIN_RECORDS", PROPOSAL_MIN_RECORDS)
+    regrowth = setting("PROPOSAL_REGROWTH_FACTOR", PROPOSAL_REGROWTH_FACTOR)
+    now = now or utcnow()
+    summary = RefreshSummary()
+    started = time.perf_counter()
+    with read_session() as reader:
+        last_run = reader.scalar(sa.select(sa.func.max(ProposalRun.id)).where(ProposalRun.status == "done"))
+
+    def stage(name: str, since: float) -> float:
+        moment = time.perf_counter()
+        summary.stages[name] = summary.stages.get(name, 0.0) + moment - since
+        return moment
+
+    mark = time.perf_counter()
+    evidence = load_evidence(progress)
+    summary.records = len(evidence)
+    mark = stage("load", mark)
+    spaces, summary.encode_seconds = build_spaces(evidence, progress)
+    mark = stage("vectors", mark)
+    groups = find_groups(spaces, minimum)
+    summary.groups = len(groups)
+    progress("group", len(groups), len(groups))
+    mark = stage("group", mark)
+
+    with read_session() as reader:
+        links = record_article_links(reader)
+        questions = article_questions(reader)
+    mark_coverage(groups, evidence, spaces, links, questions)
+    mark = stage("coverage", mark)
+
+    positions = {space: {row: position for position, row in enumerate(rows)} for space, rows in spaces.rows.items()}
+    document_frequency: Counter = Counter()
+    for item in evidence:
+        document_frequency.update(corpus_words(item.question, item.language))
+
+    def make_draft(rows: list[int], space: str) -> Draft:
+        members = [evidence[row] for row in rows]
+        vectors = spaces.vectors[space][[positions[space][row] for row in rows]]
+        return draft(members, vectors, now=now, document_frequency=document_frequency, documents=len(evidence))
+
+    # Everything below writes; it reads the proposals fresh inside the transaction it commits.
+    session = db.session
+    latest = session.scalar(sa.select(sa.func.max(ProposalRun.id)).where(ProposalRun.status == "done"))
+    if latest != last_run:
+        raise RefreshConflict(
+            "Another proposal refresh finished while this one ran; its result stands, nothing was written."
+        )
+    proposals = session.scalars(sa.select(Proposal).order_by(Proposal.id)).all()
+    claim_groups(groups, evidence, proposals)
+    # Keyed by object identity: proposals created here have no id until the flush.
+    assignments: dict[int, tuple[Proposal, list[int], str]] = {}
+    for item in groups:
+        proposal = item.proposal
+        rows = item.rows
+        if proposal is not None:
+            excluded = removed_members(proposal)
+            rows = [row for row in rows if evidence[row].record_id not in excluded]
+        kind, target = ProposalKind.NEW, None
+        if item.covered_by is not None:
+            rows = [row for row in rows if item.covered_by not in links.get(evidence[row].record_id, ())]
+            kind, target = ProposalKind.UPDATE, item.covered_by
+        if len(rows) < minimum:
+            if item.covered_by is not None:
+                summary.covered += 1
+            continue
+        if proposal is not None and id(proposal) in assignments:
+            # Two groups both belong to one proposal (a trainer merged them): one proposal's members.
+            assignments[id(proposal)][1].extend(rows)
+            continue
+        if proposal is None:
+            proposal = Proposal(status=ProposalStatus.OPEN, kind=kind, target_article_id=target, title="")
+            session.add(proposal)
+            summary.new += 1
+        elif proposal.status == ProposalStatus.REJECTED:
+            if len(rows) >= regrowth * (proposal.rejected_size or 0):
+                proposal.status = ProposalStatus.OPEN
+                proposal.status_note = (
+                    f"Proposed again: grew from {proposal.rejected_size} to {len(rows)} records "
+                    f"(factor {regrowth:g}) since it was rejected."
+                )
+                summary.reopened += 1
+        else:
+            summary.updated += 1
+        if proposal.status == ProposalStatus.OPEN:
+            proposal.kind, proposal.target_article_id = kind, target
+        assignments[id(proposal)] = (proposal, list(rows), item.space)
+    session.flush()
+    for proposal in proposals:
+        if id(proposal) not in assignments and proposal.status == ProposalStatus.OPEN:
+            proposal.status = ProposalStatus.OBSOLETE
+            proposal.status_note = "Its records no longer form a group of their own, or an article now covers them."
+            summary.obsolete += 1
+    for done, (proposal, rows, space) in enumerate(assignments.values(), start=1):
+        result = make_draft(rows, space)
+        _apply_draft(proposal, result)
+        _replace_members(proposal, result.ranked_ids)
+        progress("draft", done, len(assignments))
+    session.flush()
+    summary.open = session.scalar(
+        sa.select(sa.func.count()).select_from(Proposal).where(Proposal.status == ProposalStatus.OPEN)
+    )
+    summary.seconds = time.perf_counter() - started
+    stage("write", mark)
+    session.add(ProposalRun(started_at=now, finished_at=utcnow(), status="done", summary=summary.as_dict()))
+    audit.log(
+        actor, "proposals.refresh", None, **{key: value for key, value in summary.as_dict().items() if key != "stages"}
+    )
+    session.flush()
+    return summary
+
+
+def _apply_draft(proposal: Proposal, result: Draft) -> None:
+    edited = set(proposal.edited_fields or [])
+    for name in PROPOSAL_DRAFT_FIELDS:
+        if name not in edited:
+            setattr(proposal, name, getattr(result, name))
+    if "title" in edited and not proposal.title:
+        proposal.title = result.title
+    proposal.variations = result.variations
+    proposal.language = result.language
+    for name in (
+        "record_count",
+        "recent_count",
+        "previous_count",
+        "mean_satisfaction",
+        "first_seen",
+        "last_seen",
+        "impact",
+    ):
+        setattr(proposal, name, getattr(result, name))
+
+
+def _replace_members(proposal: Proposal, ranked_ids: list[int]) -> None:
+    """Members become `ranked_ids` in that order; removed members stay recorded as removed."""
+    session = db.session
+    session.execute(
+        sa.delete(ProposalMember).where(ProposalMember.proposal_id == proposal.id, ProposalMember.removed.is_(False))
+    )
+    # A record belongs to one open group at a time: drop it from any other proposal still holding it.
+    session.execute(
+        sa.delete(ProposalMember).where(
+            ProposalMember.record_id.in_(ranked_ids),
+            ProposalMember.proposal_id != proposal.id,
+            ProposalMember.removed.is_(False),
+            ProposalMember.proposal_id.in_(
+                sa.select(Proposal.id).where(
+                    Proposal.status.in_([ProposalStatus.OPEN, ProposalStatus.REJECTED, ProposalStatus.OBSOLETE])
+                )
+            ),
+        )
+    )
+    session.execute(
+        sa.insert(ProposalMember),
+        [
+            {"proposal_id": proposal.id, "record_id": record_id, "rank": rank, "removed": False}
+            for rank, record_id in enumerate(ranked_ids)
+        ],
+    )
+    session.expire(proposal, ["members"])
+
+
+def run_refresh(*, progress: Progress = _noop, actor: str = "system") -> RefreshSummary:
+    """refresh_proposals and commit; a failure rolls everything back and is kept as a failed run.
+
+    Whatever the session holds is committed first: on SQLite an open transaction holds the write lock, and the
+    minutes of encoding must not keep every other writer waiting.
+    """
+    db.session.commit()
+    started = utcnow()
+    try:
+        summary = refresh_proposals(progress=progress, actor=actor)
+        db.session.commit()
+        return summary
+    except Exception as error:
+        db.session.rollback()
+        db.session.add(ProposalRun(started_at=started, finished_at=utcnow(), status="failed", error=str(error)[:2000]))
+        db.session.commit()
+        raise
