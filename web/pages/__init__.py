@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from web.pages import article_reuse, articles, customers, records, selfservice
+from web.pages import article_reuse, articles, customers, proposals, records, selfservice
 from web.pages.display import register_template_helpers
 from web.pages.views import bp
 
@@ -15,5 +15,6 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(customers.bp)
     app.register_blueprint(articles.bp)
     app.register_blueprint(article_reuse.bp)
+    app.register_blueprint(proposals.bp)
     app.register_blueprint(selfservice.bp)
     register_template_helpers(app)
