@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/eval_search.py
 	$(BIN)/python bench/bench_search.py
+	$(BIN)/python bench/eval_proposals.py --kmeans
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
