@@ -3,8 +3,8 @@
 A refresh reads every resolved record with a resolution, scrubs its text (records.masking.scrub_identifiers), turns
 it into a vector, groups the vectors (kb.clustering), and reconciles the groups with the proposals already known:
 
-- A group that a proposal's members mostly moved into keeps that proposal's id and review state; a group made up
-  mostly of one proposal's members belongs to it too (which keeps a trainer's merge together).
+- A group that a proposal's members mostly moved into keeps that proposal's id and review state. For a proposal a
+  trainer merged others into, every group made up mostly of its members belongs to it, so the merge holds.
 - A group an article already covers (most members linked to it as source or reuse, or its centre as close to one
   of the article's questions as COVER_SIMILARITY) is not proposed again. Its members not yet linked to that
   article become an "update article X" proposal once they are PROPOSAL_MIN_RECORDS or more.
@@ -359,6 +359,9 @@ def _resolve(proposal: Proposal, by_id: dict[int, Proposal]) -> Proposal:
 def claim_groups(groups: list[Group], evidence: list[Evidence], proposals: list[Proposal]) -> None:
     """Give each group to the proposal whose members it holds: most of the proposal, or mostly that proposal's."""
     by_id = {proposal.id: proposal for proposal in proposals}
+    # A trainer merged other proposals into these: every group mostly made of their members stays with them.
+    # Other proposals claim only the group most of their members moved to, so a group that split can split.
+    merge_targets = {_resolve(proposal, by_id).id for proposal in proposals if proposal.status == ProposalStatus.MERGED}
     owner_of: dict[int, Proposal] = {}
     sizes: Counter = Counter()
     for proposal in proposals:
@@ -378,7 +381,8 @@ def claim_groups(groups: list[Group], evidence: list[Evidence], proposals: list[
         candidates = [
             (count, proposal_id)
             for proposal_id, count in overlap.items()
-            if count > KEEP_SHARE * sizes[proposal_id] or count > KEEP_SHARE * len(item.rows)
+            if count > KEEP_SHARE * sizes[proposal_id]
+            or (proposal_id in merge_targets and count > KEEP_SHARE * len(item.rows))
         ]
         if candidates:
             item.proposal = by_id[max(candidates)[1]]
