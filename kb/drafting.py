@@ -21,7 +21,7 @@ import numpy as np
 
 from kb.text import CHINESE_STOP_WORDS, ENGLISH_STOP_WORDS, iter_terms, normalise
 from records.enums import Language
-from records.masking import contains_identifiers
+from records.identifiers import contains_identifiers
 
 #: Alternative questions and resolution variations offered to the editor.
 ALT_QUESTIONS = 5

@@ -29,6 +29,7 @@ from datetime import datetime
 import numpy as np
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from kb import clustering
 from kb.drafting import Draft, Evidence, corpus_words, draft
@@ -48,7 +49,7 @@ from kb.text import iter_terms
 from records import audit
 from records.db import db, read_session
 from records.enums import Language, Status
-from records.masking import scrub_identifiers
+from records.identifiers import scrub_identifiers
 from records.models import Customer, Record, User
 from records.timeutil import utcnow
 
@@ -71,6 +72,8 @@ KEEP_SHARE = 0.5
 #: Above this many texts, TF-IDF vectors are reduced to LEXICAL_DIMENSIONS by truncated SVD.
 LEXICAL_SVD_FROM = 2000
 LEXICAL_DIMENSIONS = 128
+#: Ids per IN (...) list when members are rewritten (SQLite allows 32,766 parameters per statement).
+MEMBER_CHUNK = 2000
 
 Progress = Callable[[str, int, int], None]
 
@@ -88,7 +91,6 @@ class Group:
     rows: list[int]
     space: str
     centre: np.ndarray
-    proposal: Proposal | None = None
     covered_by: int | None = None
 
 
@@ -356,8 +358,10 @@ def _resolve(proposal: Proposal, by_id: dict[int, Proposal]) -> Proposal:
     return proposal
 
 
-def claim_groups(groups: list[Group], evidence: list[Evidence], proposals: list[Proposal]) -> None:
-    """Give each group to the proposal whose members it holds: most of the proposal, or mostly that proposal's."""
+def claim_groups(groups: list[Group], evidence: list[Evidence], proposals: list[Proposal]) -> dict[int, Proposal]:
+    """Group index → the proposal it belongs to: the one most of whose members it holds (or, for a proposal others
+    were merged into, one it mostly consists of)."""
+    claims: dict[int, Proposal] = {}
     by_id = {proposal.id: proposal for proposal in proposals}
     # A trainer merged other proposals into these: every group mostly made of their members stays with them.
     # Other proposals claim only the group most of their members moved to, so a group that split can split.
@@ -372,7 +376,7 @@ def claim_groups(groups: list[Group], evidence: list[Evidence], proposals: list[
             if not member.removed:
                 owner_of[member.record_id] = target
                 sizes[target.id] += 1
-    for item in groups:
+    for index, item in enumerate(groups):
         overlap: Counter = Counter()
         for row in item.rows:
             owner = owner_of.get(evidence[row].record_id)
@@ -385,11 +389,55 @@ def claim_groups(groups: list[Group], evidence: list[Evidence], proposals: list[
             or (proposal_id in merge_targets and count > KEEP_SHARE * len(item.rows))
         ]
         if candidates:
-            item.proposal = by_id[max(candidates)[1]]
+            claims[index] = by_id[max(candidates)[1]]
+    return claims
 
 
 def removed_members(proposal: Proposal) -> set[int]:
     return {member.record_id for member in proposal.members if member.removed}
+
+
+@dataclass
+class Assignment:
+    """What a refresh does with one group: the proposal it goes to (None: a new one), its rows and kind."""
+
+    proposal: Proposal | None
+    rows: list[int]
+    space: str
+    kind: ProposalKind
+    target: int | None
+
+
+def plan_assignments(
+    groups: list[Group], evidence: list[Evidence], links: dict[int, set[int]], proposals: list[Proposal], minimum: int
+) -> tuple[list[Assignment], int]:
+    """Each group's assignment (without changing anything), and how many groups articles already cover."""
+    claims = claim_groups(groups, evidence, proposals)
+    assignments: list[Assignment] = []
+    by_proposal: dict[int, Assignment] = {}
+    covered = 0
+    for index, item in enumerate(groups):
+        proposal = claims.get(index)
+        rows = item.rows
+        if proposal is not None:
+            excluded = removed_members(proposal)
+            rows = [row for row in rows if evidence[row].record_id not in excluded]
+        kind, target = ProposalKind.NEW, None
+        if item.covered_by is not None:
+            rows = [row for row in rows if item.covered_by not in links.get(evidence[row].record_id, ())]
+            kind, target = ProposalKind.UPDATE, item.covered_by
+        if len(rows) < minimum:
+            covered += item.covered_by is not None
+            continue
+        if proposal is not None and proposal.id in by_proposal:
+            # Two groups both belong to one proposal (a trainer merged them): one proposal's members.
+            by_proposal[proposal.id].rows.extend(rows)
+            continue
+        assignment = Assignment(proposal, list(rows), item.space, kind, target)
+        assignments.append(assignment)
+        if proposal is not None:
+            by_proposal[proposal.id] = assignment
+    return assignments, covered
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -440,63 +488,62 @@ def refresh_proposals(
         vectors = spaces.vectors[space][[positions[space][row] for row in rows]]
         return draft(members, vectors, now=now, document_frequency=document_frequency, documents=len(evidence))
 
-    # Everything below writes; it reads the proposals fresh inside the transaction it commits.
+    # Drafting is the slow part of what remains: it runs before the write transaction, on a plan made from the
+    # proposals as they are now. The transaction below plans again from what it reads; a group whose members came
+    # out the same (nearly always) takes its draft from here, any other is drafted there.
+    with read_session() as reader:
+        snapshot = reader.scalars(
+            sa.select(Proposal).options(selectinload(Proposal.members)).order_by(Proposal.id)
+        ).all()
+        planned, _ = plan_assignments(groups, evidence, links, snapshot, minimum)
+    drafts: dict[tuple[str, tuple[int, ...]], Draft] = {}
+    for done, assignment in enumerate(planned, start=1):
+        drafts[assignment.space, tuple(assignment.rows)] = make_draft(assignment.rows, assignment.space)
+        progress("draft", done, len(planned))
+    mark = stage("draft", mark)
+
     session = db.session
     latest = session.scalar(sa.select(sa.func.max(ProposalRun.id)).where(ProposalRun.status == "done"))
     if latest != last_run:
         raise RefreshConflict(
             "Another proposal refresh finished while this one ran; its result stands, nothing was written."
         )
-    proposals = session.scalars(sa.select(Proposal).order_by(Proposal.id)).all()
-    claim_groups(groups, evidence, proposals)
-    # Keyed by object identity: proposals created here have no id until the flush.
-    assignments: dict[int, tuple[Proposal, list[int], str]] = {}
-    for item in groups:
-        proposal = item.proposal
-        rows = item.rows
-        if proposal is not None:
-            excluded = removed_members(proposal)
-            rows = [row for row in rows if evidence[row].record_id not in excluded]
-        kind, target = ProposalKind.NEW, None
-        if item.covered_by is not None:
-            rows = [row for row in rows if item.covered_by not in links.get(evidence[row].record_id, ())]
-            kind, target = ProposalKind.UPDATE, item.covered_by
-        if len(rows) < minimum:
-            if item.covered_by is not None:
-                summary.covered += 1
-            continue
-        if proposal is not None and id(proposal) in assignments:
-            # Two groups both belong to one proposal (a trainer merged them): one proposal's members.
-            assignments[id(proposal)][1].extend(rows)
-            continue
+    proposals = session.scalars(sa.select(Proposal).options(selectinload(Proposal.members)).order_by(Proposal.id)).all()
+    assignments, summary.covered = plan_assignments(groups, evidence, links, proposals, minimum)
+    for assignment in assignments:
+        proposal = assignment.proposal
         if proposal is None:
-            proposal = Proposal(status=ProposalStatus.OPEN, kind=kind, target_article_id=target, title="")
+            proposal = assignment.proposal = Proposal(
+                status=ProposalStatus.OPEN, kind=assignment.kind, target_article_id=assignment.target, title=""
+            )
             session.add(proposal)
             summary.new += 1
         elif proposal.status == ProposalStatus.REJECTED:
-            if len(rows) >= regrowth * (proposal.rejected_size or 0):
+            if len(assignment.rows) >= regrowth * (proposal.rejected_size or 0):
                 proposal.status = ProposalStatus.OPEN
                 proposal.status_note = (
-                    f"Proposed again: grew from {proposal.rejected_size} to {len(rows)} records "
+                    f"Proposed again: grew from {proposal.rejected_size} to {len(assignment.rows)} records "
                     f"(factor {regrowth:g}) since it was rejected."
                 )
                 summary.reopened += 1
         else:
             summary.updated += 1
         if proposal.status == ProposalStatus.OPEN:
-            proposal.kind, proposal.target_article_id = kind, target
-        assignments[id(proposal)] = (proposal, list(rows), item.space)
+            proposal.kind, proposal.target_article_id = assignment.kind, assignment.target
     session.flush()
+    assigned = {assignment.proposal.id for assignment in assignments}
     for proposal in proposals:
-        if id(proposal) not in assignments and proposal.status == ProposalStatus.OPEN:
+        if proposal.id not in assigned and proposal.status == ProposalStatus.OPEN:
             proposal.status = ProposalStatus.OBSOLETE
             proposal.status_note = "Its records no longer form a group of their own, or an article now covers them."
             summary.obsolete += 1
-    for done, (proposal, rows, space) in enumerate(assignments.values(), start=1):
-        result = make_draft(rows, space)
-        _apply_draft(proposal, result)
-        _replace_members(proposal, result.ranked_ids)
-        progress("draft", done, len(assignments))
+    ranked: dict[int, list[int]] = {}
+    for assignment in assignments:
+        key = (assignment.space, tuple(assignment.rows))
+        result = drafts.get(key) or make_draft(assignment.rows, assignment.space)
+        _apply_draft(assignment.proposal, result)
+        ranked[assignment.proposal.id] = result.ranked_ids
+    _replace_members(ranked)
     session.flush()
     summary.open = session.scalar(
         sa.select(sa.func.count()).select_from(Proposal).where(Proposal.status == ProposalStatus.OPEN)
@@ -532,33 +579,44 @@ def _apply_draft(proposal: Proposal, result: Draft) -> None:
         setattr(proposal, name, getattr(result, name))
 
 
-def _replace_members(proposal: Proposal, ranked_ids: list[int]) -> None:
-    """Members become `ranked_ids` in that order; removed members stay recorded as removed."""
+def _replace_members(ranked: dict[int, list[int]]) -> None:
+    """Each proposal's members become its ranked record ids; members a trainer removed stay recorded as removed.
+
+    A record belongs to one group at a time, so it leaves any other open, rejected or obsolete proposal that still
+    held it (approved proposals keep the records their article was written from).
+    """
     session = db.session
-    session.execute(
-        sa.delete(ProposalMember).where(ProposalMember.proposal_id == proposal.id, ProposalMember.removed.is_(False))
-    )
-    # A record belongs to one open group at a time: drop it from any other proposal still holding it.
-    session.execute(
-        sa.delete(ProposalMember).where(
-            ProposalMember.record_id.in_(ranked_ids),
-            ProposalMember.proposal_id != proposal.id,
-            ProposalMember.removed.is_(False),
-            ProposalMember.proposal_id.in_(
-                sa.select(Proposal.id).where(
-                    Proposal.status.in_([ProposalStatus.OPEN, ProposalStatus.REJECTED, ProposalStatus.OBSOLETE])
-                )
-            ),
+    proposal_ids = list(ranked)
+    record_ids = [record_id for ids in ranked.values() for record_id in ids]
+    for start in range(0, len(proposal_ids), MEMBER_CHUNK):
+        session.execute(
+            sa.delete(ProposalMember).where(
+                ProposalMember.proposal_id.in_(proposal_ids[start : start + MEMBER_CHUNK]),
+                ProposalMember.removed.is_(False),
+            )
         )
+    movable = sa.select(Proposal.id).where(
+        Proposal.status.in_([ProposalStatus.OPEN, ProposalStatus.REJECTED, ProposalStatus.OBSOLETE])
     )
-    session.execute(
-        sa.insert(ProposalMember),
-        [
-            {"proposal_id": proposal.id, "record_id": record_id, "rank": rank, "removed": False}
-            for rank, record_id in enumerate(ranked_ids)
-        ],
-    )
-    session.expire(proposal, ["members"])
+    for start in range(0, len(record_ids), MEMBER_CHUNK):
+        session.execute(
+            sa.delete(ProposalMember).where(
+                ProposalMember.record_id.in_(record_ids[start : start + MEMBER_CHUNK]),
+                ProposalMember.removed.is_(False),
+                ProposalMember.proposal_id.in_(movable),
+            )
+        )
+    rows = [
+        {"proposal_id": proposal_id, "record_id": record_id, "rank": rank, "removed": False}
+        for proposal_id, ids in ranked.items()
+        for rank, record_id in enumerate(ids)
+    ]
+    for start in range(0, len(rows), MEMBER_CHUNK * 5):
+        session.execute(sa.insert(ProposalMember), rows[start : start + MEMBER_CHUNK * 5])
+    for proposal_id in proposal_ids:
+        proposal = session.get(Proposal, proposal_id)
+        if proposal is not None:
+            session.expire(proposal, ["members"])
 
 
 def run_refresh(*, progress: Progress = _noop, actor: str = "system") -> RefreshSummary:

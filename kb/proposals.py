@@ -28,7 +28,7 @@ from records import audit
 from records.access import NotFound, record_scope, require
 from records.db import db
 from records.enums import Role
-from records.masking import contains_identifiers
+from records.identifiers import contains_identifiers
 from records.models import Record, User
 from records.timeutil import utcnow
 

@@ -13,7 +13,7 @@ from kb.proposal_engine import RefreshConflict, refresh_proposals, run_refresh
 from kb.proposals import approve_proposal, merge_proposals, reject_proposal, remove_members, update_draft
 from records.db import db as database
 from records.enums import Role
-from records.masking import contains_identifiers
+from records.identifiers import contains_identifiers
 
 PARCEL = [
     "客户{n}月{d}日下单的包裹已经{k}天没有物流更新，快递单号查不到物流信息",

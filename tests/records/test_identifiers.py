@@ -5,14 +5,8 @@ import random
 
 import pytest
 
-from records.masking import (
-    IdentifierMatch,
-    contains_identifiers,
-    find_identifiers,
-    find_pii,
-    mask_text,
-    scrub_identifiers,
-)
+from records.identifiers import IdentifierMatch, contains_identifiers, find_identifiers, scrub_identifiers
+from records.masking import find_pii, mask_text
 
 # Test data with real structure: the ID has a correct MOD 11-2 check character, the cards pass Luhn.
 ID_OK = "110101199003077774"
