@@ -13,6 +13,8 @@ from flask_babel import get_locale
 from kb import search as kb_search
 from kb.cli import kb_cli
 from records.cli import demo_cli, records_cli, users_cli
+from scoring import engine as scoring_engine
+from scoring.cli import scoring_cli
 from web import auth  # noqa: F401  (registers the login loaders on login_manager)
 from web.api import register_api
 from web.config import load_config
@@ -57,6 +59,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     kb_search.init_app(app)
+    scoring_engine.init_app(app)
 
 
 def unauthorized():
@@ -71,5 +74,5 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (users_cli, records_cli, demo_cli, kb_cli):
+    for group in (users_cli, records_cli, demo_cli, kb_cli, scoring_cli):
         app.cli.add_command(group)

@@ -1,0 +1,375 @@
+"""The rubric's checks: completeness and quality of one record, in Chinese and English, without a language model.
+
+Each check looks at a record and returns how many of its scale's points it earns and, for every point it does not,
+an explanation and a concrete suggestion in both languages. The rubric (scoring/default_rubric.json, editable and
+versioned) says which checks apply, their weights and which are critical.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from records.enums import Status
+from records.masking import find_pii
+from records.models import Record
+
+
+@dataclass
+class Outcome:
+    points: float
+    #: Why points were lost and what to do instead; empty when the record earned every point.
+    explanation: dict[str, str] = field(default_factory=dict)
+    suggestion: dict[str, str] = field(default_factory=dict)
+
+
+def full(scale: float) -> Outcome:
+    return Outcome(points=scale)
+
+
+def lost(points: float, zh: str, en: str, fix_zh: str, fix_en: str) -> Outcome:
+    return Outcome(points=points, explanation={"zh": zh, "en": en}, suggestion={"zh": fix_zh, "en": fix_en})
+
+
+def _filled(text: str | None, minimum: int = 1) -> bool:
+    return bool(text and len(text.strip()) >= minimum)
+
+
+# ----- completeness ------------------------------------------------------------------------------------------------
+
+
+def core_fields(record: Record, scale: float, context: dict) -> Outcome:
+    missing_zh, missing_en = [], []
+    for ok, zh, en in (
+        (_filled(record.problem_description, 10), "问题描述", "problem description"),
+        (bool(record.category and record.subcategory), "二级分类", "two-level category"),
+        (_filled(record.customer_request), "客户诉求", "customer request"),
+        (_filled(record.handling_steps), "处理过程", "handling steps"),
+    ):
+        if not ok:
+            missing_zh.append(zh)
+            missing_en.append(en)
+    if not missing_zh:
+        return full(scale)
+    return lost(
+        scale * (4 - len(missing_zh)) / 4,
+        f"缺少：{'、'.join(missing_zh)}。",
+        f"Missing: {', '.join(missing_en)}.",
+        "补全模板中的这些字段：客户原话加客服总结的问题、问题类型与二级标签、客户诉求、逐步的处理过程。",
+        "Fill these template fields: the problem in the customer's words plus your summary, both category levels, "
+        "what the customer asked for, and the handling steps one by one.",
+    )
+
+
+def follow_up_complete(record: Record, scale: float, context: dict) -> Outcome:
+    open_items = [item for item in record.follow_ups if not item.done]
+    if any(_filled(item.owner) and item.due for item in open_items):
+        return full(scale)
+    if not open_items:
+        why_zh = "待跟进/需转交的记录没有未完成的跟进事项。"
+        why_en = "A pending or transferred record has no open follow-up."
+    else:
+        why_zh, why_en = "跟进事项缺少负责人或期限。", "The follow-up lacks an owner or a due date."
+    return lost(
+        0,
+        why_zh,
+        why_en,
+        "添加跟进事项：要做什么、负责人、截止日期（例如“联系物流核实，王磊，11月25日前”）。",
+        "Add a follow-up: the action, who owns it and by when (e.g. 'check with the carrier, Wang Lei, by Nov 25').",
+    )
+
+
+_CONFIRMATION = re.compile(
+    r"客户(?:已|表示)?(?:确认|认可|同意|满意|接受)|确认无误|confirm|customer (?:agreed|accepted|is satisfied|was happy)"
+    r"|satisfied with",
+    re.IGNORECASE,
+)
+
+
+def resolution_confirmed(record: Record, scale: float, context: dict) -> Outcome:
+    has_resolution = _filled(record.resolution, 4)
+    confirmed = (
+        record.satisfaction is not None
+        or _filled(record.customer_feedback)
+        or bool(_CONFIRMATION.search(f"{record.resolution or ''}\n{record.handling_steps or ''}"))
+    )
+    if has_resolution and confirmed:
+        return full(scale)
+    if not has_resolution:
+        return lost(
+            0,
+            "已解决的记录没有填写解决方案。",
+            "A resolved record has no resolution.",
+            "写明最终如何解决（做了什么、结果如何），并记录客户确认或评分。",
+            "State how it was resolved (what was done, what the outcome is) and record the customer's confirmation "
+            "or rating.",
+        )
+    return lost(
+        scale / 2,
+        "没有客户确认或满意度评分。",
+        "No confirmation or rating from the customer.",
+        "结案前向客户确认问题已解决，记录评分或“客户确认……”。",
+        "Before closing, confirm with the customer that it is solved and record the rating or 'customer confirmed …'.",
+    )
+
+
+def complaint_emotion(record: Record, scale: float, context: dict) -> Outcome:
+    if record.emotion is not None:
+        return full(scale)
+    return lost(
+        0,
+        "投诉类记录未记录客户情绪。",
+        "A complaint without the customer's emotion.",
+        "记录客户情绪（平静、不满、焦虑、急躁、愤怒），便于主管跟进和复盘。",
+        "Record the customer's emotion (calm, dissatisfied, anxious, impatient, angry) for follow-up and review.",
+    )
+
+
+# ----- quality -----------------------------------------------------------------------------------------------------
+
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+#: Kinds of concrete detail a specific problem description carries.
+_DETAILS: dict[str, re.Pattern[str]] = {
+    "time": re.compile(
+        r"\d{1,2}月\d{1,2}[日号]|\d{1,2}[:：]\d{2}|昨天|今天|前天|上周|本周|上个?月|凌晨|上午|下午|晚上|\d+\s*(?:天|小时|分钟|周)"
+        rf"|\b{_MONTHS}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTHS}|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
+        r"|yesterday|today|last (?:week|night|month)"
+        r"|this morning|\b\d+\s*(?:days?|hours?|minutes?|weeks?)\b",
+        re.IGNORECASE,
+    ),
+    "reference": re.compile(
+        r"[A-Z]{2,}\d{6,}|订单|单号|工单|版本|\bv?\d+\.\d+(?:\.\d+)?\b|\border\b|\btracking\b|\bversion\b|\binvoice\b",
+        re.IGNORECASE,
+    ),
+    "product": re.compile(r"\b[A-Z][A-Za-z]*\s?\d{1,4}[A-Za-z]?\b|iPhone|Android|App|型号|设备|手机|电脑|小程序|网页"),
+    "failure": re.compile(
+        r"[“\"「][^”\"」]{2,}[”\"」]|提示|报错|错误|失败|闪退|无法|不能|打不开|卡住|没到|未到|未收到|没收到|扣费|重复"
+        r"|error|fail|crash|can(?:no|')t|unable|declined|stuck|missing|not (?:arrived|received|working)|charged twice",
+        re.IGNORECASE,
+    ),
+    "amount": re.compile(
+        r"\d+(?:\.\d+)?\s*(?:元|块)|[¥￥$€£]\s?\d+|\b\d+(?:\.\d+)?\s*(?:usd|rmb|cny)\b", re.IGNORECASE
+    ),
+}
+_VAGUE_PROBLEM = re.compile(
+    r"^(?:客户)?(?:说|反映|反馈|表示)?(?:有|遇到)?(?:个|一些|点)?问题[。.!！]*$|^(?:客户)?来电咨询"
+    r"|^customer (?:has|had|reports?) (?:an?|some) "
+    r"(?:issue|problem)s?\.?$|^(?:not working|issue|problem|help)\.?$",
+    re.IGNORECASE,
+)
+
+
+def specific_problem(record: Record, scale: float, context: dict) -> Outcome:
+    text = (record.problem_description or "").strip()
+    kinds = [name for name, pattern in _DETAILS.items() if pattern.search(text)]
+    if _VAGUE_PROBLEM.search(text) or len(text) < 8:
+        kinds = []
+    if len(kinds) >= 3:
+        return full(scale)
+    points = scale / 2 if kinds else 0
+    return lost(
+        points,
+        f"问题描述不够具体（具体信息 {len(kinds)} 类，需 3 类）：{text[:40] or '（空）'}",
+        f"The problem description is not specific ({len(kinds)} kinds of detail, 3 needed): {text[:60] or '(empty)'}",
+        "写清时间、产品或订单号、具体现象或报错原文、涉及金额，例如“11月3日起iPhone 15登录提示‘密码错误’，版本5.2.1”。",
+        "Say when, which product or order, what exactly failed (quote the error) and any amount, e.g. 'since Nov 3 "
+        'the iPhone 15 app says "wrong password" at login, version 5.2.1\'.',
+    )
+
+
+_JUDGEMENTAL = re.compile(
+    r"无理取闹|胡搅蛮缠|素质(?:差|低)|脾气(?:差|大|不好)|难缠|刁难|神经病|奇葩|蛮横|事儿?多|找茬|不讲理|态度恶劣的客户|骗子|有病"
+    r"|\b(?:rude|crazy|stupid|idiot|annoying|unreasonable|hysterical|whin(?:y|ing)|nut ?job|liar|dumb|ridiculous)\b"
+    r"|difficult customer|troublemaker",
+    re.IGNORECASE,
+)
+_FREE_TEXT = ("problem_description", "customer_request", "key_details", "handling_steps", "resolution")
+
+
+def objective_wording(record: Record, scale: float, context: dict) -> Outcome:
+    found = sorted(
+        {match.group(0) for name in _FREE_TEXT for match in _JUDGEMENTAL.finditer(getattr(record, name) or "")}
+    )
+    if not found:
+        return full(scale)
+    return lost(
+        0,
+        f"含有对客户的主观评价：{'、'.join(found)}",
+        f"Judgemental words about the customer: {', '.join(found)}",
+        "只记录事实与客户原话，例如用“客户多次要求立即退款”代替“客户无理取闹”。",
+        "Record facts and the customer's own words, e.g. 'the customer asked three times for an immediate refund' "
+        "instead of 'unreasonable customer'.",
+    )
+
+
+_ACTIONS = re.compile(
+    r"核实|查询|查看|检查|确认|引导|指导|重置|重启|清除|联系|致电|回电|提交|登记|退款|补发|更换|换货|升级|转交|转给|发送|告知|解释"
+    r"|修改|取消|恢复|申请|开具|补偿|安排|派送|拦截|记录|截图|测试|复现|同步|解冻|解锁|赔付"
+    r"|\b(?:check(?:ed)?|verif(?:y|ied)|confirm(?:ed)?|guid(?:e|ed)|walk(?:ed)? .* through|reset|restart(?:ed)?"
+    r"|clear(?:ed)?"
+    r"|contact(?:ed)?|call(?:ed)?|submit(?:ted)?|log(?:ged)?|refund(?:ed)?|resen[dt]|replac(?:e|ed)|escalat(?:e|ed)"
+    r"|transferr?(?:ed)?|sent|send|explain(?:ed)?|chang(?:e|ed)|cancel(?:l?ed)?|restor(?:e|ed)|issu(?:e|ed)|arrang(?:e|ed)"
+    r"|test(?:ed)?|reproduc(?:e|ed)|unlock(?:ed)?|look(?:ed)? up|updat(?:e|ed)|creat(?:e|ed)|open(?:ed)?)\b",
+    re.IGNORECASE,
+)
+_VAGUE_STEP = re.compile(
+    r"^(?:已|已经)?(?:处理|跟进|解决|回复)(?:了|完毕|完成)?[。.]?$|^(?:handled|done|dealt with(?: it)?|ok|fixed)\.?$",
+    re.IGNORECASE,
+)
+_STEP_SPLIT = re.compile(r"(?:\r?\n)+|[；;]|(?<=[。!！?？])")
+
+
+def concrete_steps(record: Record, scale: float, context: dict) -> Outcome:
+    steps = [step.strip(" \t-*•·0123456789.、)）") for step in _STEP_SPLIT.split(record.handling_steps or "")]
+    steps = [step for step in steps if step]
+    concrete = [step for step in steps if _ACTIONS.search(step) and not _VAGUE_STEP.search(step) and len(step) >= 4]
+    if len(concrete) >= 2:
+        return full(scale)
+    return lost(
+        scale / 2 if concrete else 0,
+        f"处理过程中具体动作 {len(concrete)} 步（需至少 2 步）。",
+        f"{len(concrete)} concrete action(s) in the handling steps (at least 2 needed).",
+        "按顺序写出每一步做了什么：核实了什么、引导客户做了什么、联系了谁、提交了什么。",
+        "List what you did step by step: what you checked, what you had the customer do, whom you contacted, what "
+        "you submitted.",
+    )
+
+
+_OUTCOME = re.compile(
+    r"成功|已退款|退款已|到账|已恢复|恢复正常|可以正常|已补发|已更换|已送达|已修改|已取消|已开具|已解冻|已解锁|已重置|已安排|预计|无法|不能"
+    r"|告知客户|客户确认|\b(?:success(?:fully)?|refunded|refund (?:was )?issued|restored|replaced|delivered"
+    r"|works? (?:again|now)|now (?:able|works)|changed|cancel(?:l)?ed|will (?:arrive|be)|expected|unable|cannot"
+    r"|can't|confirmed|reset|unlocked"
+    r"|arrives?|issued|sent)\b",
+    re.IGNORECASE,
+)
+_VAGUE_RESOLUTION = re.compile(
+    r"^(?:已|已经)?(?:处理|解决|回复|跟进)(?:了|完毕|完成)?[。.]?$|^(?:handled|resolved|done|closed|fixed|ok)\.?$",
+    re.IGNORECASE,
+)
+
+
+def resolution_outcome(record: Record, scale: float, context: dict) -> Outcome:
+    text = (record.resolution or "").strip()
+    if text and _OUTCOME.search(text) and not _VAGUE_RESOLUTION.search(text) and len(text) >= 6:
+        return full(scale)
+    return lost(
+        0,
+        f"解决方案没有说明结果：{text[:40] or '（空）'}",
+        f"The resolution does not state the outcome: {text[:60] or '(empty)'}",
+        "写明结果和客户可见的状态，例如“已退款59.99元，预计3个工作日到账，客户确认”。",
+        "State the outcome the customer will see, e.g. 'refunded $59.99, arrives within 3 business days; customer "
+        "confirmed'.",
+    )
+
+
+def timeliness(record: Record, scale: float, context: dict) -> Outcome:
+    limit = timedelta(minutes=context["timeliness_minutes"])
+    delay = (record.created_at or record.contacted_at) - record.contacted_at
+    if delay <= limit:
+        return full(scale)
+    hours = delay.total_seconds() / 3600
+    return lost(
+        scale / 2 if delay <= timedelta(hours=24) else 0,
+        f"沟通后 {hours:.1f} 小时才录入（要求 {limit.total_seconds() / 60:.0f} 分钟内）。",
+        f"Entered {hours:.1f} h after the contact (required within {limit.total_seconds() / 60:.0f} minutes).",
+        "沟通结束后 30 分钟内录入，细节仍清楚；来不及时先记要点再补充。",
+        "Enter the record within 30 minutes while details are fresh; if busy, note the key facts first and complete "
+        "later.",
+    )
+
+
+def no_unmasked_pii(record: Record, scale: float, context: dict) -> Outcome:
+    kinds = sorted({match.kind for name in _FREE_TEXT for match in find_pii(getattr(record, name) or "")})
+    if not kinds:
+        return full(scale)
+    names_zh = {"phone": "手机号", "email": "邮箱", "id_number": "身份证号", "bank_card": "银行卡号"}
+    names_en = {
+        "phone": "phone number",
+        "email": "e-mail address",
+        "id_number": "ID number",
+        "bank_card": "card number",
+    }
+    return lost(
+        0,
+        f"自由文本中有未脱敏的{'、'.join(names_zh[kind] for kind in kinds)}。",
+        f"Unmasked {', '.join(names_en[kind] for kind in kinds)} in free text.",
+        "联系方式填在客户信息栏；正文中只写脱敏形式（如138****5678）或不写。",
+        "Put contact details in the customer fields; in free text write only a masked form (138****5678) or none.",
+    )
+
+
+def related_when_transferred(record: Record, scale: float, context: dict) -> Outcome:
+    if record.related or record.collaboration:
+        return full(scale)
+    return lost(
+        0,
+        "转交的记录没有关联工单或内部协作记录。",
+        "A transferred record with no related ticket or collaboration entry.",
+        "关联接手部门的工单，或在内部协作中写明转交给谁、为什么、何时回复。",
+        "Link the receiving team's ticket, or note in collaboration whom it went to, why and when they will reply.",
+    )
+
+
+def follow_up_dates(record: Record, scale: float, context: dict) -> Outcome:
+    today = context["now"].date()
+    open_items = [item for item in record.follow_ups if not item.done]
+    undated = [item for item in open_items if item.due is None]
+    overdue = [item for item in open_items if item.due is not None and item.due < today]
+    if open_items and not undated and not overdue:
+        return full(scale)
+    if not open_items:
+        return lost(
+            0,
+            "没有未完成的跟进事项。",
+            "No open follow-up.",
+            "为待办事项设置负责人和期限。",
+            "Give the pending action an owner and a due date.",
+        )
+    parts_zh, parts_en = [], []
+    if undated:
+        parts_zh.append(f"{len(undated)} 项未设期限")
+        parts_en.append(f"{len(undated)} without a due date")
+    if overdue:
+        parts_zh.append(f"{len(overdue)} 项已逾期（最早 {min(item.due for item in overdue):%m-%d}）")
+        parts_en.append(f"{len(overdue)} overdue (earliest {min(item.due for item in overdue):%b %d})")
+    return lost(
+        0,
+        "跟进事项：" + "，".join(parts_zh) + "。",
+        "Follow-ups: " + ", ".join(parts_en) + ".",
+        "给每个跟进事项设定期限；逾期的先完成或与客户重新约定时间并更新期限。",
+        "Give every follow-up a due date; finish overdue ones or agree a new date with the customer and update it.",
+    )
+
+
+CHECKS: dict[str, Callable[[Record, float, dict], Outcome]] = {
+    "core_fields": core_fields,
+    "follow_up_complete": follow_up_complete,
+    "resolution_confirmed": resolution_confirmed,
+    "complaint_emotion": complaint_emotion,
+    "specific_problem": specific_problem,
+    "objective_wording": objective_wording,
+    "concrete_steps": concrete_steps,
+    "resolution_outcome": resolution_outcome,
+    "timeliness": timeliness,
+    "no_unmasked_pii": no_unmasked_pii,
+    "related_when_transferred": related_when_transferred,
+    "follow_up_dates": follow_up_dates,
+}
+
+
+def applies(criterion: dict, record: Record) -> bool:
+    statuses = criterion.get("statuses")
+    if statuses and Status(record.status).value not in statuses:
+        return False
+    channels = criterion.get("channels")
+    if channels and record.channel.value not in channels:
+        return False
+    categories = criterion.get("categories")
+    return not (categories and record.category not in categories and record.subcategory != "complaint")
+
+
+def now_context(timeliness_minutes: int, now: datetime) -> dict:
+    return {"timeliness_minutes": timeliness_minutes, "now": now}

@@ -1,0 +1,246 @@
+"""Scoring records against the rubric, as Zendesk QA computes a score, and keeping every record's score current.
+
+Each applicable criterion is normalised to its scale (points ÷ scale), the score is the weighted mean × 100, and a
+failed critical criterion (fewer points than its scale) makes the score 0. A record is scored again in the same
+transaction whenever it or its follow-ups change (a session hook), and in bulk by `consultkb scoring rescore`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import Session, selectinload
+
+from records.db import db
+from records.models import FollowUp, Record
+from records.timeutil import utcnow
+from scoring.checks import CHECKS, applies, now_context
+from scoring.models import RecordScore, Rubric
+
+DEFAULT_RUBRIC = Path(__file__).with_name("default_rubric.json")
+PENDING_KEY = "scoring_pending_records"
+#: Records scored per batch by the bulk rescore.
+BATCH = 2000
+
+
+def default_definition() -> dict:
+    return json.loads(DEFAULT_RUBRIC.read_text(encoding="utf-8"))
+
+
+def current_rubric(session: Session | None = None) -> Rubric:
+    """The newest rubric version; version 1 (the shipped file) is created on first use."""
+    session = session or db.session
+    rubric = session.scalars(sa.select(Rubric).order_by(Rubric.version.desc()).limit(1)).first()
+    if rubric is None:
+        rubric = Rubric(version=1, definition=default_definition(), note="shipped default")
+        session.add(rubric)
+        session.flush()
+    return rubric
+
+
+@dataclass
+class CriterionResult:
+    key: str
+    name: dict[str, str]
+    kind: str
+    weight: float
+    scale: float
+    critical: bool
+    applicable: bool
+    points: float | None
+    explanation: dict[str, str]
+    suggestion: dict[str, str]
+
+    @property
+    def failed(self) -> bool:
+        return self.applicable and self.points is not None and self.points < self.scale
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "kind": self.kind,
+            "weight": self.weight,
+            "scale": self.scale,
+            "critical": self.critical,
+            "applicable": self.applicable,
+            "points": self.points,
+            "explanation": self.explanation or None,
+            "suggestion": self.suggestion or None,
+        }
+
+
+@dataclass
+class Evaluation:
+    score: float
+    critical_failed: bool
+    criteria: list[CriterionResult]
+
+    def points(self) -> dict[str, float]:
+        return {item.key: item.points for item in self.criteria if item.applicable}
+
+
+def weighted_score(definition: dict, points: dict[str, float]) -> tuple[float, bool]:
+    """0-100 from points per applicable criterion; a failed critical criterion gives 0."""
+    total_weight = earned = 0.0
+    critical_failed = False
+    for criterion in definition["criteria"]:
+        key = criterion["key"]
+        if key not in points or points[key] is None:
+            continue
+        scale = float(criterion["scale"])
+        fraction = min(1.0, max(0.0, float(points[key]) / scale))
+        total_weight += criterion["weight"]
+        earned += criterion["weight"] * fraction
+        if criterion.get("critical") and fraction < 1.0:
+            critical_failed = True
+    if critical_failed:
+        return 0.0, True
+    return (round(100.0 * earned / total_weight, 1) if total_weight else 100.0), False
+
+
+def evaluate(record: Record, definition: dict, now: datetime | None = None) -> Evaluation:
+    context = now_context(int(definition.get("timeliness_minutes", 30)), now or utcnow())
+    results = []
+    for criterion in definition["criteria"]:
+        check = CHECKS.get(criterion["key"])
+        applicable = check is not None and applies(criterion, record)
+        outcome = check(record, float(criterion["scale"]), context) if applicable else None
+        results.append(
+            CriterionResult(
+                key=criterion["key"],
+                name={"zh": criterion.get("zh", criterion["key"]), "en": criterion.get("en", criterion["key"])},
+                kind=criterion.get("kind", "quality"),
+                weight=float(criterion["weight"]),
+                scale=float(criterion["scale"]),
+                critical=bool(criterion.get("critical")),
+                applicable=applicable,
+                points=None if outcome is None else round(outcome.points, 3),
+                explanation=outcome.explanation if outcome else {},
+                suggestion=outcome.suggestion if outcome else {},
+            )
+        )
+    evaluation = Evaluation(0.0, False, results)
+    evaluation.score, evaluation.critical_failed = weighted_score(definition, evaluation.points())
+    return evaluation
+
+
+def store_scores(session: Session, rubric: Rubric, records: Iterable[Record], now: datetime | None = None) -> int:
+    """Upsert the automatic score of each record; returns how many were scored."""
+    now = now or utcnow()
+    count = 0
+    existing_rows = []
+    for record in records:
+        evaluation = evaluate(record, rubric.definition, now)
+        existing_rows.append(
+            {
+                "record_id": record.id,
+                "rubric_id": rubric.id,
+                "score": evaluation.score,
+                "critical_failed": evaluation.critical_failed,
+                "points": evaluation.points(),
+                "computed_at": now,
+            }
+        )
+        count += 1
+    if not existing_rows:
+        return 0
+    ids = [row["record_id"] for row in existing_rows]
+    session.execute(sa.delete(RecordScore).where(RecordScore.record_id.in_(ids)))
+    session.execute(sa.insert(RecordScore), existing_rows)
+    return count
+
+
+def rescore_all(*, progress: Callable[[int], None] | None = None, batch: int = BATCH) -> int:
+    """Score every record with the newest rubric, committing batch by batch (each batch is its own transaction)."""
+    session = db.session
+    rubric = current_rubric(session)
+    session.commit()
+    last_id = 0
+    total = 0
+    now = utcnow()
+    while True:
+        records = session.scalars(
+            sa.select(Record)
+            .where(Record.id > last_id)
+            .order_by(Record.id)
+            .limit(batch)
+            .options(selectinload(Record.follow_ups), selectinload(Record.related))
+        ).all()
+        if not records:
+            break
+        store_scores(session, rubric, records, now)
+        last_id = records[-1].id
+        session.commit()
+        session.expunge_all()
+        rubric = session.get(Rubric, rubric.id)
+        total += len(records)
+        if progress:
+            progress(len(records))
+    return total
+
+
+# ----- keeping scores current ----------------------------------------------------------------------------------------
+
+
+def _track(session: Session, flush_context, instances) -> None:
+    # session.new/dirty are only known before the flush; ids of new rows only after it.
+    records = [
+        instance
+        for instance in (*session.new, *session.dirty, *session.deleted)
+        if isinstance(instance, Record | FollowUp)
+    ]
+    session.info.setdefault("scoring_seen", []).extend(records)
+
+
+def _collect(session: Session, flush_context) -> None:
+    pending: set[int] = session.info.setdefault(PENDING_KEY, set())
+    for instance in session.info.pop("scoring_seen", []):
+        if isinstance(instance, Record) and instance.id is not None and instance not in session.deleted:
+            pending.add(instance.id)
+        elif isinstance(instance, FollowUp) and instance.record_id is not None:
+            pending.add(instance.record_id)
+
+
+def _score_before_commit(session: Session) -> None:
+    if not session.info.get(PENDING_KEY) or session.info.get("scoring_running"):
+        return
+    session.info["scoring_running"] = True
+    try:
+        while session.info.get(PENDING_KEY):
+            ids = sorted(session.info.pop(PENDING_KEY))
+            session.flush()
+            records = session.scalars(
+                sa.select(Record)
+                .where(Record.id.in_(ids))
+                .options(selectinload(Record.follow_ups), selectinload(Record.related))
+            ).all()
+            store_scores(session, current_rubric(session), records)
+            session.flush()
+            session.info.pop(PENDING_KEY, None)
+    finally:
+        session.info.pop("scoring_running", None)
+
+
+def _forget(session: Session, *args) -> None:
+    session.info.pop(PENDING_KEY, None)
+    session.info.pop("scoring_seen", None)
+
+
+def init_app(app: Flask) -> None:
+    """Score records on save: listen once per process on every session."""
+    for name, handler in (
+        ("before_flush", _track),
+        ("after_flush", _collect),
+        ("before_commit", _score_before_commit),
+        ("after_rollback", _forget),
+    ):
+        if not sa.event.contains(Session, name, handler):
+            sa.event.listen(Session, name, handler)

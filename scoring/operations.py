@@ -1,0 +1,129 @@
+"""Service functions for automatic scores and the rubric: read a record's scorecard, edit the rubric, rescore.
+
+Like the other operations modules they validate, change the session and audit-log, flush but never commit.
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from typing import Any
+
+import sqlalchemy as sa
+from marshmallow import ValidationError
+
+from records import audit
+from records.access import require
+from records.db import db
+from records.enums import Role
+from records.models import Record, User
+from scoring.checks import CHECKS
+from scoring.engine import current_rubric, evaluate, store_scores
+from scoring.models import RecordScore, Rubric
+
+#: Roles that change the rubric.
+RUBRIC_EDITORS = (Role.ADMIN,)
+
+
+def record_score(record: Record) -> RecordScore:
+    """The record's stored automatic score, computed now if it has none yet (records older than scoring)."""
+    score = db.session.get(RecordScore, record.id)
+    if score is None:
+        store_scores(db.session, current_rubric(), [record])
+        db.session.flush()
+        score = db.session.get(RecordScore, record.id)
+    return score
+
+
+def scorecard(record: Record) -> dict[str, Any]:
+    """The automatic score with every criterion's points, explanation and suggestion, by the rubric version that
+    made the stored score."""
+    stored = record_score(record)
+    evaluation = evaluate(record, stored.rubric.definition, stored.computed_at)
+    return {
+        "record_id": record.id,
+        "record_number": record.number,
+        "score": stored.score,
+        "critical_failed": stored.critical_failed,
+        "rubric_version": stored.rubric.version,
+        "computed_at": stored.computed_at,
+        "criteria": [item.as_dict() for item in evaluation.criteria],
+    }
+
+
+def rubric_versions() -> list[Rubric]:
+    return list(db.session.scalars(sa.select(Rubric).order_by(Rubric.version.desc())))
+
+
+def validate_definition(definition: dict) -> dict:
+    """A rubric as admins may write it: known criteria, weights 0-100, positive scales; errors say where."""
+    errors: dict[str, Any] = {}
+    criteria = definition.get("criteria")
+    if not isinstance(criteria, list) or not criteria:
+        raise ValidationError({"criteria": ["A rubric needs at least one criterion."]})
+    seen = set()
+    for index, criterion in enumerate(criteria):
+        problems = []
+        key = criterion.get("key")
+        if key not in CHECKS:
+            problems.append(f"Unknown criterion {key!r}; known: {', '.join(sorted(CHECKS))}.")
+        if key in seen:
+            problems.append(f"Criterion {key!r} appears twice.")
+        seen.add(key)
+        weight = criterion.get("weight")
+        if not isinstance(weight, int | float) or not 0 <= weight <= 100:
+            problems.append("weight must be a number from 0 to 100.")
+        scale = criterion.get("scale")
+        if not isinstance(scale, int | float) or scale <= 0:
+            problems.append("scale must be a positive number.")
+        if problems:
+            errors[str(index)] = problems
+    minutes = definition.get("timeliness_minutes", 30)
+    if not isinstance(minutes, int) or not 1 <= minutes <= 7 * 24 * 60:
+        errors["timeliness_minutes"] = ["Whole minutes from 1 to 10080."]
+    if not any(criterion.get("weight", 0) > 0 for criterion in criteria):
+        errors["criteria"] = ["At least one criterion needs a weight above 0."]
+    if errors:
+        raise ValidationError({"criteria": errors} if "criteria" not in errors else errors)
+    return definition
+
+
+def update_rubric(changes: dict[str, Any], note: str | None, *, by: User) -> Rubric:
+    """A new rubric version from the newest one with `changes` applied: `timeliness_minutes`, and per criterion
+    key its `weight`, `scale`, `critical` or `enabled` (False removes it). Existing scores keep their version until
+    `consultkb scoring rescore`."""
+    require(by.role in RUBRIC_EDITORS, "Only administrators change the rubric.")
+    latest = current_rubric()
+    definition = deepcopy(latest.definition)
+    if "timeliness_minutes" in changes:
+        definition["timeliness_minutes"] = changes["timeliness_minutes"]
+    by_key = {criterion["key"]: criterion for criterion in definition["criteria"]}
+    unknown = [key for key in changes.get("criteria", {}) if key not in by_key and key not in CHECKS]
+    if unknown:
+        raise ValidationError({"criteria": [f"Unknown criterion {unknown[0]!r}."]})
+    for key, values in changes.get("criteria", {}).items():
+        criterion = by_key.get(key)
+        if criterion is None:
+            criterion = {
+                "key": key,
+                "kind": "quality",
+                "weight": 0,
+                "scale": 1,
+                "critical": False,
+                "zh": key,
+                "en": key,
+            }
+            definition["criteria"].append(criterion)
+            by_key[key] = criterion
+        for name in ("weight", "scale", "critical"):
+            if name in values:
+                criterion[name] = values[name]
+        if values.get("enabled") is False:
+            definition["criteria"].remove(criterion)
+    validate_definition(definition)
+    if definition == latest.definition:
+        return latest
+    rubric = Rubric(version=latest.version + 1, definition=definition, note=note, created_by_id=by.id)
+    db.session.add(rubric)
+    db.session.flush()
+    audit.log(by, "rubric.update", rubric, version=rubric.version, note=note)
+    return rubric
