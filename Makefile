@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python bench/eval_search.py
 	$(BIN)/python bench/bench_search.py
 	$(BIN)/python bench/eval_proposals.py --kmeans
+	$(BIN)/python bench/bench_scoring.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

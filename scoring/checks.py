@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from records.enums import Status
-from records.masking import find_pii
+from records.masking import find_pii, mask_text
 from records.models import Record
 
 
@@ -89,7 +89,7 @@ _CONFIRMATION = re.compile(
 
 
 def resolution_confirmed(record: Record, scale: float, context: dict) -> Outcome:
-    has_resolution = _filled(record.resolution, 4)
+    has_resolution = _filled(record.resolution, 2)
     confirmed = (
         record.satisfaction is not None
         or _filled(record.customer_feedback)
@@ -127,32 +127,81 @@ def complaint_emotion(record: Record, scale: float, context: dict) -> Outcome:
     )
 
 
+class Keywords:
+    """Chinese words and English phrases found by substring, English words by whole word: many times faster than
+    one regular expression of alternatives (bulk rescoring runs every check on every record)."""
+
+    _WORD = re.compile(r"[a-z][a-z']*")
+    _LATIN = re.compile(r"[A-Za-z]")
+
+    def __init__(self, chinese: str = "", english_words: str = "", english_phrases: tuple[str, ...] = ()):
+        self.chinese = tuple(chinese.split())
+        self.words = frozenset(english_words.split())
+        self.phrases = english_phrases
+
+    def find(self, text: str) -> list[str]:
+        found = [word for word in self.chinese if word in text]
+        if self._LATIN.search(text):
+            lowered = text.lower()
+            found.extend(phrase for phrase in self.phrases if phrase in lowered)
+            found.extend(sorted(self.words.intersection(self._WORD.findall(lowered))))
+        return found
+
+    def __contains__(self, text: str) -> bool:
+        if any(word in text for word in self.chinese):
+            return True
+        if not self._LATIN.search(text):
+            return False
+        lowered = text.lower()
+        return any(phrase in lowered for phrase in self.phrases) or not self.words.isdisjoint(
+            self._WORD.findall(lowered)
+        )
+
+
 # ----- quality -----------------------------------------------------------------------------------------------------
 
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-#: Kinds of concrete detail a specific problem description carries.
-_DETAILS: dict[str, re.Pattern[str]] = {
-    "time": re.compile(
-        r"\d{1,2}月\d{1,2}[日号]|\d{1,2}[:：]\d{2}|昨天|今天|前天|上周|本周|上个?月|凌晨|上午|下午|晚上|\d+\s*(?:天|小时|分钟|周)"
-        rf"|\b{_MONTHS}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTHS}|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
-        r"|yesterday|today|last (?:week|night|month)"
-        r"|this morning|\b\d+\s*(?:days?|hours?|minutes?|weeks?)\b",
-        re.IGNORECASE,
-    ),
-    "reference": re.compile(
-        r"[A-Z]{2,}\d{6,}|订单|单号|工单|版本|\bv?\d+\.\d+(?:\.\d+)?\b|\border\b|\btracking\b|\bversion\b|\binvoice\b",
-        re.IGNORECASE,
-    ),
-    "product": re.compile(r"\b[A-Z][A-Za-z]*\s?\d{1,4}[A-Za-z]?\b|iPhone|Android|App|型号|设备|手机|电脑|小程序|网页"),
-    "failure": re.compile(
-        r"[“\"「][^”\"」]{2,}[”\"」]|提示|报错|错误|失败|闪退|无法|不能|打不开|卡住|没到|未到|未收到|没收到|扣费|重复"
-        r"|error|fail|crash|can(?:no|')t|unable|declined|stuck|missing|not (?:arrived|received|working)|charged twice",
-        re.IGNORECASE,
-    ),
-    "amount": re.compile(
-        r"\d+(?:\.\d+)?\s*(?:元|块)|[¥￥$€£]\s?\d+|\b\d+(?:\.\d+)?\s*(?:usd|rmb|cny)\b", re.IGNORECASE
-    ),
-}
+_DIGIT = re.compile(r"\d")
+_TIME_NUMBERS = re.compile(
+    r"\d{1,2}月\d{1,2}[日号]|\d{1,2}[:：]\d{2}|\d+\s*(?:天|小时|分钟|周)"
+    rf"|\b{_MONTHS}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTHS}|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
+    r"|\b\d+\s*(?:days?|hours?|minutes?|weeks?)\b",
+    re.IGNORECASE,
+)
+_TIME_WORDS = Keywords(
+    "昨天 今天 前天 上周 本周 上月 上个月 凌晨 上午 下午 晚上 早上",
+    "yesterday today tonight",
+    ("last week", "last night", "last month", "this morning", "this week"),
+)
+_REFERENCE_NUMBERS = re.compile(r"[A-Z]{2,}\d{6,}|\bv?\d+\.\d+(?:\.\d+)?\b")
+_REFERENCE_WORDS = Keywords("订单 单号 工单 版本 运单", "order tracking version invoice ticket")
+_PRODUCT_NUMBERS = re.compile(r"\b[A-Z][A-Za-z]*\s?\d{1,4}[A-Za-z]?\b")
+_PRODUCT_WORDS = Keywords("型号 设备 手机 电脑 小程序 网页 iPhone App", "iphone android app ipad laptop", ())
+_FAILURE = Keywords(
+    "提示 报错 错误 失败 闪退 无法 不能 打不开 卡住 没到 未到 未收到 没收到 扣费 重复 “ 「",
+    "error errors fail failed fails failing crash crashed crashes cannot can't unable declined stuck missing",
+    ("not arrived", "not received", "not working", "charged twice", '"'),
+)
+_AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:元|块)|[¥￥$€£]\s?\d+|\b\d+(?:\.\d+)?\s*(?:usd|rmb|cny)\b", re.IGNORECASE)
+
+
+def detail_kinds(text: str) -> list[str]:
+    """Which kinds of concrete detail a problem description carries: time, reference, product, failure, amount."""
+    digits = bool(_DIGIT.search(text))
+    kinds = []
+    if (digits and _TIME_NUMBERS.search(text)) or text in _TIME_WORDS:
+        kinds.append("time")
+    if (digits and _REFERENCE_NUMBERS.search(text)) or text in _REFERENCE_WORDS:
+        kinds.append("reference")
+    if (digits and _PRODUCT_NUMBERS.search(text)) or text in _PRODUCT_WORDS:
+        kinds.append("product")
+    if text in _FAILURE:
+        kinds.append("failure")
+    if digits and _AMOUNT.search(text):
+        kinds.append("amount")
+    return kinds
+
+
 _VAGUE_PROBLEM = re.compile(
     r"^(?:客户)?(?:说|反映|反馈|表示)?(?:有|遇到)?(?:个|一些|点)?问题[。.!！]*$|^(?:客户)?来电咨询"
     r"|^customer (?:has|had|reports?) (?:an?|some) "
@@ -163,7 +212,9 @@ _VAGUE_PROBLEM = re.compile(
 
 def specific_problem(record: Record, scale: float, context: dict) -> Outcome:
     text = (record.problem_description or "").strip()
-    kinds = [name for name, pattern in _DETAILS.items() if pattern.search(text)]
+    kinds = detail_kinds(text)
+    # Explanations quote the record; graders and trainers see them, so personal data in the quote is masked.
+    quote = mask_text(text)
     if _VAGUE_PROBLEM.search(text) or len(text) < 8:
         kinds = []
     if len(kinds) >= 3:
@@ -171,27 +222,34 @@ def specific_problem(record: Record, scale: float, context: dict) -> Outcome:
     points = scale / 2 if kinds else 0
     return lost(
         points,
-        f"问题描述不够具体（具体信息 {len(kinds)} 类，需 3 类）：{text[:40] or '（空）'}",
-        f"The problem description is not specific ({len(kinds)} kinds of detail, 3 needed): {text[:60] or '(empty)'}",
+        f"问题描述不够具体（具体信息 {len(kinds)} 类，需 3 类）：{quote[:40] or '（空）'}",
+        f"The problem description is not specific ({len(kinds)} kinds of detail, 3 needed): {quote[:60] or '(empty)'}",
         "写清时间、产品或订单号、具体现象或报错原文、涉及金额，例如“11月3日起iPhone 15登录提示‘密码错误’，版本5.2.1”。",
         "Say when, which product or order, what exactly failed (quote the error) and any amount, e.g. 'since Nov 3 "
         'the iPhone 15 app says "wrong password" at login, version 5.2.1\'.',
     )
 
 
-_JUDGEMENTAL = re.compile(
-    r"无理取闹|胡搅蛮缠|素质(?:差|低)|脾气(?:差|大|不好)|难缠|刁难|神经病|奇葩|蛮横|事儿?多|找茬|不讲理|态度恶劣的客户|骗子|有病"
-    r"|\b(?:rude|crazy|stupid|idiot|annoying|unreasonable|hysterical|whin(?:y|ing)|nut ?job|liar|dumb|ridiculous)\b"
-    r"|difficult customer|troublemaker",
-    re.IGNORECASE,
+_JUDGEMENTAL = Keywords(
+    "无理取闹 胡搅蛮缠 素质差 素质低 脾气差 脾气大 脾气不好 难缠 刁难 神经病 奇葩 蛮横"
+    " 事多 事儿多 找茬 不讲理 骗子 有病",
+    "rude crazy stupid idiot annoying unreasonable hysterical whiny whining liar dumb ridiculous troublemaker",
+    ("difficult customer", "nut job", "nutjob"),
 )
 _FREE_TEXT = ("problem_description", "customer_request", "key_details", "handling_steps", "resolution")
 
 
+def free_text(record: Record, context: dict) -> str:
+    """The record's free-text fields in one string (kept in the context: several checks read it)."""
+    text = context.get("free_text")
+    if text is None or context.get("free_text_of") is not record:
+        text = "\n".join(getattr(record, name) or "" for name in _FREE_TEXT)
+        context["free_text"], context["free_text_of"] = text, record
+    return text
+
+
 def objective_wording(record: Record, scale: float, context: dict) -> Outcome:
-    found = sorted(
-        {match.group(0) for name in _FREE_TEXT for match in _JUDGEMENTAL.finditer(getattr(record, name) or "")}
-    )
+    found = sorted(set(_JUDGEMENTAL.find(free_text(record, context))))
     if not found:
         return full(scale)
     return lost(
@@ -204,15 +262,16 @@ def objective_wording(record: Record, scale: float, context: dict) -> Outcome:
     )
 
 
-_ACTIONS = re.compile(
-    r"核实|查询|查看|检查|确认|引导|指导|重置|重启|清除|联系|致电|回电|提交|登记|退款|补发|更换|换货|升级|转交|转给|发送|告知|解释"
-    r"|修改|取消|恢复|申请|开具|补偿|安排|派送|拦截|记录|截图|测试|复现|同步|解冻|解锁|赔付"
-    r"|\b(?:check(?:ed)?|verif(?:y|ied)|confirm(?:ed)?|guid(?:e|ed)|walk(?:ed)? .* through|reset|restart(?:ed)?"
-    r"|clear(?:ed)?"
-    r"|contact(?:ed)?|call(?:ed)?|submit(?:ted)?|log(?:ged)?|refund(?:ed)?|resen[dt]|replac(?:e|ed)|escalat(?:e|ed)"
-    r"|transferr?(?:ed)?|sent|send|explain(?:ed)?|chang(?:e|ed)|cancel(?:l?ed)?|restor(?:e|ed)|issu(?:e|ed)|arrang(?:e|ed)"
-    r"|test(?:ed)?|reproduc(?:e|ed)|unlock(?:ed)?|look(?:ed)? up|updat(?:e|ed)|creat(?:e|ed)|open(?:ed)?)\b",
-    re.IGNORECASE,
+_ACTIONS = Keywords(
+    "核实 查询 查看 检查 确认 引导 指导 重置 重启 清除 联系 致电 回电 提交 登记 退款 补发 更换 换货 升级"
+    " 转交 转给 发送 告知 解释"
+    " 修改 取消 恢复 申请 开具 补偿 安排 派送 拦截 记录 截图 测试 复现 同步 解冻 解锁 赔付",
+    "check checked verify verified confirm confirmed guide guided reset restart restarted clear cleared contact"
+    " contacted call called submit submitted log logged refund refunded resend resent replace replaced escalate"
+    " escalated transfer transferred sent send explain explained change changed cancel cancelled canceled restore"
+    " restored issue issued arrange arranged test tested reproduce reproduced unlock unlocked updated update created"
+    " create opened asked told walked",
+    ("looked up",),
 )
 _VAGUE_STEP = re.compile(
     r"^(?:已|已经)?(?:处理|跟进|解决|回复)(?:了|完毕|完成)?[。.]?$|^(?:handled|done|dealt with(?: it)?|ok|fixed)\.?$",
@@ -224,7 +283,7 @@ _STEP_SPLIT = re.compile(r"(?:\r?\n)+|[；;]|(?<=[。!！?？])")
 def concrete_steps(record: Record, scale: float, context: dict) -> Outcome:
     steps = [step.strip(" \t-*•·0123456789.、)）") for step in _STEP_SPLIT.split(record.handling_steps or "")]
     steps = [step for step in steps if step]
-    concrete = [step for step in steps if _ACTIONS.search(step) and not _VAGUE_STEP.search(step) and len(step) >= 4]
+    concrete = [step for step in steps if step in _ACTIONS and not _VAGUE_STEP.search(step) and len(step) >= 4]
     if len(concrete) >= 2:
         return full(scale)
     return lost(
@@ -237,13 +296,13 @@ def concrete_steps(record: Record, scale: float, context: dict) -> Outcome:
     )
 
 
-_OUTCOME = re.compile(
-    r"成功|已退款|退款已|到账|已恢复|恢复正常|可以正常|已补发|已更换|已送达|已修改|已取消|已开具|已解冻|已解锁|已重置|已安排|预计|无法|不能"
-    r"|告知客户|客户确认|\b(?:success(?:fully)?|refunded|refund (?:was )?issued|restored|replaced|delivered"
-    r"|works? (?:again|now)|now (?:able|works)|changed|cancel(?:l)?ed|will (?:arrive|be)|expected|unable|cannot"
-    r"|can't|confirmed|reset|unlocked"
-    r"|arrives?|issued|sent)\b",
-    re.IGNORECASE,
+_OUTCOME = Keywords(
+    "成功 已退款 退款已 到账 已恢复 恢复正常 可以正常 已补发 已更换 已送达 已修改 已取消 已开具 已解冻 已解锁"
+    " 已重置 已安排 预计 无法 不能"
+    " 告知客户 客户确认",
+    "successfully success refunded restored replaced delivered changed cancelled canceled expected unable cannot can't"
+    " confirmed reset unlocked arrive arrives issued sent",
+    ("works again", "work again", "works now", "now able", "now works", "will arrive", "will be", "refund issued"),
 )
 _VAGUE_RESOLUTION = re.compile(
     r"^(?:已|已经)?(?:处理|解决|回复|跟进)(?:了|完毕|完成)?[。.]?$|^(?:handled|resolved|done|closed|fixed|ok)\.?$",
@@ -253,12 +312,12 @@ _VAGUE_RESOLUTION = re.compile(
 
 def resolution_outcome(record: Record, scale: float, context: dict) -> Outcome:
     text = (record.resolution or "").strip()
-    if text and _OUTCOME.search(text) and not _VAGUE_RESOLUTION.search(text) and len(text) >= 6:
+    if text and text in _OUTCOME and not _VAGUE_RESOLUTION.search(text) and len(text) >= 6:
         return full(scale)
     return lost(
         0,
-        f"解决方案没有说明结果：{text[:40] or '（空）'}",
-        f"The resolution does not state the outcome: {text[:60] or '(empty)'}",
+        f"解决方案没有说明结果：{mask_text(text)[:40] or '（空）'}",
+        f"The resolution does not state the outcome: {mask_text(text)[:60] or '(empty)'}",
         "写明结果和客户可见的状态，例如“已退款59.99元，预计3个工作日到账，客户确认”。",
         "State the outcome the customer will see, e.g. 'refunded $59.99, arrives within 3 business days; customer "
         "confirmed'.",
@@ -282,7 +341,7 @@ def timeliness(record: Record, scale: float, context: dict) -> Outcome:
 
 
 def no_unmasked_pii(record: Record, scale: float, context: dict) -> Outcome:
-    kinds = sorted({match.kind for name in _FREE_TEXT for match in find_pii(getattr(record, name) or "")})
+    kinds = sorted({match.kind for match in find_pii(free_text(record, context))})
     if not kinds:
         return full(scale)
     names_zh = {"phone": "手机号", "email": "邮箱", "id_number": "身份证号", "bank_card": "银行卡号"}

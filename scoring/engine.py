@@ -8,7 +8,7 @@ transaction whenever it or its follow-ups change (a session hook), and in bulk b
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -132,40 +132,46 @@ def evaluate(record: Record, definition: dict, now: datetime | None = None) -> E
     return evaluation
 
 
+def points_for(record: Record, definition: dict, context: dict) -> dict[str, float]:
+    """Points per applicable criterion, without explanations: what is stored (explanations are made when shown)."""
+    points = {}
+    for criterion in definition["criteria"]:
+        check = CHECKS.get(criterion["key"])
+        if check is not None and applies(criterion, record):
+            points[criterion["key"]] = round(check(record, float(criterion["scale"]), context).points, 3)
+    return points
+
+
 def store_scores(session: Session, rubric: Rubric, records: Iterable[Record], now: datetime | None = None) -> int:
     """Upsert the automatic score of each record; returns how many were scored."""
     now = now or utcnow()
-    count = 0
-    existing_rows = []
+    definition = rubric.definition
+    context = now_context(int(definition.get("timeliness_minutes", 30)), now)
+    rows = []
     for record in records:
-        evaluation = evaluate(record, rubric.definition, now)
-        existing_rows.append(
+        points = points_for(record, definition, context)
+        score, critical_failed = weighted_score(definition, points)
+        rows.append(
             {
                 "record_id": record.id,
                 "rubric_id": rubric.id,
-                "score": evaluation.score,
-                "critical_failed": evaluation.critical_failed,
-                "points": evaluation.points(),
+                "score": score,
+                "critical_failed": critical_failed,
+                "points": points,
                 "computed_at": now,
             }
         )
-        count += 1
-    if not existing_rows:
+    if not rows:
         return 0
-    ids = [row["record_id"] for row in existing_rows]
-    session.execute(sa.delete(RecordScore).where(RecordScore.record_id.in_(ids)))
-    session.execute(sa.insert(RecordScore), existing_rows)
-    return count
+    session.execute(sa.delete(RecordScore).where(RecordScore.record_id.in_([row["record_id"] for row in rows])))
+    session.execute(sa.insert(RecordScore), rows)
+    return len(rows)
 
 
-def rescore_all(*, progress: Callable[[int], None] | None = None, batch: int = BATCH) -> int:
-    """Score every record with the newest rubric, committing batch by batch (each batch is its own transaction)."""
-    session = db.session
-    rubric = current_rubric(session)
-    session.commit()
+def record_batches(session: Session, batch: int = BATCH) -> Iterator[list[Record]]:
+    """Every record with its follow-ups and related records, `batch` at a time in id order; each batch is expunged
+    once the caller is done with it, so memory stays flat however many records there are."""
     last_id = 0
-    total = 0
-    now = utcnow()
     while True:
         records = session.scalars(
             sa.select(Record)
@@ -175,15 +181,28 @@ def rescore_all(*, progress: Callable[[int], None] | None = None, batch: int = B
             .options(selectinload(Record.follow_ups), selectinload(Record.related))
         ).all()
         if not records:
-            break
-        store_scores(session, rubric, records, now)
+            return
         last_id = records[-1].id
-        session.commit()
+        yield list(records)
         session.expunge_all()
-        rubric = session.get(Rubric, rubric.id)
-        total += len(records)
-        if progress:
-            progress(len(records))
+
+
+def rescore_all(*, progress: Callable[[int], None] | None = None, batch: int = BATCH) -> int:
+    """Score every record with the newest rubric, batch by batch, each batch its own short transaction.
+
+    It works in a session of its own, so the caller's session (and the objects it holds) is left alone.
+    """
+    total = 0
+    now = utcnow()
+    with Session(db.engine) as session:
+        rubric_id = current_rubric(session).id
+        session.commit()
+        for records in record_batches(session, batch):
+            store_scores(session, session.get(Rubric, rubric_id), records, now)
+            total += len(records)
+            session.commit()
+            if progress:
+                progress(len(records))
     return total
 
 
@@ -210,7 +229,12 @@ def _collect(session: Session, flush_context) -> None:
 
 
 def _score_before_commit(session: Session) -> None:
-    if not session.info.get(PENDING_KEY) or session.info.get("scoring_running"):
+    if session.info.get("scoring_running"):
+        return
+    # before_commit fires before the commit's own flush: flush now so this transaction's changes are tracked.
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    if not session.info.get(PENDING_KEY):
         return
     session.info["scoring_running"] = True
     try:

@@ -17,7 +17,7 @@ from records.db import db
 from records.enums import Role
 from records.models import Record, User
 from scoring.checks import CHECKS
-from scoring.engine import current_rubric, evaluate, store_scores
+from scoring.engine import current_rubric, default_definition, evaluate, store_scores
 from scoring.models import RecordScore, Rubric
 
 #: Roles that change the rubric.
@@ -56,10 +56,11 @@ def rubric_versions() -> list[Rubric]:
 
 def validate_definition(definition: dict) -> dict:
     """A rubric as admins may write it: known criteria, weights 0-100, positive scales; errors say where."""
-    errors: dict[str, Any] = {}
     criteria = definition.get("criteria")
     if not isinstance(criteria, list) or not criteria:
         raise ValidationError({"criteria": ["A rubric needs at least one criterion."]})
+    errors: dict[str, Any] = {}
+    criterion_errors: dict[str, list[str]] = {}
     seen = set()
     for index, criterion in enumerate(criteria):
         problems = []
@@ -71,19 +72,21 @@ def validate_definition(definition: dict) -> dict:
         seen.add(key)
         weight = criterion.get("weight")
         if not isinstance(weight, int | float) or not 0 <= weight <= 100:
-            problems.append("weight must be a number from 0 to 100.")
+            problems.append(f"{key}: weight must be a number from 0 to 100.")
         scale = criterion.get("scale")
         if not isinstance(scale, int | float) or scale <= 0:
-            problems.append("scale must be a positive number.")
+            problems.append(f"{key}: scale must be a positive number.")
         if problems:
-            errors[str(index)] = problems
+            criterion_errors[str(key or index)] = problems
+    if not criterion_errors and not any(criterion.get("weight", 0) > 0 for criterion in criteria):
+        criterion_errors["_all"] = ["At least one criterion needs a weight above 0."]
+    if criterion_errors:
+        errors["criteria"] = criterion_errors
     minutes = definition.get("timeliness_minutes", 30)
     if not isinstance(minutes, int) or not 1 <= minutes <= 7 * 24 * 60:
         errors["timeliness_minutes"] = ["Whole minutes from 1 to 10080."]
-    if not any(criterion.get("weight", 0) > 0 for criterion in criteria):
-        errors["criteria"] = ["At least one criterion needs a weight above 0."]
     if errors:
-        raise ValidationError({"criteria": errors} if "criteria" not in errors else errors)
+        raise ValidationError(errors)
     return definition
 
 
@@ -103,15 +106,12 @@ def update_rubric(changes: dict[str, Any], note: str | None, *, by: User) -> Rub
     for key, values in changes.get("criteria", {}).items():
         criterion = by_key.get(key)
         if criterion is None:
-            criterion = {
-                "key": key,
-                "kind": "quality",
-                "weight": 0,
-                "scale": 1,
-                "critical": False,
-                "zh": key,
-                "en": key,
-            }
+            # A check switched back on (or added) starts from its shipped definition: names, scale and where it
+            # applies (a critical follow-up check without its statuses would zero every resolved record).
+            shipped = {item["key"]: item for item in default_definition()["criteria"]}
+            criterion = deepcopy(shipped.get(key) or {"key": key, "kind": "quality", "weight": 0, "scale": 1})
+            criterion.setdefault("zh", key)
+            criterion.setdefault("en", key)
             definition["criteria"].append(criterion)
             by_key[key] = criterion
         for name in ("weight", "scale", "critical"):

@@ -9,7 +9,19 @@ from flask import Flask, Response, request, send_from_directory
 from flask_smorest import Api
 
 from records.schemas import ContactTimeField, EnumField
-from web.api import articles, audit, auth_tokens, customers, meta, proposals, records, selfservice, users
+from web.api import (
+    articles,
+    audit,
+    auth_tokens,
+    customers,
+    grading,
+    meta,
+    proposals,
+    records,
+    scores,
+    selfservice,
+    users,
+)
 from web.auth import bearer_token, signed_in_user
 from web.extensions import csrf
 
@@ -23,6 +35,8 @@ BLUEPRINTS = (
     articles.blp,
     proposals.blp,
     selfservice.blp,
+    grading.blp,
+    scores.blp,
 )
 SWAGGER_ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from web.pages import article_reuse, articles, customers, proposals, records, selfservice
+from web.pages import article_reuse, articles, customers, grading, proposals, records, scoring, selfservice
 from web.pages.display import register_template_helpers
 from web.pages.views import bp
 
@@ -17,4 +17,6 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(article_reuse.bp)
     app.register_blueprint(proposals.bp)
     app.register_blueprint(selfservice.bp)
+    app.register_blueprint(grading.bp)
+    app.register_blueprint(scoring.bp)
     register_template_helpers(app)

@@ -1,0 +1,286 @@
+"""Supervisors' grades of records on the rubric, and agents' disputes of them.
+
+A grade overrides the automatic score as the record's score but never replaces it: the automatic score is kept and
+shown beside it. Grades are history: grading a record again adds a grade, and the newest grade outside calibration
+sessions is the record's grade. Calibration grades (scoring/calibration.py) measure how alike graders read the
+rubric and never count as a record's grade.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import sqlalchemy as sa
+from marshmallow import ValidationError
+
+from records import audit
+from records.access import NotFound, PermissionDenied, can_view_record, require
+from records.db import db
+from records.enums import Role
+from records.models import Record, User
+from records.timeutil import utcnow
+from scoring.engine import current_rubric, evaluate, weighted_score
+from scoring.models import CalibrationSession, Dispute, DisputeStatus, Grade
+from scoring.operations import record_score
+
+#: Roles that grade records outside calibration sessions (supervisors only their team's records).
+GRADER_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+#: Roles that may grade inside a calibration session they are a grader of.
+CALIBRATION_GRADER_ROLES = (Role.SUPERVISOR, Role.TRAINER, Role.ADMIN)
+DISPUTE_OUTCOMES = (DisputeStatus.UPHELD.value, DisputeStatus.CHANGED.value)
+
+
+# ----- who grades --------------------------------------------------------------------------------------------------
+
+
+def supervises(user: User, record: Record) -> bool:
+    """Administrators, and supervisors of the record's team."""
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.SUPERVISOR and user.team_id is not None and record.team_id == user.team_id
+
+
+def can_grade(user: User, record: Record, calibration: CalibrationSession | None = None) -> bool:
+    """Outside calibration: supervisors their team's records, administrators any. Inside a session: its graders,
+    for its records (trainers grade only there). Nobody grades a record they took themselves."""
+    if record.agent_id == user.id:
+        return False
+    if calibration is not None:
+        return (
+            user.role in CALIBRATION_GRADER_ROLES
+            and user.id in calibration.grader_ids
+            and record.id in calibration.record_ids
+        )
+    return user.role in GRADER_ROLES and supervises(user, record)
+
+
+# ----- grading -----------------------------------------------------------------------------------------------------
+
+
+def applicable_criteria(record: Record, definition: dict) -> dict[str, dict]:
+    """Criterion key → criterion of the rubric, for the criteria that apply to this record."""
+    by_key = {criterion["key"]: criterion for criterion in definition["criteria"]}
+    return {item.key: by_key[item.key] for item in evaluate(record, definition).criteria if item.applicable}
+
+
+def validate_points(record: Record, definition: dict, points: Any) -> dict[str, float]:
+    """Points for every applicable criterion and only those, each from 0 to the criterion's scale."""
+    if not isinstance(points, dict):
+        raise ValidationError({"points": ["Give points as an object: criterion key → number."]})
+    criteria = applicable_criteria(record, definition)
+    known = {criterion["key"] for criterion in definition["criteria"]}
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, float] = {}
+    for key, criterion in criteria.items():
+        scale = float(criterion["scale"])
+        if key not in points or points[key] is None:
+            errors[key] = [f"Missing: this criterion applies to the record; give 0 to {scale:g} points."]
+            continue
+        value = points[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            errors[key] = [f"Points are a number from 0 to {scale:g}."]
+        elif not 0 <= value <= scale:
+            errors[key] = [f"Out of range: {value:g} is not from 0 to {scale:g}."]
+        else:
+            cleaned[key] = float(value)
+    for key in points:
+        if key not in criteria:
+            errors[str(key)] = [
+                "Does not apply to this record; leave it out."
+                if key in known
+                else "Not a criterion of the current rubric; leave it out."
+            ]
+    if errors:
+        raise ValidationError({"points": errors})
+    return cleaned
+
+
+def grade_record(
+    record: Record,
+    points: dict[str, float],
+    comment: str | None,
+    *,
+    by: User,
+    calibration: CalibrationSession | None = None,
+) -> Grade:
+    """Grade the record on the current rubric.
+
+    Outside calibration every grading adds a grade (history); the newest is the record's grade. Inside a
+    calibration session a grader has one grade per record: grading again corrects it.
+    """
+    if calibration is not None and calibration.closed_at is not None:
+        raise ValidationError({"calibration": ["This calibration session is closed."]})
+    if calibration is not None:
+        require(can_grade(by, record, calibration), "Only the session's graders grade its records.")
+    else:
+        require(
+            can_grade(by, record),
+            "Supervisors grade their own team's records and administrators any record; not one's own records.",
+        )
+    rubric = current_rubric()
+    cleaned = validate_points(record, rubric.definition, points)
+    score, _ = weighted_score(rubric.definition, cleaned)
+    comment = (comment or "").strip() or None
+    grade = None
+    if calibration is not None:
+        grade = db.session.scalar(
+            sa.select(Grade).where(
+                Grade.calibration_id == calibration.id, Grade.record_id == record.id, Grade.grader_id == by.id
+            )
+        )
+    if grade is None:
+        grade = Grade(record=record, grader=by, calibration_id=calibration.id if calibration else None)
+        db.session.add(grade)
+    grade.rubric_id = rubric.id
+    grade.points = cleaned
+    grade.score = score
+    grade.comment = comment
+    grade.created_at = utcnow()
+    db.session.flush()
+    audit.log(
+        by,
+        "grade.create",
+        record,
+        grade_id=grade.id,
+        score=score,
+        calibration_id=calibration.id if calibration else None,
+    )
+    return grade
+
+
+def critical_failed(grade: Grade) -> bool:
+    return weighted_score(grade.rubric.definition, grade.points)[1]
+
+
+def get_grade(grade_id: int) -> Grade:
+    grade = db.session.get(Grade, grade_id)
+    if grade is None:
+        raise NotFound(f"No grade {grade_id}.")
+    return grade
+
+
+def current_grade(record: Record) -> Grade | None:
+    """The record's grade: the newest one given outside calibration sessions."""
+    return db.session.scalar(
+        sa.select(Grade)
+        .where(Grade.record_id == record.id, Grade.calibration_id.is_(None))
+        .order_by(Grade.id.desc())
+        .limit(1)
+    )
+
+
+def grades_for(record: Record, viewer: User) -> list[Grade]:
+    """The record's grades, newest first, for someone who may see the record (agents: their own records).
+
+    Agents do not see calibration grades: those grade the graders, not the agent."""
+    require(can_view_record(viewer, record), "You may not see this record.")
+    query = sa.select(Grade).where(Grade.record_id == record.id).order_by(Grade.id.desc())
+    if viewer.role == Role.AGENT:
+        query = query.where(Grade.calibration_id.is_(None))
+    return list(db.session.scalars(query))
+
+
+def effective_score(record: Record) -> dict[str, Any]:
+    """The automatic score, the record's grade if it has one, and which of them counts (the grade)."""
+    auto = record_score(record).score
+    grade = current_grade(record)
+    return {
+        "auto": auto,
+        "grade": grade.score if grade else None,
+        "effective": grade.score if grade else auto,
+        "grade_id": grade.id if grade else None,
+        "graded_by": grade.grader.username if grade else None,
+    }
+
+
+# ----- disputes ----------------------------------------------------------------------------------------------------
+
+
+def dispute_grade(grade: Grade, reason: str, *, by: User) -> Dispute:
+    """The record's agent disagrees with its grade; a supervisor of the team or an administrator resolves it."""
+    require(grade.record.agent_id == by.id, "Only the agent who took the contact disputes its grade.")
+    if grade.calibration_id is not None:
+        raise ValidationError({"grade": ["Calibration grades do not count as the record's grade; not disputable."]})
+    if grade.dispute is not None:
+        raise ValidationError({"grade": ["This grade is already disputed."]})
+    current = current_grade(grade.record)
+    if current is None or current.id != grade.id:
+        raise ValidationError({"grade": ["A newer grade replaced this one; dispute the record's current grade."]})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["Say why you disagree with the grade."]})
+    dispute = Dispute(grade=grade, agent=by, reason=reason, status=DisputeStatus.OPEN)
+    db.session.add(dispute)
+    db.session.flush()
+    audit.log(by, "grade.dispute", grade.record, grade_id=grade.id, dispute_id=dispute.id)
+    return dispute
+
+
+def get_dispute(dispute_id: int) -> Dispute:
+    dispute = db.session.get(Dispute, dispute_id)
+    if dispute is None:
+        raise NotFound(f"No dispute {dispute_id}.")
+    return dispute
+
+
+def resolve_dispute(
+    dispute: Dispute,
+    outcome: str,
+    note: str,
+    *,
+    by: User,
+    points: dict[str, float] | None = None,
+) -> Dispute:
+    """Uphold the grade, or change it: `changed` grades the record anew (by the resolver) with `points`, and that
+    grade becomes the record's grade. The disputed grade stays in the history."""
+    record = dispute.grade.record
+    require(supervises(by, record), "Supervisors of the record's team and administrators resolve disputes.")
+    if dispute.status != DisputeStatus.OPEN:
+        raise ValidationError({"dispute": [f"Already resolved ({dispute.status.value})."]})
+    errors: dict[str, list[str]] = {}
+    if outcome not in DISPUTE_OUTCOMES:
+        errors["outcome"] = [f"One of: {', '.join(DISPUTE_OUTCOMES)}."]
+    note = (note or "").strip()
+    if not note:
+        errors["note"] = ["Explain the decision to the agent."]
+    if outcome == DisputeStatus.CHANGED.value and points is None:
+        errors["points"] = ["Changing the grade needs the new points."]
+    if outcome == DisputeStatus.UPHELD.value and points is not None:
+        errors["points"] = ["An upheld grade keeps its points; give points only with outcome 'changed'."]
+    if errors:
+        raise ValidationError(errors)
+    new_grade = None
+    if outcome == DisputeStatus.CHANGED.value:
+        new_grade = grade_record(record, points or {}, note, by=by)
+    dispute.status = DisputeStatus(outcome)
+    dispute.resolution_note = note
+    dispute.resolved_by = by
+    dispute.resolved_at = utcnow()
+    db.session.flush()
+    audit.log(
+        by,
+        "grade.dispute_resolve",
+        record,
+        dispute_id=dispute.id,
+        outcome=outcome,
+        new_grade_id=new_grade.id if new_grade else None,
+    )
+    return dispute
+
+
+def list_disputes(viewer: User, status: DisputeStatus | str | None = None) -> list[Dispute]:
+    """Agents see their own disputes, supervisors their team's, administrators all; newest first."""
+    query = sa.select(Dispute).join(Dispute.grade).join(Grade.record).order_by(Dispute.id.desc())
+    if viewer.role == Role.AGENT:
+        query = query.where(Dispute.agent_id == viewer.id)
+    elif viewer.role == Role.SUPERVISOR:
+        query = query.where(Record.team_id == viewer.team_id) if viewer.team_id else query.where(sa.false())
+    elif viewer.role != Role.ADMIN:
+        raise PermissionDenied("Disputes are between agents and their supervisors.")
+    if status is not None:
+        try:
+            query = query.where(Dispute.status == DisputeStatus(status))
+        except ValueError as exc:
+            raise ValidationError({"status": [f"One of: {', '.join(DisputeStatus.values())}."]}) from exc
+    return list(db.session.scalars(query))

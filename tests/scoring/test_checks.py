@@ -1,0 +1,272 @@
+"""Every rubric criterion on good and bad records, in Chinese and English; the score and the critical rule."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from records.enums import Channel, Emotion, Status
+from records.models import FollowUp, Record
+from scoring.checks import CHECKS, applies
+from scoring.engine import default_definition, evaluate, weighted_score
+
+NOW = datetime(2026, 11, 20, 12, 0)
+CONTACT = datetime(2026, 11, 20, 10, 0)
+
+GOOD = {
+    "zh": {
+        "problem_description": "客户11月3日起在iPhone 15上登录App提示“密码错误”，版本5.2.1，"
+        "订单DD202611030001无法查看。",
+        "customer_request": "希望今天恢复登录。",
+        "handling_steps": "1. 核实账号状态正常\n2. 引导客户清除缓存后重试\n3. 重置登录状态",
+        "resolution": "重置登录状态后客户成功登录，客户确认问题已解决。",
+    },
+    "en": {
+        "problem_description": 'Since Nov 3 the iPhone 15 app says "wrong password" at login, version 5.2.1; order '
+        "DD202611030001 cannot be opened.",
+        "customer_request": "Wants to log in again today.",
+        "handling_steps": "1. Checked the account status\n2. Guided the customer to clear the cache\n"
+        "3. Reset the login",
+        "resolution": "Reset the login session; the customer logged in successfully and confirmed it works again.",
+    },
+}
+BAD = {
+    "zh": {
+        "problem_description": "客户说有问题",
+        "customer_request": "",
+        "handling_steps": "已处理",
+        "resolution": "已处理",
+    },
+    "en": {
+        "problem_description": "customer has an issue",
+        "customer_request": "",
+        "handling_steps": "handled",
+        "resolution": "done",
+    },
+}
+
+
+def make(language: str = "zh", quality: str = "good", **overrides) -> Record:
+    texts = (GOOD if quality == "good" else BAD)[language]
+    values = {
+        "number": "R202611200001",
+        "channel": Channel.PHONE,
+        "contacted_at": CONTACT,
+        "created_at": CONTACT + timedelta(minutes=10),
+        "status": Status.RESOLVED,
+        "category": "malfunction",
+        "subcategory": "login",
+        "satisfaction": 5,
+        "emotion": Emotion.CALM,
+        "collaboration": [],
+        "tags": [],
+        **texts,
+        **overrides,
+    }
+    follow_ups = values.pop("follow_ups", [])
+    related = values.pop("related", [])
+    record = Record(**values)
+    record.follow_ups = follow_ups
+    record.related = related
+    return record
+
+
+def check(key: str, record: Record, scale: float = 2.0):
+    return CHECKS[key](record, scale, {"timeliness_minutes": 30, "now": NOW})
+
+
+def assert_explained(outcome) -> None:
+    assert outcome.explanation["zh"] and outcome.explanation["en"]
+    assert outcome.suggestion["zh"] and outcome.suggestion["en"]
+
+
+LANGUAGES = ["zh", "en"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_core_fields(language):
+    assert check("core_fields", make(language), 4).points == 4
+    outcome = check("core_fields", make(language, "bad", subcategory=None), 4)
+    # Missing: customer request, two-level category; the vague description is still 10+ characters in English only.
+    assert outcome.points < 4
+    assert_explained(outcome)
+    assert "客户诉求" in outcome.explanation["zh"] and "customer request" in outcome.explanation["en"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_follow_up_complete(language):
+    owned = FollowUp(
+        action="联系物流" if language == "zh" else "Call the carrier", owner="王磊", due=date(2026, 11, 25)
+    )
+    assert check("follow_up_complete", make(language, status=Status.PENDING, follow_ups=[owned]), 1).points == 1
+    ownerless = FollowUp(action="回访", owner="", due=None)
+    outcome = check("follow_up_complete", make(language, status=Status.PENDING, follow_ups=[ownerless]), 1)
+    assert outcome.points == 0
+    assert_explained(outcome)
+    assert check("follow_up_complete", make(language, status=Status.PENDING), 1).points == 0
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_resolution_confirmed(language):
+    assert check("resolution_confirmed", make(language)).points == 2
+    unconfirmed = make(language, satisfaction=None, resolution="已补发" if language == "zh" else "Resent the parcel.")
+    outcome = check("resolution_confirmed", unconfirmed)
+    assert outcome.points == 1
+    assert_explained(outcome)
+    assert check("resolution_confirmed", make(language, resolution=None)).points == 0
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_complaint_emotion(language):
+    definition = {criterion["key"]: criterion for criterion in default_definition()["criteria"]}
+    complaint = make(language, category="feedback", subcategory="complaint", emotion=None)
+    assert applies(definition["complaint_emotion"], complaint)
+    assert not applies(definition["complaint_emotion"], make(language))
+    outcome = check("complaint_emotion", complaint, 1)
+    assert outcome.points == 0
+    assert_explained(outcome)
+    assert check("complaint_emotion", make(language, category="feedback", emotion=Emotion.ANGRY), 1).points == 1
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_specific_problem(language):
+    assert check("specific_problem", make(language)).points == 2
+    outcome = check("specific_problem", make(language, "bad"))
+    assert outcome.points == 0
+    assert_explained(outcome)
+    partly = "客户登录时提示错误" if language == "zh" else "The customer gets an error at login"
+    assert check("specific_problem", make(language, problem_description=partly)).points == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "judgement"),
+    [("zh", "客户无理取闹，一直要求退款。"), ("en", "Very rude customer, kept shouting about the refund.")],
+)
+def test_objective_wording(language, judgement):
+    assert check("objective_wording", make(language), 1).points == 1
+    outcome = check("objective_wording", make(language, problem_description=judgement), 1)
+    assert outcome.points == 0
+    assert_explained(outcome)
+    assert ("无理取闹" in outcome.explanation["zh"]) or ("rude" in outcome.explanation["en"].lower())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_concrete_steps(language):
+    assert check("concrete_steps", make(language)).points == 2
+    outcome = check("concrete_steps", make(language, "bad"))
+    assert outcome.points == 0
+    assert_explained(outcome)
+    one = "核实了订单状态" if language == "zh" else "Checked the order status"
+    assert check("concrete_steps", make(language, handling_steps=one)).points == 1
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_resolution_outcome(language):
+    assert check("resolution_outcome", make(language), 1).points == 1
+    outcome = check("resolution_outcome", make(language, "bad"), 1)
+    assert outcome.points == 0
+    assert_explained(outcome)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_timeliness(language):
+    assert check("timeliness", make(language)).points == 2
+    late = check("timeliness", make(language, created_at=CONTACT + timedelta(hours=3)))
+    assert late.points == 1
+    assert_explained(late)
+    assert "3.0" in late.explanation["zh"] and "3.0 h" in late.explanation["en"]
+    assert check("timeliness", make(language, created_at=CONTACT + timedelta(days=2))).points == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "leak"),
+    [
+        ("zh", "客户手机13812345678打不通"),
+        ("en", "Customer's e-mail is jane.doe@example.com, card 4111 1111 1111 1111"),
+    ],
+)
+def test_no_unmasked_pii(language, leak):
+    assert check("no_unmasked_pii", make(language), 1).points == 1
+    outcome = check("no_unmasked_pii", make(language, key_details=leak), 1)
+    assert outcome.points == 0
+    assert_explained(outcome)
+    assert check("no_unmasked_pii", make(language, key_details="客户手机138****5678"), 1).points == 1
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_related_when_transferred(language):
+    transferred = make(language, status=Status.TRANSFERRED)
+    outcome = check("related_when_transferred", transferred, 1)
+    assert outcome.points == 0
+    assert_explained(outcome)
+    linked = make(language, status=Status.TRANSFERRED, collaboration=[{"team": "技术部", "note": "转交排查"}])
+    assert check("related_when_transferred", linked, 1).points == 1
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_follow_up_dates(language):
+    upcoming = FollowUp(action="回访", owner="王磊", due=date(2026, 11, 25))
+    assert check("follow_up_dates", make(language, status=Status.PENDING, follow_ups=[upcoming]), 1).points == 1
+    overdue = FollowUp(action="回访", owner="王磊", due=date(2026, 11, 1))
+    undated = FollowUp(action="补发", owner="李娜", due=None)
+    outcome = check("follow_up_dates", make(language, status=Status.PENDING, follow_ups=[overdue, undated]), 1)
+    assert outcome.points == 0
+    assert_explained(outcome)
+    assert "1 overdue" in outcome.explanation["en"] and "1 without a due date" in outcome.explanation["en"]
+    done = FollowUp(action="回访", owner="王磊", due=date(2026, 11, 1), done=True)
+    assert check("follow_up_dates", make(language, status=Status.PENDING, follow_ups=[done, upcoming]), 1).points == 1
+
+
+def test_every_shipped_criterion_has_a_check():
+    assert {criterion["key"] for criterion in default_definition()["criteria"]} == set(CHECKS)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_good_record_scores_100_and_a_bad_one_low(language):
+    definition = default_definition()
+    good = evaluate(make(language), definition, NOW)
+    assert good.score == 100.0 and not good.critical_failed
+    assert all(not item.explanation for item in good.criteria if item.applicable)
+    bad = evaluate(make(language, "bad", satisfaction=None, created_at=CONTACT + timedelta(days=3)), definition, NOW)
+    assert bad.score < 50
+    lost = [item for item in bad.criteria if item.applicable and item.points < item.scale]
+    zero = {item.key for item in lost if item.points == 0}
+    assert {"specific_problem", "concrete_steps", "resolution_outcome", "timeliness"} <= zero
+    assert lost and all(item.explanation and item.suggestion for item in lost)
+
+
+def test_statuses_decide_which_criteria_apply():
+    definition = default_definition()
+    resolved = {item.key for item in evaluate(make(), definition, NOW).criteria if item.applicable}
+    assert "resolution_confirmed" in resolved and "follow_up_complete" not in resolved
+    pending = make(status=Status.PENDING, follow_ups=[FollowUp(action="回访", owner="王磊", due=date(2026, 11, 25))])
+    applicable = {item.key for item in evaluate(pending, definition, NOW).criteria if item.applicable}
+    assert {"follow_up_complete", "follow_up_dates"} <= applicable and "resolution_confirmed" not in applicable
+
+
+def test_a_failed_critical_criterion_zeroes_the_score():
+    definition = default_definition()
+    leaky = evaluate(make(key_details="客户手机13812345678"), definition, NOW)
+    assert leaky.critical_failed and leaky.score == 0.0
+    # Without the critical flag the same record only loses that criterion's weight.
+    relaxed = {**definition, "criteria": [{**item, "critical": False} for item in definition["criteria"]]}
+    assert evaluate(make(key_details="客户手机13812345678"), relaxed, NOW).score == pytest.approx(
+        100 * (1 - 5 / sum(item.weight for item in leaky.criteria if item.applicable)), abs=0.1
+    )
+
+
+def test_weighted_score_normalises_each_criterion_to_its_scale():
+    definition = {
+        "criteria": [
+            {"key": "a", "weight": 30, "scale": 4},
+            {"key": "b", "weight": 10, "scale": 1},
+            {"key": "c", "weight": 60, "scale": 2, "critical": False},
+        ]
+    }
+    # a: 3/4 × 30 = 22.5, b: 0, c: 2/2 × 60 = 60 → 82.5 of 100.
+    assert weighted_score(definition, {"a": 3, "b": 0, "c": 2}) == (82.5, False)
+    # A criterion that does not apply leaves the weights of the others.
+    assert weighted_score(definition, {"a": 4, "b": 1}) == (100.0, False)
+    definition["criteria"][1]["critical"] = True
+    assert weighted_score(definition, {"a": 4, "b": 0, "c": 2}) == (0.0, True)

@@ -1,0 +1,786 @@
+"""Grading pages: supervisors grade records on the rubric, agents dispute their grades and supervisors resolve the
+disputes, calibration sessions with their agreement report, and review samples. scoring.grading,
+scoring.calibration and scoring.sampling do the work; the views read the forms, call them and show the answers
+(the pages of the grading API in web/api/grading.py)."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from records.access import PermissionDenied, is_scrubbed_viewer
+from records.customers import ANONYMOUS_NAME
+from records.db import db
+from records.enums import Role
+from records.importing import flatten_messages
+from records.masking import mask_text
+from records.models import Record, User
+from records.operations import get_record_for
+from records.presenting import record_to_dict
+from records.timeutil import format_local, to_local
+from scoring.calibration import (
+    CALIBRATION_ROLES,
+    calibration_report,
+    can_view_session,
+    create_session,
+    get_session,
+    record_ids_for,
+    user_ids_for,
+)
+from scoring.engine import current_rubric
+from scoring.grading import (
+    GRADER_ROLES,
+    applicable_criteria,
+    can_grade,
+    dispute_grade,
+    effective_score,
+    get_dispute,
+    get_grade,
+    grade_record,
+    grades_for,
+    list_disputes,
+    resolve_dispute,
+    supervises,
+)
+from scoring.models import CalibrationSession, Dispute, DisputeStatus, Grade
+from scoring.operations import record_score, scorecard
+from scoring.sampling import SAMPLER_ROLES, review_period, review_sample, sample_agent_ids
+from scoring.schemas import DisputeInputSchema, GradeInputSchema, ResolveInputSchema, ReviewSampleQuerySchema
+from web.auth import STAFF, roles_required
+from web.pages.common import current_user_required
+from web.pages.display import is_chinese_ui, ui_locale
+from web.pages.forms import field_labels, translated_message
+
+bp = Blueprint("grading_pages", __name__)
+
+#: Who takes part in disputes: the record's agent and the team's supervisors (administrators any).
+DISPUTE_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+DISPUTE_BADGES = {"open": "text-bg-warning", "upheld": "text-bg-secondary", "changed": "text-bg-success"}
+#: Krippendorff's bands (scoring/calibration.py): rely on alpha ≥ 0.8, tentative conclusions from 0.667.
+RELIABLE_ALPHA = 0.8
+TENTATIVE_ALPHA = 0.667
+#: Service field names → the form inputs that hold them.
+INPUT_FOR_KEY = {"record_ids": "record_numbers", "grader_ids": "grader_usernames", "date_from": "from", "date_to": "to"}
+SAMPLE_FIELDS = ("agent", "team", "from", "to", "per_agent", "lowest", "seed")
+#: Seeds the review sample draws when none is given: ReviewSampleQuerySchema's range.
+SEED_LIMIT = 2**31
+
+
+@bp.app_template_global()
+def dispute_status_label(value: str | None) -> str:
+    return DisputeStatus(value).label(ui_locale()) if value else ""
+
+
+@bp.app_template_global()
+def dispute_status_badge(value: str | None) -> str:
+    return DISPUTE_BADGES.get(str(value or ""), "text-bg-light")
+
+
+def text_language() -> str:
+    """Which of a criterion's texts ("zh"/"en") the UI shows."""
+    return "zh" if is_chinese_ui() else "en"
+
+
+def labels() -> dict[str, str]:
+    return {
+        "comment": _("Comment"),
+        "reason": _("Reason"),
+        "note": _("Note to the agent"),
+        "outcome": _("Decision"),
+        "points": _("Points"),
+        "grade": _("Grade"),
+        "dispute": _("Dispute"),
+        "calibration": _("Calibration session"),
+        "name": _("Session name"),
+        "record_numbers": _("Record numbers"),
+        "grader_usernames": _("Graders"),
+        "agent": _("Agent"),
+        "team": _("Team"),
+        "from": _("From"),
+        "to": _("To"),
+        "per_agent": _("Records per agent"),
+        "lowest": _("Lowest scores first"),
+        "seed": _("Seed"),
+        "status": _("Dispute status"),
+    }
+
+
+def grading_message(message: str) -> str:
+    """Messages of scoring.grading, scoring.calibration and scoring.sampling in the UI language."""
+    known = {
+        "This calibration session is closed.": _("This calibration session is closed."),
+        "This grade is already disputed.": _("This grade is already disputed."),
+        "A newer grade replaced this one; dispute the record's current grade.": _(
+            "A newer grade replaced this one; dispute the record's current grade."
+        ),
+        "Calibration grades do not count as the record's grade; not disputable.": _(
+            "Calibration grades do not count as the record's grade; they cannot be disputed."
+        ),
+        "Say why you disagree with the grade.": _("Say why you disagree with the grade."),
+        "Explain the decision to the agent.": _("Explain the decision to the agent."),
+        "Changing the grade needs the new points.": _("Changing the grade needs the new points."),
+        "Name the session.": _("Name the session."),
+        "Choose at least one record.": _("Choose at least one record."),
+        "The period starts after it ends.": _("The period starts after it ends."),
+        "'from' is after 'to'.": _("The period starts after it ends."),
+        "0 or more.": _("Enter 0 or more."),
+        "Supervisors sample their own team's agents.": _("Supervisors sample their own team's agents."),
+    }
+    if message in known:
+        return known[message]
+    for pattern, translate in MESSAGE_PATTERNS:
+        if match := re.fullmatch(pattern, message):
+            return translate(match)
+    return translated_message(message)
+
+
+MESSAGE_PATTERNS: list[tuple[str, Callable[[re.Match], str]]] = [
+    (
+        r"Missing: this criterion applies to the record; give 0 to (\S+) points\.",
+        lambda m: _("This criterion applies to the record; give 0 to %(scale)s points.", scale=m[1]),
+    ),
+    (r"Points are a number from 0 to (\S+)\.", lambda m: _("Enter a number from 0 to %(scale)s.", scale=m[1])),
+    (
+        r"Out of range: (\S+) is not from 0 to (\S+)\.",
+        lambda m: _("%(value)s is not from 0 to %(scale)s.", value=m[1], scale=m[2]),
+    ),
+    (
+        r"Already resolved \((\w+)\)\.",
+        lambda m: _("This dispute is already resolved: %(status)s.", status=dispute_status_label(m[1])),
+    ),
+    (r"One of: upheld, changed\.", lambda m: _("Choose whether the grade is upheld or changed.")),
+    (r"An upheld grade keeps its points.*", lambda m: _("An upheld grade keeps its points.")),
+    (r"At most (\d+) records per session\.", lambda m: _("At most %(num)s records per session.", num=m[1])),
+    (r"At least (\d+) different graders\.", lambda m: _("At least %(num)s different graders.", num=m[1])),
+    (r"At most (\d+) graders per session\.", lambda m: _("At most %(num)s graders per session.", num=m[1])),
+    (r"Unknown records: (.+)\.", lambda m: _("Unknown records: %(numbers)s.", numbers=m[1])),
+    (r"Unknown users: (.+)\.", lambda m: _("Unknown users: %(names)s.", names=m[1])),
+    (r"Unknown user \d+\.", lambda m: _("One of the graders' accounts is inactive.")),
+    (
+        r"(\S+) is an? (\w+); graders are supervisors, trainers or administrators\.",
+        lambda m: _(
+            "%(name)s is %(role)s; graders are supervisors, trainers or administrators.",
+            name=m[1],
+            role=Role(m[2]).label(ui_locale()),
+        ),
+    ),
+    (r"(\S+) may not see (.+)\.", lambda m: _("%(name)s may not see %(numbers)s.", name=m[1], numbers=m[2])),
+    (r"From 1 to (\d+)\.", lambda m: _("Enter a number from 1 to %(max)s.", max=m[1])),
+    (r"No agent (['\"])(.*)\1\.", lambda m: _("There is no agent %(name)s.", name=m[2])),
+    (r"No team (['\"])(.*)\1\.", lambda m: _("There is no team %(name)s.", name=m[2])),
+]
+
+
+# ----- forms -------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PageForm:
+    """What a form holds: the typed values (kept on a refusal) and messages by input name."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    #: Labels of inputs beyond the common ones (the points inputs are named after their criteria).
+    extra_labels: dict[str, str] = field(default_factory=dict)
+
+    def value(self, name: str) -> Any:
+        return self.values.get(name, "")
+
+    def error(self, key: str) -> list[str]:
+        return self.errors.get(key, [])
+
+    def summary(self) -> list[tuple[str, str]]:
+        names = {**labels(), **self.extra_labels}
+        return [(names.get(key, ""), message) for key, messages in self.errors.items() for message in messages]
+
+
+def form_errors(error: ValidationError | PermissionDenied) -> dict[str, list[str]]:
+    """Messages by form input; a criterion's points ("points.core_fields") belong to its input "points-core_fields"."""
+    if isinstance(error, PermissionDenied):
+        return {"_page": [grading_message(str(error))]}
+    messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+    grouped: dict[str, list[str]] = {}
+    for key, message in flatten_messages(messages):
+        head, _dot, rest = key.partition(".")
+        name = f"points-{rest.split('.')[0]}" if head == "points" and rest else INPUT_FOR_KEY.get(head, head)
+        text = grading_message(message)
+        if text not in grouped.setdefault(name, []):
+            grouped[name].append(text)
+    return grouped
+
+
+def text_field(name: str) -> str:
+    # Browsers send textarea line breaks as CRLF.
+    return request.form.get(name, "").replace("\r\n", "\n").strip()
+
+
+def lines(text: str) -> list[str]:
+    return list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
+
+
+def criteria_rows(record: Record) -> list[dict[str, Any]]:
+    """The current rubric's criteria that apply to the record, as the points inputs show them."""
+    lang = text_language()
+    return [
+        {
+            "key": key,
+            "name": criterion.get(lang, key),
+            "scale": float(criterion["scale"]),
+            "critical": bool(criterion.get("critical")),
+        }
+        for key, criterion in applicable_criteria(record, current_rubric().definition).items()
+    ]
+
+
+def points_form(criteria: list[dict[str, Any]], points: dict[str, Any] | None, **values: Any) -> PageForm:
+    """A form with one points input per criterion, prefilled from `points` (blank where it has none)."""
+    form = PageForm(values=dict(values), extra_labels={f"points-{c['key']}": c["name"] for c in criteria})
+    for criterion in criteria:
+        value = (points or {}).get(criterion["key"])
+        form.values[f"points-{criterion['key']}"] = "" if value is None else f"{value:g}"
+    return form
+
+
+def posted_points(criteria: list[dict[str, Any]], form: PageForm) -> dict[str, Any]:
+    """criterion key → the number typed; blank is None and anything else stays text, for the service to refuse."""
+    points: dict[str, Any] = {}
+    for criterion in criteria:
+        raw = request.form.get(f"points-{criterion['key']}", "").strip()
+        form.values[f"points-{criterion['key']}"] = raw
+        try:
+            points[criterion["key"]] = float(raw) if raw else None
+        except ValueError:
+            points[criterion["key"]] = raw
+    return points
+
+
+def checked_text(schema_field: str, value: str, schema: type) -> str:
+    """The schema checks the length of a text; a blank one is left to the service, which says what is missing."""
+    if value:
+        schema(only=(schema_field,)).load({schema_field: value})
+    return value
+
+
+def save(action: Callable[[], str], message: str, refused: Callable[[dict[str, list[str]]], Any]):
+    """Run a change: commit, flash and redirect (303) to where `action` says; or roll back and show the page again
+    (422) with the messages next to the inputs and what was typed still in them."""
+    try:
+        location = action()
+    except ValidationError as exc:
+        db.session.rollback()
+        return refused(form_errors(exc))
+    db.session.commit()
+    flash(message, "success")
+    return redirect(location, code=303)
+
+
+def shown_record(record: Record, viewer: User) -> dict[str, Any]:
+    """The record as this viewer may see it: masked, and scrubbed for trainers."""
+    shown = record_to_dict(record, viewer=viewer)
+    shown["contacted_local"] = format_local(record.contacted_at)
+    shown["agent_name"] = record.agent.display_name
+    return shown
+
+
+def masked_for(viewer: User, record: Record, text: str | None) -> str | None:
+    """A scorecard explanation masked like the record's free text: the checks quote that text ("问题描述不够具体：
+    客户 138…"), personal data included; trainers also never see the customer's name."""
+    text = mask_text(text)
+    name = record.customer.name
+    if text and is_scrubbed_viewer(viewer) and name and name != ANONYMOUS_NAME:
+        text = text.replace(name, "客户")
+    return text
+
+
+def grade_row(grade: Grade) -> dict[str, Any]:
+    lang = text_language()
+    names = {
+        criterion["key"]: criterion.get(lang, criterion["key"]) for criterion in grade.rubric.definition["criteria"]
+    }
+    scales = {criterion["key"]: float(criterion["scale"]) for criterion in grade.rubric.definition["criteria"]}
+    return {
+        "id": grade.id,
+        "grader": grade.grader.display_name,
+        "score": grade.score,
+        "comment": grade.comment,
+        "created_local": format_local(grade.created_at),
+        "calibration_id": grade.calibration_id,
+        "points": [(names.get(key, key), value, scales.get(key)) for key, value in grade.points.items()],
+        "dispute": grade.dispute,
+    }
+
+
+# ----- grading a record --------------------------------------------------------------------------------------------
+
+
+@bp.get("/records/<ref>/grade")
+@roles_required(*STAFF)
+def grade_page(ref: str):
+    user = current_user_required()
+    record = get_record_for(user, ref)
+    card = scorecard(record)
+    criteria = criteria_rows(record)
+    return render_grade_page(record, user, auto_points_form(card, criteria), PageForm(), card=card, criteria=criteria)
+
+
+def auto_points(card: dict[str, Any]) -> dict[str, float]:
+    return {item["key"]: item["points"] for item in card["criteria"] if item["applicable"]}
+
+
+def auto_points_form(card: dict[str, Any], criteria: list[dict[str, Any]]) -> PageForm:
+    """The grading form prefilled with the automatic points: a grader changes only what they disagree with."""
+    return points_form(criteria, auto_points(card))
+
+
+def render_grade_page(
+    record: Record,
+    user: User,
+    form: PageForm,
+    dispute_form: PageForm,
+    *,
+    card: dict[str, Any] | None = None,
+    criteria: list[dict[str, Any]] | None = None,
+    status: int = 200,
+):
+    card = card or scorecard(record)
+    lang = text_language()
+    effective = effective_score(record)
+    grades = grades_for(record, user)
+    body = render_template(
+        "grading/grade.html",
+        record=shown_record(record, user),
+        record_labels=field_labels(),
+        scrubbed=is_scrubbed_viewer(user),
+        card=card,
+        card_rows=[
+            {
+                **item,
+                "name": item["name"].get(lang, item["key"]),
+                "explanation": masked_for(user, record, (item["explanation"] or {}).get(lang)),
+                "suggestion": (item["suggestion"] or {}).get(lang),
+            }
+            for item in card["criteria"]
+        ],
+        criteria=criteria if criteria is not None else criteria_rows(record),
+        auto_points=auto_points(card),
+        effective=effective,
+        grades=[grade_row(grade) for grade in grades],
+        may_grade=can_grade(user, record),
+        # Only the record's current grade can be disputed, once, by the agent who took the contact.
+        disputable_id=effective["grade_id"] if record.agent_id == user.id else None,
+        form=form,
+        dispute_form=dispute_form,
+        labels=labels(),
+    )
+    db.session.commit()  # a record older than scoring was scored just now
+    return body, status
+
+
+@bp.post("/records/<ref>/grade")
+@roles_required(*GRADER_ROLES)
+def grade_record_page(ref: str):
+    user = current_user_required()
+    record = get_record_for(user, ref)
+    criteria = criteria_rows(record)
+    form = points_form(criteria, None, comment=text_field("comment"))
+    points = posted_points(criteria, form)
+
+    def action() -> str:
+        comment = checked_text("comment", form.value("comment"), GradeInputSchema)
+        grade_record(record, points, comment, by=user)
+        return url_for("grading_pages.grade_page", ref=record.number)
+
+    def refused(errors: dict[str, list[str]]):
+        form.errors = errors
+        return render_grade_page(record, user, form, PageForm(), criteria=criteria, status=422)
+
+    return save(action, _("Grade saved; it is now the record's score."), refused)
+
+
+@bp.post("/grades/<int:grade_id>/dispute")
+@roles_required(*DISPUTE_ROLES)
+def dispute_grade_page(grade_id: int):
+    user = current_user_required()
+    grade = get_grade(grade_id)
+    record = get_record_for(user, grade.record_id)
+    dispute_form = PageForm(values={"reason": text_field("reason")})
+
+    def action() -> str:
+        reason = checked_text("reason", dispute_form.value("reason"), DisputeInputSchema)
+        dispute = dispute_grade(grade, reason, by=user)
+        return url_for("grading_pages.dispute_detail", dispute_id=dispute.id)
+
+    def refused(errors: dict[str, list[str]]):
+        dispute_form.errors = errors
+        card, criteria = scorecard(record), criteria_rows(record)
+        form = auto_points_form(card, criteria)
+        return render_grade_page(record, user, form, dispute_form, card=card, criteria=criteria, status=422)
+
+    return save(action, _("Dispute sent; a supervisor of your team will decide."), refused)
+
+
+# ----- disputes ----------------------------------------------------------------------------------------------------
+
+
+@bp.get("/disputes")
+@roles_required(*DISPUTE_ROLES)
+def disputes_page():
+    user = current_user_required()
+    status = request.args.get("status", "").strip()
+    filter_error = None
+    if status and status not in DisputeStatus.values():
+        filter_error, status = _("Unknown dispute status %(status)s; showing all.", status=status), ""
+    disputes = list_disputes(user, status or None)
+    return render_template(
+        "grading/disputes.html",
+        rows=[dispute_row(dispute) for dispute in disputes],
+        status=status,
+        statuses=[(value, dispute_status_label(value)) for value in DisputeStatus.values()],
+        filter_error=filter_error,
+    )
+
+
+def dispute_row(dispute: Dispute) -> dict[str, Any]:
+    grade = dispute.grade
+    return {
+        "id": dispute.id,
+        "record_number": grade.record.number,
+        "agent": dispute.agent.display_name,
+        "grader": grade.grader.display_name,
+        "score": grade.score,
+        "status": dispute.status.value,
+        "reason": dispute.reason,
+        "created_local": format_local(dispute.created_at),
+    }
+
+
+def visible_dispute(dispute_id: int, user: User) -> Dispute:
+    """The dispute for its agent, the team's supervisors and administrators."""
+    dispute = get_dispute(dispute_id)
+    if dispute.agent_id != user.id and not supervises(user, dispute.grade.record):
+        raise PermissionDenied("Disputes are between the agent and the team's supervisors.")
+    return dispute
+
+
+@bp.get("/disputes/<int:dispute_id>")
+@roles_required(*DISPUTE_ROLES)
+def dispute_detail(dispute_id: int):
+    user = current_user_required()
+    dispute = visible_dispute(dispute_id, user)
+    record = dispute.grade.record
+    criteria = criteria_rows(record)
+    form = points_form(criteria, dispute.grade.points, outcome="", note="")
+    return render_dispute(dispute, user, form, criteria)
+
+
+def render_dispute(dispute: Dispute, user: User, form: PageForm, criteria: list[dict[str, Any]], *, status=200):
+    record = dispute.grade.record
+    body = render_template(
+        "grading/dispute.html",
+        dispute=dispute,
+        row=dispute_row(dispute),
+        grade=grade_row(dispute.grade),
+        resolved_by=dispute.resolved_by.display_name if dispute.resolved_by else None,
+        resolved_local=format_local(dispute.resolved_at),
+        effective=effective_score(record),
+        may_resolve=supervises(user, record) and dispute.status == DisputeStatus.OPEN,
+        criteria=criteria,
+        form=form,
+        labels=labels(),
+    )
+    db.session.commit()  # a record older than scoring was scored just now
+    return body, status
+
+
+@bp.post("/disputes/<int:dispute_id>/resolve")
+@roles_required(*SAMPLER_ROLES)
+def resolve_dispute_page(dispute_id: int):
+    user = current_user_required()
+    dispute = visible_dispute(dispute_id, user)
+    criteria = criteria_rows(dispute.grade.record)
+    form = points_form(criteria, None, outcome=request.form.get("outcome", ""), note=text_field("note"))
+    points = posted_points(criteria, form)
+    outcome = form.value("outcome")
+
+    def action() -> str:
+        note = checked_text("note", form.value("note"), ResolveInputSchema)
+        changed = outcome == DisputeStatus.CHANGED.value
+        resolve_dispute(dispute, outcome, note, by=user, points=points if changed else None)
+        return url_for("grading_pages.dispute_detail", dispute_id=dispute.id)
+
+    def refused(errors: dict[str, list[str]]):
+        form.errors = errors
+        return render_dispute(dispute, user, form, criteria, status=422)
+
+    message = _("Grade changed.") if outcome == DisputeStatus.CHANGED.value else _("Grade upheld.")
+    return save(action, message, refused)
+
+
+# ----- calibration -------------------------------------------------------------------------------------------------
+
+
+@bp.get("/calibrations")
+@roles_required(*CALIBRATION_ROLES)
+def calibrations_page():
+    return render_calibrations(current_user_required(), PageForm())
+
+
+def render_calibrations(user: User, form: PageForm, *, status: int = 200):
+    sessions = db.session.scalars(sa.select(CalibrationSession).order_by(CalibrationSession.id.desc()))
+    graded = dict(
+        db.session.execute(
+            sa.select(Grade.calibration_id, sa.func.count(Grade.id))
+            .where(Grade.calibration_id.is_not(None))
+            .group_by(Grade.calibration_id)
+        ).all()
+    )
+    rows = [
+        {
+            "id": session.id,
+            "name": session.name,
+            "records": len(session.record_ids),
+            "graders": len(session.grader_ids),
+            "grades": graded.get(session.id, 0),
+            "expected": len(session.record_ids) * len(session.grader_ids),
+            "mine": user.id in session.grader_ids,
+            "created_local": format_local(session.created_at),
+            "closed": session.closed_at is not None,
+        }
+        for session in sessions
+        if can_view_session(user, session)
+    ]
+    return render_template("grading/calibrations.html", rows=rows, form=form, labels=labels()), status
+
+
+@bp.post("/calibrations")
+@roles_required(*CALIBRATION_ROLES)
+def create_calibration_page():
+    user = current_user_required()
+    form = PageForm(
+        values={name: text_field(name) for name in ("name", "record_numbers", "grader_usernames")},
+    )
+
+    def action() -> str:
+        errors: dict[str, Any] = {}
+        record_ids: list[int] = []
+        grader_ids: list[int] = []
+        limit = CalibrationSession.__table__.c.name.type.length
+        if len(form.value("name")) > limit:
+            errors["name"] = [f"Longer than maximum length {limit}."]
+        try:
+            record_ids = record_ids_for(lines(form.value("record_numbers")))
+        except ValidationError as exc:
+            errors.update(exc.messages)
+        try:
+            grader_ids = user_ids_for(lines(form.value("grader_usernames")))
+        except ValidationError as exc:
+            errors.update(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        session = create_session(form.value("name"), record_ids, grader_ids, by=user)
+        return url_for("grading_pages.calibration_detail", session_id=session.id)
+
+    def refused(errors: dict[str, list[str]]):
+        form.errors = errors
+        return render_calibrations(user, form, status=422)
+
+    return save(action, _("Calibration session created; every grader grades every record."), refused)
+
+
+def alpha_band(alpha: float | None) -> tuple[str, str]:
+    """What an alpha says, and the badge colour, in Krippendorff's bands."""
+    if alpha is None:
+        return _("not enough data"), "text-bg-light border"
+    if alpha >= RELIABLE_ALPHA:
+        return _("reliable"), "text-bg-success"
+    if alpha >= TENTATIVE_ALPHA:
+        return _("tentative"), "text-bg-warning"
+    return _("low agreement"), "text-bg-danger"
+
+
+@bp.get("/calibrations/<int:session_id>")
+@roles_required(*CALIBRATION_ROLES)
+def calibration_detail(session_id: int):
+    user = current_user_required()
+    session = get_session(session_id, user)
+    report = calibration_report(session)
+    records = {
+        record.id: record for record in db.session.scalars(sa.select(Record).where(Record.id.in_(session.record_ids)))
+    }
+    graders = {
+        person.id: person for person in db.session.scalars(sa.select(User).where(User.id.in_(session.grader_ids)))
+    }
+    mine = {grade.record_id: grade for grade in session.grades if grade.grader_id == user.id}
+    per_record: dict[int, int] = {}
+    for grade in session.grades:
+        per_record[grade.record_id] = per_record.get(grade.record_id, 0) + 1
+    lang = text_language()
+    names = {item["key"]: item["name"].get(lang, item["key"]) for item in report["criteria"]}
+    body = render_template(
+        "grading/calibration.html",
+        session=session,
+        creator=db.session.get(User, session.created_by_id) if session.created_by_id else None,
+        created_local=format_local(session.created_at),
+        graders=[graders[grader_id] for grader_id in session.grader_ids if grader_id in graders],
+        is_grader=user.id in session.grader_ids,
+        records=[
+            {
+                "number": records[record_id].number,
+                "status": records[record_id].status.value,
+                "category": records[record_id].category,
+                "subcategory": records[record_id].subcategory,
+                "graded": per_record.get(record_id, 0),
+                "mine": mine[record_id].score if record_id in mine else None,
+                "may_grade": can_grade(user, records[record_id], session),
+            }
+            for record_id in session.record_ids
+            if record_id in records
+        ],
+        report=report,
+        criterion_names=names,
+        usernames={str(grader_id): person.username for grader_id, person in graders.items()},
+        alpha_band=alpha_band,
+        reliable=RELIABLE_ALPHA,
+        tentative=TENTATIVE_ALPHA,
+    )
+    db.session.commit()  # records older than scoring were scored just now
+    return body
+
+
+def session_record_for(session: CalibrationSession, user: User, ref: str) -> Record:
+    record = get_record_for(user, ref)
+    if record.id not in session.record_ids:
+        abort(404, description=f"{record.number} is not part of this calibration session.")
+    return record
+
+
+@bp.get("/calibrations/<int:session_id>/records/<ref>")
+@roles_required(*CALIBRATION_ROLES)
+def calibration_grade_page(session_id: int, ref: str):
+    user = current_user_required()
+    session = get_session(session_id, user)
+    record = session_record_for(session, user, ref)
+    criteria = criteria_rows(record)
+    earlier = next((g for g in session.grades if g.grader_id == user.id and g.record_id == record.id), None)
+    form = points_form(criteria, earlier.points if earlier else None, comment=earlier.comment if earlier else "")
+    return render_calibration_grade(session, record, user, form, criteria, earlier=earlier)
+
+
+def render_calibration_grade(
+    session: CalibrationSession,
+    record: Record,
+    user: User,
+    form: PageForm,
+    criteria: list[dict[str, Any]],
+    *,
+    earlier: Grade | None = None,
+    status: int = 200,
+):
+    numbers = dict(
+        db.session.execute(sa.select(Record.id, Record.number).where(Record.id.in_(session.record_ids))).all()
+    )
+    position = session.record_ids.index(record.id)
+    following = [numbers[rid] for rid in session.record_ids[position + 1 :] if rid in numbers]
+    body = render_template(
+        "grading/calibration_grade.html",
+        session=session,
+        record=shown_record(record, user),
+        record_labels=field_labels(),
+        scrubbed=is_scrubbed_viewer(user),
+        criteria=criteria,
+        may_grade=can_grade(user, record, session) and session.closed_at is None,
+        earlier=earlier,
+        next_number=following[0] if following else None,
+        form=form,
+        labels=labels(),
+    )
+    return body, status
+
+
+@bp.post("/calibrations/<int:session_id>/records/<ref>")
+@roles_required(*CALIBRATION_ROLES)
+def calibration_grade_save(session_id: int, ref: str):
+    user = current_user_required()
+    session = get_session(session_id, user)
+    record = session_record_for(session, user, ref)
+    criteria = criteria_rows(record)
+    form = points_form(criteria, None, comment=text_field("comment"))
+    points = posted_points(criteria, form)
+
+    def action() -> str:
+        comment = checked_text("comment", form.value("comment"), GradeInputSchema)
+        grade_record(record, points, comment, by=user, calibration=session)
+        return url_for("grading_pages.calibration_detail", session_id=session.id)
+
+    def refused(errors: dict[str, list[str]]):
+        form.errors = errors
+        return render_calibration_grade(session, record, user, form, criteria, status=422)
+
+    return save(action, _("Calibration grade of %(number)s saved.", number=record.number), refused)
+
+
+# ----- review sample -----------------------------------------------------------------------------------------------
+
+
+@bp.get("/review-sample")
+@roles_required(*SAMPLER_ROLES)
+def review_sample_page():
+    user = current_user_required()
+    form = PageForm(values={name: request.args.get(name, "").strip() for name in SAMPLE_FIELDS})
+    defaults = ReviewSampleQuerySchema().fields
+    for name in ("per_agent", "lowest"):
+        form.values[name] = form.value(name) or str(defaults[name].load_default)
+    samples: list[dict[str, Any]] | None = None
+    period = permalink = None
+    try:
+        args = ReviewSampleQuerySchema().load({name: value for name, value in form.values.items() if value})
+        agent_ids = sample_agent_ids(user, agent=args.get("agent"), team=args.get("team"))
+        start, end = review_period(args.get("date_from"), args.get("date_to"))
+        # Without a seed the random part differs on every visit; the link with the seed used shows this sample again.
+        seed = args.get("seed", random.randrange(SEED_LIMIT))
+        sample = review_sample(
+            agent_ids=agent_ids,
+            start=start,
+            end=end,
+            per_agent=args["per_agent"],
+            lowest=args["lowest"],
+            seed=seed,
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        db.session.rollback()
+        form.errors = form_errors(exc)
+    else:
+        agents = {agent.id: agent for agent in db.session.scalars(sa.select(User).where(User.id.in_(agent_ids)))}
+        samples = [
+            {"agent": agents[agent_id], "records": [sample_row(record) for record in records]}
+            for agent_id, records in sample.items()
+        ]
+        # The period is [start, end): its last day is the one before `end`.
+        period = (to_local(start).date(), to_local(end - timedelta(seconds=1)).date())
+        shown = {name: value for name, value in form.values.items() if value and name != "seed"}
+        permalink = url_for("grading_pages.review_sample_page", **shown, seed=seed)
+        db.session.commit()  # records older than scoring were scored just now
+    return render_template(
+        "grading/review_sample.html", form=form, samples=samples, period=period, permalink=permalink, labels=labels()
+    )
+
+
+def sample_row(record: Record) -> dict[str, Any]:
+    return {
+        "number": record.number,
+        "contacted_local": format_local(record.contacted_at),
+        "channel": record.channel.value,
+        "status": record.status.value,
+        "category": record.category,
+        "subcategory": record.subcategory,
+        "auto_score": record_score(record).score,
+    }
