@@ -284,8 +284,15 @@ def delete_record(record: Record, *, by: User) -> None:
 
 
 def get_record_for(user: User, reference: int | str) -> Record:
-    column = Record.number if isinstance(reference, str) and not reference.isdigit() else Record.id
-    record = db.session.scalar(sa.select(Record).where(column == reference))
+    if isinstance(reference, str) and not reference.isdigit():
+        condition = Record.number == reference
+    else:
+        # An id given as text ("423" from a URL): PostgreSQL does not compare an integer column with text.
+        record_id = int(reference)
+        if not 0 < record_id < 2**31:
+            raise NotFound(f"No record {reference}.")
+        condition = Record.id == record_id
+    record = db.session.scalar(sa.select(Record).where(condition))
     if record is None:
         raise NotFound(f"No record {reference}.")
     require(can_view_record(user, record), "You may not see this record.")

@@ -45,7 +45,8 @@ def report_command(agent, team, period, fmt, output):
     """
     from records.importing import system_actor
     from records.people import find_agent
-    from scoring.reports import export_report, parse_period, score_report
+    from scoring.report_exports import export_report
+    from scoring.reports import parse_period, score_report
 
     if agent and team:
         fail("Give --agent or --team, not both.")

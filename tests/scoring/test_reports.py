@@ -19,7 +19,8 @@ from records.enums import Role
 from records.models import Record, User
 from scoring.engine import current_rubric
 from scoring.models import CalibrationSession, Grade, RecordScore
-from scoring.reports import RECORD_COLUMNS, export_report, parse_period, period_days, score_report
+from scoring.report_exports import RECORD_COLUMNS, export_report
+from scoring.reports import parse_period, period_days, score_report
 
 OCTOBER = parse_period("2026-10")
 

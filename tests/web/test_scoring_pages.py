@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from records.enums import Role
 from records.models import AuditLog
 from scoring.models import RecordScore, Rubric
-from scoring.reports import RECORD_COLUMNS
+from scoring.report_exports import RECORD_COLUMNS
 from tests.conftest import PASSWORD
 from tests.scoring.test_reports import October, build_october
 

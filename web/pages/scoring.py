@@ -1,5 +1,6 @@
 """Quality pages: a record's scorecard, the performance report of an agent, a team or everyone (with CSV and XLSX
-exports), and the rubric editor for administrators. scoring.operations and scoring.reports do the work."""
+exports), and the rubric editor for administrators. scoring.operations, scoring.reports and scoring.report_exports do
+the work."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from scoring.checks import CHECKS
 from scoring.engine import current_rubric, default_definition
 from scoring.models import RecordScore
 from scoring.operations import RUBRIC_EDITORS, rubric_versions, update_rubric
-from scoring.reports import REPORT_FORMATS, export_report, parse_period, score_report, scorecard_for, this_month
+from scoring.report_exports import REPORT_FORMATS, export_report
+from scoring.reports import parse_period, score_report, scorecard_for, this_month
 from web.auth import STAFF, roles_required
 from web.pages.common import current_user_required
 from web.pages.display import is_chinese_ui
