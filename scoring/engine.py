@@ -37,11 +37,16 @@ def default_definition() -> dict:
 def current_rubric(session: Session | None = None) -> Rubric:
     """The newest rubric version; version 1 (the shipped file) is created on first use."""
     session = session or db.session
-    rubric = session.scalars(sa.select(Rubric).order_by(Rubric.version.desc()).limit(1)).first()
+    newest = sa.select(Rubric).order_by(Rubric.version.desc()).limit(1)
+    rubric = session.scalars(newest).first()
     if rubric is None:
-        rubric = Rubric(version=1, definition=default_definition(), note="shipped default")
-        session.add(rubric)
-        session.flush()
+        try:
+            # In a savepoint: two workers saving the very first records at once both try to create version 1.
+            with session.begin_nested():
+                rubric = Rubric(version=1, definition=default_definition(), note="shipped default")
+                session.add(rubric)
+        except sa.exc.IntegrityError:
+            rubric = session.scalars(newest).one()
     return rubric
 
 
