@@ -3,7 +3,7 @@
 The demo data (2,400 realistic zh/en records with follow-ups, imported through the real path) is copied inside the
 database until there are --records records. "Loading" is reading every record with its follow-ups and related
 records in the batches the rescore uses (scoring.engine.record_batches), without scoring; "rescore" is
-scoring.engine.rescore_all, which reads, scores and writes every score.
+scoring.engine.rescore_all, which reads, scores and writes every score in SCORING_WORKERS processes (one per core).
 
     .venv/bin/python bench/bench_scoring.py [--records 100000] [--database URL]
 """

@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from records.enums import Status
 from records.masking import find_pii, mask_text
 from records.models import Record
 
@@ -131,9 +131,6 @@ class Keywords:
     """Chinese words and English phrases found by substring, English words by whole word: many times faster than
     one regular expression of alternatives (bulk rescoring runs every check on every record)."""
 
-    _WORD = re.compile(r"[a-z][a-z']*")
-    _LATIN = re.compile(r"[A-Za-z]")
-
     def __init__(self, chinese: str = "", english_words: str = "", english_phrases: tuple[str, ...] = ()):
         self.chinese = tuple(chinese.split())
         self.words = frozenset(english_words.split())
@@ -141,21 +138,31 @@ class Keywords:
 
     def find(self, text: str) -> list[str]:
         found = [word for word in self.chinese if word in text]
-        if self._LATIN.search(text):
-            lowered = text.lower()
+        lowered, words = _latin_view(text)
+        if lowered:
             found.extend(phrase for phrase in self.phrases if phrase in lowered)
-            found.extend(sorted(self.words.intersection(self._WORD.findall(lowered))))
+            found.extend(sorted(self.words.intersection(words)))
         return found
 
     def __contains__(self, text: str) -> bool:
         if any(word in text for word in self.chinese):
             return True
-        if not self._LATIN.search(text):
-            return False
-        lowered = text.lower()
-        return any(phrase in lowered for phrase in self.phrases) or not self.words.isdisjoint(
-            self._WORD.findall(lowered)
-        )
+        lowered, words = _latin_view(text)
+        return bool(lowered) and (any(phrase in lowered for phrase in self.phrases) or not self.words.isdisjoint(words))
+
+
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_LATIN_WORD = re.compile(r"[a-z][a-z']*")
+
+
+@lru_cache(maxsize=64)
+def _latin_view(text: str) -> tuple[str, frozenset[str]]:
+    """The lower-cased text and its English words ("" when it has no Latin letters); several keyword sets look at
+    the same text in a row, so it is worked out once."""
+    if not _LATIN_LETTER.search(text):
+        return "", frozenset()
+    lowered = text.lower()
+    return lowered, frozenset(_LATIN_WORD.findall(lowered))
 
 
 # ----- quality -----------------------------------------------------------------------------------------------------
@@ -185,6 +192,10 @@ _FAILURE = Keywords(
 _AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:元|块)|[¥￥$€£]\s?\d+|\b\d+(?:\.\d+)?\s*(?:usd|rmb|cny)\b", re.IGNORECASE)
 
 
+#: Kinds of concrete detail that make a problem description specific.
+SPECIFIC_KINDS = 3
+
+
 def detail_kinds(text: str) -> list[str]:
     """Which kinds of concrete detail a problem description carries: time, reference, product, failure, amount."""
     digits = bool(_DIGIT.search(text))
@@ -195,9 +206,9 @@ def detail_kinds(text: str) -> list[str]:
         kinds.append("reference")
     if (digits and _PRODUCT_NUMBERS.search(text)) or text in _PRODUCT_WORDS:
         kinds.append("product")
-    if text in _FAILURE:
+    if len(kinds) < SPECIFIC_KINDS and text in _FAILURE:
         kinds.append("failure")
-    if digits and _AMOUNT.search(text):
+    if len(kinds) < SPECIFIC_KINDS and digits and _AMOUNT.search(text):
         kinds.append("amount")
     return kinds
 
@@ -217,13 +228,14 @@ def specific_problem(record: Record, scale: float, context: dict) -> Outcome:
     quote = mask_text(text)
     if _VAGUE_PROBLEM.search(text) or len(text) < 8:
         kinds = []
-    if len(kinds) >= 3:
+    if len(kinds) >= SPECIFIC_KINDS:
         return full(scale)
     points = scale / 2 if kinds else 0
     return lost(
         points,
-        f"问题描述不够具体（具体信息 {len(kinds)} 类，需 3 类）：{quote[:40] or '（空）'}",
-        f"The problem description is not specific ({len(kinds)} kinds of detail, 3 needed): {quote[:60] or '(empty)'}",
+        f"问题描述不够具体（具体信息 {len(kinds)} 类，需 {SPECIFIC_KINDS} 类）：{quote[:40] or '（空）'}",
+        f"The problem description is not specific ({len(kinds)} kinds of detail, {SPECIFIC_KINDS} needed): "
+        f"{quote[:60] or '(empty)'}",
         "写清时间、产品或订单号、具体现象或报错原文、涉及金额，例如“11月3日起iPhone 15登录提示‘密码错误’，版本5.2.1”。",
         "Say when, which product or order, what exactly failed (quote the error) and any amount, e.g. 'since Nov 3 "
         'the iPhone 15 app says "wrong password" at login, version 5.2.1\'.',
@@ -421,7 +433,8 @@ CHECKS: dict[str, Callable[[Record, float, dict], Outcome]] = {
 
 def applies(criterion: dict, record: Record) -> bool:
     statuses = criterion.get("statuses")
-    if statuses and Status(record.status).value not in statuses:
+    # Statuses are StrEnums: they compare equal to their values.
+    if statuses and record.status not in statuses:
         return False
     channels = criterion.get("channels")
     if channels and record.channel.value not in channels:

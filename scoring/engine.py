@@ -8,17 +8,20 @@ transaction whenever it or its follow-ups change (a session hook), and in bulk b
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy.orm import Session, selectinload
 
-from records.db import db
+from records.db import db, read_session
 from records.models import FollowUp, Record
 from records.timeutil import utcnow
 from scoring.checks import CHECKS, applies, now_context
@@ -137,14 +140,25 @@ def evaluate(record: Record, definition: dict, now: datetime | None = None) -> E
     return evaluation
 
 
-def points_for(record: Record, definition: dict, context: dict) -> dict[str, float]:
+Plan = list[tuple[str, Callable, float, dict]]
+
+
+def check_plan(definition: dict) -> Plan:
+    """(key, check, scale, criterion) of the rubric's checks, looked up once per batch instead of per record."""
+    return [
+        (criterion["key"], CHECKS[criterion["key"]], float(criterion["scale"]), criterion)
+        for criterion in definition["criteria"]
+        if criterion["key"] in CHECKS
+    ]
+
+
+def points_for(record: Record, plan: Plan, context: dict) -> dict[str, float]:
     """Points per applicable criterion, without explanations: what is stored (explanations are made when shown)."""
-    points = {}
-    for criterion in definition["criteria"]:
-        check = CHECKS.get(criterion["key"])
-        if check is not None and applies(criterion, record):
-            points[criterion["key"]] = round(check(record, float(criterion["scale"]), context).points, 3)
-    return points
+    return {
+        key: round(check(record, scale, context).points, 3)
+        for key, check, scale, criterion in plan
+        if applies(criterion, record)
+    }
 
 
 def store_scores(session: Session, rubric: Rubric, records: Iterable[Record], now: datetime | None = None) -> int:
@@ -152,9 +166,10 @@ def store_scores(session: Session, rubric: Rubric, records: Iterable[Record], no
     now = now or utcnow()
     definition = rubric.definition
     context = now_context(int(definition.get("timeliness_minutes", 30)), now)
+    plan = check_plan(definition)
     rows = []
     for record in records:
-        points = points_for(record, definition, context)
+        points = points_for(record, plan, context)
         score, critical_failed = weighted_score(definition, points)
         rows.append(
             {
@@ -173,15 +188,18 @@ def store_scores(session: Session, rubric: Rubric, records: Iterable[Record], no
     return len(rows)
 
 
-def record_batches(session: Session, batch: int = BATCH) -> Iterator[list[Record]]:
-    """Every record with its follow-ups and related records, `batch` at a time in id order; each batch is expunged
-    once the caller is done with it, so memory stays flat however many records there are."""
-    last_id = 0
+def record_batches(
+    session: Session, batch: int = BATCH, *, first: int = 1, last: int | None = None
+) -> Iterator[list[Record]]:
+    """Every record (ids first..last) with its follow-ups and related records, `batch` at a time in id order; each
+    batch is expunged once the caller is done with it, so memory stays flat however many records there are."""
+    last_id = first - 1
     while True:
+        query = sa.select(Record).where(Record.id > last_id)
+        if last is not None:
+            query = query.where(Record.id <= last)
         records = session.scalars(
-            sa.select(Record)
-            .where(Record.id > last_id)
-            .order_by(Record.id)
+            query.order_by(Record.id)
             .limit(batch)
             .options(selectinload(Record.follow_ups), selectinload(Record.related))
         ).all()
@@ -192,22 +210,79 @@ def record_batches(session: Session, batch: int = BATCH) -> Iterator[list[Record
         session.expunge_all()
 
 
-def rescore_all(*, progress: Callable[[int], None] | None = None, batch: int = BATCH) -> int:
-    """Score every record with the newest rubric, batch by batch, each batch its own short transaction.
+def id_ranges(session: Session, size: int) -> list[tuple[int, int]]:
+    """Record ids cut into consecutive (first, last) ranges of at most `size` records."""
+    ids = session.scalars(sa.select(Record.id).order_by(Record.id)).all()
+    return [(ids[start], ids[min(start + size, len(ids)) - 1]) for start in range(0, len(ids), size)]
 
-    It works in a session of its own, so the caller's session (and the objects it holds) is left alone.
+
+def score_range(first: int, last: int, rubric_id: int, now: datetime, batch: int = BATCH) -> int:
+    """Score the records with ids first..last; returns the count.
+
+    Records are read in a deferred read session and each batch's scores written in a short transaction of their
+    own: on SQLite a transaction that writes holds the database's one write lock from its first statement, and
+    parallel workers must not hold it while they compute.
     """
     total = 0
+    with read_session() as reader, Session(db.engine) as writer:
+        rubric = writer.get(Rubric, rubric_id)
+        # Detached, it keeps its loaded definition and touching it starts no transaction.
+        writer.expunge(rubric)
+        writer.rollback()
+        for records in record_batches(reader, batch, first=first, last=last):
+            store_scores(writer, rubric, records, now)
+            writer.commit()
+            total += len(records)
+    return total
+
+
+_worker_app = None
+
+
+def _start_worker(app: Flask) -> None:
+    # A forked worker must not use the parent's pooled connections: it opens its own.
+    global _worker_app
+    _worker_app = app.app_context()
+    _worker_app.push()
+    db.engine.dispose(close=False)
+
+
+def _score_range_in_worker(arguments: tuple[int, int, int, datetime]) -> int:
+    return score_range(*arguments)
+
+
+def rescore_all(
+    *, progress: Callable[[int], None] | None = None, batch: int = BATCH, workers: int | None = None
+) -> int:
+    """Score every record with the newest rubric, `batch` records per transaction.
+
+    Scoring is Python work for the CPU, so batches are spread over `workers` processes (SCORING_WORKERS, by default
+    one per core); on SQLite their short write transactions take turns. Everything runs in sessions of its own, so
+    the caller's session and the objects it holds are left alone.
+    """
     now = utcnow()
     with Session(db.engine) as session:
         rubric_id = current_rubric(session).id
         session.commit()
-        for records in record_batches(session, batch):
-            store_scores(session, session.get(Rubric, rubric_id), records, now)
-            total += len(records)
-            session.commit()
+        ranges = id_ranges(session, batch)
+    if workers is None:
+        workers = int(current_app.config.get("SCORING_WORKERS") or os.cpu_count() or 1)
+    total = 0
+    if workers <= 1 or len(ranges) <= 1:
+        for first, last in ranges:
+            count = score_range(first, last, rubric_id, now, batch)
+            total += count
             if progress:
-                progress(len(records))
+                progress(count)
+        return total
+    context = multiprocessing.get_context("fork")
+    app = current_app._get_current_object()
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(app,)) as pool:
+        jobs = [(first, last, rubric_id, now) for first, last in ranges]
+        for count in pool.map(_score_range_in_worker, jobs):
+            total += count
+            if progress:
+                progress(count)
     return total
 
 

@@ -120,3 +120,28 @@ def test_explanations_quote_the_record_with_personal_data_masked(make_record):
     ]
     assert any("138****5678" in text for text in texts)
     assert not any("13812345678" in text for text in texts)
+
+
+def test_a_parallel_rescore_scores_every_record_as_a_single_process_does(make_record):
+    from scoring.engine import rescore_all
+
+    records = [
+        make_record(problem_description=f"客户{day}月3日起登录提示“密码错误”，版本5.2.{day}") for day in range(1, 8)
+    ]
+    database.session.commit()
+
+    def scores() -> dict[int, tuple[float, dict]]:
+        database.session.expire_all()
+        rows = database.session.scalars(sa.select(RecordScore).order_by(RecordScore.record_id)).all()
+        result = {row.record_id: (row.score, row.points) for row in rows}
+        database.session.commit()
+        return result
+
+    assert rescore_all(batch=2, workers=1) == len(records)
+    single = scores()
+    database.session.execute(sa.delete(RecordScore))
+    database.session.commit()
+    counted = []
+    assert rescore_all(batch=2, workers=2, progress=counted.append) == len(records)
+    assert scores() == single and sorted(single) == sorted(record.id for record in records)
+    assert counted == [2, 2, 2, 1]
