@@ -229,9 +229,6 @@ class Spaces:
     lexical: LexicalSpace | None
     embedder: object | None
 
-    def vector(self, space: str, row_positions: dict[str, dict[int, int]], row: int) -> np.ndarray:
-        return self.vectors[space][row_positions[space][row]]
-
 
 def build_spaces(evidence: list[Evidence], progress: Progress = _noop) -> tuple[Spaces, float]:
     questions = [item.question for item in evidence]

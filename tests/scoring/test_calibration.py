@@ -13,7 +13,7 @@ from scoring.calibration import calibration_report, create_session, krippendorff
 from scoring.engine import current_rubric
 from scoring.grading import effective_score, grade_record
 from scoring.operations import record_score
-from tests.scoring.test_grading import full_points
+from tests.scoring.helpers import full_points
 
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", example C: 4 observers × 12 units, values 1-5,
 # missing values; the paper gives alpha 0.743 (nominal) and 0.849 (interval).

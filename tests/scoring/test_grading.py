@@ -6,10 +6,9 @@ import pytest
 from marshmallow import ValidationError
 
 from records.access import PermissionDenied
-from records.enums import Role
 from records.models import AuditLog
 from scoring.calibration import create_session
-from scoring.engine import current_rubric, evaluate
+from scoring.engine import current_rubric
 from scoring.grading import (
     can_grade,
     dispute_grade,
@@ -21,30 +20,7 @@ from scoring.grading import (
 )
 from scoring.models import DisputeStatus
 from scoring.operations import record_score
-
-
-def full_points(record) -> dict[str, float]:
-    """Every applicable criterion's full scale: what a grader gives a flawless record."""
-    definition = current_rubric().definition
-    scales = {criterion["key"]: float(criterion["scale"]) for criterion in definition["criteria"]}
-    return {item.key: scales[item.key] for item in evaluate(record, definition).criteria if item.applicable}
-
-
-@pytest.fixture
-def people(make_user):
-    return {
-        "agent": make_user(Role.AGENT, team="客服A组"),
-        "other_agent": make_user(Role.AGENT, team="客服B组"),
-        "supervisor": make_user(Role.SUPERVISOR, team="客服A组"),
-        "other_supervisor": make_user(Role.SUPERVISOR, team="客服B组"),
-        "trainer": make_user(Role.TRAINER),
-        "admin": make_user(Role.ADMIN),
-    }
-
-
-@pytest.fixture
-def record(make_record, people):
-    return make_record(agent=people["agent"])
+from tests.scoring.helpers import full_points
 
 
 def test_supervisors_grade_their_team_admins_any_others_not(db, people, record, make_record):

@@ -4,31 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from records.enums import Role
 from scoring.operations import record_score
-from tests.scoring.test_grading import full_points
-
-
-@pytest.fixture
-def people(make_user):
-    return {
-        "agent": make_user(Role.AGENT, team="客服A组"),
-        "other_agent": make_user(Role.AGENT, team="客服B组"),
-        "supervisor": make_user(Role.SUPERVISOR, team="客服A组"),
-        "other_supervisor": make_user(Role.SUPERVISOR, team="客服B组"),
-        "trainer": make_user(Role.TRAINER),
-        "admin": make_user(Role.ADMIN),
-    }
+from tests.scoring.helpers import full_points
 
 
 @pytest.fixture
 def headers(people, token_for):
     return {name: token_for(user) for name, user in people.items()}
-
-
-@pytest.fixture
-def record(make_record, people):
-    return make_record(agent=people["agent"])
 
 
 def grade(client, headers, ref, points, comment=None):

@@ -14,7 +14,7 @@ from scoring.calibration import create_session
 from scoring.grading import grade_record
 from scoring.operations import record_score
 from scoring.sampling import review_period, review_sample, sample_agent_ids
-from tests.scoring.test_grading import full_points
+from tests.scoring.helpers import full_points
 
 #: Records are contacted on 2026-11-02 unless a test says otherwise.
 NOVEMBER = review_period(date(2026, 11, 1), date(2026, 11, 10))

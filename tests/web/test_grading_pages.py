@@ -18,7 +18,7 @@ from scoring.grading import current_grade, effective_score, grade_record
 from scoring.models import CalibrationSession, Dispute, DisputeStatus, Grade
 from scoring.operations import record_score
 from tests.conftest import PASSWORD
-from tests.scoring.test_grading import full_points
+from tests.scoring.helpers import full_points
 from tests.web.conftest import CATALOG
 
 WEB = Path(__file__).resolve().parents[2] / "web"
