@@ -15,6 +15,7 @@ from kb.cli import kb_cli
 from records.cli import demo_cli, records_cli, users_cli
 from scoring import engine as scoring_engine
 from scoring.cli import scoring_cli
+import jobs.models  # noqa: F401  (jobs tables belong to the metadata migrations compare)
 from web import auth  # noqa: F401  (registers the login loaders on login_manager)
 from web.api import register_api
 from web.config import load_config

@@ -1,0 +1,76 @@
+"""Job runs and generated improvement reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from records.db import db
+from records.enums import LabelledEnum
+from records.models import enum_column
+from records.timeutil import utcnow
+
+
+class RunStatus(LabelledEnum):
+    RUNNING = "running", "运行中", "Running"
+    SUCCEEDED = "succeeded", "成功", "Succeeded"
+    FAILED = "failed", "失败", "Failed"
+    #: The work was already done (a report that exists) or claimed by another live run.
+    SKIPPED = "skipped", "已跳过", "Skipped"
+
+
+class ReportKind(LabelledEnum):
+    WEEKLY = "weekly", "周报", "Weekly"
+    MONTHLY = "monthly", "月报", "Monthly"
+
+
+class ReportStatus(LabelledEnum):
+    BUILDING = "building", "生成中", "Building"
+    READY = "ready", "已生成", "Ready"
+    FAILED = "failed", "失败", "Failed"
+
+
+class JobRun(db.Model):
+    """One execution of a scheduled or manually started job, shown to admins."""
+
+    __tablename__ = "job_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[str] = mapped_column(sa.String(60), index=True)
+    #: "scheduler" or "cli:<user>" — who started it.
+    trigger: Mapped[str] = mapped_column(sa.String(80), default="scheduler")
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[RunStatus] = mapped_column(enum_column(RunStatus), default=RunStatus.RUNNING)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    #: What the job reports about its work (counts, the report it made), JSON.
+    output: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: host:pid of the process running it, so a run whose process died can be recognised as stale.
+    worker: Mapped[str | None] = mapped_column(sa.String(120))
+
+
+class Report(db.Model):
+    """An improvement report for one period. (kind, period) is unique: re-runs never make a second one."""
+
+    __tablename__ = "reports"
+    __table_args__ = (sa.UniqueConstraint("kind", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ReportKind] = mapped_column(enum_column(ReportKind))
+    #: "2026-W46" (ISO week) or "2026-10".
+    period: Mapped[str] = mapped_column(sa.String(10))
+    #: Local (configured timezone) bounds as naive UTC datetimes: [starts_at, ends_at).
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[ReportStatus] = mapped_column(enum_column(ReportStatus), default=ReportStatus.BUILDING)
+    #: Everything the report shows, JSON-serialisable (built by jobs.report_figures.build_figures).
+    figures: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    #: The process building it and when it claimed the row: a claim older than the stale limit may be taken over.
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(120))
+    claimed_at: Mapped[datetime | None]
+    generated_at: Mapped[datetime | None]
+    emailed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
