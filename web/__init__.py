@@ -10,12 +10,12 @@ from typing import Any
 from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_babel import get_locale
 
+import jobs.models  # noqa: F401  (jobs tables belong to the metadata migrations compare)
 from kb import search as kb_search
 from kb.cli import kb_cli
 from records.cli import demo_cli, records_cli, users_cli
 from scoring import engine as scoring_engine
 from scoring.cli import scoring_cli
-import jobs.models  # noqa: F401  (jobs tables belong to the metadata migrations compare)
 from web import auth  # noqa: F401  (registers the login loaders on login_manager)
 from web.api import register_api
 from web.config import load_config
