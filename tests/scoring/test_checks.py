@@ -8,8 +8,8 @@ import pytest
 
 from records.enums import Channel, Emotion, Status
 from records.models import FollowUp, Record
-from scoring.checks import CHECKS, applies
-from scoring.engine import default_definition, evaluate, weighted_score
+from scoring.checks import CHECKS, applies, now_context
+from scoring.engine import check_plan, default_definition, evaluate, points_for, weighted_score
 
 NOW = datetime(2026, 11, 20, 12, 0)
 CONTACT = datetime(2026, 11, 20, 10, 0)
@@ -73,7 +73,7 @@ def make(language: str = "zh", quality: str = "good", **overrides) -> Record:
 
 
 def check(key: str, record: Record, scale: float = 2.0):
-    return CHECKS[key](record, scale, {"timeliness_minutes": 30, "now": NOW})
+    return CHECKS[key](record, scale, now_context(30, NOW))
 
 
 def assert_explained(outcome) -> None:
@@ -234,6 +234,24 @@ def test_a_good_record_scores_100_and_a_bad_one_low(language):
     zero = {item.key for item in lost if item.points == 0}
     assert {"specific_problem", "concrete_steps", "resolution_outcome", "timeliness"} <= zero
     assert lost and all(item.explanation and item.suggestion for item in lost)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_bulk_scoring_gives_the_points_the_explained_evaluation_gives(language):
+    # Bulk rescoring skips explanations and shares work between records: the points must not change.
+    definition = default_definition()
+    records = [
+        make(language, quality, status=status, category=category, **extra)
+        for quality in ("good", "bad")
+        for status in Status
+        for category in ("malfunction", "feedback")
+        for extra in ({}, {"emotion": None, "satisfaction": None, "created_at": CONTACT + timedelta(hours=5)})
+    ]
+    records.append(make(language, problem_description=GOOD[language]["problem_description"][:30]))
+    context = now_context(30, NOW, points_only=True)
+    plan = check_plan(definition)
+    for record in records:
+        assert points_for(record, plan, context) == evaluate(record, definition, NOW).points()
 
 
 def test_statuses_decide_which_criteria_apply():
