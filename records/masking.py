@@ -229,12 +229,12 @@ _MOBILE_RE = re.compile(
 _LANDLINE_RE = re.compile(
     r"(?=[(0])" + _START + r"(?:\(0(?:[12]\d|[3-9]\d{2})\)[ -]?|0(?:[12]\d|[3-9]\d{2})[ -])\d{7,8}" + _END
 )
-# International: "+" and country code, then groups (+1 415 555 0100, +44 20 7946 0958, +1 (415) 555-0100) or one
-# run of digits. +86 mobiles are left to _MOBILE_RE.
+# International: "+" and country code, then groups (+1 415 555 0100, +44 20 7946 0958, +1 (415) 555-0100,
+# UK mobiles as +44 7566 073908) or one run of digits. +86 mobiles are left to _MOBILE_RE.
 _INTL_RE = re.compile(
     r"(?=\+)"
     + _START
-    + r"\+(?!86[ -]?1[3-9])(?:[1-9]\d{7,14}|[1-9]\d{0,2}(?:[ -]\(?\d{1,4}\)?)?(?:[ -]\d{2,5}){1,4})"
+    + r"\+(?!86[ -]?1[3-9])(?:[1-9]\d{7,14}|[1-9]\d{0,2}(?:[ -]\(?\d{1,4}\)?)?(?:[ -]\d{2,6}){1,4})"
     + _END
 )
 _DIGIT_RUN_RE = re.compile(r"(?=\d)" + _START + r"(?:\d{17}[Xx]|\d{13,19})" + _END)
