@@ -74,3 +74,14 @@ class Report(db.Model):
     generated_at: Mapped[datetime | None]
     emailed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+#: APScheduler's job store (jobs/scheduling.py), declared here in its exact shape so migrations create it and the
+#: schema comparison knows it; APScheduler finds it existing and uses it.
+scheduler_jobs = sa.Table(
+    "apscheduler_jobs",
+    db.metadata,
+    sa.Column("id", sa.Unicode(191), primary_key=True),
+    sa.Column("next_run_time", sa.Float(25), index=True),
+    sa.Column("job_state", sa.LargeBinary, nullable=False),
+)

@@ -152,6 +152,8 @@ def load_evidence(progress: Progress = _noop) -> list[Evidence]:
             .join(Customer, Customer.id == Record.customer_id)
             .join(User, User.id == Record.agent_id)
             .where(Record.status == Status.RESOLVED, Record.resolution.is_not(None), Record.resolution != "")
+            # Archived records (retention) are history, not evidence of what customers ask now.
+            .where(Record.archived_at.is_(None))
             .order_by(Record.id)
         ).all()
     evidence = []

@@ -174,6 +174,11 @@ class Record(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: Set by the retention job (jobs.retention): the record is kept but read-only and left out of lists and searches.
+    archived_at: Mapped[datetime | None] = mapped_column(index=True)
+    #: A dispute or legal claim: retention neither archives nor deletes the record while this is set.
+    legal_hold: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    legal_hold_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     customer: Mapped[Customer] = relationship(back_populates="records")
     agent: Mapped[User] = relationship(foreign_keys=[agent_id])

@@ -33,7 +33,7 @@ from records.people import find_agent
 from records.presenting import FREE_TEXT_FIELDS
 from records.schemas import record_rule_errors
 from records.taxonomy import Taxonomy, load_taxonomy
-from records.timeutil import local_day_start, to_local, utcnow
+from records.timeutil import format_local, local_day_start, to_local, utcnow
 
 #: Record fields set directly from loaded input (agent, team, customer, follow-ups and links are resolved apart).
 PLAIN_FIELDS = (
@@ -57,6 +57,14 @@ PLAIN_FIELDS = (
     "category",
     "subcategory",
 )
+
+
+#: Longest legal-hold reason kept; a sentence or two naming the dispute and its reference.
+LEGAL_HOLD_REASON_CHARS = 500
+
+
+class RecordArchived(PermissionDenied):
+    """The record was archived by the retention policy and is read-only."""
 
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -214,6 +222,7 @@ def update_record(record: Record, changes: dict[str, Any], *, by: User) -> list[
     `update_follow_up`.
     """
     require(can_edit_record(by, record), "You may not change this record.")
+    require_not_archived(record)
     values = dict(changes)
     if "customer" in values or "customer_no" in values:
         raise ValidationError({"customer": ["A record's customer is set when it is created."]})
@@ -271,6 +280,47 @@ def update_record(record: Record, changes: dict[str, Any], *, by: User) -> list[
     return changed
 
 
+def require_not_archived(record: Record) -> None:
+    if record.archived_at is not None:
+        raise RecordArchived(
+            f"Record {record.number} was archived on {format_local(record.archived_at)} under the retention policy "
+            "and is read-only."
+        )
+
+
+def can_hold_record(user: User, record: Record) -> bool:
+    """Legal holds are set and cleared by administrators and by supervisors of the record's team."""
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.SUPERVISOR and user.team_id is not None and record.team_id == user.team_id
+
+
+def set_legal_hold(record: Record, reason: str, *, by: User) -> Record:
+    """Flag the record as disputed: retention keeps it (neither archived nor deleted) until the hold is cleared."""
+    require(can_hold_record(by, record), "Only administrators and supervisors of the record's team set legal holds.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["Say why the record is held, e.g. the dispute or its reference."]})
+    if len(reason) > LEGAL_HOLD_REASON_CHARS:
+        raise ValidationError({"reason": [f"At most {LEGAL_HOLD_REASON_CHARS} characters."]})
+    record.legal_hold = True
+    record.legal_hold_reason = reason
+    audit.log(by, "record.legal_hold", record, reason=reason)
+    db.session.flush()
+    return record
+
+
+def clear_legal_hold(record: Record, *, by: User) -> Record:
+    """Lift the hold; retention treats the record like any other again. Clearing a record not on hold does nothing."""
+    require(can_hold_record(by, record), "Only administrators and supervisors of the record's team clear legal holds.")
+    if record.legal_hold:
+        record.legal_hold = False
+        record.legal_hold_reason = None
+        audit.log(by, "record.legal_hold_clear", record)
+        db.session.flush()
+    return record
+
+
 def delete_record(record: Record, *, by: User) -> None:
     require(by.role == Role.ADMIN, "Only administrators delete records.")
     audit.log(by, "record.delete", record, external_id=record.external_id)
@@ -308,6 +358,7 @@ def get_follow_up(record: Record, follow_up_id: int) -> FollowUp:
 
 def add_follow_up(record: Record, data: dict[str, Any], *, by: User) -> FollowUp:
     require(can_edit_record(by, record), "You may not change this record.")
+    require_not_archived(record)
     follow_up = FollowUp(**data)
     record.follow_ups.append(follow_up)
     db.session.flush()
@@ -318,6 +369,7 @@ def add_follow_up(record: Record, data: dict[str, Any], *, by: User) -> FollowUp
 def update_follow_up(follow_up: FollowUp, changes: dict[str, Any], *, by: User) -> FollowUp:
     record = follow_up.record
     require(can_edit_record(by, record), "You may not change this record.")
+    require_not_archived(record)
     for field, value in changes.items():
         setattr(follow_up, field, value)
     if "done" in changes:
@@ -345,6 +397,8 @@ class RecordFilters:
     date_from: date | None = None
     date_to: date | None = None
     q: str | None = None
+    #: Archived records instead of live ones (supervisors and administrators).
+    archived: bool = False
 
     @classmethod
     def from_args(cls, args: dict[str, Any]) -> RecordFilters:
@@ -352,7 +406,10 @@ class RecordFilters:
 
 
 def filtered_records_query(user: User, filters: RecordFilters) -> sa.Select:
-    query = sa.select(Record).where(record_scope(user))
+    if filters.archived:
+        require(user.role in (Role.SUPERVISOR, Role.ADMIN), "Archived records are listed for supervisors and admins.")
+    archived = Record.archived_at.is_not(None) if filters.archived else Record.archived_at.is_(None)
+    query = sa.select(Record).where(record_scope(user), archived)
     if filters.status:
         query = query.where(Record.status == filters.status)
     if filters.channel:

@@ -95,19 +95,30 @@ class Evaluation:
         return {item.key: item.points for item in self.criteria if item.applicable}
 
 
-def weighted_score(definition: dict, points: dict[str, float]) -> tuple[float, bool]:
-    """0-100 from points per applicable criterion; a failed critical criterion gives 0."""
+def score_weights(definition: dict) -> dict[str, tuple[float, float, bool]]:
+    """key → (weight, scale, critical) of each criterion, in the rubric's order."""
+    return {
+        criterion["key"]: (float(criterion["weight"]), float(criterion["scale"]), bool(criterion.get("critical")))
+        for criterion in definition["criteria"]
+    }
+
+
+def weighted_score(
+    definition: dict, points: dict[str, float], weights: dict[str, tuple[float, float, bool]] | None = None
+) -> tuple[float, bool]:
+    """0-100 from points per applicable criterion; a failed critical criterion gives 0. `weights` (score_weights of
+    the definition) saves working them out again for every record of a batch."""
+    weights = weights if weights is not None else score_weights(definition)
     total_weight = earned = 0.0
     critical_failed = False
-    for criterion in definition["criteria"]:
-        key = criterion["key"]
-        if key not in points or points[key] is None:
+    for key, (weight, scale, critical) in weights.items():
+        value = points.get(key)
+        if value is None:
             continue
-        scale = float(criterion["scale"])
-        fraction = min(1.0, max(0.0, float(points[key]) / scale))
-        total_weight += criterion["weight"]
-        earned += criterion["weight"] * fraction
-        if criterion.get("critical") and fraction < 1.0:
+        fraction = min(1.0, max(0.0, float(value) / scale))
+        total_weight += weight
+        earned += weight * fraction
+        if critical and fraction < 1.0:
             critical_failed = True
     if critical_failed:
         return 0.0, True
@@ -154,23 +165,40 @@ def check_plan(definition: dict) -> Plan:
 
 def points_for(record: Record, plan: Plan, context: dict) -> dict[str, float]:
     """Points per applicable criterion, without explanations: what is stored (explanations are made when shown)."""
-    return {
-        key: round(check(record, scale, context).points, 3)
-        for key, check, scale, criterion in plan
-        if applies(criterion, record)
-    }
+    view = _LoadedValues(record)
+    # Which criteria apply depends only on these fields: worked out once per combination, not per record.
+    applicability = (view.status, view.channel, view.category, view.subcategory)
+    selected = context.setdefault("applicable_checks", {}).get(applicability)
+    if selected is None:
+        selected = [(key, check, scale) for key, check, scale, criterion in plan if applies(criterion, view)]
+        context["applicable_checks"][applicability] = selected
+    return {key: round(check(view, scale, context).points, 3) for key, check, scale in selected}
+
+
+class _LoadedValues:
+    """A record's loaded attribute values as plain attributes. The checks read some twenty attributes per record,
+    and each read through SQLAlchemy's instrumentation costs more than the check around it in bulk rescoring;
+    anything not loaded is still read from the record itself."""
+
+    def __init__(self, record: Record):
+        self.__dict__.update(record.__dict__)
+        self._record = record
+
+    def __getattr__(self, name: str):
+        return getattr(self._record, name)
 
 
 def store_scores(session: Session, rubric: Rubric, records: Iterable[Record], now: datetime | None = None) -> int:
     """Upsert the automatic score of each record; returns how many were scored."""
     now = now or utcnow()
     definition = rubric.definition
-    context = now_context(int(definition.get("timeliness_minutes", 30)), now)
+    context = now_context(int(definition.get("timeliness_minutes", 30)), now, points_only=True)
     plan = check_plan(definition)
+    weights = score_weights(definition)
     rows = []
     for record in records:
         points = points_for(record, plan, context)
-        score, critical_failed = weighted_score(definition, points)
+        score, critical_failed = weighted_score(definition, points, weights)
         rows.append(
             {
                 "record_id": record.id,
@@ -184,7 +212,8 @@ def store_scores(session: Session, rubric: Rubric, records: Iterable[Record], no
     if not rows:
         return 0
     session.execute(sa.delete(RecordScore).where(RecordScore.record_id.in_([row["record_id"] for row in rows])))
-    session.execute(sa.insert(RecordScore), rows)
+    # The table, not the mapped class: ORM bulk inserts cost more than the scoring itself in bulk rescoring.
+    session.execute(RecordScore.__table__.insert(), rows)
     return len(rows)
 
 
@@ -195,7 +224,8 @@ def record_batches(
     batch is expunged once the caller is done with it, so memory stays flat however many records there are."""
     last_id = first - 1
     while True:
-        query = sa.select(Record).where(Record.id > last_id)
+        # Archived records (retention) are read-only history: their score stays as it was when they were archived.
+        query = sa.select(Record).where(Record.id > last_id, Record.archived_at.is_(None))
         if last is not None:
             query = query.where(Record.id <= last)
         records = session.scalars(
@@ -212,7 +242,7 @@ def record_batches(
 
 def id_ranges(session: Session, size: int) -> list[tuple[int, int]]:
     """Record ids cut into consecutive (first, last) ranges of at most `size` records."""
-    ids = session.scalars(sa.select(Record.id).order_by(Record.id)).all()
+    ids = session.scalars(sa.select(Record.id).where(Record.archived_at.is_(None)).order_by(Record.id)).all()
     return [(ids[start], ids[min(start + size, len(ids)) - 1]) for start in range(0, len(ids), size)]
 
 

@@ -11,10 +11,14 @@ from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_babel import get_locale
 
 import jobs.models  # noqa: F401  (jobs tables belong to the metadata migrations compare)
+import scoring.cases.models  # noqa: F401  (case library tables, likewise)
+from jobs.cli import jobs_cli
+from jobs.report_cli import reports_cli
 from kb import search as kb_search
 from kb.cli import kb_cli
 from records.cli import demo_cli, records_cli, users_cli
 from scoring import engine as scoring_engine
+from scoring.cases.cli import cases_cli
 from scoring.cli import scoring_cli
 from web import auth  # noqa: F401  (registers the login loaders on login_manager)
 from web.api import register_api
@@ -75,5 +79,5 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (users_cli, records_cli, demo_cli, kb_cli, scoring_cli):
+    for group in (users_cli, records_cli, demo_cli, kb_cli, scoring_cli, cases_cli, jobs_cli, reports_cli):
         app.cli.add_command(group)

@@ -41,6 +41,40 @@ class DefaultConfig:
     #: an active agent, supervisor or administrator. Empty (or not such a user) means the active agent with the
     #: fewest open records.
     SELF_SERVICE_AGENT: str | None = None
+    #: Deadlines per priority laid over records.sla.DEFAULT_SLA_RULES (high: respond 4 h, resolve 24 h), e.g.
+    #: CONSULTKB_SLA_RULES='{"high": {"respond_hours": 2}, "low": null}'; a null removes a deadline. Empty: defaults.
+    SLA_RULES: dict | None = None
+    #: The case library's teaching dimensions: a JSON file shaped like scoring.cases.dimensions.DEFAULT_DIMENSIONS
+    #: (key, zh, en, criteria); empty means the shipped ones (communication, problem solving, empathy, ...).
+    CASE_DIMENSIONS_FILE: str | None = None
+    #: An agent is pointed to a training pack when their mean on a criterion (0-1) is this far below their team's,
+    #: over at least this many records (scoring.cases.suggestions says why these values).
+    CASE_WEAKNESS_MARGIN = 0.15
+    CASE_WEAKNESS_MIN_RECORDS = 5
+    #: How long records are kept, per top-level category (code or label; "default" for the rest), and what happens
+    #: after: {"years": N, "action": "archive" | "delete"}. The guides ask for 2–3 years in general and 5–7 in
+    #: regulated industries; records under legal hold (disputes) are exempt. See jobs/retention.py.
+    RETENTION_POLICIES = {"default": {"years": 2, "action": "archive"}}
+
+    # Scheduled jobs (`consultkb jobs run`, jobs/scheduling.py); times are in TIMEZONE.
+    #: Crontab overrides per job id, e.g. {"weekly_report": "0 7 * * mon"}; `consultkb jobs list` shows the ids.
+    JOB_SCHEDULES: dict = {}
+    #: Job ids the scheduler leaves out, e.g. ["proposal_refresh"] on a host without the model.
+    JOBS_DISABLED: list = []
+    #: A run missed by up to this many seconds (scheduler down) still runs once when it is back.
+    JOB_MISFIRE_GRACE_SECONDS = 6 * 3600
+    #: Reports are mailed to these addresses (a list, or comma-separated in CONSULTKB_REPORT_RECIPIENTS) when
+    #: MAIL_SERVER is set; the language of mailed and exported reports.
+    REPORT_RECIPIENTS: list = []
+    REPORT_LOCALE = "zh_CN"
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    #: STARTTLS after connecting (port 587), or TLS from the start (port 465).
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_SENDER = "ConsultKB <consultkb@localhost>"
 
     # Rate limits (Flask-Limiter), counted per client IP address. "memory://" counts in each process, so with
     # several web workers every worker allows the full rate: in production point RATELIMIT_STORAGE_URI at Redis

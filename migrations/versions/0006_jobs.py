@@ -17,6 +17,15 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('apscheduler_jobs',
+    sa.Column('id', sa.Unicode(length=191), nullable=False),
+    sa.Column('next_run_time', sa.Float(precision=25), nullable=True),
+    sa.Column('job_state', sa.LargeBinary(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_apscheduler_jobs'))
+    )
+    with op.batch_alter_table('apscheduler_jobs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_apscheduler_jobs_next_run_time'), ['next_run_time'], unique=False)
+
     op.create_table('job_runs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('job_id', sa.String(length=60), nullable=False),
@@ -59,3 +68,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_job_runs_job_id'))
 
     op.drop_table('job_runs')
+    with op.batch_alter_table('apscheduler_jobs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_apscheduler_jobs_next_run_time'))
+
+    op.drop_table('apscheduler_jobs')

@@ -17,8 +17,17 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table('records', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('archived_at', sa.DateTime(), nullable=True))
+        # Existing records are not on hold: the server default fills them in.
+        batch_op.add_column(sa.Column('legal_hold', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column('legal_hold_reason', sa.Text(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_records_archived_at'), ['archived_at'], unique=False)
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('records', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_records_archived_at'))
+        batch_op.drop_column('legal_hold_reason')
+        batch_op.drop_column('legal_hold')
+        batch_op.drop_column('archived_at')

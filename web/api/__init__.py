@@ -13,11 +13,13 @@ from web.api import (
     articles,
     audit,
     auth_tokens,
+    cases,
     customers,
     grading,
     meta,
     proposals,
     records,
+    reports,
     scores,
     selfservice,
     users,
@@ -37,6 +39,9 @@ BLUEPRINTS = (
     selfservice.blp,
     grading.blp,
     scores.blp,
+    cases.blp,
+    cases.collections_blp,
+    reports.blp,
 )
 SWAGGER_ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"
 

@@ -1,20 +1,24 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
 
 from records.db import db
 from records.operations import (
+    LEGAL_HOLD_REASON_CHARS,
     RecordFilters,
     add_follow_up,
+    clear_legal_hold,
     create_record,
     delete_record,
     get_follow_up,
     get_record_for,
     list_records,
+    set_legal_hold,
     update_follow_up,
     update_record,
 )
-from records.presenting import may_reveal, record_to_dict
+from records.presenting import iso_utc, may_reveal, record_to_dict
 from records.schemas import (
     FollowUpInputSchema,
     FollowUpOutSchema,
@@ -32,15 +36,43 @@ from web.auth import signed_in_user
 blp = Blueprint("records", __name__, url_prefix="/api/v1/records", description="Consultation records.")
 
 
+class RecordListQuerySchema(RecordQuerySchema):
+    archived = fields.Boolean(
+        load_default=False,
+        metadata={"description": "List archived records (retention) instead of live ones; supervisors and admins."},
+    )
+
+
+class LegalHoldInputSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=LEGAL_HOLD_REASON_CHARS))
+
+
+class RetentionStateSchema(Schema):
+    number = fields.String()
+    legal_hold = fields.Boolean()
+    legal_hold_reason = fields.String(allow_none=True)
+    archived_at = fields.String(allow_none=True, metadata={"description": "UTC, ISO 8601; null while live"})
+
+
+def retention_state(record) -> dict:
+    return {
+        "number": record.number,
+        "legal_hold": record.legal_hold,
+        "legal_hold_reason": record.legal_hold_reason,
+        "archived_at": iso_utc(record.archived_at),
+    }
+
+
 @blp.route("")
 class Records(StaffView):
-    @blp.arguments(RecordQuerySchema, location="query")
+    @blp.arguments(RecordListQuerySchema, location="query")
     @blp.response(200, RecordPageSchema)
     def get(self, args: dict):
         """List the records you may see, newest first, with filters.
 
         `q` searches the customer's name and company, the record number and the record's text.
         Personal data is masked; `reveal=true` is refused here (open one record to reveal it).
+        Archived records (retention) are left out; `archived=true` lists them instead (supervisors, admins).
         """
         user = signed_in_user()
         items, total = list_records(user, RecordFilters.from_args(args), page=args["page"], per_page=args["per_page"])
@@ -84,6 +116,29 @@ class RecordItem(StaffView):
         user = signed_in_user()
         delete_record(get_record_for(user, ref), by=user)
         db.session.commit()
+
+
+@blp.route("/<string:ref>/legal-hold")
+class LegalHold(StaffView):
+    @blp.arguments(LegalHoldInputSchema)
+    @blp.response(200, RetentionStateSchema)
+    def post(self, data: dict, ref: str):
+        """Put the record under legal hold (a dispute): retention neither archives nor deletes it.
+
+        Administrators and supervisors of the record's team; `reason` is required. Audit-logged.
+        """
+        user = signed_in_user()
+        record = set_legal_hold(get_record_for(user, ref), data["reason"], by=user)
+        db.session.commit()
+        return retention_state(record)
+
+    @blp.response(200, RetentionStateSchema)
+    def delete(self, ref: str):
+        """Lift the legal hold; retention treats the record like any other again. Audit-logged."""
+        user = signed_in_user()
+        record = clear_legal_hold(get_record_for(user, ref), by=user)
+        db.session.commit()
+        return retention_state(record)
 
 
 @blp.route("/<string:ref>/follow-ups")

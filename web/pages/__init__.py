@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from flask import Flask
 
-from web.pages import article_reuse, articles, customers, grading, proposals, records, scoring, selfservice
+from web.pages import (
+    article_reuse,
+    articles,
+    case_packs,
+    cases,
+    customers,
+    grading,
+    proposals,
+    records,
+    reports,
+    scoring,
+    selfservice,
+)
 from web.pages.display import register_template_helpers
 from web.pages.views import bp
 
@@ -19,4 +31,7 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(selfservice.bp)
     app.register_blueprint(grading.bp)
     app.register_blueprint(scoring.bp)
+    app.register_blueprint(cases.bp)
+    app.register_blueprint(case_packs.bp)
+    app.register_blueprint(reports.bp)
     register_template_helpers(app)

@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Flask
 from flask_babel import get_locale
 
+from jobs.models import ReportKind, ReportStatus, RunStatus
 from records.enums import (
     NOT_RATED_LABELS,
     SATISFACTION_LABELS,
@@ -30,6 +31,9 @@ ENUMS: dict[str, type[LabelledEnum]] = {
     "customer_type": CustomerType,
     "tier": CustomerTier,
     "role": Role,
+    "report_kind": ReportKind,
+    "report_status": ReportStatus,
+    "run_status": RunStatus,
 }
 
 STATUS_BADGES = {

@@ -23,12 +23,16 @@ from records.enums import Role
 from records.importing import flatten_messages
 from records.models import Record, User
 from records.operations import (
+    LEGAL_HOLD_REASON_CHARS,
     RecordFilters,
+    can_hold_record,
+    clear_legal_hold,
     count_records_by_status,
     create_record,
     get_follow_up,
     get_record_for,
     list_records,
+    set_legal_hold,
     update_follow_up,
     update_record,
 )
@@ -64,7 +68,10 @@ def list_records_page():
     user = current_user_required()
     filter_args = {name: request.args[name].strip() for name in FILTER_PARAMS if request.args.get(name, "").strip()}
     query, filter_errors = load_query(filter_args, request.args.get("page", ""))
-    filters = RecordFilters.from_args(query)
+    may_see_archived = user.role in (Role.SUPERVISOR, Role.ADMIN)
+    if may_see_archived and request.args.get("archived") == "1":
+        filter_args["archived"] = "1"
+    filters = replace(RecordFilters.from_args(query), archived="archived" in filter_args)
     per_page = int(current_app.config.get("RECORDS_PER_PAGE", 25))
     try:
         items, total = list_records(user, filters, page=query["page"], per_page=per_page)
@@ -87,6 +94,7 @@ def list_records_page():
         teams=team_names() if user.role in (Role.ADMIN, Role.TRAINER) else [],
         show_agent_filter=user.role != Role.AGENT,
         may_create=can_create_records(user),
+        may_see_archived=may_see_archived,
     )
 
 
@@ -145,7 +153,13 @@ def render_detail(record: Record, user: User, *, revealed: bool):
         record=shown,
         labels=field_labels(),
         scrubbed=is_scrubbed_viewer(user),
-        may_edit=can_edit_record(user, record),
+        may_edit=can_edit_record(user, record) and record.archived_at is None,
+        archived_local=format_local(record.archived_at) if record.archived_at else None,
+        legal_hold=record.legal_hold,
+        # The reason is a supervisor's free text about the dispute; trainers see records without such context.
+        legal_hold_reason=None if is_scrubbed_viewer(user) else record.legal_hold_reason,
+        may_hold=can_hold_record(user, record),
+        legal_hold_reason_chars=LEGAL_HOLD_REASON_CHARS,
         may_reveal=can_reveal_record(user, record) and not revealed,
         related=[history_row(other, user) for other in record.related],
         history=[history_row(earlier, user) for earlier in customer_history(record.customer, before=record)],
@@ -171,6 +185,35 @@ def complete_follow_up(ref: str, follow_up_id: int):
         db.session.commit()
         flash(_("Follow-up marked as done."), "success")
     return redirect(url_for("record_pages.record_detail", ref=ref))
+
+
+@bp.post("/records/<ref>/legal-hold")
+@roles_required(Role.SUPERVISOR, Role.ADMIN)
+def hold_record(ref: str):
+    user = current_user_required()
+    record = get_record_for(user, ref)
+    try:
+        set_legal_hold(record, request.form.get("reason", ""), by=user)
+    except ValidationError:
+        db.session.rollback()
+        flash(
+            _("Give the reason for the legal hold (at most %(limit)d characters).", limit=LEGAL_HOLD_REASON_CHARS),
+            "danger",
+        )
+    else:
+        db.session.commit()
+        flash(_("Record %(number)s is on legal hold: retention keeps it.", number=record.number), "success")
+    return redirect(url_for("record_pages.record_detail", ref=record.number))
+
+
+@bp.post("/records/<ref>/legal-hold/clear")
+@roles_required(Role.SUPERVISOR, Role.ADMIN)
+def release_record(ref: str):
+    user = current_user_required()
+    record = clear_legal_hold(get_record_for(user, ref), by=user)
+    db.session.commit()
+    flash(_("The legal hold on record %(number)s was lifted.", number=record.number), "success")
+    return redirect(url_for("record_pages.record_detail", ref=record.number))
 
 
 # ----- form --------------------------------------------------------------------------------------------------------
@@ -209,6 +252,12 @@ def edit_record(ref: str):
     user = current_user_required()
     record = get_record_for(user, ref)
     require(can_edit_record(user, record), "You may not change this record.")
+    if record.archived_at is not None:
+        flash(
+            _("Record %(number)s is archived under the retention policy and read-only.", number=record.number),
+            "warning",
+        )
+        return redirect(url_for("record_pages.record_detail", ref=record.number))
     if request.method == "GET":
         # The form shows stored personal data unmasked, so opening it counts as a reveal (audit-logged).
         may_reveal(user, record, True, purpose="edit")

@@ -1,0 +1,307 @@
+"""Erasing records from every store: what retention deletes leaves no trace of the person behind.
+
+A record reaches further than its row: follow-ups, links between records, scores, grades and their disputes,
+calibration samples, article source and reuse links, FAQ proposal members and the draft text taken from the record,
+cached sentence vectors of its text, examples quoting it in stored reports, identifying details in its audit entries,
+and its customer once no record of theirs is left. Not touched: the Whoosh index (one document per public article,
+never a record), exports (written where the user chose, never kept under DATA_DIR), case-library cases (anonymised
+snapshots; the database sets their link to the record to NULL), and backups, which keep their own rotation.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from kb.drafting import TITLE_CHARS, steps_markdown
+from kb.drafting import _clip as clip_like_drafts
+from kb.embeddings import text_hash
+from kb.models import (
+    Article,
+    ArticleRecordLink,
+    ArticleVersion,
+    EmbeddingCache,
+    Proposal,
+    ProposalMember,
+    SearchSession,
+)
+from kb.search import version_texts
+from records.db import db, read_session
+from records.identifiers import scrub_identifiers
+from records.models import AuditLog, Customer, FollowUp, Record, User, record_links
+from scoring.models import CalibrationSession, Dispute, Grade, RecordScore
+
+#: Ids per IN (...) list, well under SQLite's and PostgreSQL's parameter limits.
+CHUNK = 500
+#: Audit-entry details that can identify the person behind a record (the external system's ticket id, a legal-hold
+#: reason, the help-center session holding their searches); dropped from a deleted record's entries.
+IDENTIFYING_AUDIT_DETAILS = ("external_id", "reason", "session")
+#: How long kb.drafting.answer_and_variations clips a resolution for a draft's answer and for a variation.
+ANSWER_CHARS, VARIATION_CHARS = 4000, 1000
+DRAFT_NOTE = (
+    "Text taken from records deleted under the retention policy was removed from this draft; "
+    "the next refresh (consultkb kb propose) drafts it again."
+)
+
+
+def _key(text: str | None) -> str:
+    return " ".join((text or "").split()).casefold()
+
+
+@dataclass
+class EvidenceTexts:
+    """A record's texts as the FAQ proposal engine saw them (kb.proposal_engine.load_evidence and kb.drafting)."""
+
+    question: str
+    #: What a draft's title or alternative questions hold when taken from this record.
+    phrasings: set[str]
+    #: What a draft's answer or its variations hold when taken from this record.
+    answers: set[str]
+
+
+def evidence_texts(
+    problem: str | None, request: str | None, resolution: str | None, *names: str | None
+) -> EvidenceTexts:
+    known = tuple(name for name in names if name and len(name.strip()) >= 2)
+    scrubbed_problem = (scrub_identifiers(problem or "", known) or "").strip()
+    scrubbed_request = (scrub_identifiers(request or "", known) or "").strip()
+    scrubbed_resolution = (scrub_identifiers(resolution or "", known) or "").strip()
+    phrasings = {_key(clip_like_drafts(scrubbed_problem, TITLE_CHARS))} if scrubbed_problem else set()
+    answers = set()
+    if scrubbed_resolution:
+        answers = {
+            _key(steps_markdown(clip_like_drafts(scrubbed_resolution, ANSWER_CHARS))),
+            _key(clip_like_drafts(scrubbed_resolution, VARIATION_CHARS)),
+        }
+    return EvidenceTexts(
+        question=f"{scrubbed_problem}\n{scrubbed_request}".strip(), phrasings=phrasings, answers=answers
+    )
+
+
+def _record_texts(session: Session, condition: sa.ColumnElement[bool]) -> dict[int, EvidenceTexts]:
+    rows = session.execute(
+        sa.select(
+            Record.id,
+            Record.problem_description,
+            Record.customer_request,
+            Record.resolution,
+            Customer.name,
+            User.display_name,
+        )
+        .join(Customer, Customer.id == Record.customer_id)
+        .join(User, User.id == Record.agent_id)
+        .where(condition)
+    )
+    return {
+        row.id: evidence_texts(
+            row.problem_description, row.customer_request, row.resolution, row.name, row.display_name
+        )
+        for row in rows
+    }
+
+
+class RunMemo:
+    """What one run computes at most once: the hashes of articles' texts, and records' evidence texts (scrubbing
+    costs about a millisecond a record, and the same proposal members and twins come up batch after batch)."""
+
+    def __init__(self) -> None:
+        self._article_hashes: set[str] | None = None
+        self._texts: dict[int, EvidenceTexts] = {}
+
+    @property
+    def article_hashes(self) -> set[str]:
+        """Hashes of the texts articles have vectors for (search, and proposal coverage)."""
+        if self._article_hashes is None:
+            with read_session() as reader:
+                texts: list[str] = []
+                for title, alt_questions in reader.execute(sa.select(Article.title, Article.alt_questions)):
+                    texts.extend([title, *(alt_questions or [])])
+                live = reader.scalars(
+                    sa.select(ArticleVersion).join(Article, Article.live_version_id == ArticleVersion.id)
+                )
+                for version in live:
+                    texts.extend(version_texts(version))
+            self._article_hashes = {text_hash(text) for text in texts if text}
+        return self._article_hashes
+
+    def warm(self, ids: list[int]) -> None:
+        """Scrub, in a read session before the batch's transaction, the texts deleting `ids` will look at: theirs,
+        their proposals' other members', and those of records with the same problem description."""
+        if not ids:
+            return
+        with read_session() as reader:
+            proposals = sa.select(ProposalMember.proposal_id).where(ProposalMember.record_id.in_(ids))
+            members = reader.scalars(
+                sa.select(ProposalMember.record_id).where(ProposalMember.proposal_id.in_(proposals))
+            )
+            problems = sa.select(Record.problem_description).where(Record.id.in_(ids)).scalar_subquery()
+            twins = reader.scalars(sa.select(Record.id).where(Record.problem_description.in_(problems)))
+            wanted = {*ids, *members, *twins} - set(self._texts)
+            missing = sorted(wanted)
+            for start in range(0, len(missing), CHUNK):
+                chunk = missing[start : start + CHUNK]
+                self._texts.update(_record_texts(reader, Record.id.in_(chunk)))
+        # The articles' text hashes too: computed once, and not inside the transaction.
+        _ = self.article_hashes
+
+    def texts(self, ids: Iterable[int]) -> dict[int, EvidenceTexts]:
+        wanted = list(dict.fromkeys(ids))
+        missing = [record_id for record_id in wanted if record_id not in self._texts]
+        for start in range(0, len(missing), CHUNK):
+            self._texts.update(_record_texts(db.session, Record.id.in_(missing[start : start + CHUNK])))
+        return {record_id: self._texts[record_id] for record_id in wanted if record_id in self._texts}
+
+
+def scrub_proposal_drafts(ids: list[int], texts: dict[int, EvidenceTexts], memo: RunMemo) -> int:
+    """Take the deleted records' phrasings and resolutions out of the drafts of the proposals they belonged to.
+
+    A draft does not record which member each sentence came from, so a sentence counts as the deleted record's when
+    it is that record's (scrubbed, clipped) text and no remaining member has the same text. The title and answer
+    are replaced by the next phrasing and resolution the draft already offers; the next refresh redrafts the rest.
+    Returns how many proposals changed.
+    """
+    session = db.session
+    holders: dict[int, set[int]] = defaultdict(set)
+    for proposal_id, record_id in session.execute(
+        sa.select(ProposalMember.proposal_id, ProposalMember.record_id).where(ProposalMember.record_id.in_(ids))
+    ):
+        holders[proposal_id].add(record_id)
+    deleted = set(ids)
+    changed = 0
+    affected = sa.select(Proposal).where(Proposal.id.in_(list(holders))).options(selectinload(Proposal.members))
+    for proposal in session.scalars(affected.order_by(Proposal.id)):
+        mine = [texts[record_id] for record_id in holders[proposal.id] if record_id in texts]
+        in_draft = {_key(text) for text in [proposal.title, *(proposal.alt_questions or [])]}
+        answers_in_draft = {_key(proposal.answer), *(_key(item.get("text")) for item in proposal.variations or [])}
+        phrasings = set().union(*(item.phrasings for item in mine)) & in_draft
+        answers = set().union(*(item.answers for item in mine)) & answers_in_draft
+        if phrasings or answers:
+            remaining = memo.texts(member.record_id for member in proposal.members if member.record_id not in deleted)
+            phrasings -= set().union(*(item.phrasings for item in remaining.values()))
+            answers -= set().union(*(item.answers for item in remaining.values()))
+        if phrasings or answers:
+            alt_questions = [text for text in proposal.alt_questions or [] if _key(text) not in phrasings]
+            variations = [item for item in proposal.variations or [] if _key(item.get("text")) not in answers]
+            if _key(proposal.title) in phrasings:
+                proposal.title = alt_questions.pop(0) if alt_questions else ""
+            if _key(proposal.answer) in answers:
+                proposal.answer = steps_markdown(variations.pop(0)["text"]) if variations else ""
+            proposal.alt_questions, proposal.variations = alt_questions, variations
+            proposal.status_note = DRAFT_NOTE
+            changed += 1
+        proposal.record_count = sum(
+            1 for member in proposal.members if member.record_id not in deleted and not member.removed
+        )
+    return changed
+
+
+def drop_cached_vectors(ids: list[int], texts: dict[int, EvidenceTexts], memo: RunMemo) -> int:
+    """Delete the cached vectors of the deleted records' texts, unless a live record or an article has the same
+    text. Only records with the same problem description can share a question text, so only those are checked."""
+    session = db.session
+    hashes = {text_hash(item.question) for item in texts.values() if item.question}
+    if not hashes:
+        return 0
+    problems = sa.select(Record.problem_description).where(Record.id.in_(ids))
+    twins = session.scalars(
+        sa.select(Record.id).where(Record.problem_description.in_(problems.scalar_subquery()), Record.id.not_in(ids))
+    ).all()
+    hashes -= {text_hash(item.question) for item in memo.texts(twins).values() if item.question}
+    hashes -= memo.article_hashes
+    if not hashes:
+        return 0
+    result = session.execute(sa.delete(EmbeddingCache).where(EmbeddingCache.text_hash.in_(sorted(hashes))))
+    return result.rowcount or 0
+
+
+def without_examples(value: Any, ids: set[int]) -> Any:
+    """`value` with every dict whose "record_id" is one of `ids` removed, however deep it sits."""
+
+    def gone(item: Any) -> bool:
+        if not isinstance(item, dict) or "record_id" not in item:
+            return False
+        try:
+            return int(item["record_id"]) in ids
+        except (TypeError, ValueError):
+            return False
+
+    if isinstance(value, dict):
+        return {key: without_examples(item, ids) for key, item in value.items() if not gone(item)}
+    if isinstance(value, list):
+        return [without_examples(item, ids) for item in value if not gone(item)]
+    return value
+
+
+def prune_reports(ids: list[int]) -> int:
+    """Remove the deleted records' examples from stored reports; returns how many reports changed."""
+    from jobs.models import Report
+
+    wanted = set(ids)
+    changed = 0
+    for report in db.session.scalars(sa.select(Report).order_by(Report.id)):
+        pruned = without_examples(report.figures or {}, wanted)
+        if pruned != report.figures:
+            report.figures = pruned
+            changed += 1
+    return changed
+
+
+def prune_calibrations(ids: list[int]) -> None:
+    wanted = set(ids)
+    for calibration in db.session.scalars(sa.select(CalibrationSession).order_by(CalibrationSession.id)):
+        kept = [record_id for record_id in calibration.record_ids or [] if record_id not in wanted]
+        if kept != calibration.record_ids:
+            calibration.record_ids = kept
+
+
+def scrub_audit_details(numbers: list[str]) -> None:
+    entries = db.session.scalars(
+        sa.select(AuditLog).where(AuditLog.object_type == "record", AuditLog.object_id.in_(numbers))
+    )
+    for entry in entries:
+        if any(key in (entry.details or {}) for key in IDENTIFYING_AUDIT_DETAILS):
+            entry.details = {key: value for key, value in entry.details.items() if key not in IDENTIFYING_AUDIT_DETAILS}
+
+
+def erase_records(ids: list[int], numbers: list[str], memo: RunMemo) -> int:
+    """Delete the records (ids, with their numbers) and everything derived from them, in the caller's transaction;
+    returns how many customers went with them."""
+    if not ids:
+        return 0
+    session = db.session
+    texts = memo.texts(ids)
+    customer_ids = set(session.scalars(sa.select(Record.customer_id).where(Record.id.in_(ids))))
+
+    scrub_proposal_drafts(ids, texts, memo)
+    drop_cached_vectors(ids, texts, memo)
+    prune_reports(ids)
+    prune_calibrations(ids)
+    scrub_audit_details(numbers)
+    session.flush()
+
+    # Explicit rather than left to ON DELETE: the same on every database, and the statements say what goes.
+    grades = sa.select(Grade.id).where(Grade.record_id.in_(ids))
+    for statement in (
+        sa.delete(ProposalMember).where(ProposalMember.record_id.in_(ids)),
+        sa.delete(ArticleRecordLink).where(ArticleRecordLink.record_id.in_(ids)),
+        sa.update(SearchSession).where(SearchSession.record_id.in_(ids)).values(record_id=None),
+        sa.delete(Dispute).where(Dispute.grade_id.in_(grades)),
+        sa.delete(Grade).where(Grade.record_id.in_(ids)),
+        sa.delete(RecordScore).where(RecordScore.record_id.in_(ids)),
+        sa.delete(FollowUp).where(FollowUp.record_id.in_(ids)),
+        sa.delete(record_links).where(sa.or_(record_links.c.record_id.in_(ids), record_links.c.related_id.in_(ids))),
+        sa.delete(Record).where(Record.id.in_(ids)),
+    ):
+        # ORM statements synchronise the session ("auto"): session.get of a deleted record answers None.
+        session.execute(statement)
+    orphans = session.execute(
+        sa.delete(Customer).where(
+            Customer.id.in_(list(customer_ids)), ~sa.select(Record.id).where(Record.customer_id == Customer.id).exists()
+        )
+    )
+    return orphans.rowcount or 0

@@ -1,0 +1,395 @@
+"""The report's figures about contacts: volume by channel and category, the top problems, satisfaction, first-contact
+resolution, handling and resolution times.
+
+One grouped scan of the two periods' records gives volume, satisfaction and FCR per (trend step, channel, category,
+subcategory); everything else rolls up from it in Python.
+
+Handling time is the record's duration_minutes (沟通时长), where given. Resolution time is resolved_at − contacted_at
+in hours, for resolved records whose resolution moment is known (records.sla.resolution_known: not those imported
+already resolved, which are counted as `unknown`). Both come from small histograms (value → count), from which the
+mean, the median and the 90th percentile (interpolated, jobs.report_common.quantile) are exact.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from jobs.report_common import (
+    CURRENT,
+    PREVIOUS,
+    Window,
+    category_name,
+    compare,
+    enum_name,
+    example,
+    iso,
+    mean,
+    rate,
+    summary,
+)
+from records.enums import Channel, Status
+from records.models import Customer, FollowUp, Record, User
+from records.sla import minutes_between, resolution_known, resolution_minutes
+from records.timeutil import local_day_start
+
+#: First-contact resolution (FCR): a record counts when it was resolved at the contact itself — status resolved, no
+#: follow-up, no hand-off to another department (internal collaboration) — and the same customer did not contact
+#: us again about the same category within FCR_REPEAT_DAYS days (a contact in the same minute entered after it
+#: counts as again). The share is of all records of the period.
+#: Contact centres count repeat contacts over windows from 1 to 30 days; 7 days catches customers who wait a few
+#: days to come back without counting unrelated later problems, and a weekly report's figures are final a week later.
+FCR_REPEAT_DAYS = 7
+#: How many problems the report calls "the top problems", and examples quoted for each.
+TOP_PROBLEMS = 3
+EXAMPLES_PER_PROBLEM = 2
+#: A problem whose volume changed by less than this share is "steady"; more, "rising" or "falling".
+STEADY_CHANGE = 0.1
+#: A subcategory "rises" when it grew by at least this share (or is new) and has at least RISING_MIN_RECORDS
+#: records: fewer say too little for the report to recommend an article.
+RISING_CHANGE = 0.2
+RISING_MIN_RECORDS = 10
+
+_SATISFACTION = (
+    ("overall", Record.satisfaction),
+    ("efficiency", Record.satisfaction_efficiency),
+    ("resolution", Record.satisfaction_resolution),
+    ("attitude", Record.satisfaction_attitude),
+)
+
+
+def empty_json_list(column: sa.ColumnElement) -> sa.ColumnElement[bool]:
+    """The JSON list column holds nothing (stored as "[]"; NULL and JSON null count as empty)."""
+    return sa.or_(column.is_(None), sa.cast(column, sa.Text).in_(("[]", "null")))
+
+
+def next_contacts(window: Window) -> sa.Subquery:
+    """(id, next_at): each record's next contact by the same customer about the same category, for the window's
+    records (one sort of the window and the FCR_REPEAT_DAYS after it, instead of a lookup per record)."""
+    next_at = sa.func.lead(Record.contacted_at).over(
+        partition_by=(Record.customer_id, Record.category), order_by=(Record.contacted_at, Record.id)
+    )
+    return (
+        sa.select(Record.id, next_at.label("next_at"))
+        .where(Record.contacted_at >= window.start, Record.contacted_at < window.end + timedelta(days=FCR_REPEAT_DAYS))
+        .subquery("next_contacts")
+    )
+
+
+def first_contact_resolved(following: sa.Subquery) -> sa.ColumnElement[bool]:
+    """FCR for a record joined to next_contacts (`following`)."""
+    repeated = sa.and_(
+        following.c.next_at.is_not(None),
+        minutes_between(following.c.next_at, Record.contacted_at) <= FCR_REPEAT_DAYS * 24 * 60,
+    )
+    followed_up = sa.select(sa.literal(1)).where(FollowUp.record_id == Record.id).exists()
+    return sa.and_(
+        Record.status == Status.RESOLVED, empty_json_list(Record.collaboration), ~followed_up, sa.not_(repeated)
+    )
+
+
+def _metrics(following: sa.Subquery) -> list[sa.ColumnElement]:
+    columns = [sa.func.count().label("records")]
+    for key, column in _SATISFACTION:
+        columns += [sa.func.count(column).label(f"{key}_n"), sa.func.sum(column).label(f"{key}_sum")]
+    columns += [
+        sa.func.count(sa.case((Record.satisfaction >= 4, 1))).label("satisfied"),
+        sa.func.count(sa.case((first_contact_resolved(following), 1))).label("fcr"),
+        sa.func.count(sa.case((Record.status == Status.RESOLVED, 1))).label("resolved"),
+        sa.func.count(sa.case((resolution_known(), 1))).label("resolution_known"),
+    ]
+    return columns
+
+
+class Tally:
+    """Sums of the grouped scan's measures over any roll-up (a channel, a category, a trend step...)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, float] = defaultdict(float)
+
+    def add(self, row: dict[str, Any]) -> None:
+        for key, value in row.items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                self.values[key] += value or 0
+
+    def __getitem__(self, key: str) -> float:
+        return self.values.get(key, 0)
+
+    def satisfaction(self, key: str = "overall") -> float | None:
+        return mean(self[f"{key}_sum"], int(self[f"{key}_n"]))
+
+
+def scan(session: Session, window: Window) -> list[dict[str, Any]]:
+    """The grouped scan: one row per (trend step, channel, category, subcategory) with the measures of _metrics."""
+    bucket = window.bucket().label("bucket")
+    following = next_contacts(window)
+    query = (
+        sa.select(bucket, Record.channel, Record.category, Record.subcategory, *_metrics(following))
+        .outerjoin(following, following.c.id == Record.id)
+        .where(window.contacted())
+        .group_by(bucket, Record.channel, Record.category, Record.subcategory)
+    )
+    steps = window.buckets()
+    rows = []
+    for row in session.execute(query).mappings():
+        item = dict(row)
+        item["which"] = steps[item["bucket"]].which
+        item["channel"] = Channel(item["channel"]).value
+        rows.append(item)
+    return rows
+
+
+def _tallies(rows: list[dict[str, Any]], key) -> dict[Any, dict[str, Tally]]:
+    """{group: {"current": Tally, "previous": Tally}} with group = key(row)."""
+    tallies: dict[Any, dict[str, Tally]] = defaultdict(lambda: {CURRENT: Tally(), PREVIOUS: Tally()})
+    for row in rows:
+        tallies[key(row)][row["which"]].add(row)
+    return tallies
+
+
+def _volume_row(key: Any, name: dict[str, str], pair: dict[str, Tally], totals: dict[str, Tally]) -> dict[str, Any]:
+    current, previous = pair[CURRENT]["records"], pair[PREVIOUS]["records"]
+    return {
+        "key": key,
+        "name": name,
+        **compare(int(current), int(previous)),
+        "share": rate(current, totals[CURRENT]["records"]),
+        "previous_share": rate(previous, totals[PREVIOUS]["records"]),
+    }
+
+
+def _ordered(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(rows, key=lambda row: (-row["current"], -row["previous"], str(row["key"])))
+
+
+def volume_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    totals = _tallies(rows, lambda row: "all")["all"]
+    channels = _tallies(rows, lambda row: row["channel"])
+    categories = _tallies(rows, lambda row: row["category"])
+    subcategories = _tallies(rows, lambda row: (row["category"], row["subcategory"]))
+    by_category = []
+    for category, pair in categories.items():
+        item = _volume_row(category, category_name(category), pair, totals)
+        item["subcategories"] = _ordered(
+            [
+                _volume_row(sub, category_name(category, sub), sub_pair, totals)
+                for (top, sub), sub_pair in subcategories.items()
+                if top == category
+            ]
+        )
+        by_category.append(item)
+    return {
+        "total": compare(int(totals[CURRENT]["records"]), int(totals[PREVIOUS]["records"])),
+        "by_channel": _ordered([_volume_row(k, enum_name(Channel, k), pair, totals) for k, pair in channels.items()]),
+        "by_category": _ordered(by_category),
+    }
+
+
+def _direction(current: int, previous: int) -> str:
+    if not previous:
+        return "new" if current else "steady"
+    change = (current - previous) / previous
+    return "rising" if change >= STEADY_CHANGE else "falling" if change <= -STEADY_CHANGE else "steady"
+
+
+def top_problems(session: Session, window: Window, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The most frequent subcategories of the period, with their trend and masked examples."""
+    totals = _tallies(rows, lambda row: "all")["all"]
+    pairs = _tallies(rows, lambda row: (row["category"], row["subcategory"]))
+    ranked = sorted(
+        (key for key, pair in pairs.items() if key[0] is not None and pair[CURRENT]["records"]),
+        key=lambda key: (-pairs[key][CURRENT]["records"], -pairs[key][PREVIOUS]["records"], str(key)),
+    )[:TOP_PROBLEMS]
+    problems = []
+    for rank, (category, subcategory) in enumerate(ranked, start=1):
+        current, previous = (
+            int(pairs[category, subcategory][CURRENT]["records"]),
+            int(pairs[category, subcategory][PREVIOUS]["records"]),
+        )
+        problems.append(
+            {
+                "rank": rank,
+                "category": category,
+                "subcategory": subcategory,
+                "name": category_name(category, subcategory),
+                **compare(current, previous),
+                "share": rate(current, totals[CURRENT]["records"]),
+                "trend": _direction(current, previous),
+                "satisfaction": pairs[category, subcategory][CURRENT].satisfaction(),
+                "examples": problem_examples(session, window, category, subcategory),
+            }
+        )
+    return problems
+
+
+def rising_topics(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Subcategories that grew by RISING_CHANGE or more (or are new), largest first."""
+    pairs = _tallies(rows, lambda row: (row["category"], row["subcategory"]))
+    rising = []
+    for (category, subcategory), pair in pairs.items():
+        current, previous = int(pair[CURRENT]["records"]), int(pair[PREVIOUS]["records"])
+        if category is None or current < RISING_MIN_RECORDS:
+            continue
+        if previous and (current - previous) / previous < RISING_CHANGE:
+            continue
+        rising.append(
+            {
+                "category": category,
+                "subcategory": subcategory,
+                "name": category_name(category, subcategory),
+                **compare(current, previous),
+            }
+        )
+    return sorted(rising, key=lambda row: (-row["current"], str(row["subcategory"])))
+
+
+def example_columns() -> tuple:
+    return (
+        Record.id,
+        Record.number,
+        Record.contacted_at,
+        Record.channel,
+        Record.category,
+        Record.subcategory,
+        Record.status,
+        Record.satisfaction,
+        Record.problem_description,
+        Record.customer_request,
+        Record.resolution,
+        Record.customer_feedback,
+        Customer.name.label("customer_name"),
+        User.display_name.label("agent_name"),
+    )
+
+
+def example_rows(session: Session, query: sa.Select) -> list[dict[str, Any]]:
+    rows = []
+    for row in session.execute(query).mappings():
+        item = dict(row)
+        item["channel"] = Channel(item["channel"]).value
+        item["status"] = Status(item["status"]).value
+        rows.append(item)
+    return rows
+
+
+def problem_examples(session: Session, window: Window, category: str, subcategory: str | None) -> list[dict]:
+    """The period's newest records of the problem, masked, with the customer's and agent's names scrubbed."""
+    period = window.current
+    query = (
+        sa.select(*example_columns())
+        .join(Customer, Customer.id == Record.customer_id)
+        .join(User, User.id == Record.agent_id)
+        .where(
+            Record.contacted_at >= period.starts_at,
+            Record.contacted_at < period.ends_at,
+            Record.category == category,
+            Record.subcategory.is_not_distinct_from(subcategory),
+        )
+        .order_by(Record.contacted_at.desc(), Record.id.desc())
+        .limit(EXAMPLES_PER_PROBLEM)
+    )
+    return [example(row, (row["customer_name"], row["agent_name"])) for row in example_rows(session, query)]
+
+
+def satisfaction_figures(window: Window, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    totals = _tallies(rows, lambda row: "all")["all"]
+    steps = window.buckets()
+    by_step = _tallies(rows, lambda row: row["bucket"])
+    trend = []
+    for position, step in enumerate(steps):
+        tally = by_step[position][step.which] if position in by_step else None
+        trend.append(
+            {
+                "which": step.which,
+                "step": step.index,
+                "label": step.label,
+                "first_day": iso(step.first),
+                "starts_at": iso(local_day_start(step.first)),
+                "records": int(tally["records"]) if tally else 0,
+                "rated": int(tally["overall_n"]) if tally else 0,
+                **{key: tally.satisfaction(key) if tally else None for key, _column in _SATISFACTION},
+            }
+        )
+    channels = _tallies(rows, lambda row: row["channel"])
+    return {
+        **{
+            key: compare(totals[CURRENT].satisfaction(key), totals[PREVIOUS].satisfaction(key))
+            for key, _ in _SATISFACTION
+        },
+        "rated": compare(int(totals[CURRENT]["overall_n"]), int(totals[PREVIOUS]["overall_n"])),
+        "rating_rate": compare(
+            rate(totals[CURRENT]["overall_n"], totals[CURRENT]["records"]),
+            rate(totals[PREVIOUS]["overall_n"], totals[PREVIOUS]["records"]),
+        ),
+        "satisfied_share": compare(
+            rate(totals[CURRENT]["satisfied"], totals[CURRENT]["overall_n"]),
+            rate(totals[PREVIOUS]["satisfied"], totals[PREVIOUS]["overall_n"]),
+        ),
+        "trend": trend,
+        "by_channel": sorted(
+            (
+                {
+                    "key": key,
+                    "name": enum_name(Channel, key),
+                    "rated": int(pair[CURRENT]["overall_n"]),
+                    "previous_rated": int(pair[PREVIOUS]["overall_n"]),
+                    **compare(pair[CURRENT].satisfaction(), pair[PREVIOUS].satisfaction()),
+                }
+                for key, pair in channels.items()
+            ),
+            key=lambda row: (-row["rated"], row["key"]),
+        ),
+    }
+
+
+def fcr_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    totals = _tallies(rows, lambda row: "all")["all"]
+    return {
+        "rate": compare(
+            rate(totals[CURRENT]["fcr"], totals[CURRENT]["records"]),
+            rate(totals[PREVIOUS]["fcr"], totals[PREVIOUS]["records"]),
+        ),
+        "resolved_first_contact": compare(int(totals[CURRENT]["fcr"]), int(totals[PREVIOUS]["fcr"])),
+        "records": compare(int(totals[CURRENT]["records"]), int(totals[PREVIOUS]["records"])),
+        "repeat_days": FCR_REPEAT_DAYS,
+    }
+
+
+def time_figures(session: Session, window: Window, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Handling time (duration_minutes) and resolution time (contact to resolution, hours), median and p90."""
+    which = window.which().label("which")
+    handling: dict[str, dict[float, int]] = {CURRENT: {}, PREVIOUS: {}}
+    query = (
+        sa.select(which, Record.duration_minutes, sa.func.count())
+        .where(window.contacted(), Record.duration_minutes.is_not(None))
+        .group_by(which, Record.duration_minutes)
+    )
+    for period, minutes, count in session.execute(query):
+        handling[period][float(minutes)] = count
+    minutes = sa.func.round(resolution_minutes()).label("minutes")
+    resolution: dict[str, dict[float, int]] = {CURRENT: defaultdict(int), PREVIOUS: defaultdict(int)}
+    query = (
+        sa.select(which, minutes, sa.func.count())
+        .where(window.contacted(), resolution_known())
+        .group_by(which, minutes)
+    )
+    for period, value, count in session.execute(query):
+        resolution[period][round(float(value) / 60, 4)] += count
+    totals = _tallies(rows, lambda row: "all")["all"]
+    result = {}
+    for key, histograms, unit in (("handling", handling, "minutes"), ("resolution", resolution, "hours")):
+        current, previous = summary(histograms[CURRENT]), summary(histograms[PREVIOUS])
+        result[key] = {
+            "unit": unit,
+            "current": current,
+            "previous": previous,
+            **{stat: compare(current[stat], previous[stat], digits=1) for stat in ("median", "p90", "mean")},
+        }
+    result["resolution"]["unknown"] = {
+        which_: int(totals[which_]["resolved"] - totals[which_]["resolution_known"]) for which_ in (CURRENT, PREVIOUS)
+    }
+    return result

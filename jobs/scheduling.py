@@ -1,0 +1,215 @@
+"""The job list and the scheduler process (`consultkb jobs run`), never started inside web workers.
+
+APScheduler keeps the schedule in the app database (SQLAlchemyJobStore), so a restarted scheduler knows what it
+missed: a run missed by less than the misfire grace still runs once (coalesced), and a report whose period ended while
+no scheduler ran is made when the scheduler starts. Every run is recorded in the job-run table (jobs.runs); the work
+itself is idempotent (one report per period, retention in batches, a proposal refresh that yields to a newer one), so
+a run repeated by a second scheduler started by mistake does no harm.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from flask import Flask, current_app
+
+from jobs import mail
+from jobs.models import Report, ReportKind, ReportStatus
+from jobs.periods import last_complete_period
+from jobs.reports import generate_report
+from jobs.runs import mark_dead_runs, run_job
+from records.db import db, read_session
+from records.timeutil import local_timezone, utcnow
+
+log = logging.getLogger(__name__)
+
+#: A run missed by up to this long (scheduler down, machine asleep) still runs once when the scheduler is back.
+MISFIRE_GRACE_SECONDS = 6 * 3600
+#: Jobs run in threads of the scheduler process; two let the hourly refresh run beside a long monthly report.
+EXECUTOR_THREADS = 2
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    id: str
+    #: crontab (minute hour day month day-of-week), in the configured TIMEZONE; JOB_SCHEDULES overrides it.
+    crontab: str
+    work: Callable[[], dict[str, Any] | None]
+    description: str
+
+
+def weekly_report() -> dict[str, Any]:
+    return report_and_mail("weekly")
+
+
+def monthly_report() -> dict[str, Any]:
+    return report_and_mail("monthly")
+
+
+def report_and_mail(kind: str, label: str | None = None) -> dict[str, Any]:
+    """Make the report of the last complete period (if not made yet) and mail it (if not mailed yet)."""
+    outcome = generate_report(kind, label)
+    output = outcome.as_output()
+    if outcome.report.status == ReportStatus.READY and mail.recipients():
+        sent = mail.deliver_report(outcome.report.id)
+        output["emailed_to"] = sent
+        if sent:
+            output.pop("skipped", None)
+    return output
+
+
+def retention() -> dict[str, Any]:
+    from jobs.retention import run_retention
+
+    return run_retention(by="scheduler")
+
+
+def proposal_refresh() -> dict[str, Any]:
+    from kb.proposal_engine import RefreshConflict, run_refresh
+
+    try:
+        return run_refresh(actor="scheduler").as_dict()
+    except RefreshConflict as conflict:
+        return {"skipped": str(conflict) or "another refresh finished meanwhile"}
+
+
+def index_check() -> dict[str, Any]:
+    from kb.consistency import verify_search_index
+
+    return verify_search_index()
+
+
+JOBS: tuple[ScheduledJob, ...] = (
+    ScheduledJob("weekly_report", "0 8 * * mon", weekly_report, "Weekly improvement report (last ISO week)"),
+    ScheduledJob("monthly_report", "0 8 1 * *", monthly_report, "Monthly improvement report (last month)"),
+    ScheduledJob("retention", "30 2 * * *", retention, "Archive or delete records past their retention"),
+    ScheduledJob("proposal_refresh", "15 * * * *", proposal_refresh, "Refresh FAQ proposals from resolved records"),
+    ScheduledJob("index_check", "0 3 * * *", index_check, "Check the search index against the database"),
+)
+JOBS_BY_ID = {job.id: job for job in JOBS}
+
+
+def job_trigger(job: ScheduledJob, app: Flask | None = None) -> CronTrigger:
+    app = app or current_app
+    crontab = dict(app.config.get("JOB_SCHEDULES") or {}).get(job.id, job.crontab)
+    return CronTrigger.from_crontab(crontab, timezone=local_timezone())
+
+
+def enabled_jobs(app: Flask | None = None) -> list[ScheduledJob]:
+    disabled = set((app or current_app).config.get("JOBS_DISABLED") or ())
+    return [job for job in JOBS if job.id not in disabled]
+
+
+def next_run(job: ScheduledJob, now: datetime | None = None) -> datetime | None:
+    """When the job runs next (aware, local time) by its schedule."""
+    local_now = (now or utcnow()).replace(tzinfo=UTC).astimezone(local_timezone())
+    return job_trigger(job).get_next_fire_time(None, local_now)
+
+
+def run_now(job_id: str, *, trigger: str) -> dict[str, Any]:
+    """Run one job at once in this process, recorded like a scheduled run; KeyError for an unknown job."""
+    job = JOBS_BY_ID[job_id]
+    return run_job(job.id, job.work, trigger=trigger).output
+
+
+# ----- the scheduler process ----------------------------------------------------------------------------------------
+
+_app: Flask | None = None
+
+
+def run_scheduled_job(job_id: str) -> None:
+    """What the job store calls (by reference, so it survives restarts)."""
+    with _app.app_context():
+        try:
+            run_job(job_id, JOBS_BY_ID[job_id].work, trigger="scheduler")
+        except Exception:
+            log.exception("Job %s failed; the failure is in the job-run table.", job_id)
+        finally:
+            db.session.remove()
+
+
+def build_scheduler(app: Flask) -> BackgroundScheduler:
+    """The scheduler with every enabled job, persisted in the app database."""
+    config = app.config
+    scheduler = BackgroundScheduler(
+        jobstores={
+            "default": SQLAlchemyJobStore(engine=db.engine, tablename="apscheduler_jobs"),
+            "memory": MemoryJobStore(),
+        },
+        executors={"default": ThreadPoolExecutor(EXECUTOR_THREADS)},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": int(config.get("JOB_MISFIRE_GRACE_SECONDS") or MISFIRE_GRACE_SECONDS),
+        },
+        timezone=local_timezone(),
+    )
+    wanted = {job.id for job in enabled_jobs(app)}
+    for job in enabled_jobs(app):
+        scheduler.add_job(
+            "jobs.scheduling:run_scheduled_job",
+            trigger=job_trigger(job, app),
+            args=[job.id],
+            id=job.id,
+            name=job.description,
+            replace_existing=True,
+        )
+    scheduler.start(paused=True)
+    # Jobs removed from the list (or disabled) since the last start must not linger in the store.
+    for stored in scheduler.get_jobs(jobstore="default"):
+        if stored.id not in wanted:
+            stored.remove()
+    return scheduler
+
+
+def missed_reports(now: datetime | None = None) -> list[str]:
+    """Report jobs whose last complete period has no finished report (the scheduler was down when it was due)."""
+    now = now or utcnow()
+    missing = []
+    with read_session() as session:
+        for job_id, kind in (("weekly_report", "weekly"), ("monthly_report", "monthly")):
+            if job_id not in {job.id for job in enabled_jobs()}:
+                continue
+            period = last_complete_period(kind, now)
+            ready = session.query(Report.id).filter(
+                Report.kind == ReportKind(kind), Report.period == period.label, Report.status == ReportStatus.READY
+            )
+            if ready.first() is None:
+                missing.append(job_id)
+    return missing
+
+
+def serve(app: Flask, *, stop: threading.Event | None = None) -> None:
+    """Run the scheduler until SIGTERM/SIGINT (or `stop`): `consultkb jobs run`."""
+    global _app
+    _app = app
+    stop = stop or threading.Event()
+    with app.app_context():
+        dead = mark_dead_runs()
+        if dead:
+            log.warning("%d job run(s) left running by a stopped process are marked failed.", dead)
+        scheduler = build_scheduler(app)
+        for job_id in missed_reports():
+            log.info("Catching up on %s: its last period has no report.", job_id)
+            scheduler.add_job(run_scheduled_job, args=[job_id], id=f"{job_id}-catch-up", jobstore="memory")
+        db.session.remove()
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+    scheduler.resume()
+    log.info("Scheduler running: %s", ", ".join(job.id for job in enabled_jobs(app)))
+    try:
+        stop.wait()
+    finally:
+        scheduler.shutdown(wait=True)

@@ -1,0 +1,232 @@
+"""What the case library pages share: labels in the UI language (template helpers), the service layer's messages
+translated, the form state, and the period filter."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
+
+from records.importing import flatten_messages
+from records.timeutil import to_local
+from scoring.cases.dimensions import criterion_label, dimension_label, dimensions
+from scoring.cases.models import CaseKind, PackAudience, PackStatus
+from scoring.cases.operations import PERSONAL_DATA_MESSAGE
+from scoring.cases.suggestions import period_of_days
+from scoring.reports import parse_period
+from web.pages.display import is_chinese_ui, ui_locale
+
+KIND_BADGES = {"exemplary": "text-bg-success", "cautionary": "text-bg-danger"}
+PACK_BADGES = {"draft": "text-bg-secondary", "published": "text-bg-primary", "archived": "text-bg-light border"}
+
+
+# ----- labels and messages -----------------------------------------------------------------------------------------
+
+
+def case_kind_label(value: str | None) -> str:
+    return CaseKind.parse(value).label(ui_locale()) if value else ""
+
+
+def case_kind_badge(value: str | None) -> str:
+    return KIND_BADGES.get(str(value or ""), "text-bg-light")
+
+
+def pack_status_label(value: str | None) -> str:
+    return PackStatus.parse(value).label(ui_locale()) if value else ""
+
+
+def pack_status_badge(value: str | None) -> str:
+    return PACK_BADGES.get(str(value or ""), "text-bg-light")
+
+
+def pack_audience_label(value: str | None) -> str:
+    return PackAudience.parse(value).label(ui_locale()) if value else ""
+
+
+def case_dimension_label(key: str) -> str:
+    return dimension_label(key, ui_locale())
+
+
+def case_criterion_label(key: str | None) -> str:
+    return criterion_label(key, ui_locale()) if key else ""
+
+
+def bilingual(texts: dict[str, str] | None) -> str:
+    """The UI language's text of a {zh, en} pair (criterion names, explanations)."""
+    if not texts:
+        return ""
+    return texts.get("zh" if is_chinese_ui() else "en") or ""
+
+
+def dimension_choices() -> list[tuple[str, str]]:
+    return [(item.key, item.label(ui_locale())) for item in dimensions()]
+
+
+def case_labels() -> dict[str, str]:
+    return {
+        "record": _("Record"),
+        "title": _("Title"),
+        "kind": _("Kind of case"),
+        "dimensions": _("Dimensions"),
+        "commentary": _("Trainer's commentary"),
+        "problem_description": _("Problem description"),
+        "customer_request": _("Customer request"),
+        "key_details": _("Key details"),
+        "handling_steps": _("Handling steps"),
+        "resolution": _("Resolution"),
+        "customer_feedback": _("Customer feedback"),
+        "case": _("Case"),
+        "introduction": _("Introduction"),
+        "audience": _("Readers"),
+        "criteria": _("Criteria it teaches"),
+        "case_ids": _("Cases"),
+        "status": _("Pack status"),
+        "agents": _("Agents"),
+        "due": _("Due date"),
+        "note": _("Note"),
+        "criterion": _("Criterion"),
+        "collection": _("Training pack"),
+        "period": _("Period"),
+    }
+
+
+def case_message(message: str) -> str:
+    """Messages of scoring.cases in the UI language."""
+    known = {
+        "Say whether the case is exemplary or cautionary.": _("Say whether the case is exemplary or cautionary."),
+        "Choose at least one dimension the case teaches.": _("Choose at least one dimension the case teaches."),
+        "A case needs a title.": _("A case needs a title."),
+        "A case needs the problem description.": _("A case needs the problem description."),
+        "A training pack needs a title.": _("A training pack needs a title."),
+        "A case appears twice in the pack.": _("A case appears twice in the pack."),
+        "A published pack needs at least one case; archive it instead.": _(
+            "A published pack needs at least one case; archive it instead."
+        ),
+        "The pack is published already.": _("The pack is published already."),
+        "Add at least one case before publishing the pack.": _("Add at least one case before publishing the pack."),
+        "Only a published pack is archived; delete a draft instead.": _(
+            "Only a published pack is archived; delete a draft instead."
+        ),
+        "Only a draft pack can be deleted; archive a published one.": _(
+            "Only a draft pack can be deleted; archive a published one."
+        ),
+        "Publish the pack before assigning it.": _("Publish the pack before assigning it."),
+        "Choose the agents to assign the pack to.": _("Choose the agents to assign the pack to."),
+        "Only a published pack can be marked as read.": _("Only a published pack can be marked as read."),
+        "Missing data for required field.": _("Required."),
+        "Field may not be null.": _("Required."),
+        "Not a valid date.": _("Not a valid date."),
+    }
+    if message in known:
+        return known[message]
+    if match := re.fullmatch(re.escape(PERSONAL_DATA_MESSAGE) + r": (.*)\.", message, flags=re.DOTALL):
+        return _(
+            "Remove personal data (names, phone numbers, addresses, ID or card numbers) first: %(found)s.",
+            found=match[1],
+        )
+    if match := re.fullmatch(r"The case is in published packs: (.*); remove it first\.", message, flags=re.DOTALL):
+        return _("The case is in published packs: %(packs)s. Remove it from them first.", packs=match[1])
+    if match := re.fullmatch(r"Packs are assigned to (agents of your team|active agents) only: (.*)\.", message):
+        if match[1] == "agents of your team":
+            return _("Packs are assigned to agents of your team only: %(names)s.", names=match[2])
+        return _("Packs are assigned to active agents only: %(names)s.", names=match[2])
+    if match := re.fullmatch(r"Longer than maximum length (\d+)\.", message):
+        return _("At most %(max)s characters.", max=match[1])
+    if message.startswith("Unknown dimension"):
+        return _("Choose dimensions from the list.")
+    if message.startswith("Unknown criterion"):
+        return _("Choose criteria from the list.")
+    if match := re.fullmatch(r"No case (\d+)\.", message):
+        return _("No case %(id)s.", id=match[1])
+    if match := re.fullmatch(r"No user '(.*)'\.", message):
+        return _("No user %(name)s.", name=match[1])
+    return message
+
+
+@dataclass
+class CaseForm:
+    """What a form holds: typed values (kept on a refusal) and messages by field."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def value(self, name: str) -> Any:
+        return self.values.get(name, "")
+
+    def error(self, key: str) -> list[str]:
+        return self.errors.get(key, [])
+
+    def summary(self) -> list[tuple[str, str]]:
+        labels = case_labels()
+        return [(labels.get(key, ""), message) for key, messages in self.errors.items() for message in messages]
+
+
+def form_errors(error: ValidationError) -> dict[str, list[str]]:
+    messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+    grouped: dict[str, list[str]] = {}
+    for key, message in flatten_messages(messages):
+        name = key.split(".")[0]
+        text = case_message(message)
+        if text not in grouped.setdefault(name, []):
+            grouped[name].append(text)
+    return grouped
+
+
+def posted_text(posted: MultiDict, name: str) -> str:
+    # Browsers send textarea line breaks as CRLF.
+    return (posted.get(name) or "").replace("\r\n", "\n").strip()
+
+
+def period_from_args(args: Any) -> tuple[Any, Any, str, list[str]]:
+    """The period of a page's ?period= (the forms of the quality report), the last 90 days when blank."""
+    text = (args.get("period") or "").strip()
+    if text:
+        try:
+            start, end = parse_period(text)
+            return start, end, text, []
+        except ValueError:
+            message = _(
+                "Could not read the period %(period)s; use 2026-W46 (week), 2026-10 (month), 2026-Q4 (quarter), "
+                "2026 (year) or 2026-10-01..2026-10-31. Showing the last 90 days.",
+                period=text,
+            )
+            start, end = period_of_days()
+            return start, end, "", [message]
+    start, end = period_of_days()
+    return start, end, "", []
+
+
+def period_days_text(start: datetime, end: datetime) -> str:
+    """The local days of [start, end) as people say them: 2026-08-25 – 2026-11-22."""
+    first, last = to_local(start), to_local(end - timedelta(minutes=1))
+    return f"{first:%Y-%m-%d} – {last:%Y-%m-%d}" if first and last else ""
+
+
+def suggestion_kind_label(kind: str) -> str:
+    return {
+        "top": _("Top scores"),
+        "bottom": _("Lowest scores"),
+        "angry_resolved": _("Upset customers, satisfied in the end"),
+        "transfers": _("Many transfers"),
+    }.get(kind, kind)
+
+
+def register_case_helpers(app: Flask) -> None:
+    for helper in (
+        case_kind_label,
+        case_kind_badge,
+        pack_status_label,
+        pack_status_badge,
+        pack_audience_label,
+        case_dimension_label,
+        case_criterion_label,
+        bilingual,
+        suggestion_kind_label,
+    ):
+        app.add_template_global(helper)
