@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python bench/bench_search.py
 	$(BIN)/python bench/eval_proposals.py --kmeans
 	$(BIN)/python bench/bench_scoring.py
+	$(BIN)/python bench/bench_reports.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
