@@ -6,7 +6,6 @@ As with the record form, the schemas and kb.operations do all validation; this m
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
@@ -16,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from kb.models import Article
 from records.importing import flatten_messages
 from records.operations import taxonomy
-from web.pages.forms import translated_message
+from web.pages.forms import PageForm, translated_message
 
 FORM_FIELDS = (
     "title",
@@ -84,20 +83,9 @@ def article_message(message: str) -> str:
     return translated_message(message)
 
 
-@dataclass
-class ArticleForm:
-    values: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, list[str]] = field(default_factory=dict)
-
-    def value(self, name: str) -> str:
-        return self.values.get(name, "")
-
-    def error(self, key: str) -> list[str]:
-        return self.errors.get(key, [])
-
-    def summary(self) -> list[tuple[str, str]]:
-        labels = article_labels()
-        return [(labels.get(key, ""), message) for key, messages in self.errors.items() for message in messages]
+class ArticleForm(PageForm):
+    def labels(self) -> dict[str, str]:
+        return article_labels()
 
 
 def read_article_form(posted: MultiDict) -> ArticleForm:

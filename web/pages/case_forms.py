@@ -4,7 +4,6 @@ translated, the form state, and the period filter."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +20,7 @@ from scoring.cases.operations import PERSONAL_DATA_MESSAGE
 from scoring.cases.suggestions import period_of_days
 from scoring.reports import parse_period
 from web.pages.display import is_chinese_ui, ui_locale
+from web.pages.forms import PageForm
 
 KIND_BADGES = {"exemplary": "text-bg-success", "cautionary": "text-bg-danger"}
 PACK_BADGES = {"draft": "text-bg-secondary", "published": "text-bg-primary", "archived": "text-bg-light border"}
@@ -149,22 +149,9 @@ def case_message(message: str) -> str:
     return message
 
 
-@dataclass
-class CaseForm:
-    """What a form holds: typed values (kept on a refusal) and messages by field."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, list[str]] = field(default_factory=dict)
-
-    def value(self, name: str) -> Any:
-        return self.values.get(name, "")
-
-    def error(self, key: str) -> list[str]:
-        return self.errors.get(key, [])
-
-    def summary(self) -> list[tuple[str, str]]:
-        labels = case_labels()
-        return [(labels.get(key, ""), message) for key, messages in self.errors.items() for message in messages]
+class CaseForm(PageForm):
+    def labels(self) -> dict[str, str]:
+        return case_labels()
 
 
 def form_errors(error: ValidationError) -> dict[str, list[str]]:

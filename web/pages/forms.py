@@ -177,6 +177,28 @@ def translated_message(message: str) -> str:
 
 
 @dataclass
+class PageForm:
+    """What a page's form holds: typed values (kept when the input is refused) and messages by field. Subclasses say
+    how their fields are labelled in the error summary."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def value(self, name: str) -> Any:
+        return self.values.get(name, "")
+
+    def error(self, key: str) -> list[str]:
+        return self.errors.get(key, [])
+
+    def labels(self) -> dict[str, str]:
+        return {}
+
+    def summary(self) -> list[tuple[str, str]]:
+        labels = self.labels()
+        return [(labels.get(key, ""), message) for key, messages in self.errors.items() for message in messages]
+
+
+@dataclass
 class RecordForm:
     """What the form shows: raw text per field, repeated rows, and messages by error key ("follow_ups.0.owner")."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -44,6 +44,7 @@ from web.auth import STAFF, roles_required
 from web.pages.article_forms import article_message
 from web.pages.common import current_user_required
 from web.pages.display import ui_locale
+from web.pages.forms import PageForm
 
 bp = Blueprint("proposal_pages", __name__)
 
@@ -229,22 +230,9 @@ def run_summary() -> dict[str, Any] | None:
 # ----- detail ------------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class ProposalForm:
-    """What the forms of the detail page hold: typed values (kept on a refusal) and messages by field."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, list[str]] = field(default_factory=dict)
-
-    def value(self, name: str) -> Any:
-        return self.values.get(name, "")
-
-    def error(self, key: str) -> list[str]:
-        return self.errors.get(key, [])
-
-    def summary(self) -> list[tuple[str, str]]:
-        labels = proposal_labels()
-        return [(labels.get(key, ""), message) for key, messages in self.errors.items() for message in messages]
+class ProposalForm(PageForm):
+    def labels(self) -> dict[str, str]:
+        return proposal_labels()
 
 
 def form_from_proposal(proposal: Proposal) -> ProposalForm:
