@@ -137,6 +137,19 @@ def login_as(client: FlaskClient, make_user) -> Callable[..., User]:
 
 
 @pytest.fixture
+def people(make_user) -> dict[str, User]:
+    """One of each role: agents and supervisors of 客服A组 and 客服B组, a trainer and an administrator."""
+    return {
+        "agent": make_user(Role.AGENT, team="客服A组"),
+        "other_agent": make_user(Role.AGENT, team="客服B组"),
+        "supervisor": make_user(Role.SUPERVISOR, team="客服A组"),
+        "other_supervisor": make_user(Role.SUPERVISOR, team="客服B组"),
+        "trainer": make_user(Role.TRAINER),
+        "admin": make_user(Role.ADMIN),
+    }
+
+
+@pytest.fixture
 def token_for(client: FlaskClient) -> Callable[[User], dict[str, str]]:
     def headers(user: User) -> dict[str, str]:
         response = client.post("/api/v1/auth/tokens", json={"username": user.username, "password": PASSWORD})

@@ -40,17 +40,6 @@ PARCEL_RESOLUTION = "联系快递公司核实，包裹已重新派送，预计�
 
 
 @pytest.fixture
-def people(make_user):
-    return {
-        "agent": make_user(Role.AGENT, team="客服A组"),
-        "supervisor": make_user(Role.SUPERVISOR, team="客服A组"),
-        "other_supervisor": make_user(Role.SUPERVISOR, team="客服B组"),
-        "trainer": make_user(Role.TRAINER),
-        "admin": make_user(Role.ADMIN),
-    }
-
-
-@pytest.fixture
 def add(make_record, people):
     """A record contacted at `contacted` (local time); `resolved_at` (UTC) is what the test says, not 'now'."""
     phones = iter(range(13900000000, 13900099999))

@@ -11,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 from babel.messages.pofile import read_po
 
-from records.enums import Role
 from records.models import User
 from scoring.calibration import calibration_report
 from scoring.grading import current_grade, effective_score, grade_record
@@ -45,17 +44,6 @@ def input_value(html: str, name: str) -> str | None:
 
 def points_form(points: dict[str, float], **fields: str) -> dict[str, str]:
     return {**{f"points-{key}": f"{value:g}" for key, value in points.items()}, **fields}
-
-
-@pytest.fixture
-def people(make_user):
-    return {
-        "agent": make_user(Role.AGENT, team="客服A组"),
-        "supervisor": make_user(Role.SUPERVISOR, team="客服A组"),
-        "other_supervisor": make_user(Role.SUPERVISOR, team="客服B组"),
-        "trainer": make_user(Role.TRAINER),
-        "admin": make_user(Role.ADMIN),
-    }
 
 
 @pytest.fixture
