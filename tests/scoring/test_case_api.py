@@ -226,7 +226,9 @@ def test_exports(client, db, headers, people, make_user, make_record):
     )
     # A draft is the trainers' own; agents export only packs they may read.
     assert client.get(f"/api/v1/collections/{pack_id}/export", headers=headers["agent"]).status_code == 403
-    exports = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "collection.export")).all()
+    exports = db.session.scalars(
+        sa.select(AuditLog).where(AuditLog.action == "collection.export").order_by(AuditLog.id)
+    ).all()
     assert [(entry.details["format"], entry.details["language"]) for entry in exports] == [
         ("markdown", "en"),
         ("pdf", "zh"),
