@@ -16,6 +16,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+
 from jobs.periods import Period
 from jobs.report_common import Window, iso
 from jobs.report_knowledge import knowledge_figures
@@ -38,6 +40,10 @@ from records.timeutil import local_timezone, to_local, utcnow
 
 #: The shape of the figures; templates and exports read this version (bump it when a key changes meaning).
 FIGURES_VERSION = 1
+#: PostgreSQL settings for the report's read transaction (SET LOCAL: they end with it). JIT compiling took 0.6-1.3 s
+#: per grouped scan of a month's records in bench/bench_reports.py, longer than running the scans; with the
+#: default 4MB work_mem their sorts spilled to disk (up to 27MB per sort).
+POSTGRES_REPORT_SETTINGS = {"jit": "off", "work_mem": "64MB", "random_page_cost": "1.1"}
 
 
 def build_figures(period: Period, *, now: datetime | None = None) -> dict[str, Any]:
@@ -47,6 +53,9 @@ def build_figures(period: Period, *, now: datetime | None = None) -> dict[str, A
     window = Window.of(period)
     today = to_local(now).date()
     with read_session() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            for name, value in POSTGRES_REPORT_SETTINGS.items():
+                session.execute(sa.select(sa.func.set_config(name, value, True)))
         rows = scan(session, window)
         top = top_problems(session, window, rows)
         rising = rising_topics(rows)

@@ -120,20 +120,25 @@ def _criteria_counts(
         .where(window.contacted())
         .group_by(which, Record.team_id, RecordScore.rubric_id, points)
     )
-    parsed: dict[str, dict] = {}
+    # (names of the three tallies, share of points earned) per criterion, once per distinct (points, rubric).
+    shares: dict[tuple[str, int], list[tuple[str, str, str, float]]] = {}
     counts: dict[tuple[str, int | None], dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for period, team_id, rubric_id, text, number in session.execute(query):
-        if text not in parsed:
-            parsed[text] = json.loads(text) if text else {}
+        found = shares.get((text, rubric_id))
+        if found is None:
+            found = []
+            for key, value in (json.loads(text) if text else {}).items():
+                scale = scales.get(key, {}).get(rubric_id)
+                if value is None or not scale:
+                    continue
+                fraction = min(1.0, max(0.0, float(value) / scale))
+                found.append((f"crit_{key}_n", f"crit_{key}_losing", f"crit_{key}_sum", fraction))
+            shares[text, rubric_id] = found
         tally = counts[period, team_id]
-        for key, value in parsed[text].items():
-            scale = scales.get(key, {}).get(rubric_id)
-            if value is None or not scale:
-                continue
-            fraction = min(1.0, max(0.0, float(value) / scale))
-            tally[f"crit_{key}_n"] += number
-            tally[f"crit_{key}_losing"] += number * (fraction < 1.0)
-            tally[f"crit_{key}_sum"] += number * fraction
+        for applicable, losing, total, fraction in found:
+            tally[applicable] += number
+            tally[losing] += number * (fraction < 1.0)
+            tally[total] += number * fraction
     return counts
 
 

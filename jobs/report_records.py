@@ -13,11 +13,10 @@ mean, the median and the 90th percentile (interpolated, jobs.report_common.quant
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from jobs.report_common import (
     CURRENT,
@@ -67,54 +66,69 @@ def empty_json_list(column: sa.ColumnElement) -> sa.ColumnElement[bool]:
     return sa.or_(column.is_(None), sa.cast(column, sa.Text).in_(("[]", "null")))
 
 
-def next_contacts(window: Window) -> sa.Subquery:
-    """(id, next_at): each record's next contact by the same customer about the same category, for the window's
-    records (one sort of the window and the FCR_REPEAT_DAYS after it, instead of a lookup per record)."""
-    next_at = sa.func.lead(Record.contacted_at).over(
-        partition_by=(Record.customer_id, Record.category), order_by=(Record.contacted_at, Record.id)
-    )
+def contacted_again() -> sa.ColumnElement[bool]:
+    """The same customer contacted us again about the same category within FCR_REPEAT_DAYS (a contact in the same
+    minute entered after it counts as again).
+
+    A lookup per record on the customer's few records (ix_records_customer_category), asked last in
+    first_contact_resolved so that only the records resolved without follow-up or hand-off ask it: cheaper than
+    sorting the window's records by customer for a window function."""
+    later = aliased(Record, name="later")
     return (
-        sa.select(Record.id, next_at.label("next_at"))
-        .where(Record.contacted_at >= window.start, Record.contacted_at < window.end + timedelta(days=FCR_REPEAT_DAYS))
-        .subquery("next_contacts")
+        sa.select(sa.literal(1))
+        .where(
+            later.customer_id == Record.customer_id,
+            later.category.is_not_distinct_from(Record.category),
+            later.contacted_at >= Record.contacted_at,
+            sa.or_(later.contacted_at > Record.contacted_at, later.id > Record.id),
+            minutes_between(later.contacted_at, Record.contacted_at) <= FCR_REPEAT_DAYS * 24 * 60,
+        )
+        .correlate(Record)
+        .exists()
     )
 
 
-def first_contact_resolved(following: sa.Subquery) -> sa.ColumnElement[bool]:
-    """FCR for a record joined to next_contacts (`following`)."""
-    repeated = sa.and_(
-        following.c.next_at.is_not(None),
-        minutes_between(following.c.next_at, Record.contacted_at) <= FCR_REPEAT_DAYS * 24 * 60,
-    )
+def first_contact_resolved() -> sa.ColumnElement[bool]:
     followed_up = sa.select(sa.literal(1)).where(FollowUp.record_id == Record.id).exists()
     return sa.and_(
-        Record.status == Status.RESOLVED, empty_json_list(Record.collaboration), ~followed_up, sa.not_(repeated)
+        Record.status == Status.RESOLVED, empty_json_list(Record.collaboration), ~followed_up, ~contacted_again()
     )
 
 
-def _metrics(following: sa.Subquery) -> list[sa.ColumnElement]:
+def _metrics() -> list[sa.ColumnElement]:
     columns = [sa.func.count().label("records")]
     for key, column in _SATISFACTION:
         columns += [sa.func.count(column).label(f"{key}_n"), sa.func.sum(column).label(f"{key}_sum")]
     columns += [
         sa.func.count(sa.case((Record.satisfaction >= 4, 1))).label("satisfied"),
-        sa.func.count(sa.case((first_contact_resolved(following), 1))).label("fcr"),
+        sa.func.count(sa.case((first_contact_resolved(), 1))).label("fcr"),
         sa.func.count(sa.case((Record.status == Status.RESOLVED, 1))).label("resolved"),
         sa.func.count(sa.case((resolution_known(), 1))).label("resolution_known"),
     ]
     return columns
 
 
+#: The measures of a scan row (the labels of _metrics), which Tally sums.
+MEASURES = (
+    "records",
+    *(f"{key}_{part}" for key, _column in _SATISFACTION for part in ("n", "sum")),
+    "satisfied",
+    "fcr",
+    "resolved",
+    "resolution_known",
+)
+
+
 class Tally:
     """Sums of the grouped scan's measures over any roll-up (a channel, a category, a trend step...)."""
 
     def __init__(self) -> None:
-        self.values: dict[str, float] = defaultdict(float)
+        self.values: dict[str, float] = dict.fromkeys(MEASURES, 0)
 
     def add(self, row: dict[str, Any]) -> None:
-        for key, value in row.items():
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                self.values[key] += value or 0
+        values = self.values
+        for key in MEASURES:
+            values[key] += row[key] or 0
 
     def __getitem__(self, key: str) -> float:
         return self.values.get(key, 0)
@@ -126,10 +140,8 @@ class Tally:
 def scan(session: Session, window: Window) -> list[dict[str, Any]]:
     """The grouped scan: one row per (trend step, channel, category, subcategory) with the measures of _metrics."""
     bucket = window.bucket().label("bucket")
-    following = next_contacts(window)
     query = (
-        sa.select(bucket, Record.channel, Record.category, Record.subcategory, *_metrics(following))
-        .outerjoin(following, following.c.id == Record.id)
+        sa.select(bucket, Record.channel, Record.category, Record.subcategory, *_metrics())
         .where(window.contacted())
         .group_by(bucket, Record.channel, Record.category, Record.subcategory)
     )

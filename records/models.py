@@ -137,6 +137,8 @@ class Record(db.Model):
         sa.UniqueConstraint("source", "external_id", name="uq_records_source_external_id"),
         sa.Index("ix_records_agent_contacted", "agent_id", "contacted_at"),
         sa.Index("ix_records_team_contacted", "team_id", "contacted_at"),
+        #: A customer's next contact about the same category (first-contact resolution, jobs.report_records).
+        sa.Index("ix_records_customer_category", "customer_id", "category", "contacted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -214,6 +216,8 @@ class FollowUp(db.Model):
 
 class AuditLog(db.Model):
     __tablename__ = "audit_log"
+    #: An object's history, and the SLA's first response to a record (records.sla.first_response_at).
+    __table_args__ = (sa.Index("ix_audit_log_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

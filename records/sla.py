@@ -162,23 +162,26 @@ def is_waiting() -> sa.ColumnElement[bool]:
     return Record.source.in_(WAITING_SOURCES)
 
 
-def first_responses(since: datetime, until: datetime) -> sa.Subquery:
-    """(number, responded_at): each record's first staff action logged in [since, until).
+def first_response_at(since: datetime, until: datetime) -> sa.ColumnElement[datetime]:
+    """A waiting record's first staff action logged in [since, until); NULL for other records.
 
-    Audit entries name records by number; the time range keeps the scan to the audit log's `at` index.
-    """
-    return (
-        sa.select(AuditLog.object_id.label("number"), sa.func.min(AuditLog.at).label("responded_at"))
+    Audit entries name records by number: each waiting record's entries are looked up on the audit log's
+    (object_type, object_id) index, a few rows each, instead of reading every entry of the time range (most of them
+    about records that wait for nothing)."""
+    first = (
+        sa.select(sa.func.min(AuditLog.at))
         .where(
             AuditLog.object_type == "record",
+            AuditLog.object_id == Record.number,
             AuditLog.user_id.is_not(None),
             AuditLog.action.in_(RESPOND_ACTIONS),
             AuditLog.at >= since,
             AuditLog.at < until,
         )
-        .group_by(AuditLog.object_id)
-        .subquery("first_responses")
+        .correlate(Record)
+        .scalar_subquery()
     )
+    return sa.case((is_waiting(), first), else_=None)
 
 
 def _by_priority(rules: Mapping[Priority, SlaRule], kind: str, value: Any) -> sa.ColumnElement | None:
@@ -191,18 +194,15 @@ def _by_priority(rules: Mapping[Priority, SlaRule], kind: str, value: Any) -> sa
 
 @dataclass
 class SlaColumns:
-    """SQL expressions over Record and a joined first_responses subquery deciding breaches as of `now`.
-
-    An index on audit_log (object_type, object_id) would let each waiting record's response be looked up directly;
-    without one the responses of a time range are read together (first_responses)."""
+    """SQL expressions over Record deciding breaches as of `now`."""
 
     rules: Mapping[Priority, SlaRule]
     now: datetime
-    #: The first_responses subquery the query joins (outer join on the record number).
-    responses: sa.Subquery
+    #: first_response_at for the records queried (None when no respond deadline is judged).
+    responses: sa.ColumnElement | None
 
     def responded_at(self) -> sa.ColumnElement:
-        return self.responses.c.responded_at
+        return self.responses
 
     def limit_minutes(self, kind: str) -> sa.ColumnElement | None:
         return _by_priority(self.rules, kind, lambda hours: float(hours) * 60)
@@ -237,10 +237,10 @@ class SlaColumns:
         return self.respond_breach() if kind == "respond" else self.resolve_breach()
 
 
-def _responses_for(start: datetime, end: datetime, rules: Mapping[Priority, SlaRule]) -> sa.Subquery:
+def _responses_for(start: datetime, end: datetime, rules: Mapping[Priority, SlaRule]) -> sa.ColumnElement:
     # A response after the latest respond deadline of the period's records changes no breach: it was late anyway.
     longest = max((rule.respond_hours or 0 for rule in rules.values()), default=0)
-    return first_responses(start, end + timedelta(hours=longest))
+    return first_response_at(start, end + timedelta(hours=longest))
 
 
 # ----- breaches ------------------------------------------------------------------------------------------------------
@@ -288,7 +288,7 @@ def sla_breaches(
     """Deadlines missed by `now` by records contacted in [start, end) (either bound may be left out), most overdue
     first. open_only: only those still not responded to / resolved (a supervisor's to-do list).
 
-    Giving both bounds is fastest: without them the audit log is read from the oldest waiting record on."""
+    Giving both bounds is fastest: without a start the oldest waiting record is looked up first."""
     rules = rules if rules is not None else sla_rules()
     conditions = [where if where is not None else sa.true()]
     if start is not None:
@@ -308,7 +308,7 @@ def sla_breaches(
             )
             if since is None:
                 continue
-            responses = _responses_for(since, end, rules) if end is not None else first_responses(since, now)
+            responses = _responses_for(since, end, rules) if end is not None else first_response_at(since, now)
         columns = SlaColumns(rules, now, responses)
         limit_minutes = columns.limit_minutes(kind)
         if limit_minutes is None:
@@ -341,8 +341,6 @@ def sla_breaches(
             .where(*conditions, columns.breach(kind), still_open if open_only else sa.true())
             .order_by(overdue.desc(), Record.number)
         )
-        if responses is not None:
-            query = query.outerjoin(responses, responses.c.number == Record.number)
         if limit is not None:
             query = query.limit(limit)
         for row in session.execute(query):
@@ -412,7 +410,6 @@ def breach_counts(
     query = (
         sa.select(*group_by, *measured)
         .select_from(Record)
-        .outerjoin(responses, responses.c.number == Record.number)
         .where(Record.contacted_at >= start, Record.contacted_at < end, where if where is not None else sa.true())
     )
     if group_by:
