@@ -18,7 +18,7 @@ from kb.models import CONTENT_FIELDS, Article, ArticleRecordLink, ArticleStatus,
 from kb.state import search_changed
 from records import audit
 from records.access import NotFound, PermissionDenied, can_view_record, require
-from records.db import db, like_pattern
+from records.db import db, like_pattern, row_id
 from records.enums import Role
 from records.models import Record, User
 from records.operations import apply_category, detect_language
@@ -228,9 +228,11 @@ def delete_article(article: Article, *, by: User) -> None:
 def get_article(reference: int | str) -> Article:
     """By id or external_id."""
     article = None
-    if isinstance(reference, int) or str(reference).isdigit():
-        article = db.session.get(Article, int(reference))
-    if article is None:
+    article_id = row_id(reference)
+    if article_id is not None:
+        article = db.session.get(Article, article_id)
+    # PostgreSQL refuses text holding NUL; no external id holds one.
+    if article is None and "\x00" not in str(reference):
         article = db.session.scalar(sa.select(Article).where(Article.external_id == str(reference)))
     if article is None:
         raise NotFound(f"No article {reference}.")

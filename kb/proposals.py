@@ -26,7 +26,7 @@ from kb.models import (
 from kb.operations import create_article, link_source_records, update_article
 from records import audit
 from records.access import NotFound, record_scope, require
-from records.db import db
+from records.db import db, row_id
 from records.enums import Role
 from records.identifiers import contains_identifiers
 from records.models import Record, User
@@ -83,7 +83,7 @@ def count_by_status() -> dict[str, int]:
 
 
 def get_proposal(proposal_id: int) -> Proposal:
-    proposal = db.session.get(Proposal, proposal_id)
+    proposal = db.session.get(Proposal, proposal_id) if row_id(proposal_id) else None
     if proposal is None:
         raise NotFound(f"No proposal {proposal_id}.")
     return proposal

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 
 from records import audit
 from records.access import NotFound, customer_scope, is_scrubbed_viewer, require
-from records.db import db, like_pattern
+from records.db import db, like_pattern, row_id
 from records.enums import CustomerTier, CustomerType, Role
 from records.models import Customer, Record, User
 from records.numbering import CUSTOMER_NUMBER, kept_number, next_number
@@ -82,9 +82,11 @@ def update_customer(customer: Customer, changes: dict[str, Any], *, by: User) ->
 
 
 def get_customer_for(user: User, reference: int | str) -> Customer:
-    column = Customer.number if isinstance(reference, str) and not reference.isdigit() else Customer.id
     require(not is_scrubbed_viewer(user), "Trainers work with scrubbed records, not customer profiles.")
-    customer = db.session.scalar(sa.select(Customer).where(column == reference))
+    customer_id = row_id(reference)
+    # An id given as text ("42" from a URL) is compared as a number: PostgreSQL does not compare integer with text.
+    condition = Customer.id == customer_id if customer_id is not None else Customer.number == str(reference)
+    customer = None if "\x00" in str(reference) else db.session.scalar(sa.select(Customer).where(condition))
     if customer is None:
         raise NotFound(f"No customer {reference}.")
     visible = db.session.scalar(sa.select(sa.literal(True)).where(Customer.id == customer.id, customer_scope(user)))

@@ -25,6 +25,25 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+#: The largest value of PostgreSQL's `integer`, the type of every primary key: a larger id names no row, and
+#: PostgreSQL rejects it in a query instead of finding nothing.
+MAX_ROW_ID = 2**31 - 1
+
+
+def row_id(reference: int | str) -> int | None:
+    """The primary key `reference` spells ("423" from a URL), or None when it cannot be one.
+
+    Only ASCII digits count: str.isdigit() also accepts "²", which int() then refuses.
+    """
+    if isinstance(reference, int):
+        number = reference
+    elif reference.isascii() and reference.isdigit():
+        number = int(reference)
+    else:
+        return None
+    return number if 0 < number <= MAX_ROW_ID else None
+
+
 def like_pattern(text: str) -> str:
     """A LIKE pattern matching `text` anywhere, with % and _ taken literally (use escape="\\")."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

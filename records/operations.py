@@ -25,7 +25,7 @@ from records.access import (
     require,
 )
 from records.customers import find_or_create_customer
-from records.db import db, like_pattern
+from records.db import db, like_pattern, row_id
 from records.enums import Language, Role, Status
 from records.models import Customer, FollowUp, Record, Team, User, record_links
 from records.numbering import RECORD_NUMBER, kept_number, next_number
@@ -334,12 +334,15 @@ def delete_record(record: Record, *, by: User) -> None:
 
 
 def get_record_for(user: User, reference: int | str) -> Record:
-    if isinstance(reference, str) and not reference.isdigit():
+    if isinstance(reference, str) and not (reference.isascii() and reference.isdigit()):
+        # PostgreSQL refuses text holding NUL; no record number holds one.
+        if "\x00" in reference:
+            raise NotFound("No such record.")
         condition = Record.number == reference
     else:
         # An id given as text ("423" from a URL): PostgreSQL does not compare an integer column with text.
-        record_id = int(reference)
-        if not 0 < record_id < 2**31:
+        record_id = row_id(reference)
+        if record_id is None:
             raise NotFound(f"No record {reference}.")
         condition = Record.id == record_id
     record = db.session.scalar(sa.select(Record).where(condition))

@@ -108,7 +108,8 @@ def record_summary(record: Record) -> dict[str, Any]:
 
 
 def iso_utc(moment: datetime | None) -> str | None:
-    return moment.isoformat(timespec="minutes") + "Z" if moment else None
+    # Seconds included: the API declares these fields RFC 3339 date-times, which require them.
+    return moment.isoformat(timespec="seconds") + "Z" if moment else None
 
 
 def customer_to_dict(customer: Customer, *, masked: bool, scrubbed: bool = False) -> dict[str, Any]:

@@ -57,7 +57,7 @@ class ContactTimeField(fields.Field):
         )
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
-        return None if value is None else value.isoformat(timespec="minutes") + "Z"
+        return None if value is None else value.isoformat(timespec="seconds") + "Z"
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any):
         try:

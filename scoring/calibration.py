@@ -19,7 +19,7 @@ from marshmallow import ValidationError
 
 from records import audit
 from records.access import NotFound, can_view_record, require
-from records.db import db
+from records.db import db, row_id
 from records.enums import Role
 from records.models import Record, User
 from scoring.engine import current_rubric
@@ -158,7 +158,7 @@ def can_view_session(user: User, session: CalibrationSession) -> bool:
 
 
 def get_session(session_id: int, viewer: User) -> CalibrationSession:
-    session = db.session.get(CalibrationSession, session_id)
+    session = db.session.get(CalibrationSession, session_id) if row_id(session_id) else None
     if session is None:
         raise NotFound(f"No calibration session {session_id}.")
     require(can_view_session(viewer, session), "Only the session's graders and its creator see it.")

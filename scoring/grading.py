@@ -16,7 +16,7 @@ from marshmallow import ValidationError
 
 from records import audit
 from records.access import NotFound, PermissionDenied, can_view_record, require
-from records.db import db
+from records.db import db, row_id
 from records.enums import Role
 from records.models import Record, User
 from records.timeutil import utcnow
@@ -154,7 +154,7 @@ def critical_failed(grade: Grade) -> bool:
 
 
 def get_grade(grade_id: int) -> Grade:
-    grade = db.session.get(Grade, grade_id)
+    grade = db.session.get(Grade, grade_id) if row_id(grade_id) else None
     if grade is None:
         raise NotFound(f"No grade {grade_id}.")
     return grade
@@ -218,7 +218,7 @@ def dispute_grade(grade: Grade, reason: str, *, by: User) -> Dispute:
 
 
 def get_dispute(dispute_id: int) -> Dispute:
-    dispute = db.session.get(Dispute, dispute_id)
+    dispute = db.session.get(Dispute, dispute_id) if row_id(dispute_id) else None
     if dispute is None:
         raise NotFound(f"No dispute {dispute_id}.")
     return dispute

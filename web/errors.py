@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, jsonify, render_template, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import Conflict, Forbidden, HTTPException, InternalServerError, NotFound
+from werkzeug.exceptions import (
+    Conflict,
+    Forbidden,
+    HTTPException,
+    InternalServerError,
+    NotFound,
+    UnprocessableEntity,
+)
 
 from records.access import NotFound as RecordNotFound
 from records.access import PermissionDenied
@@ -16,7 +25,27 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+def refuse_nul_characters() -> None:
+    """PostgreSQL text cannot hold U+0000: refused as bad input here instead of failing in the database (a 500)."""
+    body = request.get_json(silent=True) if request.is_json else None
+    sent = (body, request.args.to_dict(flat=False), request.form.to_dict(flat=False), request.view_args or {})
+    if any(_holds_nul(part) for part in sent):
+        raise UnprocessableEntity(description="Text must not contain the NUL character (U+0000).")
+
+
 def register_errorhandlers(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if wants_json():

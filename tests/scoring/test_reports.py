@@ -364,7 +364,7 @@ def test_cli_report_as_json_and_files(app, october, tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["count"] == 2 and data["mean_effective"] == 77.0 and data["first_day"] == "2026-10-01"
-    assert data["records"][0]["contacted_at"] == "2026-10-15T02:00Z"
+    assert data["records"][0]["contacted_at"] == "2026-10-15T02:00:00Z"
 
     target = tmp_path / "october.xlsx"
     result = run(app, "--period", "2026-10", "--format", "xlsx", "--output", str(target))

@@ -73,7 +73,7 @@ def test_scores_are_paged_newest_first_with_the_summary(client, october, token_f
     assert [item["record_number"] for item in second["items"]] == [r.number for r in reversed(october.records[:2])]
     row = next(item for item in body["items"] if item["record_number"] == october.records[3].number)
     assert (row["auto_score"], row["grade_score"], row["effective_score"], row["rubric_version"]) == (72, 90, 90, 1)
-    assert row["contacted_at"] == "2026-10-15T02:00Z" and row["agent"] == "a2"
+    assert row["contacted_at"] == "2026-10-15T02:00:00Z" and row["agent"] == "a2"
 
 
 def test_agents_only_ever_see_their_own_scores(client, october, token_for):
