@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export CONSULTKB_DEV ?= 1
 
-.PHONY: run test bench install translations lint format clean
+.PHONY: run serve test bench install translations lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,13 +33,30 @@ run: install
 test: install
 	$(BIN)/pytest -q
 
+# Each benchmark's output is kept in bench/out/NAME.txt; the tables they end with are printed together at the end.
+BENCH_OUT := bench/out
+bench: SHELL := /bin/bash
+bench: .SHELLFLAGS := -o pipefail -c
 bench: install
-	$(BIN)/python bench/bench_import.py
-	$(BIN)/python bench/eval_search.py
-	$(BIN)/python bench/bench_search.py
-	$(BIN)/python bench/eval_proposals.py --kmeans
-	$(BIN)/python bench/bench_scoring.py
-	$(BIN)/python bench/bench_reports.py
+	mkdir -p $(BENCH_OUT)
+	$(BIN)/python bench/bench_import.py | tee $(BENCH_OUT)/bench_import.txt
+	$(BIN)/python bench/eval_search.py | tee $(BENCH_OUT)/eval_search.txt
+	$(BIN)/python bench/bench_search.py | tee $(BENCH_OUT)/bench_search.txt
+	$(BIN)/python bench/eval_proposals.py --kmeans | tee $(BENCH_OUT)/eval_proposals.txt
+	$(BIN)/python bench/bench_scoring.py | tee $(BENCH_OUT)/bench_scoring.txt
+	$(BIN)/python bench/bench_reports.py | tee $(BENCH_OUT)/bench_reports.txt
+	$(BIN)/python bench/bench_serving.py | tee $(BENCH_OUT)/bench_serving.txt
+	@echo; echo "== make bench: all figures =="
+	@for name in bench_import eval_search bench_search eval_proposals bench_scoring bench_reports bench_serving; do \
+		echo; echo "### $$name"; grep '^|' $(BENCH_OUT)/$$name.txt; \
+	done
+
+# Production: `consultkb serve` = db upgrade, then gunicorn (web/gunicorn_conf.py) + the scheduler, until one stops.
+# CONSULTKB_SECRET_KEY is required; a development key is generated only if CONSULTKB_DEV=1 is given explicitly
+# (the CONSULTKB_DEV=1 default above is for `make run`). See docs/deploy.md.
+SERVE_DEV := $(if $(filter file,$(origin CONSULTKB_DEV)),0,$(CONSULTKB_DEV))
+serve: install
+	CONSULTKB_DEV=$(SERVE_DEV) $(BIN)/consultkb serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -25,6 +25,8 @@ from web.api import register_api
 from web.config import load_config
 from web.errors import register_errorhandlers
 from web.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from web.health import bp as health_bp
+from web.logging_setup import configure_logging
 from web.pages import register_pages
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -36,6 +38,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.testing = bool(overrides.get("TESTING"))
     load_config(app, overrides)
+    # First, so its request hooks run before any other's (a rate-limited request still gets an id and a log line).
+    configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -76,6 +80,7 @@ def unauthorized():
 def register_blueprints(app: Flask) -> None:
     register_api(app)
     register_pages(app)
+    app.register_blueprint(health_bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -92,6 +92,9 @@ class DefaultConfig:
     RATELIMIT_CONTACT = "5/hour"
     #: Password guessing: failed POST /login and POST /api/v1/auth/tokens together (successful sign-ins don't count).
     RATELIMIT_SIGN_IN = "10/minute"
+    #: Log lines as "text" (development) or "json" (one object per line, for log shippers); see web/logging_setup.py.
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
     #: werkzeug's default; the test suite lowers it because hashing dominates its run time otherwise.
     PASSWORD_HASH_METHOD = "scrypt"
     SESSION_COOKIE_HTTPONLY = True
