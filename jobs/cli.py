@@ -71,28 +71,26 @@ def run_command() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def list_command(as_json: bool) -> None:
     """The scheduled jobs: schedule, next run and last run."""
-    from jobs.runs import last_runs, mark_dead_runs
-    from jobs.scheduling import enabled_jobs, job_trigger, next_run
+    from jobs.scheduling import job_overview
     from records.db import read_session
 
-    mark_dead_runs()
     with read_session() as session:
-        last = last_runs(session)
-    rows = []
-    for job in enabled_jobs():
-        upcoming = next_run(job)
-        run = last.get(job.id)
-        rows.append(
+        rows = [
             {
                 "id": job.id,
                 "description": job.description,
-                "schedule": str(job_trigger(job)),
-                "next_run": upcoming.isoformat() if upcoming else None,
+                "schedule": job.schedule,
+                "next_run": job.next_run.isoformat() if job.next_run else None,
                 "last_run": None
-                if run is None
-                else {"status": run.status.value, "started_at": run.started_at.isoformat(), "trigger": run.trigger},
+                if job.last_run is None
+                else {
+                    "status": job.last_run.status.value,
+                    "started_at": job.last_run.started_at.isoformat(),
+                    "trigger": job.last_run.trigger,
+                },
             }
-        )
+            for job in job_overview(session)
+        ]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

@@ -12,12 +12,19 @@ from flask.cli import AppGroup
 from jobs import mail
 from jobs.models import ReportStatus
 from jobs.periods import KINDS
-from jobs.reports import find_report, generate_report, list_reports, report_data, report_locale
+from jobs.reports import (
+    EXPORT_FORMATS,
+    export_report,
+    find_report,
+    generate_report,
+    list_reports,
+    report_data,
+    report_locale,
+)
 from jobs.runs import run_job
 from records.db import read_session
 
 reports_cli = AppGroup("reports", help="Weekly and monthly improvement reports.")
-FORMATS = ("html", "pdf", "csv", "xlsx", "json")
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -90,7 +97,7 @@ def list_command(kind: str | None, as_json: bool) -> None:
 @reports_cli.command("export")
 @click.option("--kind", type=click.Choice(KINDS), required=True)
 @click.option("--period", required=True)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
+@click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), required=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--locale", help="zh_CN or en (default: REPORT_LOCALE).")
 def export_command(kind: str, period: str, fmt: str, output: Path, locale: str | None) -> None:
@@ -108,22 +115,8 @@ def export_command(kind: str, period: str, fmt: str, output: Path, locale: str |
         _fail(str(error))
     if data is None:
         _fail(f"No finished {kind} report for {period}: `consultkb reports generate --kind {kind} --period {period}`.")
-    output.write_bytes(export_bytes(data, fmt, locale))
+    output.write_bytes(export_report(data, fmt, locale))
     click.echo(f"Wrote {output}.")
-
-
-def export_bytes(data: dict, fmt: str, locale: str) -> bytes:
-    from jobs import report_rendering as rendering
-
-    if fmt == "html":
-        return rendering.render_report_document(data, locale).encode("utf-8")
-    if fmt == "pdf":
-        return rendering.render_report_pdf(data, locale)
-    if fmt == "csv":
-        return rendering.report_csv(data)
-    if fmt == "xlsx":
-        return rendering.report_xlsx(data)
-    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 @reports_cli.command("send")

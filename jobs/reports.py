@@ -161,5 +161,32 @@ def list_reports(session: Session, kind: str | None = None, limit: int = 100) ->
     return list(session.scalars(query))
 
 
+#: Export formats of a finished report and their media types.
+EXPORT_FORMATS = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
+
+
+def export_report(data: dict[str, Any], fmt: str, locale: str) -> bytes:
+    """A finished report (report_data) as one of EXPORT_FORMATS."""
+    import json
+
+    from jobs import report_rendering as rendering
+
+    if fmt == "html":
+        return rendering.render_report_document(data, locale).encode("utf-8")
+    if fmt == "pdf":
+        return rendering.render_report_pdf(data, locale)
+    if fmt == "csv":
+        return rendering.report_csv(data)
+    if fmt == "xlsx":
+        return rendering.report_xlsx(data)
+    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+
+
 def report_locale() -> str:
     return str(current_app.config.get("REPORT_LOCALE") or current_app.config["LANGUAGES"][0])

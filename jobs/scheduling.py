@@ -23,12 +23,13 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask, current_app
+from sqlalchemy.orm import Session
 
 from jobs import mail
-from jobs.models import Report, ReportKind, ReportStatus
+from jobs.models import JobRun, Report, ReportKind, ReportStatus
 from jobs.periods import last_complete_period
 from jobs.reports import generate_report
-from jobs.runs import mark_dead_runs, run_job
+from jobs.runs import last_runs, mark_dead_runs, run_job
 from records.db import db, read_session
 from records.timeutil import local_timezone, utcnow
 
@@ -115,6 +116,28 @@ def next_run(job: ScheduledJob, now: datetime | None = None) -> datetime | None:
     """When the job runs next (aware, local time) by its schedule."""
     local_now = (now or utcnow()).replace(tzinfo=UTC).astimezone(local_timezone())
     return job_trigger(job).get_next_fire_time(None, local_now)
+
+
+@dataclass(frozen=True)
+class JobOverview:
+    id: str
+    description: str
+    schedule: str
+    #: Aware, local time.
+    next_run: datetime | None
+    last_run: JobRun | None
+
+
+def job_overview(session: Session, now: datetime | None = None) -> list[JobOverview]:
+    """Every enabled job with its schedule, next run and newest run, as admins see them (page, API, CLI). Runs left
+    "running" by a dead process are marked failed first (in a session of its own: the caller's must not hold
+    SQLite's write lock)."""
+    mark_dead_runs()
+    last = last_runs(session)
+    return [
+        JobOverview(job.id, job.description, str(job_trigger(job)), next_run(job, now), last.get(job.id))
+        for job in enabled_jobs()
+    ]
 
 
 def run_now(job_id: str, *, trigger: str) -> dict[str, Any]:

@@ -15,10 +15,9 @@ from marshmallow import Schema, fields, validate
 
 from jobs.models import ReportStatus
 from jobs.periods import KINDS
-from jobs.report_cli import FORMATS, export_bytes
-from jobs.reports import find_report, generate_report, list_reports, report_data
-from jobs.runs import last_runs, mark_dead_runs, recent_runs
-from jobs.scheduling import enabled_jobs, job_trigger, next_run
+from jobs.reports import EXPORT_FORMATS, export_report, find_report, generate_report, list_reports, report_data
+from jobs.runs import mark_dead_runs, recent_runs
+from jobs.scheduling import job_overview
 from records.access import record_scope
 from records.db import db
 from records.enums import Role
@@ -36,13 +35,6 @@ blp = Blueprint(
     description="Weekly and monthly improvement reports, scheduled jobs and their runs, dashboard alerts.",
 )
 REPORT_READERS = (Role.SUPERVISOR, Role.TRAINER, Role.ADMIN)
-MIME_TYPES = {
-    "html": "text/html; charset=utf-8",
-    "pdf": "application/pdf",
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "json": "application/json",
-}
 
 
 class ImprovementReportSummarySchema(Schema):
@@ -83,7 +75,7 @@ class ReportGenerateResultSchema(Schema):
 
 
 class ReportExportQuerySchema(Schema):
-    format = fields.String(required=True, validate=validate.OneOf(FORMATS))
+    format = fields.String(required=True, validate=validate.OneOf(list(EXPORT_FORMATS)))
     locale = fields.String(load_default="zh_CN", validate=validate.OneOf(("zh_CN", "en")))
 
 
@@ -219,11 +211,11 @@ class ReportExport(MethodView):
             abort(409, message=f"The {kind} report for {period} is {report.status.value}, not ready.")
         data = report_data(report)
         db.session.commit()
-        content = export_bytes(data, args["format"], args["locale"])
+        content = export_report(data, args["format"], args["locale"])
         filename = f"consultkb-{report.kind.value}-{report.period}.{args['format']}"
         return Response(
             content,
-            mimetype=MIME_TYPES[args["format"]],
+            mimetype=EXPORT_FORMATS[args["format"]],
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
 
@@ -235,21 +227,17 @@ class Jobs(MethodView):
     @blp.response(200, JobListSchema)
     def get(self):
         """The scheduled jobs with their schedule, next run and last run (administrators)."""
-        db.session.commit()  # mark_dead_runs writes in a session of its own; ours must not hold the write lock
-        mark_dead_runs()
-        last = last_runs(db.session)
-        items = []
-        for job in enabled_jobs():
-            upcoming = next_run(job)
-            items.append(
-                {
-                    "id": job.id,
-                    "description": job.description,
-                    "schedule": str(job_trigger(job)),
-                    "next_run": upcoming.isoformat() if upcoming else None,
-                    "last_run": run_dict(last[job.id]) if job.id in last else None,
-                }
-            )
+        db.session.commit()  # job_overview writes in a session of its own; ours must not hold the write lock
+        items = [
+            {
+                "id": job.id,
+                "description": job.description,
+                "schedule": job.schedule,
+                "next_run": job.next_run.isoformat() if job.next_run else None,
+                "last_run": run_dict(job.last_run) if job.last_run else None,
+            }
+            for job in job_overview(db.session)
+        ]
         db.session.commit()
         return {"items": items}
 

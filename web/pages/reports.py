@@ -3,18 +3,15 @@ overdue follow-ups and SLA breaches. jobs.reports, jobs.scheduling and records.s
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from jobs.models import ReportKind, ReportStatus
 from jobs.periods import KINDS
-from jobs.report_cli import export_bytes
-from jobs.reports import find_report, generate_report, list_reports, report_data
-from jobs.runs import last_runs, mark_dead_runs, recent_runs
-from jobs.scheduling import enabled_jobs, job_trigger, next_run
+from jobs.reports import EXPORT_FORMATS, export_report, find_report, generate_report, list_reports, report_data
+from jobs.runs import recent_runs
+from jobs.scheduling import job_overview
 from records.access import record_scope
 from records.db import db
 from records.enums import Role
@@ -27,12 +24,8 @@ bp = Blueprint("report_pages", __name__)
 
 #: Reports show every team's quality and masked examples: for those who run the service, not for agents.
 REPORT_READERS = (Role.SUPERVISOR, Role.TRAINER, Role.ADMIN)
-DOWNLOADS = {
-    "pdf": "application/pdf",
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "html": "text/html; charset=utf-8",
-}
+#: What the report page offers to download (JSON is for the API and the CLI).
+DOWNLOADS = ("pdf", "csv", "xlsx", "html")
 #: Rows each dashboard list shows; the rest are counted.
 DASHBOARD_ROWS = 50
 
@@ -110,11 +103,11 @@ def download_report(kind: str, period: str, fmt: str):
         abort(404, description=_("This report is not finished."))
     data = report_data(report)
     db.session.commit()
-    content = export_bytes(data, fmt, ui_locale())
+    content = export_report(data, fmt, ui_locale())
     filename = f"consultkb-{report.kind.value}-{report.period}.{fmt}"
     return Response(
         content,
-        mimetype=DOWNLOADS[fmt],
+        mimetype=EXPORT_FORMATS[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
@@ -122,31 +115,12 @@ def download_report(kind: str, period: str, fmt: str):
 # ----- jobs (administrators) ----------------------------------------------------------------------------------------
 
 
-def job_rows(now: datetime) -> list[dict]:
-    last = last_runs(db.session)
-    rows = []
-    for job in enabled_jobs():
-        upcoming = next_run(job, now)
-        rows.append(
-            {
-                "id": job.id,
-                "description": job.description,
-                "schedule": str(job_trigger(job)),
-                "next_run": upcoming.strftime("%Y-%m-%d %H:%M") if upcoming else None,
-                "last": last.get(job.id),
-            }
-        )
-    return rows
-
-
 @bp.get("/admin/jobs")
 @roles_required(Role.ADMIN)
 def jobs_page():
-    db.session.commit()  # mark_dead_runs writes in a session of its own; ours must not hold SQLite's write lock
-    mark_dead_runs()
+    db.session.commit()  # job_overview writes in a session of its own; ours must not hold SQLite's write lock
     job_filter = request.args.get("job") or None
-    now = utcnow()
-    jobs = job_rows(now)
+    jobs = job_overview(db.session)
     runs = recent_runs(db.session, job_id=job_filter, limit=100)
     db.session.commit()
     return render_template("reports/jobs.html", jobs=jobs, runs=runs, job_filter=job_filter)
