@@ -371,8 +371,15 @@ def fcr_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def time_figures(session: Session, window: Window, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Handling time (duration_minutes) and resolution time (contact to resolution, hours), median and p90."""
+def unknown_resolution(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Per period, the resolved records whose resolution moment is unknown (left out of the resolution times)."""
+    totals = _tallies(rows, lambda row: "all")["all"]
+    return {which: int(totals[which]["resolved"] - totals[which]["resolution_known"]) for which in (CURRENT, PREVIOUS)}
+
+
+def time_figures(session: Session, window: Window) -> dict[str, Any]:
+    """Handling time (duration_minutes) and resolution time (contact to resolution, hours), median and p90; the
+    resolution's "unknown" count comes from the grouped scan (unknown_resolution)."""
     which = window.which().label("which")
     handling: dict[str, dict[float, int]] = {CURRENT: {}, PREVIOUS: {}}
     query = (
@@ -391,7 +398,6 @@ def time_figures(session: Session, window: Window, rows: list[dict[str, Any]]) -
     )
     for period, value, count in session.execute(query):
         resolution[period][round(float(value) / 60, 4)] += count
-    totals = _tallies(rows, lambda row: "all")["all"]
     result = {}
     for key, histograms, unit in (("handling", handling, "minutes"), ("resolution", resolution, "hours")):
         current, previous = summary(histograms[CURRENT]), summary(histograms[PREVIOUS])
@@ -401,7 +407,4 @@ def time_figures(session: Session, window: Window, rows: list[dict[str, Any]]) -
             "previous": previous,
             **{stat: compare(current[stat], previous[stat], digits=1) for stat in ("median", "p90", "mean")},
         }
-    result["resolution"]["unknown"] = {
-        which_: int(totals[which_]["resolved"] - totals[which_]["resolution_known"]) for which_ in (CURRENT, PREVIOUS)
-    }
     return result

@@ -91,12 +91,21 @@ def index_check() -> dict[str, Any]:
     return verify_search_index()
 
 
+def database_statistics() -> dict[str, Any]:
+    from records.db import refresh_statistics
+
+    return refresh_statistics()
+
+
 JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob("weekly_report", "0 8 * * mon", weekly_report, "Weekly improvement report (last ISO week)"),
     ScheduledJob("monthly_report", "0 8 1 * *", monthly_report, "Monthly improvement report (last month)"),
     ScheduledJob("retention", "30 2 * * *", retention, "Archive or delete records past their retention"),
     ScheduledJob("proposal_refresh", "15 * * * *", proposal_refresh, "Refresh FAQ proposals from resolved records"),
     ScheduledJob("index_check", "0 3 * * *", index_check, "Check the search index against the database"),
+    ScheduledJob(
+        "database_statistics", "45 3 * * *", database_statistics, "Refresh the database's query planner statistics"
+    ),
 )
 JOBS_BY_ID = {job.id: job for job in JOBS}
 

@@ -125,8 +125,9 @@ class minutes_between(FunctionElement):  # noqa: N801  (an SQL function, named l
 
 @compiles(minutes_between, "sqlite")
 def _minutes_sqlite(element, compiler, **kw) -> str:
+    # unixepoch parses the stored text about twice as fast as julianday; whole seconds are precise enough here.
     later, earlier = list(element.clauses)
-    return f"((julianday({compiler.process(later, **kw)}) - julianday({compiler.process(earlier, **kw)})) * 1440.0)"
+    return f"((unixepoch({compiler.process(later, **kw)}) - unixepoch({compiler.process(earlier, **kw)})) / 60.0)"
 
 
 @compiles(minutes_between, "postgresql")
@@ -212,17 +213,13 @@ class SlaColumns:
         return _by_priority(self.rules, kind, lambda hours: self.now - timedelta(hours=hours))
 
     def respond_breach(self) -> sa.ColumnElement[bool]:
-        limit, cutoff = self.limit_minutes("respond"), self.cutoff("respond")
+        limit = self.limit_minutes("respond")
         if limit is None:
             return sa.false()
-        responded = self.responded_at()
-        return sa.and_(
-            is_waiting(),
-            sa.or_(
-                sa.and_(responded.is_(None), Record.contacted_at < cutoff),
-                minutes_between(responded, Record.contacted_at) > limit,
-            ),
-        )
+        # Not responded yet: as if responded now (now − contact > limit ⟺ contacted before the cutoff). One use of
+        # the response keeps its subquery to one evaluation per record.
+        responded = sa.func.coalesce(self.responded_at(), sa.literal(self.now, sa.DateTime))
+        return sa.and_(is_waiting(), minutes_between(responded, Record.contacted_at) > limit)
 
     def resolve_breach(self) -> sa.ColumnElement[bool]:
         limit, cutoff = self.limit_minutes("resolve"), self.cutoff("resolve")

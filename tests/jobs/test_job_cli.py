@@ -21,7 +21,14 @@ def test_jobs_list_start_and_runs(app, db):
     listed = invoke(app, "jobs", "list", "--json")
     assert listed.exit_code == 0, listed.output
     jobs = {job["id"]: job for job in json.loads(listed.output)}
-    assert set(jobs) == {"weekly_report", "monthly_report", "retention", "proposal_refresh", "index_check"}
+    assert set(jobs) == {
+        "weekly_report",
+        "monthly_report",
+        "retention",
+        "proposal_refresh",
+        "index_check",
+        "database_statistics",
+    }
     assert jobs["weekly_report"]["next_run"] and jobs["weekly_report"]["last_run"] is None
 
     started = invoke(app, "jobs", "start", "index_check")

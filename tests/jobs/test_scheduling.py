@@ -101,3 +101,17 @@ def test_the_proposal_refresh_runs_as_a_job(db):
     with read_session() as session:
         (run,) = session.scalars(sa.select(JobRun)).all()
     assert run.status == RunStatus.SUCCEEDED and run.output["records"] == 0
+
+
+def test_the_database_statistics_job_leaves_statistics_the_planner_reads(db, make_record):
+    for day in (1, 2, 3):
+        make_record(contacted_at=f"2025-06-0{day} 09:00")
+    assert run_now("database_statistics", trigger="cli:test") == {"analyzed": database.engine.dialect.name}
+    with read_session() as session:
+        if database.engine.dialect.name == "sqlite":
+            analyzed = session.scalars(sa.text("SELECT DISTINCT tbl FROM sqlite_stat1")).all()
+        else:
+            analyzed = session.scalars(
+                sa.text("SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")
+            ).all()
+    assert "records" in analyzed
