@@ -138,15 +138,17 @@ def case_ids_from_records(record_ids: list[int]) -> dict[int, int]:
     return {record_id: case_id for record_id, case_id in rows}
 
 
-def packs_of(case: TrainingCase) -> list[CaseCollection]:
-    return list(
-        db.session.scalars(
-            sa.select(CaseCollection)
-            .join(CollectionItem, CollectionItem.collection_id == CaseCollection.id)
-            .where(CollectionItem.case_id == case.id)
-            .order_by(CaseCollection.title)
-        )
+def packs_of(case: TrainingCase, *, for_update: bool = False) -> list[CaseCollection]:
+    """The packs holding the case; for_update locks them as packs.get_collection(for_update=True) does."""
+    query = (
+        sa.select(CaseCollection)
+        .join(CollectionItem, CollectionItem.collection_id == CaseCollection.id)
+        .where(CollectionItem.case_id == case.id)
+        .order_by(CaseCollection.title)
     )
+    if for_update:
+        query = query.with_for_update(of=CaseCollection)
+    return list(db.session.scalars(query))
 
 
 # ----- checks ------------------------------------------------------------------------------------------------------
@@ -305,7 +307,7 @@ def update_case(case: TrainingCase, changes: dict[str, Any], *, by: User) -> lis
 def delete_case(case: TrainingCase, *, by: User) -> None:
     """Delete a case. One in a published pack stays until it is taken out of the pack (its readers would lose it)."""
     require_curator(by)
-    published = [pack.title for pack in packs_of(case) if pack.status == PackStatus.PUBLISHED]
+    published = [pack.title for pack in packs_of(case, for_update=True) if pack.status == PackStatus.PUBLISHED]
     if published:
         raise ValidationError({"case": [f"The case is in published packs: {', '.join(published)}; remove it first."]})
     audit.log(by, "case.delete", case, title=case.title)

@@ -49,8 +49,11 @@ def readable_condition(user: User) -> sa.ColumnElement[bool]:
     return sa.and_(published, sa.or_(CaseCollection.audience == PackAudience.EVERYONE, CaseCollection.id.in_(assigned)))
 
 
-def get_collection(collection_id: int) -> CaseCollection:
-    collection = db.session.get(CaseCollection, collection_id) if 0 < collection_id < 2**31 else None
+def get_collection(collection_id: int, *, for_update: bool = False) -> CaseCollection:
+    """The pack, or NotFound. for_update: locked until the transaction ends (PostgreSQL), so that two edits of a
+    pack's cases, or an edit and a deletion, run one after the other instead of failing on each other's rows."""
+    in_range = 0 < collection_id < 2**31
+    collection = db.session.get(CaseCollection, collection_id, with_for_update=for_update or None) if in_range else None
     if collection is None:
         raise NotFound(f"No training pack {collection_id}.")
     return collection

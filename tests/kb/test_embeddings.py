@@ -85,3 +85,27 @@ def test_catching_up_never_waits_on_the_callers_open_transaction(app, make_artic
         app.config["EMBEDDINGS_ENABLED"] = False
     assert hits[0].article_id == article.id
     assert hits[0].dense is not None and hits[0].dense > 0.5
+
+
+@pytest.mark.model
+def test_encoding_many_texts_hands_freed_memory_back_and_one_query_does_not(db, embeddings, monkeypatch):
+    import kb.embeddings
+
+    releases: list[bool] = []
+    monkeypatch.setattr(kb.embeddings, "release_freed_memory", lambda: releases.append(True))
+    embedder = get_embedder()
+    embedder.encode(["where is my card"])
+    assert releases == []
+    vectors = embedder.encode([f"question number {n} about a card payment" for n in range(20)])
+    assert vectors.shape == (20, embedder.dimension) and releases == [True]
+
+
+def test_releasing_freed_memory_finds_glibc_here():
+    import sys
+
+    import kb.embeddings
+
+    kb.embeddings.release_freed_memory()
+    kb.embeddings.release_freed_memory()
+    if sys.platform.startswith("linux"):
+        assert kb.embeddings._libc_trim is not None

@@ -195,6 +195,9 @@ def test_pack_edits_and_bad_input(client, db, headers, record):
     for body in ({"title": ""}, {"case_ids": [first, first]}, {"criteria": ["charm"]}, {"audience": "all"}):
         response = client.patch(f"/api/v1/collections/{pack_id}", headers=headers["trainer"], json=body)
         assert response.status_code == 422, body
+    # A draft may be emptied (found by fuzzing: it answered 500).
+    emptied = client.patch(f"/api/v1/collections/{pack_id}", headers=headers["trainer"], json={"case_ids": []})
+    assert emptied.status_code == 200 and emptied.json["cases"] == []
     assert client.post("/api/v1/collections", headers=headers["trainer"], json={"introduction": "x"}).status_code == 422
     assert client.post("/api/v1/collections", headers=headers["supervisor"], json={"title": "x"}).status_code == 403
     assert client.delete(f"/api/v1/collections/{pack_id}", headers=headers["trainer"]).status_code == 204
