@@ -200,6 +200,8 @@ class Record(db.Model):
 
 class FollowUp(db.Model):
     __tablename__ = "follow_ups"
+    #: Follow-ups not done whose day has passed (records.sla), without reading the done ones.
+    __table_args__ = (sa.Index("ix_follow_ups_done_due", "done", "due"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[int] = mapped_column(sa.ForeignKey("records.id", ondelete="CASCADE"), index=True)
