@@ -247,3 +247,49 @@ def test_deactivated_agents_are_not_assigned(db, people, cases, make_user):
     publish_collection(collection, by=people["trainer"])
     with pytest.raises(ValidationError):
         assign_collection(collection, [agent], by=people["trainer"])
+
+
+def test_two_edits_of_one_pack_at_once_run_one_after_the_other(app, db, people, cases):
+    """Two trainers emptying and refilling a pack at the same moment: the second waits for the first instead of
+    failing on rows the first deleted (fuzzing found the 500). SQLite runs one writer at a time anyway."""
+    import threading
+    import time
+
+    from records.models import User
+    from scoring.cases.packs import get_collection
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's row locks; SQLite serialises writers itself")
+    pack_id = pack(people, cases[:2]).id
+    trainer_id = people["trainer"].id
+    db.session.commit()
+    first_holds_the_pack = threading.Event()
+    errors: list[BaseException] = []
+
+    def edit(case_ids: list[int], *, first: bool) -> None:
+        try:
+            with app.app_context():
+                if not first:
+                    first_holds_the_pack.wait(10)
+                collection = get_collection(pack_id, for_update=True)
+                trainer = db.session.get(User, trainer_id)
+                update_collection(collection, {"case_ids": case_ids}, by=trainer)
+                db.session.flush()
+                if first:
+                    first_holds_the_pack.set()
+                    time.sleep(0.5)  # the second edit starts meanwhile, and must wait
+                db.session.commit()
+        except BaseException as error:  # noqa: BLE001  (reported by the assertion below)
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=edit, args=([],), kwargs={"first": True}),
+        threading.Thread(target=edit, args=([cases[2].id],), kwargs={"first": False}),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    db.session.expire_all()
+    assert titles(db.session.get(CaseCollection, pack_id)) == ["安抚后解决"]
