@@ -137,8 +137,6 @@ class Record(db.Model):
         sa.UniqueConstraint("source", "external_id", name="uq_records_source_external_id"),
         sa.Index("ix_records_agent_contacted", "agent_id", "contacted_at"),
         sa.Index("ix_records_team_contacted", "team_id", "contacted_at"),
-        #: A customer's next contact about the same category (first-contact resolution, jobs.report_records).
-        sa.Index("ix_records_customer_category", "customer_id", "category", "contacted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,5 @@
-"""open follow-ups by due day: overdue follow-ups without reading every done one
+"""open follow-ups by due day: overdue follow-ups without reading every done one; records by customer and category
+no longer needed (first-contact resolution sorts the window's contacts instead)
 
 Revision ID: 0009_open_follow_ups
 Revises: 0008_report_indexes
@@ -20,8 +21,13 @@ def upgrade():
     # alone that read every follow-up of the years before (180,000 of them in bench/bench_reports.py).
     with op.batch_alter_table("follow_ups", schema=None) as batch_op:
         batch_op.create_index("ix_follow_ups_done_due", ["done", "due"], unique=False)
+    # jobs.report_records.contacted_again now finds each contact's next one with a window function.
+    with op.batch_alter_table("records", schema=None) as batch_op:
+        batch_op.drop_index("ix_records_customer_category")
 
 
 def downgrade():
+    with op.batch_alter_table("records", schema=None) as batch_op:
+        batch_op.create_index("ix_records_customer_category", ["customer_id", "category", "contacted_at"], unique=False)
     with op.batch_alter_table("follow_ups", schema=None) as batch_op:
         batch_op.drop_index("ix_follow_ups_done_due")
