@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import hashlib
 import os
 import sys
@@ -132,8 +133,11 @@ class Embedder:
         return np.vstack(chunks).astype(np.float32, copy=False)
 
 
-_libc_trim: Callable[[int], int] | None = None
-_libc_looked_up = False
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
+    # musl and other C libraries have no malloc_trim.
+    return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
 
 
 def release_freed_memory() -> None:
@@ -141,15 +145,9 @@ def release_freed_memory() -> None:
 
     glibc keeps the freed activation buffers of a large encode in its heap for reuse, so a web worker that encoded
     every article once (a fresh database) stayed about 140 MB larger for its whole life (bench/bench_serving.py)."""
-    global _libc_trim, _libc_looked_up
-    if not _libc_looked_up:
-        _libc_looked_up = True
-        name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
-        if name:
-            # musl and other C libraries have no malloc_trim.
-            _libc_trim = getattr(ctypes.CDLL(name), "malloc_trim", None)
-    if _libc_trim is not None:
-        _libc_trim(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 _embedders: dict[str, Embedder] = {}

@@ -139,7 +139,7 @@ def case_ids_from_records(record_ids: list[int]) -> dict[int, int]:
 
 
 def packs_of(case: TrainingCase, *, for_update: bool = False) -> list[CaseCollection]:
-    """The packs holding the case; for_update locks them as packs.get_collection(for_update=True) does."""
+    """The packs holding the case; for_update holds their rows as packs.lock_collection does."""
     query = (
         sa.select(CaseCollection)
         .join(CollectionItem, CollectionItem.collection_id == CaseCollection.id)

@@ -49,14 +49,23 @@ def readable_condition(user: User) -> sa.ColumnElement[bool]:
     return sa.and_(published, sa.or_(CaseCollection.audience == PackAudience.EVERYONE, CaseCollection.id.in_(assigned)))
 
 
-def get_collection(collection_id: int, *, for_update: bool = False) -> CaseCollection:
-    """The pack, or NotFound. for_update: locked until the transaction ends (PostgreSQL), so that two edits of a
-    pack's cases, or an edit and a deletion, run one after the other instead of failing on each other's rows."""
-    in_range = 0 < collection_id < 2**31
-    collection = db.session.get(CaseCollection, collection_id, with_for_update=for_update or None) if in_range else None
+def get_collection(collection_id: int) -> CaseCollection:
+    collection = db.session.get(CaseCollection, collection_id) if 0 < collection_id < 2**31 else None
     if collection is None:
         raise NotFound(f"No training pack {collection_id}.")
     return collection
+
+
+def lock_collection(collection: CaseCollection) -> None:
+    """Hold the pack's row until the transaction ends and read the pack again, before changing it.
+
+    Two edits of a pack's cases, or an edit and a deletion, then run one after the other on PostgreSQL instead of
+    failing on rows the other deleted or acting on a status the other changed (SQLite runs one writer at a time)."""
+    db.session.flush()
+    found = db.session.scalar(sa.select(CaseCollection.id).where(CaseCollection.id == collection.id).with_for_update())
+    if found is None:
+        raise NotFound(f"No training pack {collection.id}.")
+    db.session.expire(collection)
 
 
 def collection_for(user: User, collection_id: int) -> CaseCollection:
@@ -188,6 +197,7 @@ def create_collection(values: dict[str, Any], *, by: User) -> CaseCollection:
 def update_collection(collection: CaseCollection, changes: dict[str, Any], *, by: User) -> list[str]:
     """Edit a pack (any status); `case_ids` replaces its cases and their order. Returns the fields that changed."""
     require_curator(by)
+    lock_collection(collection)
     values = _validated_pack_values(changes, creating=False)
     changed = []
     if "case_ids" in values:
@@ -214,6 +224,7 @@ def update_collection(collection: CaseCollection, changes: dict[str, Any], *, by
 def add_case(collection: CaseCollection, case: TrainingCase, *, by: User) -> bool:
     """Append a case to a pack; False when it is there already."""
     require_curator(by)
+    lock_collection(collection)
     if any(item.case_id == case.id for item in collection.items):
         return False
     update_collection(collection, {"case_ids": [*(item.case_id for item in collection.items), case.id]}, by=by)
@@ -222,6 +233,7 @@ def add_case(collection: CaseCollection, case: TrainingCase, *, by: User) -> boo
 
 def publish_collection(collection: CaseCollection, *, by: User) -> CaseCollection:
     require_curator(by)
+    lock_collection(collection)
     if collection.status == PackStatus.PUBLISHED:
         raise ValidationError({"status": ["The pack is published already."]})
     if not collection.items:
@@ -236,6 +248,7 @@ def publish_collection(collection: CaseCollection, *, by: User) -> CaseCollectio
 def archive_collection(collection: CaseCollection, *, by: User) -> CaseCollection:
     """Agents no longer see an archived pack; its assignments and readings are kept."""
     require_curator(by)
+    lock_collection(collection)
     if collection.status != PackStatus.PUBLISHED:
         raise ValidationError({"status": ["Only a published pack is archived; delete a draft instead."]})
     collection.status = PackStatus.ARCHIVED
@@ -247,6 +260,7 @@ def archive_collection(collection: CaseCollection, *, by: User) -> CaseCollectio
 def delete_collection(collection: CaseCollection, *, by: User) -> None:
     """Only a draft is deleted: a pack agents were given keeps its history of who read it (archive it instead)."""
     require_curator(by)
+    lock_collection(collection)
     if collection.status != PackStatus.DRAFT:
         raise ValidationError({"status": ["Only a draft pack can be deleted; archive a published one."]})
     audit.log(by, "collection.delete", collection, title=collection.title)

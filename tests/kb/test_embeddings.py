@@ -108,4 +108,4 @@ def test_releasing_freed_memory_finds_glibc_here():
     kb.embeddings.release_freed_memory()
     kb.embeddings.release_freed_memory()
     if sys.platform.startswith("linux"):
-        assert kb.embeddings._libc_trim is not None
+        assert kb.embeddings._malloc_trim() is not None

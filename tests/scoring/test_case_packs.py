@@ -271,7 +271,7 @@ def test_two_edits_of_one_pack_at_once_run_one_after_the_other(app, db, people, 
             with app.app_context():
                 if not first:
                     first_holds_the_pack.wait(10)
-                collection = get_collection(pack_id, for_update=True)
+                collection = get_collection(pack_id)
                 trainer = db.session.get(User, trainer_id)
                 update_collection(collection, {"case_ids": case_ids}, by=trainer)
                 db.session.flush()

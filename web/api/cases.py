@@ -266,7 +266,7 @@ class CollectionItem(StaffView):
     @collections_blp.response(200, PackOutSchema)
     def patch(self, changes: dict, collection_id: int):
         """Edit a pack; `case_ids` replaces its cases and their order."""
-        collection = packs.get_collection(collection_id, for_update=True)
+        collection = packs.get_collection(collection_id)
         packs.update_collection(collection, changes, by=current_user())
         db.session.commit()
         return shown_pack(collection)
@@ -275,12 +275,12 @@ class CollectionItem(StaffView):
     @collections_blp.response(204)
     def delete(self, collection_id: int):
         """Delete a draft pack (a published one is archived instead, keeping who read it)."""
-        packs.delete_collection(packs.get_collection(collection_id, for_update=True), by=current_user())
+        packs.delete_collection(packs.get_collection(collection_id), by=current_user())
         db.session.commit()
 
 
 def pack_action(collection_id: int, action) -> dict[str, Any]:
-    collection = packs.get_collection(collection_id, for_update=True)
+    collection = packs.get_collection(collection_id)
     action(collection, by=current_user())
     db.session.commit()
     return shown_pack(collection)

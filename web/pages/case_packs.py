@@ -203,7 +203,7 @@ def edit_pack(collection_id: int):
 @roles_required(*CURATORS)
 def update_pack(collection_id: int):
     user = current_user_required()
-    collection = packs.get_collection(collection_id, for_update=True)
+    collection = packs.get_collection(collection_id)
     form = form_from_pack(collection)
     try:
         changes = posted_pack(form)
@@ -257,7 +257,7 @@ def render_detail(collection: CaseCollection, user: User, form: CaseForm, *, sta
 
 def pack_action(collection_id: int, action, message: str):
     user = current_user_required()
-    collection = packs.get_collection(collection_id, for_update=True)
+    collection = packs.get_collection(collection_id)
     try:
         action(collection, by=user)
     except ValidationError as exc:
@@ -286,7 +286,7 @@ def archive_pack(collection_id: int):
 @roles_required(*CURATORS)
 def delete_pack(collection_id: int):
     user = current_user_required()
-    collection = packs.get_collection(collection_id, for_update=True)
+    collection = packs.get_collection(collection_id)
     try:
         packs.delete_collection(collection, by=user)
     except ValidationError as exc:

@@ -327,7 +327,7 @@ def add_to_pack(case_id: int):
     if not raw.isdigit():
         flash(_("Choose the training pack."), "danger")
         return redirect(url_for("case_pages.case_detail", case_id=case_id), code=303)
-    collection = packs.get_collection(int(raw), for_update=True)
+    collection = packs.get_collection(int(raw))
     if packs.add_case(collection, case, by=user):
         db.session.commit()
         flash(_("Added to “%(title)s”.", title=collection.title), "success")
