@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -74,6 +74,23 @@ class Report(db.Model):
     generated_at: Mapped[datetime | None]
     emailed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReportDayRows(db.Model):
+    """The grouped rows of one part of the improvement report for one settled local contact day (jobs.report_days),
+    kept so a report reads its settled days instead of scanning their records again."""
+
+    __tablename__ = "report_day_rows"
+
+    part: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    #: What the rows were computed under (timezone, SLA rules, the queries' version): rows of other settings are
+    #: ignored.
+    settings: Mapped[str] = mapped_column(sa.String(64))
+    #: records.changes.ContactDayVersion.version of the day when the rows were computed; a later write bumps it.
+    version: Mapped[int]
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    rows: Mapped[list] = mapped_column(sa.JSON)
 
 
 #: APScheduler's job store (jobs/scheduling.py), declared here in its exact shape so migrations create it and the

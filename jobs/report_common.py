@@ -20,7 +20,7 @@ from records.enums import LabelledEnum
 from records.identifiers import scrub_identifiers
 from records.models import Record
 from records.operations import taxonomy
-from records.timeutil import format_local, local_day_start
+from records.timeutil import format_local
 
 CURRENT, PREVIOUS = "current", "previous"
 #: A monthly report's trend is shown in 7-day steps from the 1st (the 29th onward is the last, shorter step), so
@@ -155,13 +155,25 @@ class Window:
                 first, index = after, index + 1
         return steps
 
-    def bucket(self, column: sa.ColumnElement = Record.contacted_at) -> sa.ColumnElement[int]:
-        """The position in buckets() of a contact time (which is in the window)."""
-        steps = self.buckets()
-        return sa.case(
-            *((column < local_day_start(step.after), position) for position, step in enumerate(steps)),
-            else_=len(steps) - 1,
-        )
+    @property
+    def first_day(self) -> date:
+        return self.previous.first_day
+
+    @property
+    def after_day(self) -> date:
+        return self.current.after_day
+
+    def which_day(self, day: date) -> str:
+        """The period a local day (in the window) belongs to."""
+        return CURRENT if day >= self.current.first_day else PREVIOUS
+
+    def step_of(self) -> dict[date, int]:
+        """The position in buckets() of each local day of the window."""
+        return {
+            step.first + timedelta(days=offset): position
+            for position, step in enumerate(self.buckets())
+            for offset in range((step.after - step.first).days)
+        }
 
 
 def by_which(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -26,12 +26,16 @@ from sqlalchemy.orm import Session
 
 from jobs.periods import Period
 from jobs.report_common import Window, iso
+from jobs.report_days import KEEP_DAYS, refresh
 from jobs.report_knowledge import knowledge_figures
 from jobs.report_needs import needs_figures
-from jobs.report_quality import cases, quality_figures
+from jobs.report_quality import CASE_CANDIDATES, CRITERIA, QUALITY, cases, quality_figures
 from jobs.report_recommendations import recommendations
 from jobs.report_records import (
+    CONTACTS,
     FCR_REPEAT_DAYS,
+    HANDLING,
+    RESOLUTION,
     fcr_figures,
     rising_topics,
     satisfaction_figures,
@@ -41,7 +45,7 @@ from jobs.report_records import (
     unknown_resolution,
     volume_figures,
 )
-from jobs.report_service import sla_figures
+from jobs.report_service import BREACHES, SLA, sla_figures
 from records.db import read_session
 from records.timeutil import local_timezone, to_local, utcnow
 
@@ -68,9 +72,9 @@ def report_session() -> Iterator[Session]:
         yield session
 
 
-def _contacts(session: Session, window: Window) -> dict[str, Any]:
+def _contacts(session: Session, window: Window, now: datetime) -> dict[str, Any]:
     """The parts that start from the grouped scan of the records."""
-    rows = scan(session, window)
+    rows = scan(session, window, now)
     top = top_problems(session, window, rows)
     rising = rising_topics(rows)
     topics = {(item["category"], item["subcategory"]): item for item in [*top, *rising]}
@@ -83,6 +87,15 @@ def _contacts(session: Session, window: Window) -> dict[str, Any]:
         "fcr": fcr_figures(rows),
         "knowledge": knowledge_figures(session, window, list(topics.values())),
     }
+
+
+#: The report's grouped scans, which the nightly `report_days` job keeps for settled days (jobs.report_days).
+DAY_PARTS = (CONTACTS, HANDLING, RESOLUTION, QUALITY, CRITERIA, SLA, BREACHES, CASE_CANDIDATES)
+
+
+def keep_day_rows(*, now: datetime | None = None, keep_days: int = KEEP_DAYS) -> dict[str, int]:
+    """Compute and keep the grouped rows of the settled days that have none: see jobs.report_days.refresh."""
+    return refresh(DAY_PARTS, now=now, keep_days=keep_days)
 
 
 def build_figures(period: Period, *, now: datetime | None = None) -> dict[str, Any]:
@@ -106,11 +119,11 @@ def build_figures(period: Period, *, now: datetime | None = None) -> dict[str, A
 
     # Longest first, so that the two connections finish at about the same time.
     parts = {
-        "quality": part(quality_figures),
+        "quality": part(quality_figures, now),
         "sla": part(sla_figures, now, today),
-        "contacts": part(_contacts),
-        "times": part(time_figures),
-        "cases": part(cases),
+        "contacts": part(_contacts, now),
+        "times": part(time_figures, now),
+        "cases": part(cases, now),
         "needs": part(needs_figures),
     }
     with ThreadPoolExecutor(max_workers=REPORT_CONNECTIONS, thread_name_prefix="report") as pool:

@@ -11,19 +11,25 @@ distinct points value) are read apart and added in.
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from jobs.report_common import CURRENT, PREVIOUS, Window, compare, example, mean, rate
+from jobs.report_days import DayPart, DaySpan, add_up, day_rows
 from jobs.report_records import empty_json_list, example_columns, example_rows
 from records.enums import Status
 from records.models import Customer, FollowUp, Record, Team, User, record_links
 from scoring.models import Grade, RecordScore, Rubric
 from scoring.reports import FILL_RATE_ALERT, TEMPLATE_FIELDS
 
+#: Contact times are kept as seconds since this moment (plain JSON numbers that sort).
+EPOCH = datetime(1970, 1, 1)
 #: How many exemplary and negative cases the report quotes.
 CASES = 3
 #: An exemplary case: resolved, rated 非常满意 (5) and scoring at least this (the top band of the score distribution).
@@ -103,27 +109,27 @@ def _grades(
     return list(newest.values())
 
 
-def _criteria_counts(
-    session: Session, window: Window, scales: dict[str, dict[int, float]]
-) -> dict[tuple[str, int | None], dict[str, float]]:
-    """Per (period, team): for each criterion the records it applied to, those losing points on it and the sum of
-    the shares of points earned (crit_<key>_n, _losing, _sum), from the automatic points.
+def criteria_rows(session: Session, span: DaySpan, _now: datetime) -> Iterable[dict[str, Any]]:
+    """Per (day, team): for each criterion the records it applied to, those losing points on it and the sum of the
+    shares of points earned (crit_<key>_n, _losing, _sum), from the automatic points. Rubric versions never
+    change, so neither do a version's scales.
 
     Points are JSON; records with the same points are counted together by the database and each distinct value
     is parsed once, which is far cheaper than extracting twelve keys from every record in SQL."""
-    which = window.which().label("which")
+    _names, scales = _criteria(session)
+    day = span.day()
     points = sa.cast(RecordScore.points, sa.Text).label("points")
     query = (
-        sa.select(which, Record.team_id, RecordScore.rubric_id, points, sa.func.count())
+        sa.select(day, Record.team_id, RecordScore.rubric_id, points, sa.func.count())
         .select_from(Record)
         .join(RecordScore, RecordScore.record_id == Record.id)
-        .where(window.contacted())
-        .group_by(which, Record.team_id, RecordScore.rubric_id, points)
+        .where(span.contacted())
+        .group_by(day, Record.team_id, RecordScore.rubric_id, points)
     )
     # (names of the three tallies, share of points earned) per criterion, once per distinct (points, rubric).
     shares: dict[tuple[str, int], list[tuple[str, str, str, float]]] = {}
-    counts: dict[tuple[str, int | None], dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for period, team_id, rubric_id, text, number in session.execute(query):
+    counts: dict[tuple[int, int | None], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for position, team_id, rubric_id, text, number in session.execute(query):
         found = shares.get((text, rubric_id))
         if found is None:
             found = []
@@ -134,12 +140,22 @@ def _criteria_counts(
                 fraction = min(1.0, max(0.0, float(value) / scale))
                 found.append((f"crit_{key}_n", f"crit_{key}_losing", f"crit_{key}_sum", fraction))
             shares[text, rubric_id] = found
-        tally = counts[period, team_id]
+        tally = counts[position, team_id]
         for applicable, losing, total, fraction in found:
             tally[applicable] += number
             tally[losing] += number * (fraction < 1.0)
             tally[total] += number * fraction
-    return counts
+    return [{"day": position, "team_id": team_id, **tally} for (position, team_id), tally in counts.items()]
+
+
+CRITERIA = DayPart("criteria", criteria_rows)
+
+
+def _criteria_counts(session: Session, window: Window, now: datetime) -> dict[tuple[str, int | None], dict[str, float]]:
+    """Per (period, team): the criteria tallies of criteria_rows."""
+    days = day_rows(session, CRITERIA, window.first_day, window.after_day, now)
+    groups = add_up(days, lambda day, row: (window.which_day(day), row["team_id"]), ("team_id",))
+    return {group: {key: value for key, value in row.items() if key != "team_id"} for group, row in groups.items()}
 
 
 def _add(target: dict[str, float], row: dict[str, Any]) -> None:
@@ -227,14 +243,26 @@ def _group_row(pair: dict[str, dict[str, float]], names: dict[str, dict[str, str
     }
 
 
-def quality_figures(session: Session, window: Window) -> dict[str, Any]:
-    names, scales = _criteria(session)
-    which = window.which().label("which")
+def quality_rows(session: Session, span: DaySpan, _now: datetime) -> Iterable[dict[str, Any]]:
+    """Per (day, team, agent): records, automatic scores and fill counts (_measures)."""
+    day = span.day()
     query = (
-        sa.select(which, Record.team_id, Record.agent_id, *_measures())
+        sa.select(day, Record.team_id, Record.agent_id, *_measures())
         .outerjoin(RecordScore, RecordScore.record_id == Record.id)
-        .where(window.contacted())
-        .group_by(which, Record.team_id, Record.agent_id)
+        .where(span.contacted())
+        .group_by(day, Record.team_id, Record.agent_id)
+    )
+    return session.execute(query)
+
+
+QUALITY = DayPart("quality", quality_rows)
+
+
+def quality_figures(session: Session, window: Window, now: datetime) -> dict[str, Any]:
+    names, _scales = _criteria(session)
+    days = day_rows(session, QUALITY, window.first_day, window.after_day, now)
+    groups = add_up(
+        days, lambda day, row: (window.which_day(day), row["team_id"], row["agent_id"]), ("team_id", "agent_id")
     )
 
     def pair() -> dict[str, dict[str, float]]:
@@ -242,8 +270,8 @@ def quality_figures(session: Session, window: Window) -> dict[str, Any]:
 
     total, teams, agents = pair(), defaultdict(pair), defaultdict(pair)
     agent_team: dict[int, int | None] = {}
-    for row in session.execute(query).mappings():
-        row = {**row, "score_sum": row["auto_sum"], "effective_n": row["scored"]}
+    for (which, *_group), row in groups.items():
+        row = {**row, "which": which, "score_sum": row["auto_sum"], "effective_n": row["scored"]}
         for target in (total, teams[row["team_id"]], agents[row["agent_id"]]):
             _add(target[row["which"]], row)
         if row["which"] == CURRENT or row["agent_id"] not in agent_team:
@@ -254,7 +282,7 @@ def quality_figures(session: Session, window: Window) -> dict[str, Any]:
             target[period]["score_sum"] += grade - (auto or 0)
             target[period]["effective_n"] += auto is None
             target[period]["graded"] += 1
-    for (period, team_id), counted in _criteria_counts(session, window, scales).items():
+    for (period, team_id), counted in _criteria_counts(session, window, now).items():
         for target in (total, teams[team_id]):
             for key, value in counted.items():
                 target[period][key] += value
@@ -306,19 +334,83 @@ def quality_figures(session: Session, window: Window) -> dict[str, Any]:
     }
 
 
+def _exemplary() -> sa.ColumnElement[bool]:
+    return sa.and_(Record.status == Status.RESOLVED, Record.satisfaction == 5)
+
+
+def _negative() -> sa.ColumnElement[bool]:
+    return sa.or_(Record.satisfaction <= NEGATIVE_SATISFACTION, RecordScore.critical_failed.is_(True))
+
+
+#: Per kind of case: which records qualify without a grade, and their order by automatic score (best exemplary,
+#: worst negative first; records without a score last on every database).
+_CASE_ORDERS = {
+    "exemplary": (
+        lambda: sa.and_(_exemplary(), RecordScore.score >= EXEMPLARY_SCORE),
+        lambda: (RecordScore.score.desc(), Record.contacted_at.desc(), Record.id.desc()),
+        lambda row: (-row["score"], -row["moment"], -row["id"]),
+    ),
+    "negative": (
+        _negative,
+        lambda: (
+            sa.func.coalesce(Record.satisfaction, 6),
+            sa.nulls_last(RecordScore.score.asc()),
+            Record.contacted_at.desc(),
+            Record.id.desc(),
+        ),
+        lambda row: (
+            row["satisfaction"] if row["satisfaction"] is not None else 6,
+            row["score"] if row["score"] is not None else math.inf,
+            -row["moment"],
+            -row["id"],
+        ),
+    ),
+}
+
+
+def case_candidates(session: Session, span: DaySpan, _now: datetime) -> list[dict[str, Any]]:
+    """Per day and kind of case, the first CASES ungraded records in its order, with what they are ordered by
+    ("moment": the contact time in seconds). The period's first CASES are among its days' first CASES; graded
+    records are read apart (a grade bumps its day, records.changes)."""
+    day = span.day()
+    graded = sa.select(Grade.record_id).where(Grade.calibration_id.is_(None))
+    candidates = []
+    for kind, (qualifies, order, _key) in _CASE_ORDERS.items():
+        rank = sa.func.row_number().over(partition_by=day, order_by=order()).label("rank")
+        ranked = (
+            sa.select(day, Record.id, Record.satisfaction, RecordScore.score, Record.contacted_at, rank)
+            .outerjoin(RecordScore, RecordScore.record_id == Record.id)
+            .where(span.contacted(), qualifies(), Record.id.not_in(graded))
+            .subquery()
+        )
+        query = sa.select(ranked.c.day, ranked.c.id, ranked.c.satisfaction, ranked.c.score, ranked.c.contacted_at)
+        for position, record_id, satisfaction, score, contacted_at in session.execute(
+            query.where(ranked.c.rank <= CASES)
+        ):
+            moment = (contacted_at - EPOCH).total_seconds()
+            candidates.append(
+                {
+                    "day": position,
+                    "kind": kind,
+                    "id": record_id,
+                    "satisfaction": satisfaction,
+                    "score": score,
+                    "moment": moment,
+                }
+            )
+    return candidates
+
+
+CASE_CANDIDATES = DayPart("cases", case_candidates)
+
+
 def _ranked(
-    session: Session,
-    query: sa.Select,
-    order: tuple,
-    graded: dict[int, float],
-    keep,
-    sort_key,
+    session: Session, query: sa.Select, candidates: list[int], graded: dict[int, float], keep, sort_key
 ) -> list[dict[str, Any]]:
     """The first CASES rows by effective score: grades (few) can only move graded records, so the ungraded best by
     automatic score plus every graded candidate contain the answer."""
     ids = list(graded)
-    ungraded = query.where(Record.id.not_in(ids)) if ids else query
-    rows = example_rows(session, ungraded.order_by(*order).limit(CASES))
+    rows = example_rows(session, query.where(Record.id.in_(candidates))) if candidates else []
     if ids:
         rows += example_rows(session, query.where(Record.id.in_(ids)))
     for row in rows:
@@ -326,7 +418,7 @@ def _ranked(
     return sorted((row for row in rows if keep(row)), key=sort_key)[:CASES]
 
 
-def cases(session: Session, window: Window) -> dict[str, list[dict[str, Any]]]:
+def cases(session: Session, window: Window, now: datetime) -> dict[str, list[dict[str, Any]]]:
     """The period's exemplary cases (resolved, 非常满意, scoring EXEMPLARY_SCORE or more; best first) and negative ones
     (rated NEGATIVE_SATISFACTION or less, or failing a critical criterion; worst first), masked. Scores are
     effective scores (a grade replaces the automatic score)."""
@@ -335,6 +427,11 @@ def cases(session: Session, window: Window) -> dict[str, list[dict[str, Any]]]:
     graded = {
         record_id: grade for _which, _team, _agent, record_id, _auto, grade in _grades(session, window, in_period)
     }
+    days = day_rows(session, CASE_CANDIDATES, period.first_day, period.after_day, now)
+    first: dict[str, list[int]] = {}
+    for kind, (_qualifies, _order, key) in _CASE_ORDERS.items():
+        found = [row for _day, rows in days for row in rows if row["kind"] == kind and row["id"] not in graded]
+        first[kind] = [row["id"] for row in sorted(found, key=key)[:CASES]]
     base = (
         sa.select(
             *example_columns(), RecordScore.score.label("auto"), RecordScore.critical_failed, Team.name.label("team")
@@ -347,16 +444,16 @@ def cases(session: Session, window: Window) -> dict[str, list[dict[str, Any]]]:
     )
     exemplary = _ranked(
         session,
-        base.where(Record.status == Status.RESOLVED, Record.satisfaction == 5),
-        (RecordScore.score.desc(), Record.contacted_at.desc(), Record.id.desc()),
+        base.where(_exemplary()),
+        first["exemplary"],
         graded,
         lambda row: row["score"] is not None and row["score"] >= EXEMPLARY_SCORE,
         lambda row: (-row["score"], not row["customer_feedback"], -row["contacted_at"].timestamp(), -row["id"]),
     )
     negative = _ranked(
         session,
-        base.where(sa.or_(Record.satisfaction <= NEGATIVE_SATISFACTION, RecordScore.critical_failed.is_(True))),
-        (sa.func.coalesce(Record.satisfaction, 6), RecordScore.score, Record.contacted_at.desc(), Record.id.desc()),
+        base.where(_negative()),
+        first["negative"],
         graded,
         lambda row: True,
         lambda row: (

@@ -13,7 +13,8 @@ mean, the median and the 90th percentile (interpolated, jobs.report_common.quant
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +33,8 @@ from jobs.report_common import (
     rate,
     summary,
 )
+from jobs.report_days import DayPart, DaySpan, add_up, day_rows
+from records.changes import REPEAT_CONTACT_DAYS
 from records.enums import Channel, Status
 from records.models import Customer, FollowUp, Record, User
 from records.sla import minutes_between, resolution_known, resolution_minutes
@@ -43,7 +46,7 @@ from records.timeutil import local_day_start
 #: counts as again). The share is of all records of the period.
 #: Contact centres count repeat contacts over windows from 1 to 30 days; 7 days catches customers who wait a few
 #: days to come back without counting unrelated later problems, and a weekly report's figures are final a week later.
-FCR_REPEAT_DAYS = 7
+FCR_REPEAT_DAYS = REPEAT_CONTACT_DAYS
 #: How many problems the report calls "the top problems", and examples quoted for each.
 TOP_PROBLEMS = 3
 EXAMPLES_PER_PROBLEM = 2
@@ -67,7 +70,7 @@ def empty_json_list(column: sa.ColumnElement) -> sa.ColumnElement[bool]:
     return sa.or_(column.is_(None), sa.cast(column, sa.Text).in_(("[]", "null")))
 
 
-def contacted_again(window: Window) -> sa.ColumnElement[bool]:
+def contacted_again(span: DaySpan) -> sa.ColumnElement[bool]:
     """The same customer contacted us again about the same category within FCR_REPEAT_DAYS (a contact at the same
     moment entered after it counts as again).
 
@@ -80,31 +83,31 @@ def contacted_again(window: Window) -> sa.ColumnElement[bool]:
     )
     contacts = (
         sa.select(Record.id, Record.contacted_at, following.label("next_contact"))
-        .where(Record.contacted_at >= window.start, Record.contacted_at <= window.end + timedelta(days=FCR_REPEAT_DAYS))
+        .where(Record.contacted_at >= span.start, Record.contacted_at <= span.end + timedelta(days=FCR_REPEAT_DAYS))
         .subquery("contacts")
     )
     repeated = sa.select(contacts.c.id).where(
-        contacts.c.contacted_at < window.end,
+        contacts.c.contacted_at < span.end,
         contacts.c.next_contact.is_not(None),
         minutes_between(contacts.c.next_contact, contacts.c.contacted_at) <= FCR_REPEAT_DAYS * 24 * 60,
     )
     return Record.id.in_(repeated)
 
 
-def first_contact_resolved(window: Window) -> sa.ColumnElement[bool]:
+def first_contact_resolved(span: DaySpan) -> sa.ColumnElement[bool]:
     followed_up = sa.select(sa.literal(1)).where(FollowUp.record_id == Record.id).exists()
     return sa.and_(
-        Record.status == Status.RESOLVED, empty_json_list(Record.collaboration), ~followed_up, ~contacted_again(window)
+        Record.status == Status.RESOLVED, empty_json_list(Record.collaboration), ~followed_up, ~contacted_again(span)
     )
 
 
-def _metrics(window: Window) -> list[sa.ColumnElement]:
+def _metrics(span: DaySpan) -> list[sa.ColumnElement]:
     columns = [sa.func.count().label("records")]
     for key, column in _SATISFACTION:
         columns += [sa.func.count(column).label(f"{key}_n"), sa.func.sum(column).label(f"{key}_sum")]
     columns += [
         sa.func.count(sa.case((Record.satisfaction >= 4, 1))).label("satisfied"),
-        sa.func.count(sa.case((first_contact_resolved(window), 1))).label("fcr"),
+        sa.func.count(sa.case((first_contact_resolved(span), 1))).label("fcr"),
         sa.func.count(sa.case((Record.status == Status.RESOLVED, 1))).label("resolved"),
         sa.func.count(sa.case((resolution_known(), 1))).label("resolution_known"),
     ]
@@ -140,30 +143,62 @@ class Tally:
         return mean(self[f"{key}_sum"], int(self[f"{key}_n"]))
 
 
-def scan(session: Session, window: Window) -> list[dict[str, Any]]:
-    """The grouped scan: one row per (trend step, channel, category, subcategory) with the measures of _metrics."""
-    bucket = window.bucket().label("bucket")
+def contact_rows(session: Session, span: DaySpan, _now: datetime) -> Iterable[dict[str, Any]]:
+    """The grouped scan: one row per (day, channel, category, subcategory) with the measures of _metrics."""
+    day = span.day()
     query = (
-        sa.select(bucket, Record.channel, Record.category, Record.subcategory, *_metrics(window))
-        .where(window.contacted())
-        .group_by(bucket, Record.channel, Record.category, Record.subcategory)
+        sa.select(day, Record.channel, Record.category, Record.subcategory, *_metrics(span))
+        .where(span.contacted())
+        .group_by(day, Record.channel, Record.category, Record.subcategory)
     )
-    steps = window.buckets()
-    rows = []
-    for row in session.execute(query).mappings():
-        item = dict(row)
-        item["which"] = steps[item["bucket"]].which
-        item["channel"] = Channel(item["channel"]).value
-        rows.append(item)
-    return rows
+    return session.execute(query)
 
 
-def _tallies(rows: list[dict[str, Any]], key) -> dict[Any, dict[str, Tally]]:
-    """{group: {"current": Tally, "previous": Tally}} with group = key(row)."""
-    tallies: dict[Any, dict[str, Tally]] = defaultdict(lambda: {CURRENT: Tally(), PREVIOUS: Tally()})
-    for row in rows:
-        tallies[key(row)][row["which"]].add(row)
-    return tallies
+CONTACTS = DayPart("contacts", contact_rows)
+
+
+def scan(session: Session, window: Window, now: datetime) -> list[dict[str, Any]]:
+    """The contacts' measures per (trend step, channel, category, subcategory), with "which" period."""
+    steps, step_of = window.buckets(), window.step_of()
+    days = day_rows(session, CONTACTS, window.first_day, window.after_day, now)
+    groups = add_up(
+        days,
+        lambda day, row: (step_of[day], row["channel"], row["category"], row["subcategory"]),
+        ("channel", "category", "subcategory"),
+    )
+    return ScanRows(
+        {**row, "bucket": position, "which": steps[position].which} for (position, *_group), row in groups.items()
+    )
+
+
+#: How the scan's rows roll up: the group of a row by each grouping the figures use.
+_GROUPINGS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "all": lambda row: "all",
+    "channel": lambda row: row["channel"],
+    "category": lambda row: row["category"],
+    "subcategory": lambda row: (row["category"], row["subcategory"]),
+    "bucket": lambda row: row["bucket"],
+}
+
+
+class ScanRows(list):
+    """The grouped scan's rows, remembering their roll-ups: every part of the figures reads some of the same ones."""
+
+    def __init__(self, rows: Iterable[dict[str, Any]] = ()) -> None:
+        super().__init__(rows)
+        self.rolled_up: dict[str, dict[Any, dict[str, Tally]]] = {}
+
+
+def _tallies(rows: list[dict[str, Any]], grouping: str) -> dict[Any, dict[str, Tally]]:
+    """{group: {"current": Tally, "previous": Tally}} with group = _GROUPINGS[grouping](row)."""
+    remembered = rows.rolled_up if isinstance(rows, ScanRows) else {}
+    if grouping not in remembered:
+        key = _GROUPINGS[grouping]
+        tallies: dict[Any, dict[str, Tally]] = defaultdict(lambda: {CURRENT: Tally(), PREVIOUS: Tally()})
+        for row in rows:
+            tallies[key(row)][row["which"]].add(row)
+        remembered[grouping] = tallies
+    return remembered[grouping]
 
 
 def _volume_row(key: Any, name: dict[str, str], pair: dict[str, Tally], totals: dict[str, Tally]) -> dict[str, Any]:
@@ -182,10 +217,10 @@ def _ordered(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def volume_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    totals = _tallies(rows, lambda row: "all")["all"]
-    channels = _tallies(rows, lambda row: row["channel"])
-    categories = _tallies(rows, lambda row: row["category"])
-    subcategories = _tallies(rows, lambda row: (row["category"], row["subcategory"]))
+    totals = _tallies(rows, "all")["all"]
+    channels = _tallies(rows, "channel")
+    categories = _tallies(rows, "category")
+    subcategories = _tallies(rows, "subcategory")
     by_category = []
     for category, pair in categories.items():
         item = _volume_row(category, category_name(category), pair, totals)
@@ -213,8 +248,8 @@ def _direction(current: int, previous: int) -> str:
 
 def top_problems(session: Session, window: Window, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The most frequent subcategories of the period, with their trend and masked examples."""
-    totals = _tallies(rows, lambda row: "all")["all"]
-    pairs = _tallies(rows, lambda row: (row["category"], row["subcategory"]))
+    totals = _tallies(rows, "all")["all"]
+    pairs = _tallies(rows, "subcategory")
     ranked = sorted(
         (key for key, pair in pairs.items() if key[0] is not None and pair[CURRENT]["records"]),
         key=lambda key: (-pairs[key][CURRENT]["records"], -pairs[key][PREVIOUS]["records"], str(key)),
@@ -243,7 +278,7 @@ def top_problems(session: Session, window: Window, rows: list[dict[str, Any]]) -
 
 def rising_topics(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Subcategories that grew by RISING_CHANGE or more (or are new), largest first."""
-    pairs = _tallies(rows, lambda row: (row["category"], row["subcategory"]))
+    pairs = _tallies(rows, "subcategory")
     rising = []
     for (category, subcategory), pair in pairs.items():
         current, previous = int(pair[CURRENT]["records"]), int(pair[PREVIOUS]["records"])
@@ -311,9 +346,9 @@ def problem_examples(session: Session, window: Window, category: str, subcategor
 
 
 def satisfaction_figures(window: Window, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    totals = _tallies(rows, lambda row: "all")["all"]
+    totals = _tallies(rows, "all")["all"]
     steps = window.buckets()
-    by_step = _tallies(rows, lambda row: row["bucket"])
+    by_step = _tallies(rows, "bucket")
     trend = []
     for position, step in enumerate(steps):
         tally = by_step[position][step.which] if position in by_step else None
@@ -329,7 +364,7 @@ def satisfaction_figures(window: Window, rows: list[dict[str, Any]]) -> dict[str
                 **{key: tally.satisfaction(key) if tally else None for key, _column in _SATISFACTION},
             }
         )
-    channels = _tallies(rows, lambda row: row["channel"])
+    channels = _tallies(rows, "channel")
     return {
         **{
             key: compare(totals[CURRENT].satisfaction(key), totals[PREVIOUS].satisfaction(key))
@@ -362,7 +397,7 @@ def satisfaction_figures(window: Window, rows: list[dict[str, Any]]) -> dict[str
 
 
 def fcr_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    totals = _tallies(rows, lambda row: "all")["all"]
+    totals = _tallies(rows, "all")["all"]
     return {
         "rate": compare(
             rate(totals[CURRENT]["fcr"], totals[CURRENT]["records"]),
@@ -376,34 +411,63 @@ def fcr_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def unknown_resolution(rows: list[dict[str, Any]]) -> dict[str, int]:
     """Per period, the resolved records whose resolution moment is unknown (left out of the resolution times)."""
-    totals = _tallies(rows, lambda row: "all")["all"]
+    totals = _tallies(rows, "all")["all"]
     return {which: int(totals[which]["resolved"] - totals[which]["resolution_known"]) for which in (CURRENT, PREVIOUS)}
 
 
-def time_figures(session: Session, window: Window) -> dict[str, Any]:
+def _histograms(session: Session, query: sa.Select) -> list[dict[str, Any]]:
+    """{"day", "values": [[value, records], ...]} per day from rows (day, value, records): one row a day keeps the
+    many values of a day compact."""
+    values: dict[int, list[list[float]]] = defaultdict(list)
+    for position, value, count in session.execute(query):
+        # Whole numbers (minutes) as int: half the stored size of floats.
+        values[position].append([int(value) if value == int(value) else float(value), count])
+    return [{"day": position, "values": pairs} for position, pairs in values.items()]
+
+
+def handling_rows(session: Session, span: DaySpan, _now: datetime) -> list[dict[str, Any]]:
+    """Records per duration_minutes, where given, per day."""
+    day = span.day()
+    query = (
+        sa.select(day, Record.duration_minutes, sa.func.count())
+        .where(span.contacted(), Record.duration_minutes.is_not(None))
+        .group_by(day, Record.duration_minutes)
+    )
+    return _histograms(session, query)
+
+
+def resolution_rows(session: Session, span: DaySpan, _now: datetime) -> list[dict[str, Any]]:
+    """Records per minutes from contact to resolution (rounded), where the resolution moment is known, per day."""
+    day = span.day()
+    minutes = sa.func.round(resolution_minutes())
+    query = sa.select(day, minutes, sa.func.count()).where(span.contacted(), resolution_known()).group_by(day, minutes)
+    return _histograms(session, query)
+
+
+HANDLING = DayPart("handling", handling_rows)
+RESOLUTION = DayPart("resolution", resolution_rows)
+
+
+def time_figures(session: Session, window: Window, now: datetime) -> dict[str, Any]:
     """Handling time (duration_minutes) and resolution time (contact to resolution, hours), median and p90; the
     resolution's "unknown" count comes from the grouped scan (unknown_resolution)."""
-    which = window.which().label("which")
-    handling: dict[str, dict[float, int]] = {CURRENT: {}, PREVIOUS: {}}
-    query = (
-        sa.select(which, Record.duration_minutes, sa.func.count())
-        .where(window.contacted(), Record.duration_minutes.is_not(None))
-        .group_by(which, Record.duration_minutes)
-    )
-    for period, minutes, count in session.execute(query):
-        handling[period][float(minutes)] = count
-    minutes = sa.func.round(resolution_minutes()).label("minutes")
-    resolution: dict[str, dict[float, int]] = {CURRENT: defaultdict(int), PREVIOUS: defaultdict(int)}
-    query = (
-        sa.select(which, minutes, sa.func.count())
-        .where(window.contacted(), resolution_known())
-        .group_by(which, minutes)
-    )
-    for period, value, count in session.execute(query):
-        resolution[period][round(float(value) / 60, 4)] += count
+    histograms: dict[str, dict[str, dict[float, int]]] = {}
+    for key, part, scale in (("handling", HANDLING, 1), ("resolution", RESOLUTION, 60)):
+        histogram: dict[str, dict[float, int]] = {CURRENT: defaultdict(int), PREVIOUS: defaultdict(int)}
+        # Values recur from day to day: each is converted once.
+        converted: dict[float, float] = {}
+        for day, rows in day_rows(session, part, window.first_day, window.after_day, now):
+            counts = histogram[window.which_day(day)]
+            for row in rows:
+                for value, number in row["values"]:
+                    bin_value = converted.get(value)
+                    if bin_value is None:
+                        bin_value = converted[value] = round(value / scale, 4)
+                    counts[bin_value] += number
+        histograms[key] = histogram
     result = {}
-    for key, histograms, unit in (("handling", handling, "minutes"), ("resolution", resolution, "hours")):
-        current, previous = summary(histograms[CURRENT]), summary(histograms[PREVIOUS])
+    for key, unit in (("handling", "minutes"), ("resolution", "hours")):
+        current, previous = summary(histograms[key][CURRENT]), summary(histograms[key][PREVIOUS])
         result[key] = {
             "unit": unit,
             "current": current,

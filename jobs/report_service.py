@@ -3,15 +3,21 @@ and resolve mean) and follow-ups done late or still overdue."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from jobs.report_common import CURRENT, PREVIOUS, Window, compare, enum_name, iso, rate
+from jobs.report_days import DayPart, DaySpan, add_up, day_rows
 from records.enums import Priority
-from records.models import Record, Team
+from records.models import Record, Team, User
 from records.sla import (
+    Breach,
     breach_counts,
     count_overdue_follow_ups,
     follow_up_timeliness,
@@ -20,6 +26,7 @@ from records.sla import (
     sla_breaches,
     sla_rules,
 )
+from records.timeutil import to_local
 
 #: Breaches and overdue follow-ups quoted as examples, most overdue first.
 SLA_EXAMPLES = 5
@@ -52,20 +59,84 @@ def _rates(current: dict[str, int], previous: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def sla_figures(session: Session, window: Window, now: datetime, today: date) -> dict[str, Any]:
-    rules = sla_rules()
-    which = window.which()
+def sla_rows(session: Session, span: DaySpan, now: datetime) -> Iterable[dict[str, Any]]:
+    """Records, deadlines and breaches per (day, priority, team)."""
     rows = breach_counts(
-        session,
-        start=window.start,
-        end=window.end,
-        now=now,
-        group_by=(which, Record.priority, Record.team_id),
-        rules=rules,
+        session, start=span.start, end=span.end, now=now, group_by=(span.day(), Record.priority, Record.team_id)
     )
     for row in rows:
-        row["which"], priority, row["team_id"] = row.pop("group")
-        row["priority"] = Priority(priority).value
+        row["day"], row["priority"], row["team_id"] = row.pop("group")
+    return rows
+
+
+SLA = DayPart("sla", sla_rows)
+
+
+#: Breach fields not kept: names (looked up when quoted) and how overdue it is (depends on the time of the report).
+_NOT_KEPT = ("agent", "team", "overdue_minutes")
+
+
+def breach_rows(session: Session, span: DaySpan, now: datetime) -> list[dict[str, Any]]:
+    """Per day, the candidates for the period's most overdue breaches, without names (looked up when quoted: a
+    renamed agent does not bump a day): the SLA_EXAMPLES most overdue of the deadlines met late, and the
+    SLA_EXAMPLES due first of those still not met, which are the most overdue whatever the time of the report
+    (contact times and deadlines are whole minutes, so an earlier deadline is always more overdue)."""
+    position = {day: index for index, day in enumerate(span.days)}
+    by_day: dict[int, tuple[list[Breach], list[Breach]]] = defaultdict(lambda: ([], []))
+    for breach in sla_breaches(session, now=now, start=span.start, end=span.end):
+        late, still_open = by_day[position[to_local(breach.contacted_at).date()]]
+        (still_open if breach.open else late).append(breach)
+    rows = []
+    for day, (late, still_open) in by_day.items():
+        late.sort(key=lambda breach: (-breach.overdue_minutes, breach.number, breach.kind))
+        still_open.sort(key=lambda breach: (breach.due, breach.number, breach.kind))
+        for breach in (*late[:SLA_EXAMPLES], *still_open[:SLA_EXAMPLES]):
+            fields = {key: _plain(value) for key, value in asdict(breach).items() if key not in _NOT_KEPT}
+            rows.append({"day": day, **fields})
+    return rows
+
+
+BREACHES = DayPart("breaches", breach_rows)
+
+
+def _most_overdue(session: Session, window: Window, now: datetime) -> list[Breach]:
+    """The SLA_EXAMPLES most overdue breaches of the period, as records.sla.sla_breaches orders them."""
+    period = window.current
+    found = []
+    for _day, rows in day_rows(session, BREACHES, period.first_day, period.after_day, now):
+        for row in rows:
+            due, met_at = datetime.fromisoformat(row["due"]), row["met_at"] and datetime.fromisoformat(row["met_at"])
+            overdue = round(((met_at or now) - due).total_seconds() / 60, 1)
+            found.append((-overdue, row["number"], row["kind"], row, due, met_at, overdue))
+    found.sort(key=lambda item: item[:3])
+    chosen = found[:SLA_EXAMPLES]
+    agents = {row["agent_id"] for *_key, row, _due, _met, _overdue in chosen}
+    teams = {row["team_id"] for *_key, row, _due, _met, _overdue in chosen} - {None}
+    agent_names = dict(session.execute(sa.select(User.id, User.display_name).where(User.id.in_(agents))).all())
+    team_names = dict(session.execute(sa.select(Team.id, Team.name).where(Team.id.in_(teams))).all())
+    return [
+        Breach(
+            **{key: row[key] for key in ("record_id", "number", "agent_id", "team_id", "priority", "status", "kind")},
+            agent=agent_names.get(row["agent_id"]),
+            team=team_names.get(row["team_id"]),
+            contacted_at=datetime.fromisoformat(row["contacted_at"]),
+            due=due,
+            met_at=met_at,
+            overdue_minutes=overdue,
+        )
+        for *_key, row, due, met_at, overdue in chosen
+    ]
+
+
+def sla_figures(session: Session, window: Window, now: datetime, today: date) -> dict[str, Any]:
+    rules = sla_rules()
+    days = day_rows(session, SLA, window.first_day, window.after_day, now)
+    groups = add_up(
+        days, lambda day, row: (window.which_day(day), row["priority"], row["team_id"]), ("priority", "team_id")
+    )
+    rows = [
+        {**row, "which": which, "priority": Priority(row["priority"]).value} for (which, *_group), row in groups.items()
+    ]
 
     def pick(which_: str, **match: Any) -> dict[str, int]:
         return _sum([row for row in rows if row["which"] == which_ and all(row[k] == v for k, v in match.items())])
@@ -76,10 +147,7 @@ def sla_figures(session: Session, window: Window, now: datetime, today: date) ->
             Team.__table__.select().with_only_columns(Team.id, Team.name).where(Team.id.in_(team_ids))
         ).all()
     )
-    period = window.current
-    breaches = sla_breaches(
-        session, now=now, start=period.starts_at, end=period.ends_at, limit=SLA_EXAMPLES, rules=rules
-    )
+    breaches = _most_overdue(session, window, now)
     overdue = overdue_follow_ups(session, today=today, limit=SLA_EXAMPLES)
     follow_ups = {}
     for which_ in (CURRENT, PREVIOUS):

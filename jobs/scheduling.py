@@ -97,6 +97,12 @@ def database_statistics() -> dict[str, Any]:
     return refresh_statistics()
 
 
+def report_days() -> dict[str, Any]:
+    from jobs.report_figures import keep_day_rows
+
+    return {"computed_days": keep_day_rows()}
+
+
 JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob("weekly_report", "0 8 * * mon", weekly_report, "Weekly improvement report (last ISO week)"),
     ScheduledJob("monthly_report", "0 8 1 * *", monthly_report, "Monthly improvement report (last month)"),
@@ -106,6 +112,8 @@ JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob(
         "database_statistics", "45 3 * * *", database_statistics, "Refresh the database's query planner statistics"
     ),
+    # After retention and before the 08:00 reports, which then scan only the days not settled yet.
+    ScheduledJob("report_days", "15 4 * * *", report_days, "Keep the report figures of settled days"),
 )
 JOBS_BY_ID = {job.id: job for job in JOBS}
 

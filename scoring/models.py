@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from records.changes import track
 from records.db import db
 from records.enums import LabelledEnum
 from records.models import Record, User, enum_column
@@ -115,3 +116,8 @@ class CalibrationSession(db.Model):
     closed_at: Mapped[datetime | None]
 
     grades: Mapped[list[Grade]] = relationship(order_by="Grade.id")
+
+
+# A record's scores and grades are part of the report figures kept per contact day (records.changes).
+track(RecordScore, lambda score: score.record_id)
+track(Grade, lambda grade: grade.record_id)

@@ -28,6 +28,7 @@ def test_jobs_list_start_and_runs(app, db):
         "proposal_refresh",
         "index_check",
         "database_statistics",
+        "report_days",
     }
     assert jobs["weekly_report"]["next_run"] and jobs["weekly_report"]["last_run"] is None
 

@@ -1,0 +1,273 @@
+"""Report figures kept per settled contact day (jobs.report_days): a report reading them shows exactly what it shows
+computed from the records, and every kind of write that changes a settled day's figures makes the kept rows of that
+day out of date. The records are the hand-checked fixture of test_report_figures (June 2025 against May)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from jobs import report_days
+from jobs.erasure import RunMemo, erase_records
+from jobs.models import ReportDayRows
+from jobs.periods import parse_period
+from jobs.report_figures import DAY_PARTS, build_figures, keep_day_rows
+from jobs.scheduling import run_now
+from records import audit
+from records.changes import ContactDayVersion, settled_before, settling_time, touch
+from records.db import db as database
+from records.db import read_session
+from records.enums import Role
+from records.models import FollowUp, Record
+from records.operations import delete_record
+from records.timeutil import parse_contact_time
+from scoring.engine import current_rubric, store_scores
+from tests.jobs.test_report_figures import CUSTOMERS, NOW, build_report_fixture
+
+JUNE = parse_period("monthly", "2025-06")
+#: NOW is 2025-07-05 08:00 local: with the default rules (deadlines of at most 72 hours) a day settles 7 days after
+#: it ends, so June 28th is the first day not settled and June 28th–30th are scanned by every report.
+FIRST_UNSETTLED = date(2025, 6, 28)
+
+
+@pytest.fixture
+def records(db, make_user, make_record, make_article):
+    return build_report_fixture(make_user, make_record, make_article)
+
+
+@pytest.fixture
+def scanned(monkeypatch) -> list[tuple[str, tuple[date, ...]]]:
+    """(part, days) of every scan of the records a report or refresh makes."""
+    calls: list[tuple[str, tuple[date, ...]]] = []
+    original = report_days.computed_rows
+
+    def spy(session, part, days, now):
+        calls.append((part.name, days))
+        return original(session, part, days, now)
+
+    monkeypatch.setattr(report_days, "computed_rows", spy)
+    return calls
+
+
+def _figures() -> dict:
+    return build_figures(JUNE, now=NOW)
+
+
+def _fresh_figures() -> dict:
+    """The figures computed from the records alone, with nothing kept."""
+    database.session.execute(sa.delete(ReportDayRows))
+    database.session.commit()
+    return _figures()
+
+
+def _keep() -> dict[str, int]:
+    database.session.commit()
+    return keep_day_rows(now=NOW)
+
+
+def test_settled_days_follow_the_longest_deadline(app, db, monkeypatch):
+    assert settling_time() == timedelta(days=7)
+    assert settled_before(NOW) == FIRST_UNSETTLED
+    # Exactly at the end of June 27th plus seven days, June 27th has just settled.
+    assert settled_before(parse_contact_time("2025-07-05 00:00")) == FIRST_UNSETTLED
+    assert settled_before(parse_contact_time("2025-07-04 23:59")) == date(2025, 6, 27)
+    monkeypatch.setitem(app.config, "SLA_RULES", {"low": {"resolve_hours": 240}})
+    assert settling_time() == timedelta(hours=240)
+    assert settled_before(NOW) == date(2025, 6, 25)
+
+
+def test_kept_days_give_the_same_figures_and_only_unsettled_days_are_scanned(app, records, scanned):
+    computed = _figures()
+    assert {days[-1] for _part, days in scanned} == {JUNE.last_day}
+
+    scanned.clear()
+    assert _keep() == {part.name: report_days.KEEP_DAYS for part in DAY_PARTS}
+    # In runs of at most a month, up to the last settled day.
+    assert max(days[-1] for _part, days in scanned) == FIRST_UNSETTLED - timedelta(days=1)
+    assert max(len(days) for _part, days in scanned) == report_days.FILL_CHUNK_DAYS
+    assert {part for part, _days in scanned} == {part.name for part in DAY_PARTS}
+
+    scanned.clear()
+    assert _figures() == computed
+    # Each part scanned June 28th-30th only.
+    assert sorted(scanned) == sorted(
+        (part.name, (date(2025, 6, 28), date(2025, 6, 29), date(2025, 6, 30))) for part in DAY_PARTS
+    )
+
+    scanned.clear()
+    assert _keep() == {part.name: 0 for part in DAY_PARTS}
+    assert scanned == []
+
+
+def test_the_nightly_job_keeps_the_days_and_drops_older_ones(app, records):
+    database.session.add(ReportDayRows(part="contacts", day=date(2020, 1, 1), settings="old", version=0, rows=[]))
+    database.session.commit()
+    output = run_now("report_days", trigger="cli:test")
+    kept = {part.name: report_days.KEEP_DAYS for part in DAY_PARTS}
+    assert output == {"computed_days": kept}
+    with read_session() as session:
+        days = session.scalars(sa.select(ReportDayRows.day).where(ReportDayRows.part == "contacts")).all()
+    assert len(days) == report_days.KEEP_DAYS and date(2020, 1, 1) not in days
+
+
+def _changed_figures_match(before: dict) -> dict:
+    """After a write: the report with kept rows equals the report computed afresh, and differs from `before`."""
+    kept = _figures()
+    assert kept == _fresh_figures()
+    assert kept != before
+    return kept
+
+
+def test_editing_a_record_of_a_settled_day(app, records):
+    _keep()
+    before = _figures()
+    record = database.session.get(Record, records["R4"].id)
+    record.satisfaction = 5
+    database.session.commit()
+    after = _changed_figures_match(before)
+    assert after["satisfaction"]["overall"]["current"] != before["satisfaction"]["overall"]["current"]
+
+
+def test_moving_a_record_to_another_day(app, records):
+    _keep()
+    before = _figures()
+    record = database.session.get(Record, records["P2"].id)  # May 15th
+    record.contacted_at = parse_contact_time("2025-06-16 11:00")
+    database.session.commit()
+    after = _changed_figures_match(before)
+    assert after["volume"]["total"]["current"] == before["volume"]["total"]["current"] + 1
+
+
+def test_a_follow_up_added_later(app, records):
+    _keep()
+    before = _figures()
+    database.session.add(FollowUp(record_id=records["R1"].id, action="回访", owner="a1", due=date(2025, 6, 5)))
+    database.session.commit()
+    after = _changed_figures_match(before)
+    assert after["fcr"]["resolved_first_contact"]["current"] == before["fcr"]["resolved_first_contact"]["current"] - 1
+
+
+def test_a_repeat_contact_days_later(app, records, make_record):
+    """R1 (customer c1, login failure, June 3rd) is resolved at first contact until c1 calls again two days later."""
+    _keep()
+    before = _figures()
+    first = database.session.get(Record, records["R1"].id)
+    again = make_record(
+        agent=first.agent,
+        customer=CUSTOMERS["c1"],
+        contacted_at="2025-06-05 09:00",
+        channel="phone",
+        category="malfunction",
+        subcategory="login",
+        status="resolved",
+    )
+    assert again.customer_id == first.customer_id
+    after = _changed_figures_match(before)
+    # The new contact is resolved at first contact in R1's place.
+    assert after["fcr"]["records"]["current"] == before["fcr"]["records"]["current"] + 1
+    assert after["fcr"]["resolved_first_contact"] == before["fcr"]["resolved_first_contact"]
+
+
+def test_rescoring_by_bulk_statement(app, records):
+    _keep()
+    before = _figures()
+    store_scores(database.session, current_rubric(), [database.session.get(Record, records["R4"].id)])
+    database.session.commit()
+    after = _changed_figures_match(before)
+    assert after["quality"]["mean_auto"] != before["quality"]["mean_auto"]
+
+
+def test_a_late_first_response_in_the_audit_log(app, records, make_user):
+    """R5 (high priority, June 20th 14:00) was never answered: a response an hour later ends its respond breach."""
+    _keep()
+    before = _figures()
+    staff = make_user(Role.AGENT)
+    entry = audit.log(staff, "record.update", database.session.get(Record, records["R5"].id))
+    entry.at = parse_contact_time("2025-06-20 15:00")
+    database.session.commit()
+    after = _changed_figures_match(before)
+    assert after["sla"]["respond_breaches"]["current"] == before["sla"]["respond_breaches"]["current"] - 1
+
+
+def test_erasing_records(app, records):
+    _keep()
+    before = _figures()
+    doomed = database.session.get(Record, records["R4"].id)
+    erase_records([doomed.id], [doomed.number], RunMemo())
+    database.session.commit()
+    after = _changed_figures_match(before)
+    assert after["volume"]["total"]["current"] == before["volume"]["total"]["current"] - 1
+
+
+def test_deleting_a_record(app, records, make_user):
+    _keep()
+    before = _figures()
+    database.session.expire_all()  # as a later request would find it: nothing loaded yet
+    delete_record(database.session.get(Record, records["R6"].id), by=make_user(Role.ADMIN))
+    database.session.commit()
+    after = _changed_figures_match(before)
+    assert after["volume"]["total"]["current"] == before["volume"]["total"]["current"] - 1
+
+
+def test_kept_rows_of_other_settings_are_not_used(app, records, scanned, monkeypatch):
+    _keep()
+    monkeypatch.setitem(app.config, "SLA_RULES", {"medium": {"respond_hours": 1}})
+    scanned.clear()
+    kept = _figures()
+    assert len(scanned) == len(DAY_PARTS)  # every part scanned all its days at once
+    assert kept == _fresh_figures()
+
+
+def test_writes_to_days_not_settled_bump_nothing(app, db):
+    touch(database.session, [NOW - timedelta(days=2)], now=NOW)
+    touch(database.session, [NOW - timedelta(days=20)], now=NOW)
+    database.session.commit()
+    with read_session() as session:
+        versions = dict(session.execute(sa.select(ContactDayVersion.day, ContactDayVersion.version)).all())
+    # June 15th 08:00 local and the seven days before it; of July 3rd's, only those already settled (June 26th and
+    # 27th, whose contacts July 3rd's may repeat).
+    assert sorted(versions) == [
+        *(date(2025, 6, 8) + timedelta(days=offset) for offset in range(8)),
+        date(2025, 6, 26),
+        date(2025, 6, 27),
+    ]
+    assert set(versions.values()) == {1}
+
+
+def test_rows_are_stored_compactly_and_read_back_equal():
+    uniform = [{"channel": "phone", "records": 3, "score": 1.5}, {"channel": "email", "records": 1, "score": None}]
+    assert report_days.packed(uniform) == {
+        "keys": ["channel", "records", "score"],
+        "values": [["phone", 3, 1.5], ["email", 1, None]],
+    }
+    assert report_days.unpacked(report_days.packed(uniform)) == uniform
+    # Rows with different keys (criteria a team's records never met) stay as they are.
+    mixed = [{"team_id": 1, "crit_a_n": 2}, {"team_id": 2}]
+    assert report_days.packed(mixed) == mixed and report_days.unpacked(mixed) == mixed
+    assert report_days.packed([]) == []
+
+
+def test_adding_up_days_sums_measures_and_keeps_none_where_every_day_had_none():
+    days = [
+        (date(2025, 6, 1), [{"team_id": 1, "records": 2, "score": None}, {"team_id": 2, "records": 1, "score": 4.0}]),
+        (date(2025, 6, 2), [{"team_id": 1, "records": 3, "score": None, "late": 1}]),
+    ]
+    groups = report_days.add_up(days, lambda _day, row: (row["team_id"],), ("team_id",))
+    assert groups == {
+        (1,): {"team_id": 1, "records": 5, "score": None, "late": 1},
+        (2,): {"team_id": 2, "records": 1, "score": 4.0},
+    }
+
+
+def test_a_record_falls_on_its_local_day_where_clocks_change(app, db, make_record, monkeypatch):
+    """Europe/Berlin moved its clocks forward on 2025-03-30: that day is 23 hours long."""
+    monkeypatch.setitem(app.config, "TIMEZONE", "Europe/Berlin")
+    for contacted in ("2025-03-29 23:59", "2025-03-30 00:00", "2025-03-30 23:59", "2025-03-31 00:30"):
+        make_record(contacted_at=contacted)
+    span = report_days.DaySpan((date(2025, 3, 29), date(2025, 3, 30), date(2025, 3, 31)))
+    with read_session() as session:
+        day = span.day()
+        counted = dict(session.execute(sa.select(day, sa.func.count()).where(span.contacted()).group_by(day)).all())
+    assert counted == {0: 1, 1: 2, 2: 1}
