@@ -1,17 +1,17 @@
-"""The report's grouped scans, kept per settled local contact day.
+"""The report's grouped scans, kept per local contact day.
 
 The large parts of an improvement report (volume and satisfaction, quality and fill rates, criteria, SLA breaches,
-handling and resolution times) are sums over the two periods' records. Each is computed as rows per local contact
-day (`DayPart.query`), and the figures add the days up. A day's rows can be kept once the day has settled
-(records.changes.settled_before: its repeat-contact period and SLA deadlines have passed, so the rows no longer
-depend on the time of the report): the nightly `report_days` job (`refresh`) stores them in ReportDayRows. A report
+handling and resolution times, the candidates for its examples) are sums over the two periods' records. Each is
+computed as rows per local contact day (`DayPart.query`), and the figures add the days up. The nightly `report_days`
+job (`refresh`) keeps a day's rows in ReportDayRows once they can no longer change without a write: when the day is
+over, or, for the parts about SLA breaches, once its longest deadline has passed as well (records.changes). A report
 then reads the days it finds kept and scans only the others: on a monthly report run on the 1st, the month's last
-week and nothing else.
+three days for the breaches and nothing else.
 
-Kept rows are used only while they are right. Each is stored with the version the day had when its rows were read
-(records.changes: every write that can change a settled day's figures bumps it, in its own transaction), and with
-the settings it was computed under (timezone, SLA rules, the queries' version); rows whose day has moved on or whose
-settings differ are computed afresh, exactly as if nothing were kept.
+Kept rows are used only while they are right. Each is stored with the version its day had when its rows were read
+(records.changes: every write that can change a day's figures bumps it when it commits), and with the settings it
+was computed under (timezone, SLA rules, the queries' version); rows whose day has moved on or whose settings differ
+are computed afresh, exactly as if nothing were kept.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from jobs.models import ReportDayRows
-from records.changes import REPEAT_CONTACT_DAYS, ContactDayVersion, settled_before
+from records.changes import REPEAT_CONTACT_DAYS, ContactDayVersion, ended_before, settled_before
 from records.db import conflict_insert, db, read_session
 from records.models import Record
 from records.sla import rules_as_dict, sla_rules
@@ -37,7 +37,7 @@ from records.timeutil import local_day_start, local_timezone, utcnow
 
 #: Bump when a part's query changes what its rows mean: rows kept under another version are computed afresh.
 QUERIES_VERSION = 1
-#: The nightly job keeps this many settled days: a monthly report and the month before it, with room to spare.
+#: The nightly job keeps this many days: a monthly report and the month before it, with room to spare.
 KEEP_DAYS = 100
 #: Days computed by one query when filling: a month's records at a time.
 FILL_CHUNK_DAYS = 31
@@ -82,6 +82,13 @@ class DayPart:
 
     name: str
     query: Callable[[Session, DaySpan, datetime], Iterable[dict[str, Any]]]
+    #: Its rows change with the time alone until the day's SLA deadlines have passed (breaches); other parts' rows
+    #: change only with writes, which bump the day, and can be kept once the day is over.
+    waits_for_deadlines: bool = False
+
+    def kept_before(self, now: datetime) -> date:
+        """The first day whose rows cannot be kept yet at `now`."""
+        return settled_before(now) if self.waits_for_deadlines else ended_before(now)
 
 
 #: Values JSON keeps as they are.
@@ -179,8 +186,8 @@ def day_rows(
 ) -> list[tuple[date, list[dict[str, Any]]]]:
     """(day, rows) for each local day in [first, after), in day order: kept where right, computed otherwise."""
     days = _days(first, after)
-    settled = settled_before(now)
-    found = kept_rows(session, part.name, [day for day in days if day < settled], settings_key())
+    keepable = part.kept_before(now)
+    found = kept_rows(session, part.name, [day for day in days if day < keepable], settings_key())
     for run in _runs([day for day in days if day not in found]):
         found.update(computed_rows(session, part, run, now))
     return [(day, found[day]) for day in days]
@@ -211,22 +218,21 @@ def add_up(
 
 
 def refresh(parts: Iterable[DayPart], *, now: datetime | None = None, keep_days: int = KEEP_DAYS) -> dict[str, int]:
-    """Compute and keep the rows of the settled days among the last `keep_days` that have none (or out-of-date
-    ones); returns how many days each part computed. Rows of days older than that are dropped."""
+    """Compute and keep the rows of the last `keep_days` days that can be kept (DayPart.kept_before) and have none,
+    or out-of-date ones; returns how many days each part computed. Rows of days older than that are dropped."""
     now = now or utcnow()
-    settled = settled_before(now)
-    first = settled - timedelta(days=keep_days)
-    days = _days(first, settled)
+    first = ended_before(now) - timedelta(days=keep_days)
     settings = settings_key()
     done: dict[str, int] = {}
     for part in parts:
+        days = _days(first, part.kept_before(now))
         with read_session() as session:
             # Versions before the records: a write committing in between makes its day's rows look out of date
             # (computed again next time), never the other way round.
             versions = dict(
                 session.execute(
                     sa.select(ContactDayVersion.day, ContactDayVersion.version).where(
-                        ContactDayVersion.day >= first, ContactDayVersion.day < settled
+                        ContactDayVersion.day >= first, ContactDayVersion.day < part.kept_before(now)
                     )
                 ).all()
             )

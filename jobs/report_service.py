@@ -69,7 +69,7 @@ def sla_rows(session: Session, span: DaySpan, now: datetime) -> Iterable[dict[st
     return rows
 
 
-SLA = DayPart("sla", sla_rows)
+SLA = DayPart("sla", sla_rows, waits_for_deadlines=True)
 
 
 #: Breach fields not kept: names (looked up when quoted) and how overdue it is (depends on the time of the report).
@@ -96,7 +96,7 @@ def breach_rows(session: Session, span: DaySpan, now: datetime) -> list[dict[str
     return rows
 
 
-BREACHES = DayPart("breaches", breach_rows)
+BREACHES = DayPart("breaches", breach_rows, waits_for_deadlines=True)
 
 
 def _most_overdue(session: Session, window: Window, now: datetime) -> list[Breach]:

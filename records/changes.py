@@ -2,13 +2,12 @@
 
 A day's figures depend on its records, their follow-ups, scores and grades, the staff's responses in the audit log,
 and, through repeat contacts (first-contact resolution), on the same customer's contacts up to REPEAT_CONTACT_DAYS
-later. Every write that can change them bumps the version of the days concerned, in the writer's transaction, so
+later. Every write that can change them bumps the version of the days concerned in the writer's transaction, so
 figures stored with an older version are known to be out of date the moment the write commits.
 
-Only settled days are versioned: a day whose repeat-contact period and SLA deadlines have all passed
-(settled_before). Figures of younger days are always computed afresh, so the writes of the day — nearly all of
-them — lock nothing shared. The ORM writes of tracked classes bump versions by themselves (after every flush); code
-writing them with bulk SQL calls `touch` with the contact times of the records concerned.
+The days are collected as the session flushes (ORM writes of tracked classes) or from `touch` (code writing with bulk
+SQL), and bumped when the session commits, in one statement in day order: a day's row is locked only while its
+writer commits, and two writers never wait for each other's days in opposite orders (no deadlock).
 """
 
 from __future__ import annotations
@@ -23,17 +22,16 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from records.db import conflict_insert, db
 from records.models import AuditLog, FollowUp, Record
 from records.sla import RESPOND_ACTIONS, sla_rules
-from records.timeutil import local_day_start, to_local, utcnow
+from records.timeutil import local_day_start, to_local
 
 #: A contact counts as a repeat of an earlier one about the same category within this many days.
 REPEAT_CONTACT_DAYS = 7
-#: Writes this close to a day settling bump it anyway: a transaction writing while the day settles commits before
-#: anything computes the settled day's figures.
-SETTLING_MARGIN = timedelta(hours=1)
+#: session.info key: the days the session's transaction changed, bumped when it commits.
+_CHANGED_DAYS = "records.changes.changed_days"
 
 
 class ContactDayVersion(db.Model):
-    """How often the figures of one local contact day have changed since it settled."""
+    """How often the figures of one local contact day have changed."""
 
     __tablename__ = "contact_day_versions"
 
@@ -41,19 +39,22 @@ class ContactDayVersion(db.Model):
     version: Mapped[int] = mapped_column(default=0)
 
 
-def settling_time() -> timedelta:
-    """How long after its end a day's figures can still change without a write about its records: repeat contacts,
-    and deadlines that pass (an open record becomes a breach)."""
+def longest_deadline() -> timedelta:
+    """The longest SLA deadline: until it has passed, a day's breaches change with the time alone."""
     limits = [hours for rule in sla_rules().values() for hours in (rule.respond_hours, rule.resolve_hours)]
-    hours = [limit for limit in limits if limit is not None]
-    return max(timedelta(days=REPEAT_CONTACT_DAYS), timedelta(hours=max(hours, default=0)))
+    return timedelta(hours=max((limit for limit in limits if limit is not None), default=0))
+
+
+def ended_before(now: datetime) -> date:
+    """The first local day not over at `now` (naive UTC): today."""
+    return to_local(now).date()
 
 
 def settled_before(now: datetime) -> date:
-    """The first local day not settled at `now` (naive UTC): every day before it is."""
-    day = to_local(now - settling_time()).date()
+    """The first local day whose deadlines have not all passed at `now`: every day before it is settled."""
+    day = to_local(now - longest_deadline()).date()
     # `day` itself is settled only once it has ended.
-    return day if local_day_start(day + timedelta(days=1)) > now - settling_time() else day + timedelta(days=1)
+    return day if local_day_start(day + timedelta(days=1)) > now - longest_deadline() else day + timedelta(days=1)
 
 
 def days_affected(moments: Iterable[datetime | None]) -> set[date]:
@@ -67,18 +68,20 @@ def days_affected(moments: Iterable[datetime | None]) -> set[date]:
     return days
 
 
-def touch(session: Session, moments: Iterable[datetime | None], *, now: datetime | None = None) -> None:
-    """Bump the version of the settled days that a change to records contacted at `moments` affects."""
-    limit = settled_before((now or utcnow()) + SETTLING_MARGIN)
-    days = sorted(day for day in days_affected(moments) if day < limit)
-    if not days:
-        return
+def touch(session: Session, moments: Iterable[datetime | None]) -> None:
+    """Note a change to records contacted at `moments`: their days' versions are bumped when the session commits."""
+    days = days_affected(moments)
+    if days:
+        session.connection()  # in a transaction, whose end (commit or rollback) settles what becomes of them
+        session.info.setdefault(_CHANGED_DAYS, set()).update(days)
+
+
+def _bump(session: Session, days: set[date]) -> None:
     table = ContactDayVersion.__table__
     insert = conflict_insert(session.get_bind().dialect.name)
-    # In day order, so two writers bumping overlapping days lock them in the same order (no deadlock).
-    statement = insert(table).values([{"day": day, "version": 1} for day in days])
+    statement = insert(table).values([{"day": day, "version": 1} for day in sorted(days)])
     statement = statement.on_conflict_do_update(index_elements=[table.c.day], set_={"version": table.c.version + 1})
-    # The connection, not the session: this also runs while the session flushes.
+    # The connection, not the session: nothing for the session to flush.
     session.connection().execute(statement)
 
 
@@ -99,7 +102,7 @@ def _known(item: object, name: str) -> object:
 
 
 def _contact_times(session: Session) -> list[datetime | None]:
-    moments: list[datetime | None] = list(session.info.pop(_DELETED_CONTACTS, ()))
+    moments: list[datetime | None] = []
     record_ids: set[int] = set()
     numbers: set[str] = set()
     for item in (*session.new, *session.dirty, *session.deleted):
@@ -128,21 +131,32 @@ def _contact_times(session: Session) -> list[datetime | None]:
     return moments
 
 
-#: session.info key: contact times of records deleted by the flush under way, read before their rows go.
-_DELETED_CONTACTS = "records.changes.deleted_contacts"
-
-
 @event.listens_for(Session, "before_flush")
-def _remember_deleted_contacts(session: Session, _flush_context, _instances) -> None:
-    deleted = [item.contacted_at for item in session.deleted if isinstance(item, Record)]
-    if deleted:
-        session.info.setdefault(_DELETED_CONTACTS, []).extend(deleted)
+def _note_deleted_records(session: Session, _flush_context, _instances) -> None:
+    # Read before the flush deletes their rows.
+    touch(session, [item.contacted_at for item in session.deleted if isinstance(item, Record)])
 
 
 @event.listens_for(Session, "after_flush")
-def _bump_changed_days(session: Session, _flush_context) -> None:
-    if not (session.new or session.dirty or session.deleted or session.info.get(_DELETED_CONTACTS)):
-        return
-    moments = _contact_times(session)
-    if moments:
-        touch(session, moments)
+def _note_flushed_changes(session: Session, _flush_context) -> None:
+    if session.new or session.dirty or session.deleted:
+        touch(session, _contact_times(session))
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_changed_days(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: its days are bumped with its transaction's
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the last changes first: their days too
+    days = session.info.pop(_CHANGED_DAYS, None)
+    if days:
+        _bump(session, days)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_changed_days(session: Session, transaction) -> None:
+    # A committed transaction's days were bumped in before_commit; a rolled-back one changed nothing. A savepoint
+    # ending leaves its transaction's days alone.
+    if transaction.parent is None:
+        session.info.pop(_CHANGED_DAYS, None)

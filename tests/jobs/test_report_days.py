@@ -1,6 +1,6 @@
-"""Report figures kept per settled contact day (jobs.report_days): a report reading them shows exactly what it shows
-computed from the records, and every kind of write that changes a settled day's figures makes the kept rows of that
-day out of date. The records are the hand-checked fixture of test_report_figures (June 2025 against May)."""
+"""Report figures kept per contact day (jobs.report_days): a report reading them shows exactly what it shows computed
+from the records, and every kind of write that changes a day's figures makes the kept rows of that day out of date.
+The records are the hand-checked fixture of test_report_figures (June 2025 against May)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from jobs.periods import parse_period
 from jobs.report_figures import DAY_PARTS, build_figures, keep_day_rows
 from jobs.scheduling import run_now
 from records import audit
-from records.changes import ContactDayVersion, settled_before, settling_time, touch
+from records.changes import ContactDayVersion, ended_before, longest_deadline, settled_before, touch
 from records.db import db as database
 from records.db import read_session
 from records.enums import Role
@@ -27,9 +27,11 @@ from scoring.engine import current_rubric, store_scores
 from tests.jobs.test_report_figures import CUSTOMERS, NOW, build_report_fixture
 
 JUNE = parse_period("monthly", "2025-06")
-#: NOW is 2025-07-05 08:00 local: with the default rules (deadlines of at most 72 hours) a day settles 7 days after
-#: it ends, so June 28th is the first day not settled and June 28th–30th are scanned by every report.
-FIRST_UNSETTLED = date(2025, 6, 28)
+#: NOW is 2025-07-05 08:00 local: with the default rules (deadlines of at most 120 hours) June 30th is the first day
+#: whose deadlines have not all passed, so reports scan it for the breaches; every other part is kept for all of June.
+FIRST_UNSETTLED = date(2025, 6, 30)
+#: The parts whose rows wait for the deadlines.
+WAITING = {part.name for part in DAY_PARTS if part.waits_for_deadlines}
 
 
 @pytest.fixture
@@ -67,34 +69,36 @@ def _keep() -> dict[str, int]:
     return keep_day_rows(now=NOW)
 
 
-def test_settled_days_follow_the_longest_deadline(app, db, monkeypatch):
-    assert settling_time() == timedelta(days=7)
+def test_days_are_kept_once_over_or_once_their_deadlines_have_passed(app, db, monkeypatch):
+    assert {"sla", "breaches"} == WAITING
+    assert ended_before(NOW) == date(2025, 7, 5)
+    assert longest_deadline() == timedelta(hours=120)
     assert settled_before(NOW) == FIRST_UNSETTLED
-    # Exactly at the end of June 27th plus seven days, June 27th has just settled.
-    assert settled_before(parse_contact_time("2025-07-05 00:00")) == FIRST_UNSETTLED
-    assert settled_before(parse_contact_time("2025-07-04 23:59")) == date(2025, 6, 27)
+    # Exactly 120 hours after the end of June 30th, June 30th has just settled.
+    assert settled_before(parse_contact_time("2025-07-06 00:00")) == date(2025, 7, 1)
+    assert settled_before(parse_contact_time("2025-07-05 23:59")) == FIRST_UNSETTLED
     monkeypatch.setitem(app.config, "SLA_RULES", {"low": {"resolve_hours": 240}})
-    assert settling_time() == timedelta(hours=240)
+    assert longest_deadline() == timedelta(hours=240)
     assert settled_before(NOW) == date(2025, 6, 25)
 
 
-def test_kept_days_give_the_same_figures_and_only_unsettled_days_are_scanned(app, records, scanned):
+def test_kept_days_give_the_same_figures_and_only_days_not_settled_are_scanned(app, records, scanned):
     computed = _figures()
     assert {days[-1] for _part, days in scanned} == {JUNE.last_day}
 
     scanned.clear()
-    assert _keep() == {part.name: report_days.KEEP_DAYS for part in DAY_PARTS}
-    # In runs of at most a month, up to the last settled day.
-    assert max(days[-1] for _part, days in scanned) == FIRST_UNSETTLED - timedelta(days=1)
+    kept_days = report_days.KEEP_DAYS
+    assert _keep() == {part.name: kept_days - 5 if part.name in WAITING else kept_days for part in DAY_PARTS}
+    # In runs of at most a month, up to the last day that can be kept.
+    assert max(days[-1] for part, days in scanned if part in WAITING) == FIRST_UNSETTLED - timedelta(days=1)
+    assert max(days[-1] for part, days in scanned if part not in WAITING) == date(2025, 7, 4)
     assert max(len(days) for _part, days in scanned) == report_days.FILL_CHUNK_DAYS
     assert {part for part, _days in scanned} == {part.name for part in DAY_PARTS}
 
     scanned.clear()
     assert _figures() == computed
-    # Each part scanned June 28th-30th only.
-    assert sorted(scanned) == sorted(
-        (part.name, (date(2025, 6, 28), date(2025, 6, 29), date(2025, 6, 30))) for part in DAY_PARTS
-    )
+    # Only the breaches of June 30th were scanned.
+    assert sorted(scanned) == [("breaches", (FIRST_UNSETTLED,)), ("sla", (FIRST_UNSETTLED,))]
 
     scanned.clear()
     assert _keep() == {part.name: 0 for part in DAY_PARTS}
@@ -105,7 +109,8 @@ def test_the_nightly_job_keeps_the_days_and_drops_older_ones(app, records):
     database.session.add(ReportDayRows(part="contacts", day=date(2020, 1, 1), settings="old", version=0, rows=[]))
     database.session.commit()
     output = run_now("report_days", trigger="cli:test")
-    kept = {part.name: report_days.KEEP_DAYS for part in DAY_PARTS}
+    # Run now: every day up to yesterday is over, and up to six days ago settled.
+    kept = {part.name: report_days.KEEP_DAYS - (5 if part.name in WAITING else 0) for part in DAY_PARTS}
     assert output == {"computed_days": kept}
     with read_session() as session:
         days = session.scalars(sa.select(ReportDayRows.day).where(ReportDayRows.part == "contacts")).all()
@@ -220,20 +225,32 @@ def test_kept_rows_of_other_settings_are_not_used(app, records, scanned, monkeyp
     assert kept == _fresh_figures()
 
 
-def test_writes_to_days_not_settled_bump_nothing(app, db):
-    touch(database.session, [NOW - timedelta(days=2)], now=NOW)
-    touch(database.session, [NOW - timedelta(days=20)], now=NOW)
-    database.session.commit()
+def _versions() -> dict[date, int]:
     with read_session() as session:
-        versions = dict(session.execute(sa.select(ContactDayVersion.day, ContactDayVersion.version)).all())
-    # June 15th 08:00 local and the seven days before it; of July 3rd's, only those already settled (June 26th and
-    # 27th, whose contacts July 3rd's may repeat).
-    assert sorted(versions) == [
-        *(date(2025, 6, 8) + timedelta(days=offset) for offset in range(8)),
-        date(2025, 6, 26),
-        date(2025, 6, 27),
-    ]
-    assert set(versions.values()) == {1}
+        return dict(session.execute(sa.select(ContactDayVersion.day, ContactDayVersion.version)).all())
+
+
+def test_the_days_a_transaction_changed_are_bumped_once_when_it_commits(app, db):
+    touch(database.session, [parse_contact_time("2025-06-15 08:00")])
+    touch(database.session, [parse_contact_time("2025-06-16 09:00"), None])
+    assert _versions() == {}  # nothing locked before the commit
+    database.session.commit()
+    # June 15th, 16th and the seven days before each, once.
+    assert _versions() == {date(2025, 6, 8) + timedelta(days=offset): 1 for offset in range(9)}
+
+    touch(database.session, [parse_contact_time("2025-06-16 09:00")])
+    database.session.rollback()
+    database.session.commit()
+    assert set(_versions().values()) == {1}  # a rolled-back transaction changed nothing
+
+
+def test_a_savepoint_rolled_back_keeps_its_transaction_s_days(app, db):
+    touch(database.session, [parse_contact_time("2025-06-15 08:00")])
+    savepoint = database.session.begin_nested()
+    touch(database.session, [parse_contact_time("2025-05-15 08:00")])
+    savepoint.rollback()
+    database.session.commit()
+    assert date(2025, 6, 15) in _versions()
 
 
 def test_rows_are_stored_compactly_and_read_back_equal():
