@@ -5,8 +5,8 @@ handling and resolution times, the candidates for its examples) are sums over th
 computed as rows per local contact day (`DayPart.query`), and the figures add the days up. The nightly `report_days`
 job (`refresh`) keeps a day's rows in ReportDayRows once they can no longer change without a write: when the day is
 over, or, for the parts about SLA breaches, once its longest deadline has passed as well (records.changes). A report
-then reads the days it finds kept and scans only the others: on a monthly report run on the 1st, the month's last
-three days for the breaches and nothing else.
+then reads the days it finds kept and scans only the others: on a monthly report run on the 1st, the breaches of the
+month's last five days (with the default deadlines) and nothing else.
 
 Kept rows are used only while they are right. Each is stored with the version its day had when its rows were read
 (records.changes: every write that can change a day's figures bumps it when it commits), and with the settings it
@@ -225,14 +225,15 @@ def refresh(parts: Iterable[DayPart], *, now: datetime | None = None, keep_days:
     settings = settings_key()
     done: dict[str, int] = {}
     for part in parts:
-        days = _days(first, part.kept_before(now))
+        after = part.kept_before(now)
+        days = _days(first, after)
         with read_session() as session:
             # Versions before the records: a write committing in between makes its day's rows look out of date
             # (computed again next time), never the other way round.
             versions = dict(
                 session.execute(
                     sa.select(ContactDayVersion.day, ContactDayVersion.version).where(
-                        ContactDayVersion.day >= first, ContactDayVersion.day < part.kept_before(now)
+                        ContactDayVersion.day >= first, ContactDayVersion.day < after
                     )
                 ).all()
             )

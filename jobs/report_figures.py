@@ -89,12 +89,12 @@ def _contacts(session: Session, window: Window, now: datetime) -> dict[str, Any]
     }
 
 
-#: The report's grouped scans, which the nightly `report_days` job keeps for settled days (jobs.report_days).
+#: The report's grouped scans, which the nightly `report_days` job keeps per day (jobs.report_days).
 DAY_PARTS = (CONTACTS, HANDLING, RESOLUTION, QUALITY, CRITERIA, SLA, BREACHES, CASE_CANDIDATES)
 
 
 def keep_day_rows(*, now: datetime | None = None, keep_days: int = KEEP_DAYS) -> dict[str, int]:
-    """Compute and keep the grouped rows of the settled days that have none: see jobs.report_days.refresh."""
+    """Compute and keep the grouped rows of the days that can be kept and have none: see jobs.report_days.refresh."""
     return refresh(DAY_PARTS, now=now, keep_days=keep_days)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from records.sla import (
     breach_counts,
     count_overdue_follow_ups,
     follow_up_timeliness,
+    most_overdue_first,
     overdue_follow_ups,
     rules_as_dict,
     sla_breaches,
@@ -88,7 +89,7 @@ def breach_rows(session: Session, span: DaySpan, now: datetime) -> list[dict[str
         (still_open if breach.open else late).append(breach)
     rows = []
     for day, (late, still_open) in by_day.items():
-        late.sort(key=lambda breach: (-breach.overdue_minutes, breach.number, breach.kind))
+        late.sort(key=most_overdue_first)
         still_open.sort(key=lambda breach: (breach.due, breach.number, breach.kind))
         for breach in (*late[:SLA_EXAMPLES], *still_open[:SLA_EXAMPLES]):
             fields = {key: _plain(value) for key, value in asdict(breach).items() if key not in _NOT_KEPT}
@@ -106,25 +107,26 @@ def _most_overdue(session: Session, window: Window, now: datetime) -> list[Breac
     for _day, rows in day_rows(session, BREACHES, period.first_day, period.after_day, now):
         for row in rows:
             due, met_at = datetime.fromisoformat(row["due"]), row["met_at"] and datetime.fromisoformat(row["met_at"])
-            overdue = round(((met_at or now) - due).total_seconds() / 60, 1)
-            found.append((-overdue, row["number"], row["kind"], row, due, met_at, overdue))
-    found.sort(key=lambda item: item[:3])
-    chosen = found[:SLA_EXAMPLES]
-    agents = {row["agent_id"] for *_key, row, _due, _met, _overdue in chosen}
-    teams = {row["team_id"] for *_key, row, _due, _met, _overdue in chosen} - {None}
+            found.append(
+                Breach(
+                    **{key: row[key] for key in ("record_id", "number", "agent_id", "team_id", "priority", "status")},
+                    kind=row["kind"],
+                    agent=None,
+                    team=None,
+                    contacted_at=datetime.fromisoformat(row["contacted_at"]),
+                    due=due,
+                    met_at=met_at,
+                    overdue_minutes=round(((met_at or now) - due).total_seconds() / 60, 1),
+                )
+            )
+    chosen = sorted(found, key=most_overdue_first)[:SLA_EXAMPLES]
+    agents = {breach.agent_id for breach in chosen}
+    teams = {breach.team_id for breach in chosen} - {None}
     agent_names = dict(session.execute(sa.select(User.id, User.display_name).where(User.id.in_(agents))).all())
     team_names = dict(session.execute(sa.select(Team.id, Team.name).where(Team.id.in_(teams))).all())
     return [
-        Breach(
-            **{key: row[key] for key in ("record_id", "number", "agent_id", "team_id", "priority", "status", "kind")},
-            agent=agent_names.get(row["agent_id"]),
-            team=team_names.get(row["team_id"]),
-            contacted_at=datetime.fromisoformat(row["contacted_at"]),
-            due=due,
-            met_at=met_at,
-            overdue_minutes=overdue,
-        )
-        for *_key, row, due, met_at, overdue in chosen
+        replace(breach, agent=agent_names.get(breach.agent_id), team=team_names.get(breach.team_id))
+        for breach in chosen
     ]
 
 

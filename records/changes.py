@@ -12,7 +12,7 @@ writer commits, and two writers never wait for each other's days in opposite ord
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -52,9 +52,10 @@ def ended_before(now: datetime) -> date:
 
 def settled_before(now: datetime) -> date:
     """The first local day whose deadlines have not all passed at `now`: every day before it is settled."""
-    day = to_local(now - longest_deadline()).date()
+    passed = now - longest_deadline()
+    day = to_local(passed).date()
     # `day` itself is settled only once it has ended.
-    return day if local_day_start(day + timedelta(days=1)) > now - longest_deadline() else day + timedelta(days=1)
+    return day if local_day_start(day + timedelta(days=1)) > passed else day + timedelta(days=1)
 
 
 def days_affected(moments: Iterable[datetime | None]) -> set[date]:
@@ -85,15 +86,13 @@ def _bump(session: Session, days: set[date]) -> None:
     session.connection().execute(statement)
 
 
-#: Mapped classes whose writes change a day's figures, with how to find the ids of the records they belong to.
-_TRACKED: dict[type, Callable[[object], int | None]] = {
-    FollowUp: lambda item: item.record_id,
-}
+#: Mapped classes belonging to a record (by their record_id) whose writes change its day's figures.
+_TRACKED: set[type] = {FollowUp}
 
 
-def track(cls: type, record_id: Callable[[object], int | None]) -> None:
-    """Make ORM writes of `cls` (a class belonging to a record, e.g. its score) bump the record's days."""
-    _TRACKED[cls] = record_id
+def track(cls: type) -> None:
+    """Make ORM writes of `cls` (a class with a record_id, e.g. a record's score) bump the record's days."""
+    _TRACKED.add(cls)
 
 
 def _known(item: object, name: str) -> object:
@@ -115,14 +114,12 @@ def _contact_times(session: Session) -> list[datetime | None]:
             # The staff's first response (records.sla) is read from the audit log.
             if item.object_type == "record" and item.object_id and item.user_id and item.action in RESPOND_ACTIONS:
                 numbers.add(item.object_id)
-        else:
-            for cls, record_id in _TRACKED.items():
-                if isinstance(item, cls):
-                    # A deleted follow-up, score or grade whose record id was never loaded left with its record's
-                    # collection, which makes the record itself dirty.
-                    found = _known(item, "record_id") if deleted else record_id(item)
-                    if found is not None:
-                        record_ids.add(found)
+        elif isinstance(item, tuple(_TRACKED)):
+            # A deleted follow-up, score or grade whose record id was never loaded left with its record's
+            # collection, which makes the record itself dirty.
+            found = _known(item, "record_id") if deleted else item.record_id
+            if found is not None:
+                record_ids.add(found)
     if record_ids or numbers:
         query = sa.select(Record.contacted_at).where(
             sa.or_(Record.id.in_(sorted(record_ids)), Record.number.in_(sorted(numbers)))

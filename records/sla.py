@@ -270,6 +270,11 @@ class Breach:
         return {**asdict(self), "open": self.open}
 
 
+def most_overdue_first(breach: Breach) -> tuple[float, str, str]:
+    """The order breaches are listed in: most overdue first, then by record number and kind."""
+    return (-breach.overdue_minutes, breach.number, breach.kind)
+
+
 def sla_breaches(
     session: Session,
     *,
@@ -360,7 +365,7 @@ def sla_breaches(
                     overdue_minutes=round(((met_at or now) - due).total_seconds() / 60, 1),
                 )
             )
-    found.sort(key=lambda breach: (-breach.overdue_minutes, breach.number, breach.kind))
+    found.sort(key=most_overdue_first)
     return found[:limit] if limit is not None else found
 
 

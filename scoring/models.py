@@ -119,5 +119,5 @@ class CalibrationSession(db.Model):
 
 
 # A record's scores and grades are part of the report figures kept per contact day (records.changes).
-track(RecordScore, lambda score: score.record_id)
-track(Grade, lambda grade: grade.record_id)
+track(RecordScore)
+track(Grade)
