@@ -64,10 +64,10 @@ def main() -> None:
 
     from flask_migrate import upgrade
 
-    from kb.embeddings import get_embedder
     from kb.importing import import_articles
     from kb.search import reindex_work, search_service
     from records.db import db
+    from text.embeddings import get_embedder
     from web import create_app
 
     train = read_split(args.data / "train.csv")

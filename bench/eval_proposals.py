@@ -132,7 +132,7 @@ def main() -> None:
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
-    import kb.embeddings as embeddings
+    import text.embeddings as embeddings
     from kb.models import ProposalMember, ProposalStatus
     from kb.proposal_engine import refresh_proposals
     from records.db import db
@@ -194,7 +194,7 @@ def main() -> None:
             if args.kmeans:
                 from sklearn.cluster import KMeans
 
-                from kb.embeddings import cached_vectors, get_embedder
+                from text.embeddings import cached_vectors, get_embedder
 
                 vectors = cached_vectors(get_embedder(), [text for text, _ in rows])
                 labels = KMeans(len(set(truth)), n_init=10, random_state=0).fit_predict(vectors)

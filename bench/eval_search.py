@@ -64,8 +64,8 @@ def build_articles(train, embedder, alt_questions: int):
 
 def rank_all(service, queries, category_of):
     """Per query: the BM25 scores and dense scores of every candidate, by external id."""
-    from kb.embeddings import get_embedder
     from kb.index import query_terms
+    from text.embeddings import get_embedder
 
     # Queries encoded in batches, as a benchmark may; kb.search encodes one query per search.
     vectors = get_embedder().encode([text for text, _ in queries])
@@ -122,11 +122,11 @@ def main() -> None:
 
     from flask_migrate import upgrade
 
-    from kb.embeddings import get_embedder
     from kb.importing import import_articles
     from kb.models import Article
     from kb.search import BM25_WEIGHT, search_service
     from records.db import db
+    from text.embeddings import get_embedder
     from web import create_app
 
     train = read_split(args.data / "train.csv")

@@ -20,22 +20,22 @@ from sqlalchemy.orm import Session, selectinload
 
 from kb.drafting import TITLE_CHARS, steps_markdown
 from kb.drafting import _clip as clip_like_drafts
-from kb.embeddings import text_hash
 from kb.models import (
     Article,
     ArticleRecordLink,
     ArticleVersion,
-    EmbeddingCache,
     Proposal,
     ProposalMember,
     SearchSession,
 )
-from kb.search import version_texts
+from kb.search import version_passage, version_texts
 from records.changes import touch
 from records.db import db, read_session
 from records.identifiers import scrub_identifiers
 from records.models import AuditLog, Customer, FollowUp, Record, User, record_links
 from scoring.models import CalibrationSession, Dispute, Grade, RecordScore
+from text.embeddings import text_hash
+from text.models import EmbeddingCache
 
 #: Ids per IN (...) list, well under SQLite's and PostgreSQL's parameter limits.
 CHUNK = 500
@@ -126,7 +126,7 @@ class RunMemo:
                     sa.select(ArticleVersion).join(Article, Article.live_version_id == ArticleVersion.id)
                 )
                 for version in live:
-                    texts.extend(version_texts(version))
+                    texts.extend([*version_texts(version), version_passage(version)])
             self._article_hashes = {text_hash(text) for text in texts if text}
         return self._article_hashes
 

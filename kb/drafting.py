@@ -19,9 +19,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from kb.text import CHINESE_STOP_WORDS, ENGLISH_STOP_WORDS, iter_terms, normalise
 from records.enums import Language
 from records.identifiers import contains_identifiers
+from text.analysis import CHINESE_STOP_WORDS, ENGLISH_STOP_WORDS, iter_terms, normalise
 
 #: Alternative questions and resolution variations offered to the editor.
 ALT_QUESTIONS = 5

@@ -21,7 +21,8 @@ from whoosh.query import And, Or, Query, Term
 from whoosh.scoring import BM25F
 from whoosh.writing import CLEAR
 
-from kb.text import ENGLISH_STOP_WORDS, edit_distance, latin_words, search_analyzer, spelling_analyzer
+from text.analysis import ENGLISH_STOP_WORDS, edit_distance, latin_words, search_analyzer, spelling_analyzer
+from text.spelling import HomophoneCorrector
 
 #: How long a writer waits for another process's write to finish before giving up (seconds).
 WRITE_LOCK_TIMEOUT = 60.0
@@ -76,6 +77,7 @@ class TextIndex:
         self.directory = Path(directory)
         self._index = None
         self._searcher = None
+        self._corrector: tuple[object, HomophoneCorrector] | None = None
 
     # -- opening ---------------------------------------------------------------------------------------------
     @contextmanager
@@ -192,6 +194,14 @@ class TextIndex:
 
     def all_documents(self) -> list[dict]:
         return [dict(fields) for fields in self.searcher().reader().all_stored_fields()]
+
+    def chinese_corrector(self) -> HomophoneCorrector:
+        """The homophone corrector over the Chinese words of what is indexed now (rebuilt when the index changed)."""
+        searcher = self.searcher()
+        if self._corrector is None or self._corrector[0] is not searcher:
+            words = (term.decode("utf-8") for term in searcher.reader().lexicon("content"))
+            self._corrector = (searcher, HomophoneCorrector(words))
+        return self._corrector[1]
 
     def did_you_mean(self, text: str) -> str | None:
         """The query with misspelt English words corrected from the index's vocabulary, or None."""

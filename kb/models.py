@@ -185,21 +185,6 @@ class ArticleFeedback(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-class EmbeddingCache(db.Model):
-    """Sentence vectors by model and text, so restarts and reindexing never encode the same text twice."""
-
-    __tablename__ = "embedding_cache"
-    __table_args__ = (sa.UniqueConstraint("model", "text_hash", name="uq_embedding_cache_model_text_hash"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    model: Mapped[str] = mapped_column(sa.String(200))
-    #: sha256 of the text as encoded.
-    text_hash: Mapped[str] = mapped_column(sa.String(64))
-    #: float32 little-endian, normalised to unit length.
-    vector: Mapped[bytes] = mapped_column(sa.LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 class SearchGeneration(db.Model):
     """One row whose token changes whenever what customers can find changes; search indexes catch up to it."""
 

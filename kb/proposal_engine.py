@@ -11,8 +11,10 @@ it into a vector, groups the vectors (kb.clustering), and reconciles the groups 
 - A rejected proposal stays rejected until its group has grown to PROPOSAL_REGROWTH_FACTOR × its size at rejection.
 - Records a trainer removed from a proposal never rejoin it.
 
-Texts the embedding model does not understand (Chinese, for the default English model) are grouped in a space of
-their own: TF-IDF over the search analyzer's terms (jieba words), reduced by truncated SVD when there are many.
+Each record's question is read by the model that reads it best (text.embeddings: English by all-MiniLM-L6-v2,
+Chinese by multilingual-e5-small), and each model's records are grouped in a space of their own. Texts no configured
+model reads (Chinese with the Chinese model switched off) are grouped by TF-IDF over the search analyzer's terms
+(jieba words), reduced by truncated SVD when there are many.
 
 The slow work (loading, scrubbing, encoding, grouping, drafting) runs outside any transaction; the result is
 written in one short transaction at the end. If another refresh finished in the meantime nothing is written.
@@ -33,7 +35,6 @@ from sqlalchemy.orm import selectinload
 
 from kb import clustering
 from kb.drafting import Draft, Evidence, corpus_words, draft
-from kb.embeddings import cached_vectors, get_embedder
 from kb.models import (
     PROPOSAL_DRAFT_FIELDS,
     Article,
@@ -45,13 +46,14 @@ from kb.models import (
     ProposalRun,
     ProposalStatus,
 )
-from kb.text import iter_terms
 from records import audit
 from records.db import db, read_session
 from records.enums import Language, Status
 from records.identifiers import scrub_identifiers
 from records.models import Customer, Record, User
 from records.timeutil import utcnow
+from text.analysis import iter_terms
+from text.embeddings import CHINESE, ENGLISH, Readers, cached_vectors, get_readers
 
 #: Fewest records a group needs to become a proposal. Zendesk's Content Cues wants 11 similar tickets; five resolved
 #: records asking the same thing are already worth an answer customers can find themselves.
@@ -63,6 +65,9 @@ PROPOSAL_REGROWTH_FACTOR = 2.0
 #: exists are recognised, and 13 % of groups whose article was removed are (wrongly) matched to a neighbour; those
 #: become update proposals the trainer can reject, not lost topics.
 COVER_SIMILARITY = 0.85
+#: The same for Chinese questions (multilingual-e5-small, whose cosines run higher than MiniLM's), tuned with
+#: bench/eval_proposals.py --coverage on bench/data/zh_faq_dev.json.
+CHINESE_COVER_SIMILARITY = 0.93
 #: The same for the TF-IDF space of texts the model does not understand.
 LEXICAL_COVER_SIMILARITY = 0.6
 #: ... or when at least this share of its members are linked to the article (as its sources or reuses).
@@ -197,7 +202,7 @@ class LexicalSpace:
     def __init__(self, texts: list[str]):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        from kb.text import CHINESE_STOP_WORDS, ENGLISH_STOP_WORDS
+        from text.analysis import CHINESE_STOP_WORDS, ENGLISH_STOP_WORDS
 
         stop = ENGLISH_STOP_WORDS | CHINESE_STOP_WORDS
         self.vectorizer = TfidfVectorizer(
@@ -222,43 +227,48 @@ class LexicalSpace:
         return clustering.normalised(reduced.astype(np.float32))
 
 
+LEXICAL = "lexical"
+
+
 @dataclass
 class Spaces:
-    """Each record's vector lives in the "model" space or the "lexical" one."""
+    """Each record's vector lives in one model's space ("english", "chinese") or the "lexical" one."""
 
     rows: dict[str, list[int]]
     vectors: dict[str, np.ndarray]
     lexical: LexicalSpace | None
-    embedder: object | None
+    readers: Readers | None
 
 
 def build_spaces(evidence: list[Evidence], progress: Progress = _noop) -> tuple[Spaces, float]:
     questions = [item.question for item in evidence]
-    embedder = get_embedder()
-    understood = embedder.understands_all(questions) if embedder is not None and questions else [False] * len(questions)
-    model_rows = [row for row, known in enumerate(understood) if known]
-    lexical_rows = [row for row, known in enumerate(understood) if not known]
+    readers = get_readers()
+    assigned = readers.spaces_of(questions) if readers is not None and questions else [None] * len(questions)
+    rows: dict[str, list[int]] = defaultdict(list)
+    for row, space in enumerate(assigned):
+        rows[space or LEXICAL].append(row)
     vectors: dict[str, np.ndarray] = {}
     encode_seconds = 0.0
-    if model_rows:
-        done = 0
+    to_encode = sum(len(positions) for space, positions in rows.items() if space != LEXICAL)
+    done = 0
 
-        def advance(count: int) -> None:
-            nonlocal done
-            done += count
-            progress("encode", done, len(model_rows))
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        progress("encode", done, to_encode)
 
+    for space, positions in rows.items():
+        if space == LEXICAL:
+            continue
         started = time.perf_counter()
-        vectors["model"] = cached_vectors(embedder, [questions[row] for row in model_rows], progress=advance)
-        encode_seconds = time.perf_counter() - started
+        texts = [questions[row] for row in positions]
+        vectors[space] = cached_vectors(readers.embedder(space), texts, progress=advance)
+        encode_seconds += time.perf_counter() - started
     lexical = None
-    if lexical_rows:
-        lexical = LexicalSpace([questions[row] for row in lexical_rows])
-        vectors["lexical"] = lexical.vectors
-    spaces = Spaces(
-        rows={"model": model_rows, "lexical": lexical_rows}, vectors=vectors, lexical=lexical, embedder=embedder
-    )
-    return spaces, encode_seconds
+    if rows.get(LEXICAL):
+        lexical = LexicalSpace([questions[row] for row in rows[LEXICAL]])
+        vectors[LEXICAL] = lexical.vectors
+    return Spaces(rows=dict(rows), vectors=vectors, lexical=lexical, readers=readers), encode_seconds
 
 
 def find_groups(spaces: Spaces, minimum: int) -> list[Group]:
@@ -315,19 +325,21 @@ def mark_coverage(
     if questions:
         owners = np.array([article_id for article_id, _ in questions])
         texts = [text for _, text in questions]
-        if "model" in spaces.vectors and spaces.embedder is not None:
-            known = spaces.embedder.understands_all(texts)
-            chosen = [position for position, flag in enumerate(known) if flag]
-            if chosen:
-                question_vectors["model"] = (
-                    cached_vectors(spaces.embedder, [texts[position] for position in chosen]),
-                    owners[chosen],
-                )
+        if spaces.readers is not None:
+            assigned = spaces.readers.spaces_of(texts)
+            for space, embedder in spaces.readers.embedders().items():
+                chosen = [position for position, found in enumerate(assigned) if found == space]
+                if chosen and space in spaces.vectors:
+                    question_vectors[space] = (
+                        cached_vectors(embedder, [texts[position] for position in chosen]),
+                        owners[chosen],
+                    )
         if spaces.lexical is not None:
-            question_vectors["lexical"] = (spaces.lexical.transform(texts), owners)
+            question_vectors[LEXICAL] = (spaces.lexical.transform(texts), owners)
     thresholds = {
-        "model": setting("PROPOSAL_COVER_SIMILARITY", COVER_SIMILARITY),
-        "lexical": setting("PROPOSAL_LEXICAL_COVER_SIMILARITY", LEXICAL_COVER_SIMILARITY),
+        ENGLISH: setting("PROPOSAL_COVER_SIMILARITY", COVER_SIMILARITY),
+        CHINESE: setting("PROPOSAL_CHINESE_COVER_SIMILARITY", CHINESE_COVER_SIMILARITY),
+        LEXICAL: setting("PROPOSAL_LEXICAL_COVER_SIMILARITY", LEXICAL_COVER_SIMILARITY),
     }
     for item in groups:
         votes = Counter(article for row in item.rows for article in links.get(evidence[row].record_id, ()))

@@ -5,8 +5,10 @@ BM25 ranking as much say as the stronger dense one. Here the dense cosine is the
 bonus (its score divided by the query's best BM25 score) times a weight tuned by bench/eval_search.py. With the
 weight at 0 this is dense search exactly, so tuning can only find a weight at least as good as the better ranker.
 
-The default model reads English only: a query or article text it mostly cannot tokenize (Chinese) is left to BM25,
-so a Chinese query ranks by BM25 alone.
+Each text is read by the model that reads it best (text.embeddings): English by all-MiniLM-L6-v2, Chinese (and what
+MiniLM cannot read) by multilingual-e5-small. A query is compared only with article texts of its own space, and each
+space has its own fusion weight and threshold, tuned on its own dev set: the two models' cosines are on different
+scales (e5 puts unrelated Chinese questions at 0.85, MiniLM unrelated English ones near 0.1).
 
 The database is the source of truth. Each process keeps the dense vectors of public articles in memory and the
 Whoosh index on disk; both catch up whenever the kb.state token moved (after every commit that changed what is
@@ -16,9 +18,10 @@ public, and lazily before a search).
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,22 +30,39 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from kb.content import plain_text
-from kb.embeddings import Embedder, cached_vectors, get_embedder
 from kb.index import TextIndex, query_terms, snippet
 from kb.models import Article, ArticleStatus, ArticleVersion
 from kb.state import PENDING_KEY, current_token
 from records.db import read_session
+from text.embeddings import CHINESE, Readers, cached_vectors, get_readers
+from text.spelling import expand_mixed
 
 log = logging.getLogger(__name__)
 
-#: Weight of the BM25 score (relative to the query's best) added to the dense cosine. Tuned on BANKING77 with
-#: bench/eval_search.py: best on the dev queries (unused train questions) of the grid 0–1, and on the test split
-#: 78.9 % hit@1 against 78.2 % dense-only and 63.2 % BM25-only. Larger weights let BM25's many near-misses win.
+#: Weight of the BM25 score (relative to the query's best) added to the dense cosine, for English queries. Tuned on
+#: BANKING77 with bench/eval_search.py: best on the dev queries (unused train questions) of the grid 0–1, and on the
+#: test split 78.9 % hit@1 against 78.2 % dense-only and 63.2 % BM25-only. Larger weights let BM25's near-misses win.
 BM25_WEIGHT = 0.05
-#: Below this cosine a dense-only match is not shown: without it every query, however unrelated, would list
-#: articles and zero-result searches (a deflection signal) would never be counted. On BANKING77's test questions
-#: the right article is below it for 1.0 % of queries (0.5 % at 0.30, 1.9 % at 0.40).
+#: Below this cosine a dense-only English match is not shown: without it every query, however unrelated, would
+#: list articles and zero-result searches (a deflection signal) would never be counted. On BANKING77's test
+#: questions the right article is below it for 1.0 % of queries (0.5 % at 0.30, 1.9 % at 0.40).
 DENSE_MIN_SIMILARITY = 0.35
+#: The same for Chinese queries (multilingual-e5-small), tuned with bench/eval_search_zh.py on
+#: bench/data/zh_faq_dev.json (60 articles with close neighbours; 240 colloquial, traditional, misspelt, mixed,
+#: short and long queries; 60 questions no article answers). e5's cosines are compressed (unrelated Chinese
+#: questions score 0.8 and more), so BM25 may add only a little (P@1 92.5 % at 0.01, 91.3 % at 0, 86.7 % at 0.05),
+#: and the thresholds sit high: found by the vectors alone from 0.875, as a BM25 hit from 0.86. Then 0.4 % of
+#: answerable queries lose their answer and 35 % of unanswerable ones are told "no matching article" (one
+#: threshold of 0.87: 0.8 % and 42 %; of 0.86: 0 % and 10 %).
+CHINESE_BM25_WEIGHT = 0.01
+CHINESE_MIN_SIMILARITY = 0.875
+CHINESE_BM25_MIN_SIMILARITY = 0.86
+#: Share of a Chinese article's score that comes from its body read as a passage (the rest: its closest question).
+#: Long, chatty questions describe a situation the body answers rather than a title's words (bench/eval_search_zh.py:
+#: P@1 from 88.3 to 92.5 % dense alone with 0.5).
+PASSAGE_SHARE = 0.5
+#: Characters of the body encoded as the article's passage.
+PASSAGE_CHARS = 1000
 #: Candidates taken from each ranker before fusing.
 CANDIDATES = 50
 #: Body characters encoded with the title as the article's "gist" vector.
@@ -78,7 +98,10 @@ class _DenseEntry:
     category: str | None
     subcategory: str | None
     language: str
-    vectors: np.ndarray | None = None
+    #: Per space: the vectors of the texts that space's model reads.
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Per space whose model reads passages: the body's vector.
+    passages: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _pending_entry(article: Article) -> tuple[_DenseEntry, list[str]]:
@@ -90,7 +113,7 @@ def _pending_entry(article: Article) -> tuple[_DenseEntry, list[str]]:
         subcategory=version.subcategory,
         language=version.language.value,
     )
-    return entry, version_texts(version)
+    return entry, version_texts(version), version_passage(version)
 
 
 @dataclass
@@ -104,6 +127,39 @@ class _DenseMatrix:
     subcategories: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     languages: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     positions: dict[int, int] = field(default_factory=dict)
+    #: One row per article: its body read as a passage, and whether it has one.
+    passages: np.ndarray | None = None
+    has_passage: np.ndarray | None = None
+
+
+def _stacked(entries: dict[int, _DenseEntry], space: str) -> _DenseMatrix:
+    """One space's vectors of all articles, each article's rows together."""
+    ids = sorted(article_id for article_id, entry in entries.items() if len(entry.vectors.get(space, ())))
+    if not ids:
+        return _DenseMatrix()
+    blocks = [entries[article_id].vectors[space] for article_id in ids]
+    sizes = np.array([len(block) for block in blocks], dtype=np.int64)
+    chosen = [entries[article_id] for article_id in ids]
+    passages = has_passage = None
+    if any(space in entry.passages for entry in chosen):
+        dimension = blocks[0].shape[1]
+        passages = np.vstack([entry.passages.get(space, np.zeros(dimension, dtype=np.float32)) for entry in chosen])
+        has_passage = np.array([space in entry.passages for entry in chosen])
+    return _DenseMatrix(
+        passages=passages,
+        has_passage=has_passage,
+        article_ids=np.array(ids, dtype=np.int64),
+        starts=np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64),
+        matrix=np.vstack(blocks),
+        categories=np.array([entry.category or "" for entry in chosen], dtype=object),
+        subcategories=np.array([entry.subcategory or "" for entry in chosen], dtype=object),
+        languages=np.array([entry.language for entry in chosen], dtype=object),
+        positions={article_id: position for position, article_id in enumerate(ids)},
+    )
+
+
+def _model_names(readers: Readers) -> tuple[str, ...]:
+    return tuple(f"{space}={embedder.name}" for space, embedder in sorted(readers.embedders().items()))
 
 
 def version_document(article: Article, version: ArticleVersion) -> dict:
@@ -131,6 +187,11 @@ def version_texts(version: ArticleVersion) -> list[str]:
     return [version.title, *(version.alt_questions or []), f"{version.title} {gist}".strip()]
 
 
+def version_passage(version: ArticleVersion) -> str:
+    """What the dense side reads as the article's passage (for models that read passages): title and body."""
+    return f"{version.title}\n{plain_text(version.body)}"[:PASSAGE_CHARS].strip()
+
+
 def version_key(version: ArticleVersion) -> str:
     """Identifies a version across database resets and restores, where ids start again from 1."""
     return f"{version.id}@{version.created_at.isoformat()}"
@@ -151,9 +212,17 @@ def reindex_work() -> int:
     """Units of work `SearchService.rebuild` reports: texts to vectorise, or articles when embeddings are off."""
     with read_session() as reader:
         wanted = public_versions(reader)
-        if get_embedder() is None:
+        readers = get_readers()
+        if readers is None:
             return len(wanted)
-        return sum(len(version_texts(article.live_version)) for article in _load_articles(reader, list(wanted)))
+        versions = [article.live_version for article in _load_articles(reader, list(wanted))]
+    readers.load()
+    passages = sum(
+        1
+        for space in readers.spaces_of([version.title for version in versions])
+        if space is not None and readers.embedder(space).reads_passages
+    )
+    return sum(len(version_texts(version)) for version in versions) + passages
 
 
 class SearchService:
@@ -162,24 +231,24 @@ class SearchService:
     def __init__(self, app: Flask):
         self.text_index = TextIndex(Path(app.config["DATA_DIR"]) / "search-index")
         self._dense: dict[int, _DenseEntry] = {}
-        self._dense_matrix = _DenseMatrix()
+        self._dense_matrices: dict[str, _DenseMatrix] = {}
         self._dense_token: str | None = None
-        self._dense_model: str | None = None
+        self._dense_models: tuple[str, ...] | None = None
         self._lock = threading.RLock()
 
     # -- keeping up with the database ------------------------------------------------------------------------
     def ensure_current(self) -> None:
         """Catch up with the database if what is public changed since this process last looked."""
-        embedder = get_embedder()
-        if embedder is not None:
-            embedder.model  # noqa: B018  (loads it now, before any transaction: loading takes seconds)
+        readers = get_readers()
+        if readers is not None:
+            readers.load()  # now, before any transaction: loading takes seconds
         with self._lock:
             # Read in a short session of our own: no transaction is held while Whoosh writes or the model encodes.
             with read_session() as reader:
                 token = current_token(reader)
                 text_stale = self.text_index.token() != token
-                dense_stale = embedder is not None and (
-                    self._dense_token != token or self._dense_model != embedder.name
+                dense_stale = readers is not None and (
+                    self._dense_token != token or self._dense_models != _model_names(readers)
                 )
                 if not (text_stale or dense_stale):
                     return
@@ -190,7 +259,7 @@ class SearchService:
                     removed = [a for a in indexed if a not in wanted]
                     documents = [version_document(a, a.live_version) for a in _load_articles(reader, changed)]
                 if dense_stale:
-                    if self._dense_model != embedder.name:
+                    if self._dense_models != _model_names(readers):
                         self._dense = {}
                     changed = [
                         a for a, key in wanted.items() if a not in self._dense or self._dense[a].version_id != key
@@ -199,11 +268,11 @@ class SearchService:
             if text_stale:
                 self.text_index.apply(documents, removed, token)
             if dense_stale:
-                self._apply_dense(embedder, wanted, pending, token)
+                self._apply_dense(readers, wanted, pending, token)
 
     def _apply_dense(
         self,
-        embedder: Embedder,
+        readers: Readers,
         wanted: dict[int, str],
         pending: list,
         token: str,
@@ -212,44 +281,58 @@ class SearchService:
     ) -> None:
         for article_id in [article_id for article_id in self._dense if article_id not in wanted]:
             del self._dense[article_id]
-        flat = [text for _, texts in pending for text in texts]
-        vectors = cached_vectors(embedder, flat, progress=progress) if flat else None
-        # Texts the model cannot read (Chinese for the default model) are left to BM25.
-        understood = embedder.understands_all(flat)
+        flat = [text for _, texts, _ in pending for text in texts]
+        spaces = readers.spaces_of(flat)
+        vectors: dict[str, np.ndarray] = {}
+        row_in_space: list[int] = []
+        counts: dict[str, int] = {}
+        for space in spaces:
+            row_in_space.append(counts.get(space, 0))
+            counts[space] = counts.get(space, 0) + 1
+        for space, embedder in readers.embedders().items():
+            texts = [text for text, text_space in zip(flat, spaces, strict=True) if text_space == space]
+            if texts:
+                vectors[space] = cached_vectors(embedder, texts, progress=progress)
+        if progress and counts.get(None):
+            progress(counts[None])  # texts no model reads are left to BM25: nothing to encode
+        # An article's body is read as a passage by the space of its title, where that model reads passages.
+        passages: dict[str, list[int]] = {}
         offset = 0
-        for entry, texts in pending:
-            rows = [offset + i for i in range(len(texts)) if understood[offset + i]]
-            entry.vectors = vectors[rows]
+        for index, (_, texts, passage) in enumerate(pending):
+            space = spaces[offset]
+            if space is not None and passage and readers.embedder(space).reads_passages:
+                passages.setdefault(space, []).append(index)
+            offset += len(texts)
+        passage_vectors: dict[int, tuple[str, np.ndarray]] = {}
+        for space, indexes in passages.items():
+            texts = [pending[index][2] for index in indexes]
+            encoded = cached_vectors(readers.embedder(space), texts, passage=True, progress=progress)
+            passage_vectors.update((index, (space, vector)) for index, vector in zip(indexes, encoded, strict=True))
+        offset = 0
+        for index, (entry, texts, _) in enumerate(pending):
+            rows: dict[str, list[int]] = {}
+            for position in range(offset, offset + len(texts)):
+                if spaces[position] is not None:
+                    rows.setdefault(spaces[position], []).append(row_in_space[position])
+            entry.vectors = {space: vectors[space][positions] for space, positions in rows.items()}
+            entry.passages = dict([passage_vectors[index]]) if index in passage_vectors else {}
             self._dense[entry.article_id] = entry
             offset += len(texts)
-        self._rebuild_matrix()
+        self._rebuild_matrices()
         self._dense_token = token
-        self._dense_model = embedder.name
+        self._dense_models = _model_names(readers)
 
-    def _rebuild_matrix(self) -> None:
-        # Articles the model cannot read (Chinese for the default model) are found by BM25 alone.
-        ids = sorted(article_id for article_id, entry in self._dense.items() if len(entry.vectors))
-        if not ids:
-            self._dense_matrix = _DenseMatrix()
-            return
-        blocks = [self._dense[article_id].vectors for article_id in ids]
-        sizes = np.array([len(block) for block in blocks], dtype=np.int64)
-        entries = [self._dense[article_id] for article_id in ids]
-        self._dense_matrix = _DenseMatrix(
-            article_ids=np.array(ids, dtype=np.int64),
-            starts=np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64),
-            matrix=np.vstack(blocks),
-            categories=np.array([entry.category or "" for entry in entries], dtype=object),
-            subcategories=np.array([entry.subcategory or "" for entry in entries], dtype=object),
-            languages=np.array([entry.language for entry in entries], dtype=object),
-            positions={article_id: position for position, article_id in enumerate(ids)},
-        )
+    def _rebuild_matrices(self) -> None:
+        self._dense_matrices = {
+            space: _stacked(self._dense, space)
+            for space in {space for e in self._dense.values() for space in e.vectors}
+        }
 
     def rebuild(self, *, progress: Callable[[int], None] | None = None) -> int:
         """Rebuild the Whoosh index from scratch and (re)load every vector; returns the number of articles."""
-        embedder = get_embedder()
-        if embedder is not None:
-            embedder.model  # noqa: B018  (loaded before any transaction)
+        readers = get_readers()
+        if readers is not None:
+            readers.load()  # before any transaction
         with self._lock:
             with read_session() as reader:
                 token = current_token(reader)
@@ -257,11 +340,11 @@ class SearchService:
                 articles = _load_articles(reader, list(wanted))
                 documents = [version_document(article, article.live_version) for article in articles]
                 pending = [_pending_entry(article) for article in articles]
-            if embedder is not None:
+            if readers is not None:
                 self._dense = {}
-                self._apply_dense(embedder, wanted, pending, token, progress=progress)
+                self._apply_dense(readers, wanted, pending, token, progress=progress)
             count = self.text_index.apply(documents, [], token, clear=True)
-            if progress and embedder is None:
+            if progress and readers is None:
                 progress(len(documents))
         return count
 
@@ -277,16 +360,20 @@ class SearchService:
         bm25_weight: float | None = None,
     ) -> SearchResponse:
         self.ensure_current()
-        query = (query or "").strip()
-        terms = query_terms(query)
+        query = clean_query(query)
+        corrected = self.text_index.chinese_corrector().correct(query) if query else None
+        searched = self.understood(query, corrected)
+        terms = query_terms(searched)
         exclude = exclude or set()
-        text_hits, dense_scores = self.candidates(
-            query, terms=terms, category=category, language=language, limit=CANDIDATES + len(exclude)
+        text_hits, dense_scores, space = self.candidates(
+            searched, terms=terms, category=category, language=language, limit=CANDIDATES + len(exclude)
         )
-        weight = bm25_weight if bm25_weight is not None else configured_bm25_weight()
+        fusion = configured_fusion(space)
+        if bm25_weight is not None:
+            fusion = replace(fusion, weight=bm25_weight)
         text_scores = {article_id: score for article_id, (_, score) in text_hits.items() if article_id not in exclude}
         dense = None if dense_scores is None else {k: v for k, v in dense_scores.items() if k not in exclude}
-        top = fuse(text_scores, dense, weight)[:limit]
+        top = fuse(text_scores, dense, fusion)[:limit]
 
         stored = {article_id: fields for article_id, (fields, _) in text_hits.items()}
         missing = [article_id for _, article_id in top if article_id not in stored]
@@ -311,13 +398,19 @@ class SearchService:
                     dense=round(float(dense_scores.get(article_id, 0.0)), 4) if dense_scores is not None else None,
                 )
             )
-        did_you_mean = self.text_index.did_you_mean(query) if query else None
+        did_you_mean = corrected or (self.text_index.did_you_mean(query) if query else None)
         return SearchResponse(
             query=query,
             results=results,
             did_you_mean=did_you_mean,
             mode="hybrid" if dense_scores is not None else "bm25",
         )
+
+    @staticmethod
+    def understood(query: str, corrected: str | None) -> str:
+        """What is searched for a query: its Chinese typos corrected, English words in Chinese given beside."""
+        searched = corrected or query
+        return expand_mixed(searched) or searched
 
     def candidates(
         self,
@@ -328,23 +421,26 @@ class SearchService:
         language: str | None,
         limit: int,
         query_vector: np.ndarray | None = None,
-    ) -> tuple[dict[int, tuple[dict, float]], dict[int, float] | None]:
+    ) -> tuple[dict[int, tuple[dict, float]], dict[int, float] | None, str | None]:
         """Both rankers' raw scores: BM25 hits (stored fields, score), and the cosines of the closest articles and
-        of the BM25 hits, or None when embeddings are off or the model cannot read the query."""
+        of the BM25 hits in the query's space (None when embeddings are off or no model reads the query), and that
+        space."""
         text_hits = {
             int(fields["article_id"]): (fields, score)
             for fields, score in self.text_index.search(terms, limit=limit, category=category, language=language)
         }
-        embedder = get_embedder()
+        readers = get_readers()
+        space = readers.space_of(query) if readers is not None and query else None
         dense_scores = None
-        if embedder is not None and query and embedder.understands(query):
-            vector = query_vector if query_vector is not None else embedder.encode([query])[0]
-            dense_scores = self._dense_scores(vector, category, language, limit=limit, also=set(text_hits))
-        return text_hits, dense_scores
+        if space is not None:
+            vector = query_vector if query_vector is not None else query_vectors(readers.embedder(space), query)
+            dense_scores = self._dense_scores(vector, space, category, language, limit=limit, also=set(text_hits))
+        return text_hits, dense_scores, space
 
     def _dense_scores(
         self,
         vector: np.ndarray,
+        space: str,
         category: str | None,
         language: str | None,
         *,
@@ -352,11 +448,15 @@ class SearchService:
         also: set[int],
     ) -> dict[int, float]:
         """Cosines of the `limit` closest articles, and of the articles in `also` (BM25's candidates)."""
-        matrix = self._dense_matrix
-        if matrix.matrix is None or not len(matrix.article_ids):
+        matrix = self._dense_matrices.get(space)
+        if matrix is None or matrix.matrix is None or not len(matrix.article_ids):
             return {}
-        # An article is as close as its closest way of asking.
+        # An article is as close as its closest way of asking, and (where its body was read as a passage) as its
+        # body answers the question.
         per_article = np.maximum.reduceat(matrix.matrix @ vector, matrix.starts)
+        if matrix.passages is not None:
+            blended = (1 - PASSAGE_SHARE) * per_article + PASSAGE_SHARE * (matrix.passages @ vector)
+            per_article = np.where(matrix.has_passage, blended, per_article)
         if category:
             per_article[(matrix.categories != category) & (matrix.subcategories != category)] = -np.inf
         if language:
@@ -394,30 +494,90 @@ def _load_articles(session: Session, article_ids: list[int]) -> list[Article]:
     return [article for article in articles if article.live_version is not None]
 
 
-def configured_bm25_weight() -> float:
-    """BM25_WEIGHT, or CONSULTKB_SEARCH_BM25_WEIGHT for another embedding model (tune it with eval_search.py)."""
-    return float(current_app.config.get("SEARCH_BM25_WEIGHT", BM25_WEIGHT))
+@dataclass(frozen=True)
+class Fusion:
+    """How one space's dense cosines and BM25 scores make one ranking, and which candidates are shown at all."""
+
+    #: Weight of the BM25 score relative to the query's best, added to the cosine.
+    weight: float
+    #: A candidate found by the vectors alone is shown from this cosine up.
+    min_similarity: float
+    #: A BM25 hit is shown from this cosine up (None: always). Chinese BM25 matches single characters and common
+    #: words (用, 不了), so without a floor 优惠券用不了 would list ten unrelated articles.
+    bm25_floor: float | None = None
+
+
+def configured_fusion(space: str | None) -> Fusion:
+    """The fusion of a space. Another embedding model needs its own (tune them with bench/eval_search.py and
+    eval_search_zh.py): CONSULTKB_SEARCH_BM25_WEIGHT and _MIN_SIMILARITY (English), and
+    CONSULTKB_SEARCH_CHINESE_BM25_WEIGHT, _MIN_SIMILARITY and _BM25_MIN_SIMILARITY (Chinese)."""
+    config = current_app.config
+    if space == CHINESE:
+        return Fusion(
+            float(config.get("SEARCH_CHINESE_BM25_WEIGHT", CHINESE_BM25_WEIGHT)),
+            float(config.get("SEARCH_CHINESE_MIN_SIMILARITY", CHINESE_MIN_SIMILARITY)),
+            float(config.get("SEARCH_CHINESE_BM25_MIN_SIMILARITY", CHINESE_BM25_MIN_SIMILARITY)),
+        )
+    return Fusion(
+        float(config.get("SEARCH_BM25_WEIGHT", BM25_WEIGHT)),
+        float(config.get("SEARCH_MIN_SIMILARITY", DENSE_MIN_SIMILARITY)),
+    )
 
 
 def fuse(
-    text_scores: dict[int, float], dense_scores: dict[int, float] | None, bm25_weight: float
+    text_scores: dict[int, float], dense_scores: dict[int, float] | None, fusion: Fusion
 ) -> list[tuple[float, int]]:
     """(score, article id), best first: the cosine plus the weighted BM25 score relative to the query's best.
 
-    Dense-only candidates must reach DENSE_MIN_SIMILARITY; with no dense scores the ranking is BM25's.
+    Candidates must reach the fusion's thresholds; with no dense scores the ranking is BM25's.
     """
     best = max(text_scores.values(), default=0.0)
     relative = {article_id: score / best for article_id, score in text_scores.items()} if best > 0 else {}
     if dense_scores is None:
         fused = [(score, article_id) for article_id, score in relative.items()]
     else:
-        candidates = set(relative) | {a for a, similarity in dense_scores.items() if similarity >= DENSE_MIN_SIMILARITY}
+        floor = -np.inf if fusion.bm25_floor is None else fusion.bm25_floor
+        candidates = {a for a in relative if dense_scores.get(a, 0.0) >= floor} | {
+            a for a, similarity in dense_scores.items() if similarity >= fusion.min_similarity
+        }
         fused = [
-            (dense_scores.get(article_id, 0.0) + bm25_weight * relative.get(article_id, 0.0), article_id)
+            (dense_scores.get(article_id, 0.0) + fusion.weight * relative.get(article_id, 0.0), article_id)
             for article_id in candidates
         ]
     fused.sort(key=lambda item: (-item[0], item[1]))
     return fused
+
+
+#: Characters of a query that are searched: a customer question is far shorter, and a pasted 10,000-character
+#: message would otherwise cost seconds of BM25 terms and encoding.
+MAX_QUERY_CHARS = 500
+# Controls (but tab and newline) and lone surrogates cannot be indexed, encoded or stored (PostgreSQL text).
+_UNSEARCHABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean_query(query: str | None) -> str:
+    """A query as searched: controls and lone surrogates dropped, clipped to MAX_QUERY_CHARS, trimmed."""
+    return _UNSEARCHABLE.sub(" ", query or "")[:MAX_QUERY_CHARS].strip()
+
+
+#: Query vectors kept per process (a help center sees the same short queries again and again).
+QUERY_CACHE_SIZE = 2048
+_query_cache: dict[tuple[str, str], np.ndarray] = {}
+_query_cache_lock = threading.Lock()
+
+
+def query_vectors(embedder, query: str) -> np.ndarray:
+    """The vector of one query, from this process's small cache when it was asked before."""
+    key = (embedder.name, query)
+    with _query_cache_lock:
+        vector = _query_cache.get(key)
+    if vector is None:
+        vector = embedder.encode([query])[0]
+        with _query_cache_lock:
+            if len(_query_cache) >= QUERY_CACHE_SIZE:
+                _query_cache.pop(next(iter(_query_cache)))
+            _query_cache[key] = vector
+    return vector
 
 
 _services_lock = threading.Lock()

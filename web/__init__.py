@@ -12,6 +12,7 @@ from flask_babel import get_locale
 
 import jobs.models  # noqa: F401  (jobs tables belong to the metadata migrations compare)
 import scoring.cases.models  # noqa: F401  (case library tables, likewise)
+import text.models  # noqa: F401  (the vector cache, likewise)
 from jobs.cli import jobs_cli
 from jobs.report_cli import reports_cli
 from kb import search as kb_search

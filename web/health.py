@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 
-from kb.embeddings import EmbeddingsUnavailable, embeddings_enabled, get_embedder, model_path
 from kb.search import search_service
 from kb.state import current_token
 from records.db import read_session
+from text.embeddings import EmbeddingsUnavailable, embeddings_enabled, get_readers
 from web.extensions import csrf, limiter
 
 bp = Blueprint("health", __name__)
@@ -59,21 +58,30 @@ def check_search_index() -> dict:
 
 
 def check_model() -> dict:
-    """Loaded in this process, or loadable: its directory on disk is a sentence-transformers model."""
+    """Each configured model loaded in this process ("ready": the worker loaded them when it started, so no search
+    waits for one), or at least loadable from disk; never loads one here."""
     if not embeddings_enabled():
         return {"status": "disabled"}
-    embedder = get_embedder()
-    if embedder._model is not None:  # loaded by an earlier search in this worker
-        return {"status": "ok", "state": "loaded", "model": embedder.name}
-    try:
-        path = model_path(embedder.reference)
-    except EmbeddingsUnavailable as error:
-        return {"status": "fail", "error": str(error)}
-    # sentence-transformers reads modules.json (its pipeline) and config.json (the transformer) from the directory.
-    missing = [name for name in ("modules.json", "config.json") if not (Path(path) / name).is_file()]
-    if missing:
-        return {"status": "fail", "error": f"{path} is not a sentence-transformers model: no {', '.join(missing)}."}
-    return {"status": "ok", "state": "loadable", "model": embedder.name}
+    readers = get_readers()
+    models = {}
+    for space, embedder in readers.embedders().items():
+        if embedder.loaded:
+            models[space] = {"status": "ok", "state": "loaded", "model": embedder.name}
+            continue
+        try:
+            embedder.check()
+        except EmbeddingsUnavailable as error:
+            models[space] = {"status": "fail", "error": str(error), "model": embedder.name}
+        else:
+            models[space] = {"status": "ok", "state": "loadable", "model": embedder.name}
+    failed = [check["error"] for check in models.values() if check["status"] == "fail"]
+    result = {"status": "fail" if failed else "ok", "ready": readers.loaded, "models": models}
+    if failed:
+        result["error"] = " ".join(failed)
+    # The English model's figures where monitoring read them before there were two models.
+    english = models.get("english", {})
+    result.update({key: english[key] for key in ("state", "model") if key in english})
+    return result
 
 
 def timed(check: Callable[[], dict]) -> dict:

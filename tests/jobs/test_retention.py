@@ -13,8 +13,7 @@ import sqlalchemy as sa
 from jobs import erasure
 from jobs.models import Report, ReportKind, ReportStatus
 from jobs.retention import RetentionConfigError, load_policies, records_due_for_retention, run_retention
-from kb.embeddings import store_vectors, text_hash
-from kb.models import ArticleRecordLink, EmbeddingCache, Proposal, ProposalMember, ProposalStatus, SearchSession
+from kb.models import ArticleRecordLink, Proposal, ProposalMember, ProposalStatus, SearchSession
 from kb.operations import link_reuse, link_source_records
 from kb.proposal_engine import load_evidence, refresh_proposals
 from records.db import db as database
@@ -26,6 +25,8 @@ from scoring.engine import rescore_all
 from scoring.grading import dispute_grade, grade_record, resolve_dispute
 from scoring.models import CalibrationSession, Dispute, Grade, RecordScore
 from tests.scoring.helpers import full_points
+from text.embeddings import store_vectors, text_hash
+from text.models import EmbeddingCache
 
 #: The moment the tests run retention at: records of 2023 are more than two years old, those of 2026 are not.
 NOW = datetime(2026, 11, 22, 4, 0)

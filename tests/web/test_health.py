@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from kb.embeddings import get_embedder
+from text.embeddings import get_embedder
 from web import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,7 +77,7 @@ def test_index_behind_the_database_is_reported_but_healthy(client, make_article)
 
 
 def test_model_reported_loadable_without_loading_it(client, app, embeddings, monkeypatch):
-    monkeypatch.setattr("kb.embeddings._embedders", {})  # as in a fresh worker, even if a test loaded the model
+    monkeypatch.setattr("text.embeddings._embedders", {})  # as in a fresh worker, even if a test loaded the model
 
     body = client.get("/healthz").json
 

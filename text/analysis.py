@@ -20,9 +20,9 @@ from whoosh.analysis import LowercaseFilter, StemFilter, StopFilter, Token, Toke
 jieba.setLogLevel(logging.WARNING)
 
 # Han characters (CJK unified ideographs, extension A, compatibility) form runs jieba segments.
-_TOKEN = re.compile(
-    r"(?P<han>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)|(?P<word>[0-9a-z]+(?:['’][a-z]+)?)", re.IGNORECASE
-)
+HAN_CHARACTERS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN_RUN = re.compile(f"[{HAN_CHARACTERS}]+")
+_TOKEN = re.compile(rf"(?P<han>[{HAN_CHARACTERS}]+)|(?P<word>[0-9a-z]+(?:['’][a-z]+)?)", re.IGNORECASE)
 
 #: English function words (NLTK's list without negations, which customers' problems turn on: "has not arrived",
 #: "can't log in", and without the particles of banking and shopping phrases: top up, check out, log in). BM25
@@ -143,13 +143,17 @@ def normalise(text: str) -> str:
     return to_simplified("".join(_fold_width(char) for char in text))
 
 
-def _jieba_tokenize(run: str) -> list[tuple[str, int, int]]:
+def ensure_jieba() -> None:
     global _jieba_ready
     if not _jieba_ready:
         # jieba builds its prefix dictionary on first use; two threads doing it at once both pay for it.
         with _jieba_lock:
             jieba.initialize()
             _jieba_ready = True
+
+
+def _jieba_tokenize(run: str) -> list[tuple[str, int, int]]:
+    ensure_jieba()
     return list(jieba.tokenize(run, mode="search"))
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from kb.embeddings import EmbeddingsUnavailable, get_embedder, model_path
-from kb.models import EmbeddingCache
 from kb.search import SearchService, search_service
 from records.db import db
+from text.embeddings import EmbeddingsUnavailable, get_embedder, get_readers, model_path
+from text.models import EmbeddingCache
 
 ENGLISH = [
     {"title": "How do I reset my password?", "body": "Use Forgot password on the sign-in page.", "language": "en"},
@@ -42,22 +42,59 @@ def test_vectors_are_stored_so_a_restart_does_not_encode_again(embeddings, make_
     encoded: list[str] = []
     real_encode = embedder.encode
     monkeypatch.setattr(embedder, "encode", lambda texts, **kw: encoded.extend(texts) or real_encode(texts, **kw))
+    monkeypatch.setattr("kb.search._query_cache", {})
     restarted = SearchService(app)  # a new process: empty memory, same database
     restarted.search("password")
     assert encoded == ["password"]  # only the query; every article text came from the cache
 
 
+CHINESE = [
+    {"title": "App登录不上怎么办", "body": "1. 检查网络。2. 更新App到最新版本。3. 重置密码后再登录。"},
+    {"title": "退款多久到账", "body": "退款审核通过后，原路退回，一般1-7个工作日到账。"},
+    {"title": "怎么修改收货地址", "body": "订单发货前，在订单详情页点击修改地址。"},
+]
+
+
 @pytest.mark.model
-def test_chinese_is_left_to_bm25_when_the_model_cannot_read_it(embeddings, make_article):
-    make_article(title="如何重置登录密码", body="在登录页点击忘记密码。")
-    make_article(**ENGLISH[1])
-    embedder = get_embedder()
-    assert not embedder.understands("忘记密码怎么办")
-    assert embedder.understands("where is my card")
-    response = search_service().search("忘记密码怎么办")
-    assert [hit.title for hit in response.results] == ["如何重置登录密码"]
-    # An unrelated Chinese query must not be "matched" by vectors of unknown tokens.
+def test_chinese_is_read_by_the_multilingual_model(embeddings, make_article):
+    for data in CHINESE:
+        make_article(**data)
+    readers = get_readers()
+    assert readers.space_of("忘记密码怎么办") == "chinese"
+    assert readers.space_of("app闪退") == "chinese"  # mixed Chinese and English
+    assert readers.space_of("where is my card") == "english"
+    # Colloquial, traditional and misspelt: no word in common with the right title, or a word BM25 cannot match.
+    for query, title in [
+        ("登不上去", "App登录不上怎么办"),
+        ("登陆不了", "App登录不上怎么办"),
+        ("錢什麼時候退回來", "退款多久到账"),
+        ("地址填错了想改一下", "怎么修改收货地址"),
+    ]:
+        response = search_service().search(query)
+        assert response.mode == "hybrid"
+        assert response.results[0].title == title, query
+
+
+@pytest.mark.model
+def test_an_unanswered_chinese_question_finds_no_article(embeddings, make_article):
+    for data in CHINESE:
+        make_article(**data)
     assert search_service().search("天气怎么样").results == []
+    assert search_service().search("优惠券用不了").results == []
+
+
+@pytest.mark.model
+def test_chinese_is_left_to_bm25_when_the_chinese_model_is_off(app, embeddings, make_article):
+    app.config["CHINESE_EMBEDDING_MODEL"] = "off"
+    try:
+        make_article(title="如何重置登录密码", body="在登录页点击忘记密码。")
+        make_article(**ENGLISH[1])
+        assert get_readers().space_of("忘记密码怎么办") is None
+        response = search_service().search("忘记密码怎么办")
+        assert [hit.title for hit in response.results] == ["如何重置登录密码"]
+        assert search_service().search("天气怎么样").results == []
+    finally:
+        del app.config["CHINESE_EMBEDDING_MODEL"]
 
 
 def test_a_model_path_that_is_not_a_model_is_refused_with_a_message(tmp_path):
@@ -89,10 +126,10 @@ def test_catching_up_never_waits_on_the_callers_open_transaction(app, make_artic
 
 @pytest.mark.model
 def test_encoding_many_texts_hands_freed_memory_back_and_one_query_does_not(db, embeddings, monkeypatch):
-    import kb.embeddings
+    import text.embeddings
 
     releases: list[bool] = []
-    monkeypatch.setattr(kb.embeddings, "release_freed_memory", lambda: releases.append(True))
+    monkeypatch.setattr(text.embeddings, "release_freed_memory", lambda: releases.append(True))
     embedder = get_embedder()
     embedder.encode(["where is my card"])
     assert releases == []
@@ -103,9 +140,9 @@ def test_encoding_many_texts_hands_freed_memory_back_and_one_query_does_not(db, 
 def test_releasing_freed_memory_finds_glibc_here():
     import sys
 
-    import kb.embeddings
+    import text.embeddings
 
-    kb.embeddings.release_freed_memory()
-    kb.embeddings.release_freed_memory()
+    text.embeddings.release_freed_memory()
+    text.embeddings.release_freed_memory()
     if sys.platform.startswith("linux"):
-        assert kb.embeddings._malloc_trim() is not None
+        assert text.embeddings._malloc_trim() is not None

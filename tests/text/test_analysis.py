@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb.text import edit_distance, search_analyzer, to_simplified
+from text.analysis import edit_distance, search_analyzer, to_simplified
 
 
 def terms(text: str) -> list[str]:
