@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from kb.content import diff_contents
@@ -44,7 +45,9 @@ def _require_unique_external_id(external_id: str | None, article: Article | None
     if article is not None:
         query = query.where(Article.id != article.id)
     if db.session.scalar(query) is not None:
-        raise ValidationError({"external_id": [f"Another article already has external_id {external_id!r}."]})
+        raise ValidationError(
+            {"external_id": [_l("Another article already has the external ID %(id)s.", id=repr(external_id))]}
+        )
 
 
 def _actor_name(by: User | str) -> str:
@@ -124,7 +127,16 @@ def update_article(article: Article, changes: dict[str, Any], *, by: User | str)
 def submit_for_review(article: Article, *, by: User) -> Article:
     require(can_edit_articles(by), "Only trainers and administrators submit articles for review.")
     if article.status != ArticleStatus.DRAFT:
-        raise ValidationError({"status": [f"Only a draft can be submitted for review; this one is {article.status}."]})
+        raise ValidationError(
+            {
+                "status": [
+                    _l(
+                        "Only a draft can be submitted for review; this one is %(status)s.",
+                        status=article.status.label_lazy(),
+                    )
+                ]
+            }
+        )
     article.status = ArticleStatus.IN_REVIEW
     audit.log(by, "article.submit", article, version=article.version)
     db.session.flush()
@@ -150,15 +162,13 @@ def publish_article(article: Article, *, by: User | str) -> Article:
         require(can_edit_articles(by), "Only trainers and administrators publish articles.")
         if separate_reviewer_required():
             if wrote_unpublished_changes(article, by):
-                raise PermissionDenied(
-                    "Someone other than the author must review and publish this article "
-                    "(an administrator can turn this rule off with KB_REQUIRE_SEPARATE_REVIEWER=0)."
-                )
+                # An administrator can turn this rule off with KB_REQUIRE_SEPARATE_REVIEWER=0.
+                raise PermissionDenied(_l("Someone other than the author must review and publish this article."))
             if article.status != ArticleStatus.IN_REVIEW:
-                raise ValidationError({"status": ["Submit the article for review before publishing it."]})
+                raise ValidationError({"status": [_l("Submit the article for review before publishing it.")]})
         article.reviewer_id = by.id
     if article.status == ArticleStatus.ARCHIVED:
-        raise ValidationError({"status": ["Restore an archived article to a draft before publishing it."]})
+        raise ValidationError({"status": [_l("Restore an archived article to a draft before publishing it.")]})
     if article.status == ArticleStatus.PUBLISHED and article.live_version is article.versions[-1]:
         return article
     article.status = ArticleStatus.PUBLISHED
@@ -174,9 +184,9 @@ def request_changes(article: Article, comment: str, *, by: User) -> Article:
     """The reviewer sends an article in review back to its author."""
     require(can_edit_articles(by), "Only trainers and administrators review articles.")
     if article.status != ArticleStatus.IN_REVIEW:
-        raise ValidationError({"status": ["Only an article in review can be sent back."]})
+        raise ValidationError({"status": [_l("Only an article in review can be sent back.")]})
     if not (comment or "").strip():
-        raise ValidationError({"comment": ["Say what should change."]})
+        raise ValidationError({"comment": [_l("Say what should change.")]})
     article.status = ArticleStatus.DRAFT
     audit.log(by, "article.request_changes", article, version=article.version, comment=comment.strip())
     db.session.flush()
@@ -200,7 +210,7 @@ def unarchive_article(article: Article, *, by: User) -> Article:
     """An archived article comes back as a draft, to be reviewed again."""
     require(can_edit_articles(by), "Only trainers and administrators restore articles.")
     if article.status != ArticleStatus.ARCHIVED:
-        raise ValidationError({"status": ["Only an archived article can be restored."]})
+        raise ValidationError({"status": [_l("Only an archived article can be restored.")]})
     article.status = ArticleStatus.DRAFT
     audit.log(by, "article.unarchive", article)
     db.session.flush()
@@ -214,7 +224,7 @@ def restore_version(article: Article, number: int, *, by: User) -> list[str]:
 
 
 def delete_article(article: Article, *, by: User) -> None:
-    require(by.role == Role.ADMIN, "Only administrators delete articles; archive it instead.")
+    require(by.role == Role.ADMIN, _l("Only administrators delete articles; archive it instead."))
     was_public = article.is_public
     audit.log(by, "article.delete", article, title=article.title)
     article.live_version = None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, fields, validate
 
 from kb.models import ProposalKind, ProposalStatus
 from kb.schemas import TITLE, QuestionList
 from records.enums import Language
+from records.messages import Schema
 from records.schemas import BlankMeansAbsent, EnumField, PageSchema, PaginationSchema, TagList
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from kb.models import (
@@ -46,7 +47,10 @@ def _require_reviewer(user: User, action: str) -> None:
 
 def _require_open(proposal: Proposal, action: str) -> None:
     if proposal.status != ProposalStatus.OPEN:
-        raise ValidationError({"status": [f"Only an open proposal can be {action}; this one is {proposal.status}."]})
+        message = _l(
+            "Only an open proposal can be changed; this one is %(status)s.", status=proposal.status.label_lazy()
+        )
+        raise ValidationError({"status": [message]})
 
 
 @dataclass
@@ -118,11 +122,11 @@ def _check_draft_text(values: dict[str, Any], proposal: Proposal) -> None:
     errors = {}
     for name in ("title", "answer"):
         if name in values and values[name] and contains_identifiers(values[name], names):
-            errors[name] = ["Remove personal data (names, phone numbers, addresses, ID or card numbers) first."]
+            errors[name] = [_l("Remove personal data (names, phone numbers, addresses, ID or card numbers) first.")]
     for name in ("alt_questions", "keywords"):
         bad = [text for text in values.get(name) or [] if contains_identifiers(text, names)]
         if bad:
-            errors[name] = [f"Remove personal data first: {bad[0][:60]!r}."]
+            errors[name] = [_l("Remove personal data first: %(text)s.", text=repr(bad[0][:60]))]
     if errors:
         raise ValidationError(errors)
 
@@ -133,7 +137,7 @@ def update_draft(proposal: Proposal, changes: dict[str, Any], *, by: User) -> li
     _require_open(proposal, "edited")
     values = {name: value for name, value in changes.items() if name in PROPOSAL_DRAFT_FIELDS}
     if "title" in values and not (values["title"] or "").strip():
-        raise ValidationError({"title": ["A proposal needs a title."]})
+        raise ValidationError({"title": [_l("A proposal needs a title.")]})
     if "category" in values or "subcategory" in values:
         from records.operations import apply_category
 
@@ -161,7 +165,7 @@ def remove_members(proposal: Proposal, record_ids: list[int], *, by: User) -> in
             removed += 1
     unknown = wanted - {member.record_id for member in proposal.members}
     if unknown:
-        raise ValidationError({"record_ids": [f"Not members of this proposal: {sorted(unknown)}."]})
+        raise ValidationError({"record_ids": [_l("Some of the selected records are not members of this proposal.")]})
     proposal.record_count = len(current_members(proposal))
     audit.log(by, "proposal.remove_members", proposal, records=sorted(wanted), removed=removed)
     db.session.flush()
@@ -172,11 +176,11 @@ def merge_proposals(target: Proposal, source: Proposal, *, by: User) -> Proposal
     """Fold `source` into `target`: its members join the target, and later refreshes keep them together."""
     _require_reviewer(by, "merge")
     if target.id == source.id:
-        raise ValidationError({"source": ["A proposal cannot be merged into itself."]})
+        raise ValidationError({"source": [_l("A proposal cannot be merged into itself.")]})
     _require_open(target, "merged into")
     _require_open(source, "merged")
     if target.kind != source.kind or target.target_article_id != source.target_article_id:
-        raise ValidationError({"source": ["Only proposals of the same kind (and the same target article) merge."]})
+        raise ValidationError({"source": [_l("Only proposals of the same kind (and the same target article) merge.")]})
     present = {member.record_id for member in target.members}
     next_rank = len(target.members)
     for member in current_members(source):
@@ -207,7 +211,7 @@ def reject_proposal(proposal: Proposal, reason: str, *, by: User) -> Proposal:
     _require_reviewer(by, "reject")
     _require_open(proposal, "rejected")
     if not (reason or "").strip():
-        raise ValidationError({"reason": ["Say why, so the next reviewer knows."]})
+        raise ValidationError({"reason": [_l("Say why, so the next reviewer knows.")]})
     proposal.status = ProposalStatus.REJECTED
     proposal.rejection_reason = reason.strip()
     proposal.rejected_size = len(current_members(proposal))
@@ -232,7 +236,7 @@ def approve_proposal(proposal: Proposal, *, by: User, changes: dict[str, Any] | 
     if proposal.kind == ProposalKind.UPDATE and proposal.target_article_id:
         article = db.session.get(Article, proposal.target_article_id)
         if article is None or article.status == ArticleStatus.ARCHIVED:
-            raise ValidationError({"target": ["The article this proposal would update is gone or archived."]})
+            raise ValidationError({"target": [_l("The article this proposal would update is gone or archived.")]})
         alternatives = list(dict.fromkeys([*article.alt_questions, proposal.title, *proposal.alt_questions]))
         alternatives = [text for text in alternatives if text and text != article.title]
         edit: dict[str, Any] = {"alt_questions": alternatives, "note": f"from proposal {proposal.id}"}

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
 
 from kb.models import ArticleStatus
 from records.enums import Language
+from records.messages import Schema
 from records.schemas import BlankMeansAbsent, EnumField, PageSchema, PaginationSchema, TagList
 
 TITLE = validate.Length(min=1, max=300)
@@ -84,17 +86,22 @@ class ContactRequestSchema(BlankMeansAbsent, Schema):
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     phone = fields.String(
-        validate=validate.Regexp(r"^\+?[\d\s\-()]{3,30}$", error="A phone number has digits, spaces, + - ( ) only."),
+        validate=validate.Regexp(
+            r"^\+?[\d\s\-()]{3,30}$", error=_l("A phone number has digits, spaces, + - ( ) only.")
+        ),
         allow_none=True,
     )
     email = fields.Email(allow_none=True)
-    description = fields.String(required=True, validate=validate.Length(min=5, max=5000))
+    description = fields.String(
+        required=True,
+        validate=validate.Length(min=5, max=5000, error=_l("Describe your question in {min} to {max} characters.")),
+    )
     session = fields.String(validate=validate.Length(max=40), allow_none=True)
 
     @validates_schema
     def reachable(self, data: dict, **kwargs: Any) -> None:
         if not data.get("phone") and not data.get("email"):
-            raise ValidationError("Give a phone number or an e-mail address so we can answer you.", "phone")
+            raise ValidationError([_l("Give a phone number or an e-mail address so we can answer you.")], "phone")
 
 
 class RequestChangesSchema(Schema):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, ValidationError, fields, pre_load, validate, validates_schema
 
 from kb.schemas import SearchQuerySchema
+from records.messages import Schema
 from records.schemas import FILTER_DAYS
 
 
@@ -64,7 +66,7 @@ class DeflectionQuerySchema(Schema):
     @validates_schema
     def range_in_order(self, data: dict, **kwargs: Any) -> None:
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise ValidationError("'from' is after 'to'.", "from")
+            raise ValidationError([_l("The start date is after the end date.")], "from")
 
 
 class PublicSearchQuerySchema(SearchQuerySchema):

@@ -53,7 +53,7 @@ def create_user_command(username, role, password, team, display_name, agent_code
         )
     except ValidationError as exc:
         db.session.rollback()
-        fail("; ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.messages.items()))
+        fail("; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in exc.messages.items()))
     db.session.commit()
     click.echo(f"Created {user.role.value} {user.username}" + (f" in team {team}" if team else "") + ".")
 
@@ -88,7 +88,7 @@ def _set_active(username: str, active: bool) -> None:
         set_user_active(username, active, by="cli")
     except ValidationError as exc:
         db.session.rollback()
-        fail(" ".join(exc.messages["username"]))
+        fail(" ".join(map(str, exc.messages["username"])))
     db.session.commit()
     click.echo(f"{username} {'can sign in again' if active else 'can no longer sign in'}.")
 

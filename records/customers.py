@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from records import audit
@@ -76,7 +77,7 @@ def update_customer(customer: Customer, changes: dict[str, Any], *, by: User) ->
     if "email" in changes:
         customer.email_key = email_key(customer.email)
     if customer.customer_type == CustomerType.ENTERPRISE and not customer.company:
-        raise ValidationError({"company": ["An enterprise customer needs a company name."]})
+        raise ValidationError({"company": [_l("An enterprise customer needs a company name.")]})
     audit.log(by, "customer.update", customer, fields=sorted(changes))
     return customer
 

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import enum
 
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 
 class LabelledEnum(enum.StrEnum):
     """A string enum whose members carry a Chinese and an English label."""
@@ -20,6 +24,10 @@ class LabelledEnum(enum.StrEnum):
 
     def label(self, locale: str | None) -> str:
         return self.zh if (locale or "").lower().startswith("zh") else self.en
+
+    def label_lazy(self) -> LazyString:
+        """The label in the language of the request that shows it (English outside one), for marked messages."""
+        return LazyString(lambda: self.label(str(get_locale() or "en")))
 
     @classmethod
     def values(cls) -> list[str]:
@@ -35,7 +43,9 @@ class LabelledEnum(enum.StrEnum):
         for member in cls:
             if folded == member.value or text == member.zh or folded == member.en.lower().replace(" ", "_"):
                 return member
-        raise ValueError(f"Unknown value {text!r}; allowed: {', '.join(cls.values())}.")
+        raise ValueError(
+            _l("Unknown value %(value)s; allowed: %(allowed)s.", value=repr(text), allowed=", ".join(cls.values()))
+        )
 
 
 class Channel(LabelledEnum):

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from records import audit
@@ -89,7 +90,13 @@ def resolve_agent(reference: str | None, by: User) -> User:
         return by
     agent = find_agent(reference)
     if agent is None:
-        raise ValidationError({"agent": [f"No user {reference!r}; create it with `consultkb users create`."]})
+        raise ValidationError(
+            {
+                "agent": [
+                    _l("There is no user %(name)s; ask an administrator to create the account.", name=repr(reference))
+                ]
+            }
+        )
     if by.role == Role.AGENT and agent.id != by.id:
         raise PermissionDenied("Agents record their own contacts only.")
     if by.role == Role.SUPERVISOR and agent.team_id != by.team_id:
@@ -120,7 +127,7 @@ def resolve_related(references: list[str], source: str, *, exclude: Record | Non
         elif exclude is None or record.id != exclude.id:
             found.append(record)
     if missing:
-        raise ValidationError({"related": [f"No record {', '.join(missing)}."]})
+        raise ValidationError({"related": [_l("There is no record %(numbers)s.", numbers=", ".join(missing))]})
     return found
 
 
@@ -157,7 +164,9 @@ def create_record(data: dict[str, Any], *, by: User) -> Record:
             # Moving records between installations: the customer comes along with their number.
             customer = find_or_create_customer(customer_details, contacted_at, by=by, number=customer_no)
         if customer is None:
-            raise ValidationError({"customer_no": [f"No customer {customer_no}."]})
+            raise ValidationError(
+                {"customer_no": [_l("There is no customer with the number %(number)s.", number=customer_no)]}
+            )
     else:
         customer = find_or_create_customer(customer_details, contacted_at, by=by)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from records import audit
@@ -94,7 +95,7 @@ def set_user_active(username: str, active: bool, *, by: User | str | None) -> Us
     """Deactivated users cannot sign in and their tokens stop working; their records and audit trail stay."""
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
-        raise ValidationError({"username": [f"No user {username!r}."]})
+        raise ValidationError({"username": [_l("No user %(name)s.", name=username)]})
     if user.active != active:
         user.active = active
         audit.log(by or "cli", "user.activate" if active else "user.deactivate", user)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, ValidationError, fields, pre_load, validate, validates_schema
 
 from records.enums import (
     Channel,
@@ -18,6 +19,7 @@ from records.enums import (
     Role,
     Status,
 )
+from records.messages import Schema
 from records.timeutil import parse_contact_time, utcnow
 
 NOT_RATED = {"", "not rated", "not_rated", "未评价", "none", "null", "n/a"}
@@ -66,7 +68,7 @@ class ContactTimeField(fields.Field):
             raise ValidationError(str(exc)) from None
         # One minute of slack for clocks that run slightly ahead of the server's.
         if (moment - utcnow()).total_seconds() > 60:
-            raise ValidationError("The contact time is in the future.")
+            raise ValidationError([_l("The contact time is in the future.")])
         return moment
 
 
@@ -84,7 +86,9 @@ class SatisfactionField(fields.Field):
         except ValueError:
             number = None
         if number is None or not 1 <= number <= 5:
-            raise ValidationError(f"Satisfaction is a whole number from 1 to 5, or not rated; got {value!r}.")
+            raise ValidationError(
+                [_l("Satisfaction is a whole number from 1 to 5, or not rated; got %(value)s.", value=repr(value))]
+            )
         return number
 
     def _validated(self, value: Any) -> Any:
@@ -113,7 +117,9 @@ def split_list(text: str) -> list[str]:
 class CustomerInputSchema(Schema):
     name = fields.String(validate=validate.Length(max=120), allow_none=True)
     phone = fields.String(
-        validate=validate.Regexp(r"^\+?[\d\s\-()]{3,30}$", error="A phone number has digits, spaces, + - ( ) only."),
+        validate=validate.Regexp(
+            r"^\+?[\d\s\-()]{3,30}$", error=_l("A phone number has digits, spaces, + - ( ) only.")
+        ),
         allow_none=True,
     )
     email = fields.Email(allow_none=True)
@@ -126,7 +132,7 @@ class CustomerInputSchema(Schema):
     @validates_schema
     def enterprise_needs_company(self, data: dict, **kwargs: Any) -> None:
         if data.get("customer_type") == CustomerType.ENTERPRISE and not (data.get("company") or "").strip():
-            raise ValidationError("An enterprise customer needs a company name.", "company")
+            raise ValidationError([_l("An enterprise customer needs a company name.")], "company")
 
 
 class BlankMeansAbsent:
@@ -238,7 +244,7 @@ def record_rule_errors(values: dict[str, Any]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     status = values.get("status")
     if status == Status.RESOLVED and not (values.get("resolution") or "").strip():
-        errors["resolution"] = ["A resolved record needs a resolution (解决方案)."]
+        errors["resolution"] = [_l("A resolved record needs a resolution.")]
     if status in (Status.PENDING, Status.TRANSFERRED):
         open_follow_ups = [
             item
@@ -247,16 +253,16 @@ def record_rule_errors(values: dict[str, Any]) -> dict[str, list[str]]:
         ]
         if not open_follow_ups:
             errors["follow_ups"] = [
-                f"A {status.value} record needs an open follow-up with an owner (负责人) and a due date (截止日期)."
+                _l("A pending or transferred record needs an open follow-up with an owner and a due date.")
             ]
     channel = values.get("channel")
     if channel in (Channel.SOCIAL_MEDIA, Channel.OTHER) and not (values.get("channel_platform") or "").strip():
-        errors["channel_platform"] = [f"Name the platform for the channel {channel.value} (e.g. 微信公众号, 微博)."]
+        errors["channel_platform"] = [_l("Name the platform for this channel, e.g. 微信公众号 or 微博.")]
     return errors
 
 
 #: Days a filter may name; outside them the timezone arithmetic overflows, and no record is there anyway.
-FILTER_DAYS = validate.Range(min=date(1900, 1, 1), max=date(9998, 12, 31), error="Give a day from 1900 to 9998.")
+FILTER_DAYS = validate.Range(min=date(1900, 1, 1), max=date(9998, 12, 31), error=_l("Give a day from 1900 to 9998."))
 
 
 class PaginationSchema(Schema):
@@ -293,7 +299,7 @@ class RecordQuerySchema(PaginationSchema):
     @validates_schema
     def range_in_order(self, data: dict, **kwargs: Any) -> None:
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise ValidationError("'from' is after 'to'.", "from")
+            raise ValidationError([_l("The period starts after it ends.")], "from")
 
 
 class RevealQuerySchema(Schema):

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
+
 DEFAULT_TAXONOMY_FILE = Path(__file__).with_name("default_taxonomy.json")
 
 
@@ -49,18 +51,27 @@ class Taxonomy:
         """Turn codes or labels (zh or en) into codes; raise ValueError naming the allowed values."""
         if not category:
             if subcategory:
-                raise ValueError("A subcategory needs its category.")
+                raise ValueError(_l("A subcategory needs its category."))
             return None, None
         top = next((c for c in self.categories if c.matches(category)), None)
         if top is None:
             allowed = ", ".join(f"{c.code} ({c.zh})" for c in self.categories)
-            raise ValueError(f"Unknown category {category!r}; allowed: {allowed}.")
+            raise ValueError(
+                _l("Unknown category %(category)s; allowed: %(allowed)s.", category=repr(category), allowed=allowed)
+            )
         if not subcategory:
             return top.code, None
         sub = next((c for c in top.children if c.matches(subcategory)), None)
         if sub is None:
             allowed = ", ".join(f"{c.code} ({c.zh})" for c in top.children)
-            raise ValueError(f"Unknown subcategory {subcategory!r} of {top.code}; allowed: {allowed}.")
+            raise ValueError(
+                _l(
+                    "Unknown subcategory %(subcategory)s of %(category)s; allowed: %(allowed)s.",
+                    subcategory=repr(subcategory),
+                    category=top.code,
+                    allowed=allowed,
+                )
+            )
         return top.code, sub.code
 
     def labels(self, category: str | None, subcategory: str | None, locale: str | None) -> str:

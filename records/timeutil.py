@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -45,7 +46,7 @@ def parse_contact_time(raw: str | datetime) -> datetime:
             try:
                 moment = datetime.fromisoformat(re.sub(r"Z$", "+00:00", text))
             except ValueError:
-                raise ValueError(f"Not a time: {text!r}; use YYYY-MM-DD HH:MM.") from None
+                raise ValueError(_l("Not a time: %(text)s; use YYYY-MM-DD HH:MM.", text=repr(text))) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=local_timezone())
     return moment.astimezone(UTC).replace(tzinfo=None, second=0, microsecond=0)

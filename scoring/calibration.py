@@ -15,6 +15,7 @@ from statistics import fmean
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from records import audit
@@ -94,36 +95,42 @@ def create_session(name: str, record_ids: list[int], grader_ids: list[int], *, b
     errors: dict[str, list[str]] = {}
     name = (name or "").strip()
     if not name:
-        errors["name"] = ["Name the session."]
+        errors["name"] = [_l("Name the session.")]
     record_ids = list(dict.fromkeys(record_ids or []))
     grader_ids = list(dict.fromkeys(grader_ids or []))
     records = {record.id: record for record in db.session.scalars(sa.select(Record).where(Record.id.in_(record_ids)))}
     graders = {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(grader_ids)))}
     if not record_ids:
-        errors["record_ids"] = ["Choose at least one record."]
+        errors["record_ids"] = [_l("Choose at least one record.")]
     elif len(record_ids) > MAX_RECORDS:
-        errors["record_ids"] = [f"At most {MAX_RECORDS} records per session."]
+        errors["record_ids"] = [_l("At most %(num)s records per session.", num=MAX_RECORDS)]
     else:
         unknown = [str(rid) for rid in record_ids if rid not in records or not can_view_record(by, records[rid])]
         if unknown:
-            errors["record_ids"] = [f"Unknown records: {', '.join(unknown)}."]
+            errors["record_ids"] = [_l("Unknown records: %(numbers)s.", numbers=", ".join(unknown))]
     grader_errors = []
     if len(grader_ids) < MIN_GRADERS:
-        grader_errors.append(f"At least {MIN_GRADERS} different graders.")
+        grader_errors.append(_l("At least %(num)s different graders.", num=MIN_GRADERS))
     elif len(grader_ids) > MAX_GRADERS:
-        grader_errors.append(f"At most {MAX_GRADERS} graders per session.")
+        grader_errors.append(_l("At most %(num)s graders per session.", num=MAX_GRADERS))
     for grader_id in grader_ids:
         grader = graders.get(grader_id)
         if grader is None or not grader.active:
-            grader_errors.append(f"Unknown user {grader_id}.")
+            grader_errors.append(_l("There is no active user %(id)s.", id=grader_id))
         elif grader.role not in CALIBRATION_ROLES:
             grader_errors.append(
-                f"{grader.username} is an {grader.role.value}; graders are supervisors, trainers or administrators."
+                _l(
+                    "%(name)s is %(role)s; graders are supervisors, trainers or administrators.",
+                    name=grader.username,
+                    role=grader.role.label_lazy(),
+                )
             )
         elif "record_ids" not in errors:
             hidden = [records[rid].number for rid in record_ids if not can_view_record(grader, records[rid])]
             if hidden:
-                grader_errors.append(f"{grader.username} may not see {', '.join(hidden)}.")
+                grader_errors.append(
+                    _l("%(name)s may not see %(numbers)s.", name=grader.username, numbers=", ".join(hidden))
+                )
     if grader_errors:
         errors["grader_ids"] = grader_errors
     if errors:
@@ -140,7 +147,7 @@ def record_ids_for(numbers: list[str]) -> list[int]:
     found = dict(db.session.execute(sa.select(Record.number, Record.id).where(Record.number.in_(numbers))).all())
     unknown = [number for number in numbers if number not in found]
     if unknown:
-        raise ValidationError({"record_numbers": [f"Unknown records: {', '.join(unknown)}."]})
+        raise ValidationError({"record_numbers": [_l("Unknown records: %(numbers)s.", numbers=", ".join(unknown))]})
     return [found[number] for number in numbers]
 
 
@@ -148,7 +155,7 @@ def user_ids_for(usernames: list[str]) -> list[int]:
     found = dict(db.session.execute(sa.select(User.username, User.id).where(User.username.in_(usernames))).all())
     unknown = [username for username in usernames if username not in found]
     if unknown:
-        raise ValidationError({"grader_usernames": [f"Unknown users: {', '.join(unknown)}."]})
+        raise ValidationError({"grader_usernames": [_l("Unknown users: %(names)s.", names=", ".join(unknown))]})
     return [found[username] for username in usernames]
 
 

@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from records import audit
@@ -75,13 +76,13 @@ def validate_points(record: Record, definition: dict, points: Any) -> dict[str, 
     for key, criterion in criteria.items():
         scale = float(criterion["scale"])
         if key not in points or points[key] is None:
-            errors[key] = [f"Missing: this criterion applies to the record; give 0 to {scale:g} points."]
+            errors[key] = [_l("This criterion applies to the record; give 0 to %(scale)s points.", scale=f"{scale:g}")]
             continue
         value = points[key]
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            errors[key] = [f"Points are a number from 0 to {scale:g}."]
+            errors[key] = [_l("Enter a number from 0 to %(scale)s.", scale=f"{scale:g}")]
         elif not 0 <= value <= scale:
-            errors[key] = [f"Out of range: {value:g} is not from 0 to {scale:g}."]
+            errors[key] = [_l("%(value)s is not from 0 to %(scale)s.", value=f"{value:g}", scale=f"{scale:g}")]
         else:
             cleaned[key] = float(value)
     for key in points:
@@ -110,7 +111,7 @@ def grade_record(
     calibration session a grader has one grade per record: grading again corrects it.
     """
     if calibration is not None and calibration.closed_at is not None:
-        raise ValidationError({"calibration": ["This calibration session is closed."]})
+        raise ValidationError({"calibration": [_l("This calibration session is closed.")]})
     if calibration is not None:
         require(can_grade(by, record, calibration), "Only the session's graders grade its records.")
     else:
@@ -201,15 +202,17 @@ def dispute_grade(grade: Grade, reason: str, *, by: User) -> Dispute:
     """The record's agent disagrees with its grade; a supervisor of the team or an administrator resolves it."""
     require(grade.record.agent_id == by.id, "Only the agent who took the contact disputes its grade.")
     if grade.calibration_id is not None:
-        raise ValidationError({"grade": ["Calibration grades do not count as the record's grade; not disputable."]})
+        raise ValidationError(
+            {"grade": [_l("Calibration grades do not count as the record's grade; they cannot be disputed.")]}
+        )
     if grade.dispute is not None:
-        raise ValidationError({"grade": ["This grade is already disputed."]})
+        raise ValidationError({"grade": [_l("This grade is already disputed.")]})
     current = current_grade(grade.record)
     if current is None or current.id != grade.id:
-        raise ValidationError({"grade": ["A newer grade replaced this one; dispute the record's current grade."]})
+        raise ValidationError({"grade": [_l("A newer grade replaced this one; dispute the record's current grade.")]})
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": ["Say why you disagree with the grade."]})
+        raise ValidationError({"reason": [_l("Say why you disagree with the grade.")]})
     dispute = Dispute(grade=grade, agent=by, reason=reason, status=DisputeStatus.OPEN)
     db.session.add(dispute)
     db.session.flush()
@@ -237,17 +240,19 @@ def resolve_dispute(
     record = dispute.grade.record
     require(supervises(by, record), "Supervisors of the record's team and administrators resolve disputes.")
     if dispute.status != DisputeStatus.OPEN:
-        raise ValidationError({"dispute": [f"Already resolved ({dispute.status.value})."]})
+        raise ValidationError(
+            {"dispute": [_l("This dispute is already resolved: %(status)s.", status=dispute.status.label_lazy())]}
+        )
     errors: dict[str, list[str]] = {}
     if outcome not in DISPUTE_OUTCOMES:
-        errors["outcome"] = [f"One of: {', '.join(DISPUTE_OUTCOMES)}."]
+        errors["outcome"] = [_l("Choose whether the grade is upheld or changed.")]
     note = (note or "").strip()
     if not note:
-        errors["note"] = ["Explain the decision to the agent."]
+        errors["note"] = [_l("Explain the decision to the agent.")]
     if outcome == DisputeStatus.CHANGED.value and points is None:
-        errors["points"] = ["Changing the grade needs the new points."]
+        errors["points"] = [_l("Changing the grade needs the new points.")]
     if outcome == DisputeStatus.UPHELD.value and points is not None:
-        errors["points"] = ["An upheld grade keeps its points; give points only with outcome 'changed'."]
+        errors["points"] = [_l("An upheld grade keeps its points.")]
     if errors:
         raise ValidationError(errors)
     new_grade = None

@@ -9,6 +9,7 @@ from copy import deepcopy
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from records import audit
@@ -58,33 +59,33 @@ def validate_definition(definition: dict) -> dict:
     """A rubric as admins may write it: known criteria, weights 0-100, positive scales; errors say where."""
     criteria = definition.get("criteria")
     if not isinstance(criteria, list) or not criteria:
-        raise ValidationError({"criteria": ["A rubric needs at least one criterion."]})
+        raise ValidationError({"criteria": [_l("A rubric needs at least one criterion.")]})
     errors: dict[str, Any] = {}
-    criterion_errors: dict[str, list[str]] = {}
+    criterion_errors: dict[str, dict[str, list]] = {}
     seen = set()
     for index, criterion in enumerate(criteria):
-        problems = []
+        problems: dict[str, list] = {}  # by input: "weight", "scale", or "_schema" for the criterion as a whole
         key = criterion.get("key")
         if key not in CHECKS:
-            problems.append(f"Unknown criterion {key!r}; known: {', '.join(sorted(CHECKS))}.")
+            problems.setdefault("_schema", []).append(f"Unknown criterion {key!r}; known: {', '.join(sorted(CHECKS))}.")
         if key in seen:
-            problems.append(f"Criterion {key!r} appears twice.")
+            problems.setdefault("_schema", []).append(f"Criterion {key!r} appears twice.")
         seen.add(key)
         weight = criterion.get("weight")
         if not isinstance(weight, int | float) or not 0 <= weight <= 100:
-            problems.append(f"{key}: weight must be a number from 0 to 100.")
+            problems["weight"] = [_l("Weight must be a number from 0 to 100.")]
         scale = criterion.get("scale")
         if not isinstance(scale, int | float) or scale <= 0:
-            problems.append(f"{key}: scale must be a positive number.")
+            problems["scale"] = [_l("Scale must be a positive number.")]
         if problems:
             criterion_errors[str(key or index)] = problems
     if not criterion_errors and not any(criterion.get("weight", 0) > 0 for criterion in criteria):
-        criterion_errors["_all"] = ["At least one criterion needs a weight above 0."]
+        criterion_errors["_all"] = {"_schema": [_l("At least one criterion needs a weight above 0.")]}
     if criterion_errors:
         errors["criteria"] = criterion_errors
     minutes = definition.get("timeliness_minutes", 30)
     if not isinstance(minutes, int) or not 1 <= minutes <= 7 * 24 * 60:
-        errors["timeliness_minutes"] = ["Whole minutes from 1 to 10080."]
+        errors["timeliness_minutes"] = [_l("Whole minutes from 1 to 10080.")]
     if errors:
         raise ValidationError(errors)
     return definition

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from records.access import require
@@ -59,11 +60,11 @@ def review_sample(
     """
     errors: dict[str, list[str]] = {}
     if not 1 <= per_agent <= MAX_PER_AGENT:
-        errors["per_agent"] = [f"From 1 to {MAX_PER_AGENT}."]
+        errors["per_agent"] = [_l("Enter a number from 1 to %(max)s.", max=MAX_PER_AGENT)]
     if lowest < 0:
-        errors["lowest"] = ["0 or more."]
+        errors["lowest"] = [_l("Enter 0 or more.")]
     if start >= end:
-        errors["from"] = ["The period starts after it ends."]
+        errors["from"] = [_l("The period starts after it ends.")]
     if errors:
         raise ValidationError(errors)
     candidates = _candidates(agent_ids, start, end)
@@ -155,15 +156,15 @@ def sample_agent_ids(viewer: User, *, agent: str | None = None, team: str | None
     if agent:
         found = find_agent(agent)
         if found is None or found.role != Role.AGENT:
-            raise ValidationError({"agent": [f"No agent {agent!r}."]})
-        require(not own_team_only or found.team_id == viewer.team_id, "Supervisors sample their own team's agents.")
+            raise ValidationError({"agent": [_l("There is no agent %(name)s.", name=repr(agent))]})
+        require(not own_team_only or found.team_id == viewer.team_id, _l("Supervisors sample their own team's agents."))
         return [found.id]
     query = sa.select(User.id).where(User.role == Role.AGENT, User.active.is_(True)).order_by(User.id)
     if team:
         team_id = db.session.scalar(sa.select(Team.id).where(Team.name == team))
         if team_id is None:
-            raise ValidationError({"team": [f"No team {team!r}."]})
-        require(not own_team_only or team_id == viewer.team_id, "Supervisors sample their own team's agents.")
+            raise ValidationError({"team": [_l("There is no team %(name)s.", name=repr(team))]})
+        require(not own_team_only or team_id == viewer.team_id, _l("Supervisors sample their own team's agents."))
         query = query.where(User.team_id == team_id)
     elif own_team_only:
         query = query.where(User.team_id == viewer.team_id if viewer.team_id else sa.false())

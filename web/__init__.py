@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, current_app, redirect, request, session, url_for
+from flask import Flask, abort, current_app, has_request_context, redirect, request, session, url_for
 from flask_babel import get_locale
+from flask_babel import refresh as refresh_locale
 
 import jobs.models  # noqa: F401  (jobs tables belong to the metadata migrations compare)
 import scoring.cases.models  # noqa: F401  (case library tables, likewise)
@@ -49,7 +50,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        # Marked domain messages shown by the CLI, jobs and logs: those speak English.
+        return "en"
     languages = list(current_app.config["LANGUAGES"])
+    if request.path.startswith("/api/"):
+        # API clients get English unless they ask for another language; the session's choice is the pages'.
+        return request.accept_languages.best_match(languages) or "en"
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
@@ -64,6 +71,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.unauthorized_handler(unauthorized)
     babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel keeps the chosen locale on `g`, which lives as long as the app context: a request run inside a
+    # longer one (the test client, a script) must not inherit the locale of the CLI's English or an earlier request.
+    app.before_request(refresh_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     bootstrap.init_app(app)
     csrf.init_app(app)

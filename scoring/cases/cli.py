@@ -90,7 +90,7 @@ def suggest_command(kind, dimension, first, last, limit, as_json) -> None:
             viewer=system_actor(), kind=kind, dimension=dimension, start=start, end=end, limit=limit
         )
     except ValidationError as exc:
-        fail("; ".join(f"{key}: {' '.join(messages)}" for key, messages in exc.messages.items()))
+        fail("; ".join(f"{key}: {' '.join(map(str, messages))}" for key, messages in exc.messages.items()))
     db.session.rollback()
     if as_json:
         click.echo(json.dumps(items, ensure_ascii=False, indent=2, default=_json))

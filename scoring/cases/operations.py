@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from records import audit
@@ -43,7 +44,6 @@ SNAPSHOT_TEXT_FIELDS = (
 SEARCHED_FIELDS = ("title", "commentary", *SNAPSHOT_TEXT_FIELDS)
 #: A title made from the problem description is cut to this many characters.
 DEFAULT_TITLE_LENGTH = 60
-PERSONAL_DATA_MESSAGE = "Remove personal data (names, phone numbers, addresses, ID or card numbers) first"
 
 
 def can_curate(user: User) -> bool:
@@ -159,9 +159,9 @@ def check_dimensions(values: list[str] | None, *, required: bool = True) -> list
     chosen = list(dict.fromkeys(values or []))
     unknown = [key for key in chosen if key not in allowed]
     if unknown:
-        raise ValidationError({"dimensions": [f"Unknown dimension {unknown[0]!r}; allowed: {', '.join(allowed)}."]})
+        raise ValidationError({"dimensions": [_l("Choose dimensions from the list.")]})
     if required and not chosen:
-        raise ValidationError({"dimensions": ["Choose at least one dimension the case teaches."]})
+        raise ValidationError({"dimensions": [_l("Choose at least one dimension the case teaches.")]})
     return chosen
 
 
@@ -171,7 +171,12 @@ def free_text_errors(values: dict[str, Any], names: tuple[str, ...]) -> dict[str
     for field, text in values.items():
         found = identifying_data(text, names) if isinstance(text, str) else []
         if found:
-            errors[field] = [f"{PERSONAL_DATA_MESSAGE}: {', '.join(found[:3])}."]
+            errors[field] = [
+                _l(
+                    "Remove personal data (names, phone numbers, addresses, ID or card numbers) first: %(found)s.",
+                    found=", ".join(found[:3]),
+                )
+            ]
     return errors
 
 
@@ -242,7 +247,7 @@ def create_case(record: Record, values: dict[str, Any], *, by: User) -> Training
     require(can_view_record(by, record), "You may not see this record.")
     errors: dict[str, list[str]] = {}
     if values.get("kind") is None:
-        errors["kind"] = ["Say whether the case is exemplary or cautionary."]
+        errors["kind"] = [_l("Say whether the case is exemplary or cautionary.")]
     try:
         dimensions = check_dimensions(values.get("dimensions"))
     except ValidationError as exc:
@@ -280,12 +285,12 @@ def update_case(case: TrainingCase, changes: dict[str, Any], *, by: User) -> lis
     require_curator(by)
     values = {name: changes[name] for name in EDITABLE_FIELDS if name in changes}
     if "title" in values and not (values["title"] or "").strip():
-        raise ValidationError({"title": ["A case needs a title."]})
+        raise ValidationError({"title": [_l("A case needs a title.")]})
     if "problem_description" in values and not (values["problem_description"] or "").strip():
-        raise ValidationError({"problem_description": ["A case needs the problem description."]})
+        raise ValidationError({"problem_description": [_l("A case needs the problem description.")]})
     if "kind" in values:
         if values["kind"] is None:
-            raise ValidationError({"kind": ["Say whether the case is exemplary or cautionary."]})
+            raise ValidationError({"kind": [_l("Say whether the case is exemplary or cautionary.")]})
         values["kind"] = CaseKind(values["kind"])
     if "dimensions" in values:
         values["dimensions"] = check_dimensions(values["dimensions"])
@@ -309,7 +314,16 @@ def delete_case(case: TrainingCase, *, by: User) -> None:
     require_curator(by)
     published = [pack.title for pack in packs_of(case, for_update=True) if pack.status == PackStatus.PUBLISHED]
     if published:
-        raise ValidationError({"case": [f"The case is in published packs: {', '.join(published)}; remove it first."]})
+        raise ValidationError(
+            {
+                "case": [
+                    _l(
+                        "The case is in published packs: %(packs)s. Remove it from them first.",
+                        packs=", ".join(published),
+                    )
+                ]
+            }
+        )
     audit.log(by, "case.delete", case, title=case.title)
     db.session.delete(case)
     db.session.flush()

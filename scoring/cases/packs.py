@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy.orm import selectinload
 
@@ -129,20 +130,20 @@ def _check_criteria(values: list[str] | None) -> list[str]:
     chosen = list(dict.fromkeys(values or []))
     unknown = [key for key in chosen if key not in known]
     if unknown:
-        raise ValidationError({"criteria": [f"Unknown criterion {unknown[0]!r}."]})
+        raise ValidationError({"criteria": [_l("Choose criteria from the list.")]})
     return chosen
 
 
 def _cases_in_order(case_ids: list[int]) -> list[TrainingCase]:
     ids = list(case_ids)
     if len(set(ids)) != len(ids):
-        raise ValidationError({"case_ids": ["A case appears twice in the pack."]})
+        raise ValidationError({"case_ids": [_l("A case appears twice in the pack.")]})
     if len(ids) > MAX_CASES:
         raise ValidationError({"case_ids": [f"A pack holds at most {MAX_CASES} cases."]})
     found = {case.id: case for case in db.session.scalars(sa.select(TrainingCase).where(TrainingCase.id.in_(ids)))}
     missing = [case_id for case_id in ids if case_id not in found]
     if missing:
-        raise ValidationError({"case_ids": [f"No case {missing[0]}."]})
+        raise ValidationError({"case_ids": [_l("No case %(id)s.", id=missing[0])]})
     return [found[case_id] for case_id in ids]
 
 
@@ -165,7 +166,7 @@ PACK_FIELDS = ("title", "introduction", "audience", "criteria", "case_ids")
 def _validated_pack_values(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     values = {name: values[name] for name in PACK_FIELDS if name in values}
     if (creating or "title" in values) and not (values.get("title") or "").strip():
-        raise ValidationError({"title": ["A training pack needs a title."]})
+        raise ValidationError({"title": [_l("A training pack needs a title.")]})
     if "audience" in values and values["audience"] is None:
         values["audience"] = PackAudience.ASSIGNED
     if "criteria" in values:
@@ -203,7 +204,7 @@ def update_collection(collection: CaseCollection, changes: dict[str, Any], *, by
     if "case_ids" in values:
         cases = _cases_in_order(values.pop("case_ids") or [])
         if collection.status == PackStatus.PUBLISHED and not cases:
-            raise ValidationError({"case_ids": ["A published pack needs at least one case; archive it instead."]})
+            raise ValidationError({"case_ids": [_l("A published pack needs at least one case; archive it instead.")]})
         if _set_cases(collection, cases):
             changed.append("case_ids")
     for name, value in values.items():
@@ -235,9 +236,9 @@ def publish_collection(collection: CaseCollection, *, by: User) -> CaseCollectio
     require_curator(by)
     lock_collection(collection)
     if collection.status == PackStatus.PUBLISHED:
-        raise ValidationError({"status": ["The pack is published already."]})
+        raise ValidationError({"status": [_l("The pack is published already.")]})
     if not collection.items:
-        raise ValidationError({"case_ids": ["Add at least one case before publishing the pack."]})
+        raise ValidationError({"case_ids": [_l("Add at least one case before publishing the pack.")]})
     collection.status = PackStatus.PUBLISHED
     collection.published_at = utcnow()
     collection.updated_at = utcnow()
@@ -250,7 +251,7 @@ def archive_collection(collection: CaseCollection, *, by: User) -> CaseCollectio
     require_curator(by)
     lock_collection(collection)
     if collection.status != PackStatus.PUBLISHED:
-        raise ValidationError({"status": ["Only a published pack is archived; delete a draft instead."]})
+        raise ValidationError({"status": [_l("Only a published pack is archived; delete a draft instead.")]})
     collection.status = PackStatus.ARCHIVED
     collection.updated_at = utcnow()
     audit.log(by, "collection.archive", collection)
@@ -262,7 +263,7 @@ def delete_collection(collection: CaseCollection, *, by: User) -> None:
     require_curator(by)
     lock_collection(collection)
     if collection.status != PackStatus.DRAFT:
-        raise ValidationError({"status": ["Only a draft pack can be deleted; archive a published one."]})
+        raise ValidationError({"status": [_l("Only a draft pack can be deleted; archive a published one.")]})
     audit.log(by, "collection.delete", collection, title=collection.title)
     db.session.delete(collection)
     db.session.flush()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
 
+from records.messages import Schema
 from records.presenting import iso_utc
 from records.schemas import FILTER_DAYS, LONG_TEXT, BlankMeansAbsent, EnumField, PageSchema, PaginationSchema
 from scoring.cases.exporting import EXPORT_FORMATS
@@ -32,7 +34,7 @@ class CasePeriodSchema(Schema):
     @validates_schema
     def range_in_order(self, data: dict, **kwargs: Any) -> None:
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise ValidationError("'from' is after 'to'.", "from")
+            raise ValidationError([_l("The period starts after it ends.")], "from")
 
 
 class CaseTextSchema(Schema):

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy.orm import aliased, selectinload
 
@@ -161,9 +162,9 @@ def record_suggestions(
         raise ValidationError({"kind": [f"Unknown suggestion {kind!r}; allowed: {', '.join(SUGGESTION_KINDS)}."]})
     chosen = dimension_by_key().get(dimension) if dimension else None
     if dimension and chosen is None:
-        raise ValidationError({"dimension": [f"Unknown dimension {dimension!r}."]})
+        raise ValidationError({"dimension": [_l("Choose dimensions from the list.")]})
     if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationError({"limit": [f"From 1 to {MAX_LIMIT}."]})
+        raise ValidationError({"limit": [_l("Enter a number from 1 to %(max)s.", max=MAX_LIMIT)]})
     if start is None or end is None:
         start, end = period_of_days()
 

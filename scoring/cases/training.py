@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy.orm import selectinload
 
@@ -63,16 +64,19 @@ def assign_collection(
     """Assign a published pack to agents (again: the due date, note and criterion are updated)."""
     require_assigner(by)
     if collection.status != PackStatus.PUBLISHED:
-        raise ValidationError({"status": ["Publish the pack before assigning it."]})
+        raise ValidationError({"status": [_l("Publish the pack before assigning it.")]})
     if not agents:
-        raise ValidationError({"agents": ["Choose the agents to assign the pack to."]})
+        raise ValidationError({"agents": [_l("Choose the agents to assign the pack to.")]})
     allowed = {user.id for user in assignable_agents(by)}
     refused = [agent.username for agent in agents if agent.id not in allowed]
     if refused:
-        reason = "agents of your team" if by.role == Role.SUPERVISOR else "active agents"
-        raise ValidationError({"agents": [f"Packs are assigned to {reason} only: {', '.join(refused)}."]})
+        if by.role == Role.SUPERVISOR:
+            message = _l("Packs are assigned to agents of your team only: %(names)s.", names=", ".join(refused))
+        else:
+            message = _l("Packs are assigned to active agents only: %(names)s.", names=", ".join(refused))
+        raise ValidationError({"agents": [message]})
     if criterion is not None and criterion not in known_criteria():
-        raise ValidationError({"criterion": [f"Unknown criterion {criterion!r}."]})
+        raise ValidationError({"criterion": [_l("Choose criteria from the list.")]})
     if note:
         check_free_text({"note": note}, known_names())
     existing = {
@@ -151,7 +155,7 @@ def complete_collection(collection: CaseCollection, user: User) -> CollectionRea
     """The learner marks the pack read (once; marking again keeps the first time)."""
     require(user.role in LEARNERS, "Only agents mark training packs as read.")
     if collection.status != PackStatus.PUBLISHED:
-        raise ValidationError({"status": ["Only a published pack can be marked as read."]})
+        raise ValidationError({"status": [_l("Only a published pack can be marked as read.")]})
     reading = open_collection(collection, user)
     assert reading is not None
     if reading.completed_at is None:

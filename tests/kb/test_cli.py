@@ -21,7 +21,7 @@ def test_import_reports_every_rejected_line_and_keeps_the_good_ones(app, db):
 
     assert result.exit_code == 1
     assert "3 created, 0 updated, 0 unchanged." in result.output
-    assert "line 4, body: Missing data for required field." in result.output
+    assert "line 4, body: This field is required." in result.output
     assert "line 5: Not a JSON object" in result.output
     assert "line 6, category: Unknown category '不存在的分类'" in result.output
     statuses = dict(db.session.execute(sa.select(Article.external_id, Article.status)).all())
@@ -91,4 +91,4 @@ def test_a_too_long_alternative_question_is_named(app, db, tmp_path):
     lines.write_text(json.dumps(item) + "\n", encoding="utf-8")
     result = run(app, "import-articles", str(lines))
     assert result.exit_code == 1
-    assert "line 1, alt_questions: item 2: Length must be between 1 and 300." in result.output
+    assert "line 1, alt_questions: item 2: Use 1 to 300 characters." in result.output

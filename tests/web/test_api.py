@@ -164,8 +164,8 @@ def test_create_record_via_api(client, world, db):
         ({"channel": "social_media"}, "channel_platform", "Name the platform"),
         ({"category": "功能故障", "subcategory": "没有这个"}, "category", "Unknown subcategory"),
         ({"customer": {"customer_type": "enterprise"}}, "customer", "company"),
-        ({"duration_minutes": -3}, "duration_minutes", "greater than or equal to 0"),
-        ({"problem_description": None}, "problem_description", "Field may not be null"),
+        ({"duration_minutes": -3}, "duration_minutes", "Enter a number from 0 to 1440."),
+        ({"problem_description": None}, "problem_description", "This field is required."),
         ({"shoe_size": 42}, "shoe_size", "Unknown field"),
     ],
 )

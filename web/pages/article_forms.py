@@ -5,7 +5,6 @@ As with the record form, the schemas and kb.operations do all validation; this m
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask_babel import gettext as _
@@ -15,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from kb.models import Article
 from records.importing import flatten_messages
 from records.operations import taxonomy
-from web.pages.forms import PageForm, translated_message
+from web.pages.forms import PageForm
 
 FORM_FIELDS = (
     "title",
@@ -54,35 +53,6 @@ def article_labels() -> dict[str, str]:
     }
 
 
-def article_message(message: str) -> str:
-    """Messages of kb.operations in the UI language; the schema's common ones as on the record form."""
-    known = {
-        "Submit the article for review before publishing it.": _("Submit the article for review before publishing it."),
-        "Restore an archived article to a draft before publishing it.": _(
-            "Restore an archived article to a draft before publishing it."
-        ),
-        "Only an article in review can be sent back.": _("Only an article in review can be sent back."),
-        "Say what should change.": _("Say what should change."),
-        "Only an archived article can be restored.": _("Only an archived article can be restored."),
-        "Only administrators delete articles; archive it instead.": _(
-            "Only administrators delete articles; archive it instead."
-        ),
-    }
-    if message in known:
-        return known[message]
-    if message.startswith("Someone other than the author must review and publish"):
-        return _("Someone other than the author must review and publish this article.")
-    if message.startswith("Only a draft can be submitted for review"):
-        return _("Only a draft can be submitted for review.")
-    if message.startswith("Another article already has external_id"):
-        return _("Another article already has this external ID.")
-    if message.startswith("No record "):
-        return _("There is no record with this number.")
-    if match := re.fullmatch(r"Length must be between (\d+) and (\d+)\.", message):
-        return _("Use %(min)s to %(max)s characters.", min=match[1], max=match[2])
-    return translated_message(message)
-
-
 class ArticleForm(PageForm):
     def labels(self) -> dict[str, str]:
         return article_labels()
@@ -117,7 +87,7 @@ def article_form_errors(error: ValidationError) -> dict[str, list[str]]:
     grouped: dict[str, list[str]] = {}
     for key, message in flatten_messages(messages):
         name = key.split(".")[0]
-        text = article_message(message)
+        text = message
         if text not in grouped.setdefault(name, []):
             grouped[name].append(text)
     loaded = error.valid_data if isinstance(error.valid_data, dict) else {}
@@ -125,7 +95,7 @@ def article_form_errors(error: ValidationError) -> dict[str, list[str]]:
         try:
             taxonomy().resolve(loaded.get("category"), loaded.get("subcategory"))
         except ValueError as exc:
-            grouped["category"] = [article_message(str(exc))]
+            grouped["category"] = [str(exc)]
     return grouped
 
 

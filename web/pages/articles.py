@@ -49,7 +49,6 @@ from web.pages.article_forms import (
     ArticleForm,
     article_form_errors,
     article_labels,
-    article_message,
     article_schema_input,
     form_from_article,
     read_article_form,
@@ -127,7 +126,7 @@ def load_query(filter_args: dict[str, str], page: str) -> tuple[dict[str, Any], 
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {}
         labels = article_labels()
-        errors = [f"{labels.get(key, key)}: {article_message(str(msgs[0]))}" for key, msgs in messages.items()]
+        errors = [f"{labels.get(key, key)}: {msgs[0]}" for key, msgs in messages.items()]
         kept = {key: value for key, value in raw.items() if key not in messages}
         try:
             return ArticleQuerySchema().load(kept), errors
@@ -360,8 +359,8 @@ def run_step(article: Article, step: Callable[[User], tuple[str, str]]):
 def refusal_messages(exc: Exception) -> list[str]:
     if isinstance(exc, ValidationError):
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        return [article_message(str(message)) for values in messages.values() for message in values]
-    return [article_message(str(exc))]
+        return [str(message) for values in messages.values() for message in values]
+    return [str(exc)]
 
 
 @bp.post("/kb/articles/<ref>/delete")
@@ -374,7 +373,7 @@ def delete_page(ref: str):
         delete_article(article, by=user)
     except PermissionDenied as exc:
         db.session.rollback()
-        flash(article_message(str(exc)), "danger")
+        flash(str(exc), "danger")
         return redirect(url_for("article_pages.article_detail", ref=article.id), code=303)
     db.session.commit()
     flash(_("Article “%(title)s” deleted.", title=title), "success")

@@ -3,7 +3,6 @@ translated, the form state, and the period filter."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,7 +15,6 @@ from records.importing import flatten_messages
 from records.timeutil import to_local
 from scoring.cases.dimensions import criterion_label, dimension_label, dimensions
 from scoring.cases.models import CaseKind, PackAudience, PackStatus
-from scoring.cases.operations import PERSONAL_DATA_MESSAGE
 from scoring.cases.suggestions import period_of_days
 from scoring.reports import parse_period
 from web.pages.display import is_chinese_ui, ui_locale
@@ -96,59 +94,6 @@ def case_labels() -> dict[str, str]:
     }
 
 
-def case_message(message: str) -> str:
-    """Messages of scoring.cases in the UI language."""
-    known = {
-        "Say whether the case is exemplary or cautionary.": _("Say whether the case is exemplary or cautionary."),
-        "Choose at least one dimension the case teaches.": _("Choose at least one dimension the case teaches."),
-        "A case needs a title.": _("A case needs a title."),
-        "A case needs the problem description.": _("A case needs the problem description."),
-        "A training pack needs a title.": _("A training pack needs a title."),
-        "A case appears twice in the pack.": _("A case appears twice in the pack."),
-        "A published pack needs at least one case; archive it instead.": _(
-            "A published pack needs at least one case; archive it instead."
-        ),
-        "The pack is published already.": _("The pack is published already."),
-        "Add at least one case before publishing the pack.": _("Add at least one case before publishing the pack."),
-        "Only a published pack is archived; delete a draft instead.": _(
-            "Only a published pack is archived; delete a draft instead."
-        ),
-        "Only a draft pack can be deleted; archive a published one.": _(
-            "Only a draft pack can be deleted; archive a published one."
-        ),
-        "Publish the pack before assigning it.": _("Publish the pack before assigning it."),
-        "Choose the agents to assign the pack to.": _("Choose the agents to assign the pack to."),
-        "Only a published pack can be marked as read.": _("Only a published pack can be marked as read."),
-        "Missing data for required field.": _("Required."),
-        "Field may not be null.": _("Required."),
-        "Not a valid date.": _("Not a valid date."),
-    }
-    if message in known:
-        return known[message]
-    if match := re.fullmatch(re.escape(PERSONAL_DATA_MESSAGE) + r": (.*)\.", message, flags=re.DOTALL):
-        return _(
-            "Remove personal data (names, phone numbers, addresses, ID or card numbers) first: %(found)s.",
-            found=match[1],
-        )
-    if match := re.fullmatch(r"The case is in published packs: (.*); remove it first\.", message, flags=re.DOTALL):
-        return _("The case is in published packs: %(packs)s. Remove it from them first.", packs=match[1])
-    if match := re.fullmatch(r"Packs are assigned to (agents of your team|active agents) only: (.*)\.", message):
-        if match[1] == "agents of your team":
-            return _("Packs are assigned to agents of your team only: %(names)s.", names=match[2])
-        return _("Packs are assigned to active agents only: %(names)s.", names=match[2])
-    if match := re.fullmatch(r"Longer than maximum length (\d+)\.", message):
-        return _("At most %(max)s characters.", max=match[1])
-    if message.startswith("Unknown dimension"):
-        return _("Choose dimensions from the list.")
-    if message.startswith("Unknown criterion"):
-        return _("Choose criteria from the list.")
-    if match := re.fullmatch(r"No case (\d+)\.", message):
-        return _("No case %(id)s.", id=match[1])
-    if match := re.fullmatch(r"No user '(.*)'\.", message):
-        return _("No user %(name)s.", name=match[1])
-    return message
-
-
 class CaseForm(PageForm):
     def labels(self) -> dict[str, str]:
         return case_labels()
@@ -159,7 +104,7 @@ def form_errors(error: ValidationError) -> dict[str, list[str]]:
     grouped: dict[str, list[str]] = {}
     for key, message in flatten_messages(messages):
         name = key.split(".")[0]
-        text = case_message(message)
+        text = message
         if text not in grouped.setdefault(name, []):
             grouped[name].append(text)
     return grouped

@@ -31,7 +31,6 @@ from web.auth import STAFF, roles_required
 from web.pages.case_forms import (
     CaseForm,
     case_labels,
-    case_message,
     form_errors,
     period_days_text,
     period_from_args,
@@ -263,7 +262,7 @@ def pack_action(collection_id: int, action, message: str):
     except ValidationError as exc:
         db.session.rollback()
         for _field, text in flatten_messages(exc.messages):
-            flash(case_message(text), "danger")
+            flash(text, "danger")
         return redirect(url_for("pack_pages.pack_detail", collection_id=collection_id), code=303)
     db.session.commit()
     flash(message, "success")
@@ -292,7 +291,7 @@ def delete_pack(collection_id: int):
     except ValidationError as exc:
         db.session.rollback()
         for _field, text in flatten_messages(exc.messages):
-            flash(case_message(text), "danger")
+            flash(text, "danger")
         return redirect(url_for("pack_pages.pack_detail", collection_id=collection_id), code=303)
     db.session.commit()
     flash(_("Training pack deleted."), "success")

@@ -41,7 +41,6 @@ from web.auth import roles_required
 from web.pages.case_forms import (
     CaseForm,
     case_labels,
-    case_message,
     dimension_choices,
     form_errors,
     period_days_text,
@@ -311,7 +310,7 @@ def delete_case_page(case_id: int):
     except ValidationError as exc:
         db.session.rollback()
         for _field, message in flatten_messages(exc.messages):
-            flash(case_message(message), "danger")
+            flash(message, "danger")
         return redirect(url_for("case_pages.case_detail", case_id=case_id), code=303)
     db.session.commit()
     flash(_("Case deleted."), "success")

@@ -134,48 +134,6 @@ def field_labels() -> dict[str, str]:
     }
 
 
-def translated_message(message: str) -> str:
-    """Common schema messages in the UI language; the rest stay as the schema wrote them."""
-    known = {
-        "Missing data for required field.": _("This field is required."),
-        "Field may not be null.": _("This field is required."),
-        "Shorter than minimum length 1.": _("This field is required."),
-        "Not a valid integer.": _("Enter a whole number."),
-        "Not a valid date.": _("Enter a date as YYYY-MM-DD."),
-        "Not a valid email address.": _("Enter a valid email address."),
-        "The contact time is in the future.": _("The contact time is in the future."),
-        "A resolved record needs a resolution (解决方案).": _("A resolved record needs a resolution."),
-        "An enterprise customer needs a company name.": _("An enterprise customer needs a company name."),
-    }
-    if message in known:
-        return known[message]
-    if match := re.fullmatch(r"Longer than maximum length (\d+)\.", message):
-        return _("Use at most %(max)s characters.", max=match[1])
-    if match := re.fullmatch(r"Must be greater than or equal to (\d+) and less than or equal to (\d+)\.", message):
-        return _("Enter a number from %(min)s to %(max)s.", min=match[1], max=match[2])
-    if message.startswith("Satisfaction is a whole number from 1 to 5"):
-        return _("Choose a rating from 1 to 5, or not rated.")
-    if message.startswith("Not a time:"):
-        return _("Enter the contact time as YYYY-MM-DD HH:MM.")
-    if message.startswith("Unknown value"):
-        return _("Choose one of the listed values.")
-    if re.fullmatch(r"A (pending|transferred) record needs an open follow-up.*", message):
-        return _("A pending or transferred record needs an open follow-up with an owner and a due date.")
-    if message.startswith("Name the platform"):
-        return _("Name the platform for this channel, e.g. 微信公众号 or 微博.")
-    if message.startswith(("Unknown category", "Unknown subcategory", "A subcategory needs")):
-        return _("Choose a category and subcategory from the lists.")
-    if message.startswith("No user "):
-        return _("There is no such user; ask an administrator to create the account.")
-    if message.startswith("No customer "):
-        return _("There is no customer with this number.")
-    if message.startswith("No record "):
-        return _("There is no record with this number.")
-    if message.startswith("Unknown field"):
-        return _("This field is not part of the record.")
-    return message
-
-
 @dataclass
 class PageForm:
     """What a page's form holds: typed values (kept when the input is refused) and messages by field. Subclasses say
@@ -301,11 +259,11 @@ def form_errors(error: ValidationError, *, with_rules: bool = False) -> dict[str
     messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
     grouped: dict[str, list[str]] = {}
     for key, message in flatten_messages(messages):
-        grouped.setdefault(key, []).append(translated_message(message))
+        grouped.setdefault(key, []).append(message)
     if with_rules and isinstance(error.valid_data, dict):
         for key, rule_messages in record_rule_errors(error.valid_data).items():
             if not any(known == key or known.startswith(f"{key}.") for known in grouped):
-                grouped[key] = [translated_message(message) for message in rule_messages]
+                grouped[key] = [str(message) for message in rule_messages]
     return grouped
 
 

@@ -5,7 +5,6 @@ web.pages.calibration_pages, which share this module's forms, messages and recor
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,7 +45,7 @@ from scoring.schemas import DisputeInputSchema, GradeInputSchema, ResolveInputSc
 from web.auth import STAFF, roles_required
 from web.pages.common import current_user_required
 from web.pages.display import is_chinese_ui, ui_locale
-from web.pages.forms import field_labels, translated_message
+from web.pages.forms import field_labels
 
 bp = Blueprint("grading_pages", __name__)
 
@@ -96,72 +95,6 @@ def labels() -> dict[str, str]:
     }
 
 
-def grading_message(message: str) -> str:
-    """Messages of scoring.grading, scoring.calibration and scoring.sampling in the UI language."""
-    known = {
-        "This calibration session is closed.": _("This calibration session is closed."),
-        "This grade is already disputed.": _("This grade is already disputed."),
-        "A newer grade replaced this one; dispute the record's current grade.": _(
-            "A newer grade replaced this one; dispute the record's current grade."
-        ),
-        "Calibration grades do not count as the record's grade; not disputable.": _(
-            "Calibration grades do not count as the record's grade; they cannot be disputed."
-        ),
-        "Say why you disagree with the grade.": _("Say why you disagree with the grade."),
-        "Explain the decision to the agent.": _("Explain the decision to the agent."),
-        "Changing the grade needs the new points.": _("Changing the grade needs the new points."),
-        "Name the session.": _("Name the session."),
-        "Choose at least one record.": _("Choose at least one record."),
-        "The period starts after it ends.": _("The period starts after it ends."),
-        "'from' is after 'to'.": _("The period starts after it ends."),
-        "0 or more.": _("Enter 0 or more."),
-        "Supervisors sample their own team's agents.": _("Supervisors sample their own team's agents."),
-    }
-    if message in known:
-        return known[message]
-    for pattern, translate in MESSAGE_PATTERNS:
-        if match := re.fullmatch(pattern, message):
-            return translate(match)
-    return translated_message(message)
-
-
-MESSAGE_PATTERNS: list[tuple[str, Callable[[re.Match], str]]] = [
-    (
-        r"Missing: this criterion applies to the record; give 0 to (\S+) points\.",
-        lambda m: _("This criterion applies to the record; give 0 to %(scale)s points.", scale=m[1]),
-    ),
-    (r"Points are a number from 0 to (\S+)\.", lambda m: _("Enter a number from 0 to %(scale)s.", scale=m[1])),
-    (
-        r"Out of range: (\S+) is not from 0 to (\S+)\.",
-        lambda m: _("%(value)s is not from 0 to %(scale)s.", value=m[1], scale=m[2]),
-    ),
-    (
-        r"Already resolved \((\w+)\)\.",
-        lambda m: _("This dispute is already resolved: %(status)s.", status=dispute_status_label(m[1])),
-    ),
-    (r"One of: upheld, changed\.", lambda m: _("Choose whether the grade is upheld or changed.")),
-    (r"An upheld grade keeps its points.*", lambda m: _("An upheld grade keeps its points.")),
-    (r"At most (\d+) records per session\.", lambda m: _("At most %(num)s records per session.", num=m[1])),
-    (r"At least (\d+) different graders\.", lambda m: _("At least %(num)s different graders.", num=m[1])),
-    (r"At most (\d+) graders per session\.", lambda m: _("At most %(num)s graders per session.", num=m[1])),
-    (r"Unknown records: (.+)\.", lambda m: _("Unknown records: %(numbers)s.", numbers=m[1])),
-    (r"Unknown users: (.+)\.", lambda m: _("Unknown users: %(names)s.", names=m[1])),
-    (r"Unknown user \d+\.", lambda m: _("One of the graders' accounts is inactive.")),
-    (
-        r"(\S+) is an? (\w+); graders are supervisors, trainers or administrators\.",
-        lambda m: _(
-            "%(name)s is %(role)s; graders are supervisors, trainers or administrators.",
-            name=m[1],
-            role=Role(m[2]).label(ui_locale()),
-        ),
-    ),
-    (r"(\S+) may not see (.+)\.", lambda m: _("%(name)s may not see %(numbers)s.", name=m[1], numbers=m[2])),
-    (r"From 1 to (\d+)\.", lambda m: _("Enter a number from 1 to %(max)s.", max=m[1])),
-    (r"No agent (['\"])(.*)\1\.", lambda m: _("There is no agent %(name)s.", name=m[2])),
-    (r"No team (['\"])(.*)\1\.", lambda m: _("There is no team %(name)s.", name=m[2])),
-]
-
-
 # ----- forms -------------------------------------------------------------------------------------------------------
 
 
@@ -188,13 +121,13 @@ class PageForm:
 def form_errors(error: ValidationError | PermissionDenied) -> dict[str, list[str]]:
     """Messages by form input; a criterion's points ("points.core_fields") belong to its input "points-core_fields"."""
     if isinstance(error, PermissionDenied):
-        return {"_page": [grading_message(str(error))]}
+        return {"_page": [str(error)]}
     messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
     grouped: dict[str, list[str]] = {}
     for key, message in flatten_messages(messages):
         head, _dot, rest = key.partition(".")
         name = f"points-{rest.split('.')[0]}" if head == "points" and rest else INPUT_FOR_KEY.get(head, head)
-        text = grading_message(message)
+        text = message
         if text not in grouped.setdefault(name, []):
             grouped[name].append(text)
     return grouped

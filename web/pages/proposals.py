@@ -41,7 +41,6 @@ from records.models import Record, User
 from records.presenting import record_to_dict
 from records.timeutil import format_local
 from web.auth import STAFF, roles_required
-from web.pages.article_forms import article_message
 from web.pages.common import current_user_required
 from web.pages.display import ui_locale
 from web.pages.forms import PageForm
@@ -92,33 +91,6 @@ def proposal_labels() -> dict[str, str]:
         "target": _("Article to update"),
         "source": _("Proposal"),
     }
-
-
-def proposal_message(message: str) -> str:
-    """Messages of kb.proposals and the proposal schemas in the UI language."""
-    known = {
-        "A proposal needs a title.": _("A proposal needs a title."),
-        "Remove personal data (names, phone numbers, addresses, ID or card numbers) first.": _(
-            "Remove personal data (names, phone numbers, addresses, ID or card numbers) first."
-        ),
-        "Say why, so the next reviewer knows.": _("Say why, so the next reviewer knows."),
-        "A proposal cannot be merged into itself.": _("A proposal cannot be merged into itself."),
-        "Only proposals of the same kind (and the same target article) merge.": _(
-            "Only proposals of the same kind (and the same target article) merge."
-        ),
-        "The article this proposal would update is gone or archived.": _(
-            "The article this proposal would update is gone or archived."
-        ),
-    }
-    if message in known:
-        return known[message]
-    if match := re.fullmatch(r"Only an open proposal can be .+; this one is (\w+)\.", message):
-        return _("Only an open proposal can be changed; this one is %(status)s.", status=status_text(match[1]))
-    if match := re.fullmatch(r"Remove personal data first: (.*)\.", message, flags=re.DOTALL):
-        return _("Remove personal data first: %(text)s.", text=match[1])
-    if message.startswith("Not members of this proposal"):
-        return _("Some of the selected records are not members of this proposal.")
-    return article_message(message)
 
 
 def status_text(value: str) -> str:
@@ -349,7 +321,7 @@ def form_errors(error: ValidationError) -> dict[str, list[str]]:
     for key, message in flatten_messages(messages):
         name = key.split(".")[0]
         too_many = re.fullmatch(r"Longer than maximum length (\d+)\.", message) if key in LINE_FIELDS else None
-        text = _("Use at most %(max)s lines.", max=too_many[1]) if too_many else proposal_message(message)
+        text = _("Use at most %(max)s lines.", max=too_many[1]) if too_many else message
         if text not in grouped.setdefault(name, []):
             grouped[name].append(text)
     return grouped

@@ -176,18 +176,6 @@ def export_performance():
 # ----- rubric ------------------------------------------------------------------------------------------------------
 
 
-def rubric_message(message: str) -> str:
-    """Messages of scoring.operations.validate_definition in the UI language."""
-    known = {
-        "weight must be a number from 0 to 100.": _("Weight must be a number from 0 to 100."),
-        "scale must be a positive number.": _("Scale must be a positive number."),
-        "Whole minutes from 1 to 10080.": _("Whole minutes from 1 to 10080."),
-        "At least one criterion needs a weight above 0.": _("At least one criterion needs a weight above 0."),
-        "A rubric needs at least one criterion.": _("A rubric needs at least one criterion."),
-    }
-    return known.get(message, message)
-
-
 def rubric_rows(definition: dict) -> list[dict[str, Any]]:
     """Every check: the current rubric's criteria in order, then the checks it leaves out (disabled)."""
     shipped = {item["key"]: item for item in default_definition()["criteria"]}
@@ -253,28 +241,21 @@ def form_values(form: Any | None, rows: list[dict[str, Any]], minutes: int) -> d
 
 
 def place_errors(exc: ValidationError, rows: list[dict[str, Any]]) -> dict[str, list[str]]:
-    """update_rubric's errors by form field: criteria errors come keyed by criterion ("timeliness": ["timeliness:
-    weight must be …"]) and land on that row's weight or scale input; the rest goes above the form."""
+    """update_rubric's errors by form field: criteria errors come keyed by criterion and input ("timeliness":
+    {"weight": [...]}) and land on that row's weight or scale input; the rest goes above the form."""
     messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
     keys = {row["key"] for row in rows}
     placed: dict[str, list[str]] = {}
-
-    def add(target: str, text: str, key: str | None = None) -> None:
-        if key and text.startswith(f"{key}: "):
-            text = text[len(key) + 2 :]
-        if key in keys and text.split(" ", 1)[0] in ("weight", "scale"):
-            target = f"{text.split(' ', 1)[0]}-{key}"
-        placed.setdefault(target, []).append(rubric_message(text))
-
     for field, problems in messages.items():
         if field == "criteria" and isinstance(problems, dict):
-            for key, texts in problems.items():
-                for text in texts:
-                    add("_schema", str(text), str(key))
+            for key, by_input in problems.items():
+                for name, texts in by_input.items() if isinstance(by_input, dict) else [("_schema", by_input)]:
+                    target = f"{name}-{key}" if key in keys and name in ("weight", "scale") else "_schema"
+                    placed.setdefault(target, []).extend(str(text) for text in texts)
         else:
             target = "timeliness_minutes" if field == "timeliness_minutes" else "_schema"
             for text in problems if isinstance(problems, list) else [problems]:
-                add(target, str(text))
+                placed.setdefault(target, []).append(str(text))
     return placed
 
 

@@ -45,7 +45,7 @@ from web.auth import roles_required
 from web.extensions import limited
 from web.help_session import current_session_id, forget, remember
 from web.pages.display import ui_locale
-from web.pages.forms import RecordForm, translated_message
+from web.pages.forms import RecordForm
 
 bp = Blueprint("help", __name__, url_prefix="/help")
 
@@ -245,20 +245,8 @@ def form_messages(messages: dict | list) -> dict[str, list[str]]:
     """Schema messages by field, in the UI language."""
     errors: dict[str, list[str]] = {}
     for key, message in flatten_messages(messages):
-        errors.setdefault(key, []).append(contact_message(message))
+        errors.setdefault(key, []).append(message)
     return errors
-
-
-def contact_message(message: str) -> str:
-    known = {
-        "Give a phone number or an e-mail address so we can answer you.": _(
-            "Give a phone number or an e-mail address so we can answer you."
-        ),
-        "A phone number has digits, spaces, + - ( ) only.": _("A phone number has digits, spaces, + - ( ) only."),
-        "Length must be between 5 and 5000.": _("Describe your question in 5 to 5000 characters."),
-        "'from' is after 'to'.": _("The start date is after the end date."),
-    }
-    return known.get(message) or translated_message(message)
 
 
 @bp.app_template_global()
