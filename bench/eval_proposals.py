@@ -8,6 +8,9 @@ number of proposals and the run's total time ÷ the time the model spent encodin
 For reference, k-means *given* the true K = 77 on the same vectors reaches NMI 80.0 / ARI 51.8 / ACC 63.8
 (issue 4's figure; --kmeans recomputes it here).
 
+--zh runs the same on Chinese: the BQ dev split's groups of at least 5 questions asking the same thing (joined
+positive pairs, ../shared/data/zh_dev/bq_dev.csv; --zh-data atec for ATEC+CCKS), each question a Chinese record.
+
 --records N scales up: the split's questions are repeated with a varied greeting and a reference number, so every
 text is distinct and encoded (100k: feasibility of the whole pipeline on this machine).
 
@@ -73,7 +76,40 @@ def scores(truth: np.ndarray, predicted: np.ndarray) -> tuple[float, float, floa
     )
 
 
-def import_records(rows: list[tuple[str, str]]) -> list[int]:
+ZH_DATA = ROOT.parent / "shared" / "data" / "zh_dev"
+ZH_RESOLUTION = "已解答客户的问题。"
+
+
+def chinese_groups(name: str = "bq", minimum: int = 5) -> list[tuple[str, str]]:
+    """(question, group) for the groups of at least `minimum` questions joined by positive pairs."""
+    import csv
+
+    if name == "bq":
+        path, delimiter, first, second = ZH_DATA / "bq_dev.csv", ",", "sentence1", "sentence2"
+    else:
+        path, delimiter, first, second = ZH_DATA / "atec_ccks_dev.tsv", "\t", "text_1", "text_2"
+    with open(path, encoding="utf-8-sig") as handle:
+        pairs = list(csv.DictReader(handle, delimiter=delimiter))
+    parent: dict[str, str] = {}
+
+    def find(text: str) -> str:
+        while parent.setdefault(text, text) != text:
+            parent[text] = parent[parent[text]]
+            text = parent[text]
+        return text
+
+    for pair in pairs:
+        a, b = find(pair[first].strip()), find(pair[second].strip())
+        if pair["label"] == "1" and a != b:
+            parent[a] = b
+    members: dict[str, list[str]] = {}
+    for text in list(parent):
+        members.setdefault(find(text), []).append(text)
+    groups = sorted(sorted(texts) for texts in members.values() if len(texts) >= minimum)
+    return [(text, f"g{number}") for number, texts in enumerate(groups) for text in texts]
+
+
+def import_records(rows: list[tuple[str, str]], *, chinese: bool = False) -> list[int]:
     """Resolved records straight into the tables (the import path's validation is not what is measured here)."""
     import sqlalchemy as sa
 
@@ -107,9 +143,9 @@ def import_records(rows: list[tuple[str, str]]) -> list[int]:
                     "problem_description": text,
                     "attachments": [],
                     "collaboration": [],
-                    "resolution": RESOLUTION,
+                    "resolution": ZH_RESOLUTION if chinese else RESOLUTION,
                     "satisfaction": 4,
-                    "language": Language.EN,
+                    "language": Language.ZH if chinese else Language.EN,
                     "created_at": moment,
                     "updated_at": moment,
                 }
@@ -126,6 +162,8 @@ def main() -> None:
     parser.add_argument("--split", default="test", choices=["test", "train"])
     parser.add_argument("--records", type=int, default=0, help="Scale to this many records (0: the split as is).")
     parser.add_argument("--kmeans", action="store_true", help="Also k-means given the true K on the same vectors.")
+    parser.add_argument("--zh", action="store_true", help="Chinese: the BQ dev groups instead of BANKING77.")
+    parser.add_argument("--zh-data", default="bq", choices=["bq", "atec"])
     parser.add_argument("--database", help="SQLAlchemy URL of an EMPTY database (default: a temporary SQLite file).")
     args = parser.parse_args()
 
@@ -138,7 +176,12 @@ def main() -> None:
     from records.db import db
     from web import create_app
 
-    rows = scaled(read_split(args.data / f"{args.split}.csv"), args.records)
+    if args.zh:
+        rows = chinese_groups(args.zh_data)
+        source = f"{args.zh_data} dev groups of ≥ 5 questions"
+    else:
+        rows = scaled(read_split(args.data / f"{args.split}.csv"), args.records)
+        source = f"{args.split} split of BANKING77"
     encode_seconds = 0.0
     original_encode = embeddings.Embedder.encode
 
@@ -158,8 +201,8 @@ def main() -> None:
         app = create_app(config)
         with app.app_context():
             upgrade()
-            ids = import_records(rows)
-            print(f"{len(ids)} resolved records imported ({args.split} split of BANKING77).", flush=True)
+            ids = import_records(rows, chinese=args.zh)
+            print(f"{len(ids)} resolved records imported ({source}).", flush=True)
             started = time.perf_counter()
 
             def progress(stage: str, done: int, total: int) -> None:
@@ -194,9 +237,10 @@ def main() -> None:
             if args.kmeans:
                 from sklearn.cluster import KMeans
 
-                from text.embeddings import cached_vectors, get_embedder
+                from text.embeddings import cached_vectors, get_readers
 
-                vectors = cached_vectors(get_embedder(), [text for text, _ in rows])
+                readers = get_readers()
+                vectors = cached_vectors(readers.chinese if args.zh else readers.english, [text for text, _ in rows])
                 labels = KMeans(len(set(truth)), n_init=10, random_state=0).fit_predict(vectors)
                 nmi, ari, acc = scores(truth, labels)
                 print(f"k-means given K={len(set(truth))}: NMI {nmi:.1f} / ARI {ari:.1f} / ACC {acc:.1f}")

@@ -34,6 +34,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from kb import clustering
+from kb.clustering import DENSITY_RESOLUTION
 from kb.drafting import Draft, Evidence, corpus_words, draft
 from kb.models import (
     PROPOSAL_DRAFT_FIELDS,
@@ -277,7 +278,10 @@ def find_groups(spaces: Spaces, minimum: int) -> list[Group]:
         if len(rows) < minimum:
             continue
         vectors = spaces.vectors[space]
-        labels = clustering.group(vectors, min_size=minimum)
+        if space == CHINESE:
+            labels = clustering.group_by_density(vectors, setting("PROPOSAL_DENSITY_RESOLUTION", DENSITY_RESOLUTION))
+        else:
+            labels = clustering.group(vectors, min_size=minimum)
         by_label: dict[int, list[int]] = defaultdict(list)
         for position, label in enumerate(labels):
             by_label[int(label)].append(position)
