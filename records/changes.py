@@ -1,4 +1,4 @@
-"""Which local contact days changed: a version per day, for figures kept per day (jobs.report_days).
+"""Which local contact days changed: a version per day, for figures kept per day (jobs.reports.days).
 
 A day's figures depend on its records, their follow-ups, scores and grades, the staff's responses in the audit log,
 and, through repeat contacts (first-contact resolution), on the same customer's contacts up to REPEAT_CONTACT_DAYS

@@ -13,7 +13,7 @@ from flask_babel import get_locale
 import jobs.models  # noqa: F401  (jobs tables belong to the metadata migrations compare)
 import scoring.cases.models  # noqa: F401  (case library tables, likewise)
 from jobs.cli import jobs_cli
-from jobs.report_cli import reports_cli
+from jobs.reports.cli import reports_cli
 from kb import search as kb_search
 from kb.cli import kb_cli
 from records.cli import demo_cli, records_cli, users_cli

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from jobs.periods import Period
+from jobs.reports.periods import Period
 from records.enums import LabelledEnum
 from records.identifiers import scrub_identifiers
 from records.models import Record

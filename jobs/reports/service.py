@@ -12,8 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from jobs.report_common import CURRENT, PREVIOUS, Window, compare, enum_name, iso, rate
-from jobs.report_days import DayPart, DaySpan, add_up, day_rows
+from jobs.reports.common import CURRENT, PREVIOUS, Window, compare, enum_name, iso, rate
+from jobs.reports.days import DayPart, DaySpan, add_up, day_rows
 from records.enums import Priority
 from records.models import Record, Team, User
 from records.sla import (

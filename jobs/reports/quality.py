@@ -20,9 +20,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from jobs.report_common import CURRENT, PREVIOUS, Window, compare, example, mean, rate
-from jobs.report_days import DayPart, DaySpan, add_up, day_rows
-from jobs.report_records import empty_json_list, example_columns, example_rows
+from jobs.reports.common import CURRENT, PREVIOUS, Window, compare, example, mean, rate
+from jobs.reports.days import DayPart, DaySpan, add_up, day_rows
+from jobs.reports.records import empty_json_list, example_columns, example_rows
 from records.enums import Status
 from records.models import Customer, FollowUp, Record, Team, User, record_links
 from scoring.models import Grade, RecordScore, Rubric

@@ -25,10 +25,11 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from jobs import report_recommendations, report_records
-from jobs.periods import parse_period
-from jobs.report_figures import build_figures
-from jobs.report_needs import keyword_figures
+from jobs.reports import recommendations as report_recommendations
+from jobs.reports import records as report_records
+from jobs.reports.figures import build_figures
+from jobs.reports.needs import keyword_figures
+from jobs.reports.periods import parse_period
 from kb.models import ArticleFeedback, Proposal, ProposalStatus, SearchEvent, SearchSession
 from records.db import db as database
 from records.enums import Language, Role
@@ -597,8 +598,8 @@ def test_building_figures_never_waits_for_sqlites_write_lock(app, fixture_record
 
 
 def test_fill_rates_in_sql_follow_the_quality_pages_rules(app, fixture_records, make_user, make_record):
-    """jobs.report_quality.FILLED restates scoring.reports.TEMPLATE_FIELDS in SQL; both count the same."""
-    from jobs.report_quality import FILLED
+    """jobs.reports.quality.FILLED restates scoring.reports.TEMPLATE_FIELDS in SQL; both count the same."""
+    from jobs.reports.quality import FILLED
     from scoring.reports import TEMPLATE_FIELDS, score_report
 
     assert set(FILLED) == {field.key for field in TEMPLATE_FIELDS}

@@ -10,17 +10,18 @@ import zlib
 import pytest
 from openpyxl import load_workbook
 
-from jobs import report_recommendations, report_records
-from jobs.periods import parse_period
-from jobs.report_figures import build_figures
-from jobs.report_rendering import (
+from jobs.reports import recommendations as report_recommendations
+from jobs.reports import records as report_records
+from jobs.reports.figures import build_figures
+from jobs.reports.periods import parse_period
+from jobs.reports.rendering import (
     render_report_body,
     render_report_document,
     render_report_pdf,
     report_csv,
     report_xlsx,
 )
-from tests.jobs.test_report_figures import CUSTOMER_NAME, NOW, PII_PHONE, build_report_fixture
+from tests.jobs.reports.test_figures import CUSTOMER_NAME, NOW, PII_PHONE, build_report_fixture
 
 
 def _report_data(figures: dict) -> dict:

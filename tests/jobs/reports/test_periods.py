@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from jobs.periods import last_complete_period, parse_period, period_containing
+from jobs.reports.periods import last_complete_period, parse_period, period_containing
 
 
 def test_a_month_is_its_local_days_in_utc(app):

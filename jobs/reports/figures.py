@@ -5,11 +5,11 @@ they are stored as they are in jobs.models.Report.figures and rendered, exported
 quoted record is masked and carries "record_id" and "number" (retention removes the examples of records it deletes).
 
 All reading happens in records.db.read_session (one per part, two at a time), with SQL aggregates over the two
-periods' records (see jobs.report_common): no record is loaded as an object, and no write lock is held on SQLite.
+periods' records (see jobs.reports.common): no record is loaded as an object, and no write lock is held on SQLite.
 The parts:
-jobs.report_records (volume, top problems, satisfaction, FCR, times), jobs.report_service (SLA, follow-ups),
-jobs.report_quality (scores, criteria, fill rates, cases), jobs.report_knowledge (knowledge base, help center),
-jobs.report_needs (customer needs), jobs.report_recommendations.
+jobs.reports.records (volume, top problems, satisfaction, FCR, times), jobs.reports.service (SLA, follow-ups),
+jobs.reports.quality (scores, criteria, fill rates, cases), jobs.reports.knowledge (knowledge base, help center),
+jobs.reports.needs (customer needs), jobs.reports.recommendations.
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from jobs.periods import Period
-from jobs.report_common import Window, iso
-from jobs.report_days import KEEP_DAYS, refresh
-from jobs.report_knowledge import knowledge_figures
-from jobs.report_needs import needs_figures
-from jobs.report_quality import CASE_CANDIDATES, CRITERIA, QUALITY, cases, quality_figures
-from jobs.report_recommendations import recommendations
-from jobs.report_records import (
+from jobs.reports.common import Window, iso
+from jobs.reports.days import KEEP_DAYS, refresh
+from jobs.reports.knowledge import knowledge_figures
+from jobs.reports.needs import needs_figures
+from jobs.reports.periods import Period
+from jobs.reports.quality import CASE_CANDIDATES, CRITERIA, QUALITY, cases, quality_figures
+from jobs.reports.recommendations import recommendations
+from jobs.reports.records import (
     CONTACTS,
     FCR_REPEAT_DAYS,
     HANDLING,
@@ -45,7 +45,7 @@ from jobs.report_records import (
     unknown_resolution,
     volume_figures,
 )
-from jobs.report_service import BREACHES, SLA, sla_figures
+from jobs.reports.service import BREACHES, SLA, sla_figures
 from records.db import read_session
 from records.timeutil import local_timezone, to_local, utcnow
 
@@ -89,12 +89,12 @@ def _contacts(session: Session, window: Window, now: datetime) -> dict[str, Any]
     }
 
 
-#: The report's grouped scans, which the nightly `report_days` job keeps per day (jobs.report_days).
+#: The report's grouped scans, which the nightly `report_days` job keeps per day (jobs.reports.days).
 DAY_PARTS = (CONTACTS, HANDLING, RESOLUTION, QUALITY, CRITERIA, SLA, BREACHES, CASE_CANDIDATES)
 
 
 def keep_day_rows(*, now: datetime | None = None, keep_days: int = KEEP_DAYS) -> dict[str, int]:
-    """Compute and keep the grouped rows of the days that can be kept and have none: see jobs.report_days.refresh."""
+    """Compute and keep the grouped rows of the days that can be kept and have none: see jobs.reports.days.refresh."""
     return refresh(DAY_PARTS, now=now, keep_days=keep_days)
 
 

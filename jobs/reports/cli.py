@@ -9,10 +9,9 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from jobs import mail
 from jobs.models import ReportStatus
-from jobs.periods import KINDS
-from jobs.reports import (
+from jobs.reports import mail
+from jobs.reports.operations import (
     EXPORT_FORMATS,
     export_report,
     find_report,
@@ -21,6 +20,7 @@ from jobs.reports import (
     report_data,
     report_locale,
 )
+from jobs.reports.periods import KINDS
 from jobs.runs import run_job
 from records.db import read_session
 

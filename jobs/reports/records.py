@@ -7,7 +7,7 @@ subcategory); everything else rolls up from it in Python.
 Handling time is the record's duration_minutes (沟通时长), where given. Resolution time is resolved_at − contacted_at
 in hours, for resolved records whose resolution moment is known (records.sla.resolution_known: not those imported
 already resolved, which are counted as `unknown`). Both come from small histograms (value → count), from which the
-mean, the median and the 90th percentile (interpolated, jobs.report_common.quantile) are exact.
+mean, the median and the 90th percentile (interpolated, jobs.reports.common.quantile) are exact.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from jobs.report_common import (
+from jobs.reports.common import (
     CURRENT,
     PREVIOUS,
     Window,
@@ -33,7 +33,7 @@ from jobs.report_common import (
     rate,
     summary,
 )
-from jobs.report_days import DayPart, DaySpan, add_up, day_rows
+from jobs.reports.days import DayPart, DaySpan, add_up, day_rows
 from records.changes import REPEAT_CONTACT_DAYS
 from records.enums import Channel, Status
 from records.models import Customer, FollowUp, Record, User

@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from jobs.models import Report, ReportKind, ReportStatus
-from jobs.periods import Period, last_complete_period, parse_period
-from jobs.report_figures import build_figures
+from jobs.reports.figures import build_figures
+from jobs.reports.periods import Period, last_complete_period, parse_period
 from jobs.runs import this_worker, worker_alive
 from records.db import db
 from records.timeutil import utcnow
@@ -138,7 +138,7 @@ def _release(
 
 
 def report_data(report: Report) -> dict[str, Any]:
-    """What the renderers take (jobs.report_rendering)."""
+    """What the renderers take (jobs.reports.rendering)."""
     return {
         "kind": report.kind.value,
         "period": report.period,
@@ -175,7 +175,7 @@ def export_report(data: dict[str, Any], fmt: str, locale: str) -> bytes:
     """A finished report (report_data) as one of EXPORT_FORMATS."""
     import json
 
-    from jobs import report_rendering as rendering
+    from jobs.reports import rendering
 
     if fmt == "html":
         return rendering.render_report_document(data, locale).encode("utf-8")

@@ -16,8 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from jobs.report_common import CURRENT, PREVIOUS, Window, example, rate
-from jobs.report_records import example_columns, example_rows
+from jobs.reports.common import CURRENT, PREVIOUS, Window, example, rate
+from jobs.reports.records import example_columns, example_rows
 from kb.drafting import _PLACEHOLDER_WORDS, corpus_words
 from kb.text import CHINESE_STOP_WORDS
 from records.enums import Language

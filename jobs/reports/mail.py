@@ -13,7 +13,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy.orm import Session
 
 from jobs.models import Report, ReportStatus
-from jobs.reports import report_data, report_locale
+from jobs.reports.operations import report_data, report_locale
 from records.db import db
 from records.timeutil import utcnow
 
@@ -59,7 +59,7 @@ def deliver_report(report_id: int, *, again: bool = False) -> list[str]:
 
 
 def report_message(report: Report, to: list[str]) -> EmailMessage:
-    from jobs.report_rendering import render_report_document, render_report_pdf
+    from jobs.reports.rendering import render_report_document, render_report_pdf
 
     locale = report_locale()
     data = report_data(report)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from jobs.report_common import CURRENT, PREVIOUS, Window, compare
+from jobs.reports.common import CURRENT, PREVIOUS, Window, compare
 from kb.models import Article, ArticleRecordLink, ArticleStatus, LinkKind, Proposal, ProposalStatus
 from kb.selfservice import deflection_summary
 from records.db import READ_ONLY_OPTION, db

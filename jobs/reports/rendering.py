@@ -1,8 +1,8 @@
 """An improvement report as HTML (the app's page, a standalone document for e-mail), PDF, CSV and XLSX.
 
 `report_data` is {"kind", "period", "starts_at", "ends_at", "generated_at", "figures"} with the figures of
-jobs.report_figures.build_figures, as stored in jobs.models.Report. jobs must not import web, so the templates
-(jobs/templates/reports) have an Environment of their own, with Flask-Babel's gettext installed: render inside an
+jobs.reports.figures.build_figures, as stored in jobs.models.Report. jobs must not import web, so the templates
+(jobs/reports/templates) have an Environment of their own, with Flask-Babel's gettext installed: render inside an
 app context; the locale is forced for the call ("zh_CN" or "en"), whatever the request's is.
 """
 
@@ -23,8 +23,8 @@ from flask_babel import gettext as _
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from jobs.report_charts import charts
-from jobs.report_exports import report_csv, report_xlsx
+from jobs.reports.charts import charts
+from jobs.reports.exports import report_csv, report_xlsx
 from records.enums import Priority
 from records.timeutil import format_local
 
@@ -39,7 +39,7 @@ _chart_lock = threading.Lock()
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("jobs", "templates"),
+        loader=PackageLoader("jobs.reports", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
@@ -111,7 +111,7 @@ def _context(report_data: dict[str, Any], lang: str) -> dict[str, Any]:
 def render_report_body(report_data: dict[str, Any], locale: str) -> str:
     """The report as an HTML fragment (an <article>) for the app's page; charts inline."""
     with force_locale(locale):
-        return environment().get_template("reports/body.html").render(_context(report_data, language(locale)))
+        return environment().get_template("body.html").render(_context(report_data, language(locale)))
 
 
 def render_report_document(report_data: dict[str, Any], locale: str) -> str:
@@ -119,8 +119,8 @@ def render_report_document(report_data: dict[str, Any], locale: str) -> str:
     with force_locale(locale):
         lang = language(locale)
         context = _context(report_data, lang)
-        body = environment().get_template("reports/body.html").render(context)
-        return environment().get_template("reports/document.html").render({**context, "body": Markup(body)})
+        body = environment().get_template("body.html").render(context)
+        return environment().get_template("document.html").render({**context, "body": Markup(body)})
 
 
 def _no_fetching(url: str, *args: Any, **kwargs: Any) -> dict:

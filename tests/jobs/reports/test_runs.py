@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from jobs import reports as report_module
 from jobs.models import JobRun, Report, ReportStatus, RunStatus
 from jobs.reports import generate_report
+from jobs.reports import operations as report_module
 from jobs.runs import mark_dead_runs, run_job
 from jobs.scheduling import run_now
 from records.db import db as database

@@ -1,6 +1,6 @@
-"""Report figures kept per contact day (jobs.report_days): a report reading them shows exactly what it shows computed
+"""Report figures kept per contact day (jobs.reports.days): a report reading them shows exactly what it shows computed
 from the records, and every kind of write that changes a day's figures makes the kept rows of that day out of date.
-The records are the hand-checked fixture of test_report_figures (June 2025 against May)."""
+The records are the hand-checked fixture of test_figures (June 2025 against May)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from jobs import report_days
 from jobs.erasure import RunMemo, erase_records
 from jobs.models import ReportDayRows
-from jobs.periods import parse_period
-from jobs.report_figures import DAY_PARTS, build_figures, keep_day_rows
+from jobs.reports import days as report_days
+from jobs.reports.figures import DAY_PARTS, build_figures, keep_day_rows
+from jobs.reports.periods import parse_period
 from jobs.scheduling import run_now
 from records import audit
 from records.changes import ContactDayVersion, ended_before, longest_deadline, settled_before, touch
@@ -24,7 +24,7 @@ from records.models import FollowUp, Record
 from records.operations import delete_record
 from records.timeutil import parse_contact_time
 from scoring.engine import current_rubric, store_scores
-from tests.jobs.test_report_figures import CUSTOMERS, NOW, build_report_fixture
+from tests.jobs.reports.test_figures import CUSTOMERS, NOW, build_report_fixture
 
 JUNE = parse_period("monthly", "2025-06")
 #: NOW is 2025-07-05 08:00 local: with the default rules (deadlines of at most 120 hours) June 30th is the first day

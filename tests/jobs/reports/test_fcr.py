@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from jobs.periods import parse_period
-from jobs.report_figures import build_figures
+from jobs.reports.figures import build_figures
+from jobs.reports.periods import parse_period
 
 
 def _customer(phone: str) -> dict:
