@@ -2,7 +2,7 @@
 
 Builds (once; reused while it has the wanted size) a database of synthetic records spread over two years before the
 current month: texts, categories, channels, priorities, statuses, ratings, feedback and follow-ups copied from the
-realistic demo generator (records.demo_data), contact times spread over the days with a login wave, holiday delivery
+realistic demo generator (demo.generator), contact times spread over the days with a login wave, holiday delivery
 delays and repeat contacts laid over them, resolution and entry times, an automatic score per record, a few grades,
 help-center searches and feedback, articles and FAQ proposals, and the audit log (one entry per record created and
 the staff's first response to help-center contact requests). Rows go in with executemany (SQLite) or COPY
@@ -112,7 +112,7 @@ def _month_start_utc(zone) -> datetime:
 
 class Generator:
     def __init__(self, records: int, zone, seed: int = SEED):
-        from records.demo_data import generate_demo_rows
+        from demo.generator import generate_demo_rows
 
         self.records = records
         self.zone = zone
@@ -294,8 +294,8 @@ def build_database(records: int) -> None:
     """Fill the app's (empty, migrated) database with `records` synthetic records and what surrounds them."""
     from werkzeug.security import generate_password_hash
 
+    from demo.generator import DEMO_USERS
     from records.db import db
-    from records.demo_data import DEMO_USERS
     from records.timeutil import local_timezone
     from scoring.engine import current_rubric
 

@@ -12,11 +12,12 @@ from flask_babel import get_locale
 
 import jobs.models  # noqa: F401  (jobs tables belong to the metadata migrations compare)
 import scoring.cases.models  # noqa: F401  (case library tables, likewise)
+from demo.cli import demo_cli, seed_demo_articles_command
 from jobs.cli import jobs_cli
 from jobs.reports.cli import reports_cli
 from kb import search as kb_search
 from kb.cli import kb_cli
-from records.cli import demo_cli, records_cli, users_cli
+from records.cli import records_cli, users_cli
 from scoring import engine as scoring_engine
 from scoring.cases.cli import cases_cli
 from scoring.cli import scoring_cli
@@ -84,5 +85,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    # `consultkb kb seed-demo` lives with the demo (which depends on kb, never the other way) but is listed under kb,
+    # where it always was; adding the same command again is harmless.
+    kb_cli.add_command(seed_demo_articles_command)
     for group in (users_cli, records_cli, demo_cli, kb_cli, scoring_cli, cases_cli, jobs_cli, reports_cli):
         app.cli.add_command(group)

@@ -8,13 +8,13 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from kb.demo import MAX_ALT_QUESTIONS, UNPUBLISHED, demo_articles, seed_demo_articles
+from demo import phrases as ph
+from demo.articles import MAX_ALT_QUESTIONS, UNPUBLISHED, demo_articles, seed_demo_articles
+from demo.generator import DEMO_USERS
 from kb.models import Article, ArticleStatus
 from kb.operations import publish_article, update_article
 from kb.search import search_service
-from records import demo_phrases as ph
 from records.db import db
-from records.demo_data import DEMO_USERS
 from records.masking import find_pii
 
 #: (topic, language) of every demo article: each topic in each language it has records in.

@@ -7,7 +7,7 @@ personal data written into free text now and then; a few deliberately sloppy rec
 login-failure wave after a release, delivery delays after shopping holidays, a satisfaction dip in one team).
 
 Rows use only the canonical import columns (docs/import-format.md) and satisfy the importer's rules. Pure stdlib:
-the same `seed` and `now` always give the same rows. Phrase tables and value pools live in `records.demo_phrases`.
+the same `seed` and `now` always give the same rows. Phrase tables and value pools: `demo.phrases`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from records import demo_phrases as ph
+from demo import phrases as ph
 
 # --- Users -------------------------------------------------------------------------------------------------------
 
@@ -547,7 +547,7 @@ class _DemoGenerator:
     def _channel(self, lang: str) -> tuple[str, str | None]:
         names, weights = zip(*ph.CHANNELS[lang], strict=True)
         channel = self.rng.choices(names, weights)[0]
-        platforms = ph.PLATFORMS.get((lang, channel))
+        platforms = ph.PLATFORMS.get(lang, {}).get(channel)
         return channel, self.rng.choice(platforms) if platforms else None
 
     def _duration(self, channel: str, kind: str) -> int:

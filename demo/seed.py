@@ -8,8 +8,8 @@ from datetime import datetime
 import click
 import sqlalchemy as sa
 
+from demo.generator import DEMO_USERS, generate_demo_rows
 from records.db import db
-from records.demo_data import DEMO_USERS, generate_demo_rows
 from records.enums import Role
 from records.formats import SourceRow
 from records.importing import import_rows

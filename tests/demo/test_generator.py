@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from records import demo_phrases
-from records.demo_data import (
+from demo import phrases as demo_phrases
+from demo.generator import (
     DEMO_PASSWORDS,
     DEMO_TEAMS,
     DEMO_TOPIC_CATEGORIES,

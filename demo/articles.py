@@ -1,7 +1,7 @@
 """Demo help-centre articles (`consultkb kb seed-demo`): one per demo topic and language.
 
-They are written from the phrase tables the demo records come from (records.demo_phrases), so the help centre
-answers what the demo records are about: the title is the customer's question (written here, per topic), the
+They are written from the phrase tables the demo records come from (demo.phrases), so the help centre
+answers what the demo records are about: the title is the customer's question (questions.json, per topic), the
 alternative questions are the topic's own problem phrasings turned into a customer's words, the body numbers the
 handling steps agents take and lists the usual outcomes. Where a record names an order number, an amount or a date,
 an article speaks generally; every text is still run through records.masking, so no personal data can slip in.
@@ -19,10 +19,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from kb.demo_questions import QUESTIONS
+from demo import phrases as ph
+from demo.phrases import read_table_file
 from kb.importing import ArticleImportReport, import_articles
 from kb.models import Article, ArticleStatus
-from records import demo_phrases as ph
 from records.db import db
 from records.masking import mask_text
 from records.operations import taxonomy
@@ -263,10 +263,12 @@ def _tags(topic: dict[str, Any], lang: str) -> list[str]:
 
 def demo_articles() -> list[dict[str, Any]]:
     """The import lines of every demo article, in topic order, Chinese first."""
+    # topic -> language -> (title as the customer asks it, one-sentence summary).
+    questions = read_table_file("questions.json")
     articles = []
     for key, topic in ph.TOPICS.items():
         for lang in (lang for lang in ("zh", "en") if lang in topic):
-            title, summary = QUESTIONS[key][lang]
+            title, summary = questions[key][lang]
             articles.append(
                 {
                     "external_id": f"demo-{key}-{lang}",
