@@ -17,6 +17,7 @@ from jobs.cli import jobs_cli
 from jobs.reports.cli import reports_cli
 from kb import search as kb_search
 from kb.cli import kb_cli
+from records import changes as record_changes
 from records.cli import records_cli, users_cli
 from scoring import engine as scoring_engine
 from scoring.cases.cli import cases_cli
@@ -68,6 +69,12 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    # Session listeners, once per process, in this order (SQLAlchemy calls a hook's listeners as registered):
+    # 1. records.changes collects the contact days a flush changes and bumps their versions first in before_commit;
+    # 2. kb.search brings the search index up to date after a commit;
+    # 3. scoring.engine scores the records a transaction changed, in its before_commit. Their days were already
+    #    collected from the records' own writes, so the scores' flush needs no second bump.
+    record_changes.init_app(app)
     kb_search.init_app(app)
     scoring_engine.init_app(app)
 
