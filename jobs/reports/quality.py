@@ -3,7 +3,7 @@ field fill rates with alerts, and the period's exemplary and negative cases.
 
 Scores as in scoring.reports: a record's effective score is its newest grade outside calibration sessions, else its
 automatic score; criteria figures use the automatic points (the only ones every record has). Fill rates use the
-template fields of scoring.reports.TEMPLATE_FIELDS, computed in SQL (FILLED) with the same rules. One grouped scan
+template fields of scoring.reports.TEMPLATE_FIELDS, counted in SQL by their `filled_sql`. One grouped scan
 per (period, team, agent) gives counts, automatic scores and fill rates; grades (few) and criteria (from each
 distinct points value) are read apart and added in.
 """
@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 
 from jobs.reports.common import CURRENT, PREVIOUS, Window, compare, example, mean, rate
 from jobs.reports.days import DayPart, DaySpan, add_up, day_rows
-from jobs.reports.records import empty_json_list, example_columns, example_rows
+from jobs.reports.records import example_columns, example_rows
 from records.enums import Status
-from records.models import Customer, FollowUp, Record, Team, User, record_links
+from records.models import Customer, Record, Team, User
+from scoring.grading import counts_for_record_sql, newest_record_grades_sql
 from scoring.models import Grade, RecordScore, Rubric
 from scoring.reports import FILL_RATE_ALERT, TEMPLATE_FIELDS
 
@@ -36,33 +37,6 @@ CASES = 3
 EXEMPLARY_SCORE = 90.0
 #: A negative case: rated at most this (不满意 or 非常不满意), or failing a critical criterion.
 NEGATIVE_SATISFACTION = 2
-
-
-def _filled_text(column: sa.ColumnElement) -> sa.ColumnElement[bool]:
-    return sa.and_(column.is_not(None), sa.func.trim(column) != "")
-
-
-#: SQL for each template field's "filled" rule in scoring.reports.TEMPLATE_FIELDS, keyed alike.
-FILLED: dict[str, sa.ColumnElement[bool]] = {
-    "problem_description": _filled_text(Record.problem_description),
-    "category": sa.and_(_filled_text(Record.category), _filled_text(Record.subcategory)),
-    "customer_request": _filled_text(Record.customer_request),
-    "key_details": sa.or_(_filled_text(Record.key_details), ~empty_json_list(Record.attachments)),
-    "emotion": Record.emotion.is_not(None),
-    "duration_minutes": Record.duration_minutes.is_not(None),
-    "handling_steps": _filled_text(Record.handling_steps),
-    "collaboration": sa.or_(
-        ~empty_json_list(Record.collaboration),
-        sa.select(sa.literal(1)).where(record_links.c.record_id == Record.id).exists(),
-    ),
-    "resolution": _filled_text(Record.resolution),
-    "satisfaction": Record.satisfaction.is_not(None),
-    "follow_ups": sa.select(sa.literal(1)).where(FollowUp.record_id == Record.id).exists(),
-}
-
-
-def _applies(field) -> sa.ColumnElement[bool]:
-    return Record.status.in_(sorted(field.statuses)) if field.statuses is not None else sa.true()
 
 
 def _criteria(session: Session) -> tuple[dict[str, dict[str, str]], dict[str, dict[int, float]]]:
@@ -84,9 +58,9 @@ def _measures() -> list[sa.ColumnElement]:
         sa.func.count(sa.case((RecordScore.critical_failed.is_(True), 1))).label("critical"),
     ]
     for field in TEMPLATE_FIELDS:
-        applies = _applies(field)
+        applies = field.applies_sql()
         columns.append(sa.func.count(sa.case((applies, 1))).label(f"fill_{field.key}_n"))
-        columns.append(sa.func.count(sa.case((sa.and_(applies, FILLED[field.key]), 1))).label(f"fill_{field.key}"))
+        columns.append(sa.func.count(sa.case((sa.and_(applies, field.filled_sql), 1))).label(f"fill_{field.key}"))
     return columns
 
 
@@ -97,16 +71,16 @@ def _grades(
     matching `where`) by their newest grade given outside calibration sessions. Grades are few; reading them apart
     keeps the grouped scans plain joins."""
     which = window.which().label("which")
+    grades = newest_record_grades_sql()
     query = (
-        sa.select(which, Record.team_id, Record.agent_id, Grade.record_id, RecordScore.score, Grade.score)
-        .select_from(Grade)
-        .join(Record, Record.id == Grade.record_id)
+        sa.select(which, Record.team_id, Record.agent_id, grades.c.record_id, RecordScore.score, grades.c.score)
+        .select_from(grades)
+        .join(Record, Record.id == grades.c.record_id)
         .outerjoin(RecordScore, RecordScore.record_id == Record.id)
-        .where(where if where is not None else window.contacted(), Grade.calibration_id.is_(None))
-        .order_by(Grade.id)
+        .where(where if where is not None else window.contacted())
+        .order_by(grades.c.grade_id)
     )
-    newest = {row[3]: tuple(row) for row in session.execute(query)}  # later (newer) grades replace earlier ones
-    return list(newest.values())
+    return [tuple(row) for row in session.execute(query)]
 
 
 def criteria_rows(session: Session, span: DaySpan, _now: datetime) -> Iterable[dict[str, Any]]:
@@ -373,7 +347,7 @@ def case_candidates(session: Session, span: DaySpan, _now: datetime) -> list[dic
     ("moment": the contact time in seconds). The period's first CASES are among its days' first CASES; graded
     records are read apart (a grade bumps its day, records.changes)."""
     day = span.day()
-    graded = sa.select(Grade.record_id).where(Grade.calibration_id.is_(None))
+    graded = sa.select(Grade.record_id).where(counts_for_record_sql())
     candidates = []
     for kind, (qualifies, order, _key) in _CASE_ORDERS.items():
         rank = sa.func.row_number().over(partition_by=day, order_by=order()).label("rank")

@@ -35,6 +35,7 @@ from jobs.reports.common import (
 )
 from jobs.reports.days import DayPart, DaySpan, add_up, day_rows
 from records.changes import REPEAT_CONTACT_DAYS
+from records.db import empty_json_list
 from records.enums import Channel, Status
 from records.models import Customer, FollowUp, Record, User
 from records.sla import minutes_between, resolution_known, resolution_minutes
@@ -63,11 +64,6 @@ _SATISFACTION = (
     ("resolution", Record.satisfaction_resolution),
     ("attitude", Record.satisfaction_attitude),
 )
-
-
-def empty_json_list(column: sa.ColumnElement) -> sa.ColumnElement[bool]:
-    """The JSON list column holds nothing (stored as "[]"; NULL and JSON null count as empty)."""
-    return sa.or_(column.is_(None), sa.cast(column, sa.Text).in_(("[]", "null")))
 
 
 def contacted_again(span: DaySpan) -> sa.ColumnElement[bool]:
