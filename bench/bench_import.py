@@ -17,9 +17,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
+from demo.generator import generate_demo_rows
+from demo.seed import seed_demo
 from records.db import db
-from records.demo import seed_demo
-from records.demo_data import generate_demo_rows
 from records.exporting import export_records
 from records.formats import SourceRow
 from records.importing import import_rows, system_actor

@@ -2,7 +2,7 @@
 
 Builds (once; reused while it has the wanted size) a database of synthetic records spread over two years before the
 current month: texts, categories, channels, priorities, statuses, ratings, feedback and follow-ups copied from the
-realistic demo generator (records.demo_data), contact times spread over the days with a login wave, holiday delivery
+realistic demo generator (demo.generator), contact times spread over the days with a login wave, holiday delivery
 delays and repeat contacts laid over them, resolution and entry times, an automatic score per record, a few grades,
 help-center searches and feedback, articles and FAQ proposals, and the audit log (one entry per record created and
 the staff's first response to help-center contact requests). Rows go in with executemany (SQLite) or COPY
@@ -10,8 +10,8 @@ the staff's first response to help-center contact requests). Rows go in with exe
 vacuumed afterwards, as autovacuum would have done, so the scan may read the category index alone on both.
 
 Then, warm (best of --runs): (a) `SELECT channel, count(*) FROM records GROUP BY channel`, (b)
-jobs.report_figures.build_figures for the last complete month as the scheduler makes it, on the 1st at 08:00 local,
-after the nightly `report_days` job kept the days' rows (jobs.report_days: the breaches of the month's last five days
+jobs.reports.figures.build_figures for the last complete month as the scheduler makes it, on the 1st at 08:00 local,
+after the nightly `report_days` job kept the days' rows (jobs.reports.days: the breaches of the month's last five days
 are still scanned), and prints b ÷ a. It also prints the report with nothing kept (a fresh installation, or the first
 report after a change of settings) and how long the nightly job took to keep 100 days. The baseline groups by channel,
 which has no index of its own, so both databases read the records table itself: grouping by category was answered
@@ -112,7 +112,7 @@ def _month_start_utc(zone) -> datetime:
 
 class Generator:
     def __init__(self, records: int, zone, seed: int = SEED):
-        from records.demo_data import generate_demo_rows
+        from demo.generator import generate_demo_rows
 
         self.records = records
         self.zone = zone
@@ -294,8 +294,8 @@ def build_database(records: int) -> None:
     """Fill the app's (empty, migrated) database with `records` synthetic records and what surrounds them."""
     from werkzeug.security import generate_password_hash
 
+    from demo.generator import DEMO_USERS
     from records.db import db
-    from records.demo_data import DEMO_USERS
     from records.timeutil import local_timezone
     from scoring.engine import current_rubric
 
@@ -481,7 +481,7 @@ def timed(function, runs: int) -> float:
     return best
 
 
-#: The parts of build_figures timed by --parts (names in jobs.report_figures).
+#: The parts of build_figures timed by --parts (names in jobs.reports.figures).
 PARTS = (
     "_contacts",
     "top_problems",
@@ -496,7 +496,7 @@ PARTS = (
 
 def part_times(period, now) -> dict[str, float]:
     """One build_figures with each part timed (the module's functions wrapped for the run)."""
-    from jobs import report_figures
+    from jobs.reports import figures as report_figures
 
     spent: dict[str, float] = {}
     originals = {name: getattr(report_figures, name) for name in PARTS}
@@ -526,8 +526,8 @@ def measure(url: str, records: int, rebuild: bool, runs: int, parts: bool) -> di
     from flask_migrate import upgrade
 
     from jobs.models import ReportDayRows
-    from jobs.periods import last_complete_period
-    from jobs.report_figures import build_figures, keep_day_rows
+    from jobs.reports.figures import build_figures, keep_day_rows
+    from jobs.reports.periods import last_complete_period
     from records.changes import settled_before
     from records.db import db, read_session
     from records.timeutil import local_day_start, utcnow

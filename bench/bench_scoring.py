@@ -72,8 +72,8 @@ def main() -> None:
     from flask_migrate import upgrade
     from sqlalchemy.orm import Session
 
+    from demo.seed import seed_demo
     from records.db import db
-    from records.demo import seed_demo
     from scoring.engine import record_batches, rescore_all
     from web import create_app
 

@@ -99,10 +99,10 @@ def seed(url: str, instance: str) -> tuple[int, int]:
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
-    from kb.demo import seed_demo_articles
+    from demo.articles import seed_demo_articles
+    from demo.seed import seed_demo
     from kb.models import Article
     from records.db import db
-    from records.demo import seed_demo
     from records.models import Record
     from web import create_app
 

@@ -1,1 +1,1 @@
-"""Scheduled jobs: improvement reports, retention and index upkeep (see issue 6)."""
+"""Scheduled jobs: the scheduler and job list, job runs, retention and erasure; improvement reports in jobs.reports."""

@@ -65,7 +65,7 @@ class Report(db.Model):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     status: Mapped[ReportStatus] = mapped_column(enum_column(ReportStatus), default=ReportStatus.BUILDING)
-    #: Everything the report shows, JSON-serialisable (built by jobs.report_figures.build_figures).
+    #: Everything the report shows, JSON-serialisable (built by jobs.reports.figures.build_figures).
     figures: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     error: Mapped[str | None] = mapped_column(sa.Text)
     #: The process building it and when it claimed the row: a claim older than the stale limit may be taken over.
@@ -77,7 +77,7 @@ class Report(db.Model):
 
 
 class ReportDayRows(db.Model):
-    """The grouped rows of one part of the improvement report for one settled local contact day (jobs.report_days),
+    """The grouped rows of one part of the improvement report for one settled local contact day (jobs.reports.days),
     kept so a report reads its settled days instead of scanning their records again."""
 
     __tablename__ = "report_day_rows"

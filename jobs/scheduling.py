@@ -25,10 +25,9 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from jobs import mail
 from jobs.models import JobRun, Report, ReportKind, ReportStatus
-from jobs.periods import last_complete_period
-from jobs.reports import generate_report
+from jobs.reports import generate_report, mail
+from jobs.reports.periods import last_complete_period
 from jobs.runs import last_runs, mark_dead_runs, run_job
 from records.db import db, read_session
 from records.timeutil import local_timezone, utcnow
@@ -98,7 +97,7 @@ def database_statistics() -> dict[str, Any]:
 
 
 def report_days() -> dict[str, Any]:
-    from jobs.report_figures import keep_day_rows
+    from jobs.reports.figures import keep_day_rows
 
     return {"computed_days": keep_day_rows()}
 

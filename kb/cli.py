@@ -1,4 +1,4 @@
-"""`consultkb kb …`: import articles, search from the shell, rebuild the search index, seed the demo articles."""
+"""`consultkb kb …`: import articles, search from the shell, rebuild the search index."""
 
 from __future__ import annotations
 
@@ -94,26 +94,6 @@ def reindex_command() -> None:
     with click.progressbar(length=max(total, 1), label="Reindexing", file=sys.stderr) as bar:
         count = service.rebuild(progress=bar.update)
     click.echo(f"Indexed {count} published article(s).")
-
-
-@kb_cli.command("seed-demo")
-def seed_demo_command() -> None:
-    """Create the demo help-centre articles (one per demo topic and language) that are not there yet.
-
-    Most are published at once; a few stay in review or drafts for the trainer pages. Articles already there are
-    left as they are, so running it again creates nothing.
-    """
-    from kb.demo import seed_demo_articles
-
-    result = seed_demo_articles()
-    report = result.report
-    click.echo(f"Demo articles: {report.created} created, {result.existing} already there.")
-    if report.rejected:
-        click.secho(f"{len(report.rejected)} demo article(s) rejected:", fg="red", err=True)
-        for problem in report.rejected:
-            field = f", {problem['field']}" if problem["field"] else ""
-            click.echo(f"  {problem['external_id']}{field}: {problem['reason']}", err=True)
-        sys.exit(1)
 
 
 class StageBars:

@@ -1,4 +1,4 @@
-"""Which local contact days changed: a version per day, for figures kept per day (jobs.report_days).
+"""Which local contact days changed: a version per day, for figures kept per day (jobs.reports.days).
 
 A day's figures depend on its records, their follow-ups, scores and grades, the staff's responses in the audit log,
 and, through repeat contacts (first-contact resolution), on the same customer's contacts up to REPEAT_CONTACT_DAYS
@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -128,19 +129,16 @@ def _contact_times(session: Session) -> list[datetime | None]:
     return moments
 
 
-@event.listens_for(Session, "before_flush")
 def _note_deleted_records(session: Session, _flush_context, _instances) -> None:
     # Read before the flush deletes their rows.
     touch(session, [item.contacted_at for item in session.deleted if isinstance(item, Record)])
 
 
-@event.listens_for(Session, "after_flush")
 def _note_flushed_changes(session: Session, _flush_context) -> None:
     if session.new or session.dirty or session.deleted:
         touch(session, _contact_times(session))
 
 
-@event.listens_for(Session, "before_commit")
 def _bump_changed_days(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint: its days are bumped with its transaction's
@@ -151,9 +149,21 @@ def _bump_changed_days(session: Session) -> None:
         _bump(session, days)
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _forget_changed_days(session: Session, transaction) -> None:
     # A committed transaction's days were bumped in before_commit; a rolled-back one changed nothing. A savepoint
     # ending leaves its transaction's days alone.
     if transaction.parent is None:
         session.info.pop(_CHANGED_DAYS, None)
+
+
+def init_app(app: Flask) -> None:
+    """Writes bump their contact days' versions: listen once per process on every session (web.register_extensions
+    states the order of the session listeners)."""
+    for name, handler in (
+        ("before_flush", _note_deleted_records),
+        ("after_flush", _note_flushed_changes),
+        ("before_commit", _bump_changed_days),
+        ("after_transaction_end", _forget_changed_days),
+    ):
+        if not event.contains(Session, name, handler):
+            event.listen(Session, name, handler)

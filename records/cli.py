@@ -1,4 +1,4 @@
-"""`consultkb users …`, `consultkb records …` and `consultkb demo …`."""
+"""`consultkb users …` and `consultkb records …`."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from records.people import create_user, set_user_active
 
 users_cli = AppGroup("users", help="Manage people and roles.")
 records_cli = AppGroup("records", help="Import and export consultation records.")
-demo_cli = AppGroup("demo", help="Demo data.")
 
 
 def fail(message: str) -> None:
@@ -164,27 +163,3 @@ def export_command(file, fmt, status, agent, team, category, date_from, date_to,
     except ValidationError as exc:
         fail(str(exc.messages))
     click.echo(f"Exported {count} records to {file}" + (" (unmasked)." if reveal else " (personal data masked)."))
-
-
-@demo_cli.command("seed")
-@click.option("--records", "count", default=2400, show_default=True, help="How many demo records.")
-@click.option("--force", is_flag=True, help="Seed even if the database already has records.")
-def seed_command(count, force):
-    """Create demo teams, users and records (Chinese and English) unless the database already has records."""
-    from records.demo import seed_demo
-
-    try:
-        result = seed_demo(count=count, force=force, progress_label="Seeding demo records")
-    except RuntimeError as exc:
-        fail(str(exc))
-    click.echo(result)
-
-
-@demo_cli.command("logins")
-def logins_command():
-    """Print the demo users' logins (one per role)."""
-    from records.demo import demo_logins
-
-    click.echo("Demo logins (username / password):")
-    for role, username, password in demo_logins():
-        click.echo(f"  {role:<11} {username} / {password}")

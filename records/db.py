@@ -4,6 +4,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, Session
@@ -52,6 +53,11 @@ def conflict_insert(dialect: str):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert
+
+
+def empty_json_list(column: sa.ColumnElement) -> sa.ColumnElement[bool]:
+    """The JSON list column holds nothing (stored as "[]"; NULL and JSON null count as empty)."""
+    return sa.or_(column.is_(None), sa.cast(column, sa.Text).in_(("[]", "null")))
 
 
 def like_pattern(text: str) -> str:

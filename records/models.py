@@ -237,7 +237,3 @@ class SequenceCounter(db.Model):
 
     key: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     last: Mapped[int] = mapped_column(default=0)
-
-
-# Last, as it maps the classes above: writes of records bump the version of the contact days they change.
-import records.changes  # noqa: E402, F401

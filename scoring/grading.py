@@ -9,6 +9,7 @@ rubric and never count as a record's grade.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -161,13 +162,50 @@ def get_grade(grade_id: int) -> Grade:
     return grade
 
 
+# ----- the record's grade, in Python and in SQL --------------------------------------------------------------------
+# A record's grade is the newest one given outside calibration sessions (those grade the graders); it replaces the
+# automatic score. Both forms of the rule are here, side by side; tests/scoring/test_rules.py checks that they agree.
+
+
+def counts_for_record(grade: Grade) -> bool:
+    """The grade may be the record's grade: it was given outside calibration sessions."""
+    return grade.calibration_id is None
+
+
+def counts_for_record_sql() -> sa.ColumnElement[bool]:
+    """`counts_for_record` as a condition on Grade rows."""
+    return Grade.calibration_id.is_(None)
+
+
+def newest_record_grade(grades: Iterable[Grade]) -> Grade | None:
+    """Of a record's grades, the one that replaces its automatic score: the newest (last given) that counts."""
+    return max((grade for grade in grades if counts_for_record(grade)), key=lambda grade: grade.id, default=None)
+
+
+def newest_record_grades_sql() -> sa.Subquery:
+    """`newest_record_grade` of every graded record, as a subquery of (record_id, grade_id, score)."""
+    newest = sa.select(sa.func.max(Grade.id)).where(counts_for_record_sql()).group_by(Grade.record_id)
+    return (
+        sa.select(Grade.record_id, Grade.id.label("grade_id"), Grade.score)
+        .where(Grade.id.in_(newest.scalar_subquery()))
+        .subquery("record_grades")
+    )
+
+
+def effective(auto: float | None, grade: Grade | None) -> float | None:
+    """The score that counts: the record's grade if it has one, else its automatic score."""
+    return grade.score if grade is not None else auto
+
+
+def effective_sql(auto: sa.ColumnElement, grade_score: sa.ColumnElement) -> sa.ColumnElement:
+    """`effective` over an automatic score column and the record's grade's score column (NULL when ungraded)."""
+    return sa.func.coalesce(grade_score, auto)
+
+
 def current_grade(record: Record) -> Grade | None:
     """The record's grade: the newest one given outside calibration sessions."""
     return db.session.scalar(
-        sa.select(Grade)
-        .where(Grade.record_id == record.id, Grade.calibration_id.is_(None))
-        .order_by(Grade.id.desc())
-        .limit(1)
+        sa.select(Grade).where(Grade.record_id == record.id, counts_for_record_sql()).order_by(Grade.id.desc()).limit(1)
     )
 
 
@@ -178,7 +216,7 @@ def grades_for(record: Record, viewer: User) -> list[Grade]:
     require(can_view_record(viewer, record), "You may not see this record.")
     query = sa.select(Grade).where(Grade.record_id == record.id).order_by(Grade.id.desc())
     if viewer.role == Role.AGENT:
-        query = query.where(Grade.calibration_id.is_(None))
+        query = query.where(counts_for_record_sql())
     return list(db.session.scalars(query))
 
 
@@ -189,7 +227,7 @@ def effective_score(record: Record) -> dict[str, Any]:
     return {
         "auto": auto,
         "grade": grade.score if grade else None,
-        "effective": grade.score if grade else auto,
+        "effective": effective(auto, grade),
         "grade_id": grade.id if grade else None,
         "graded_by": grade.grader.username if grade else None,
     }
@@ -201,7 +239,7 @@ def effective_score(record: Record) -> dict[str, Any]:
 def dispute_grade(grade: Grade, reason: str, *, by: User) -> Dispute:
     """The record's agent disagrees with its grade; a supervisor of the team or an administrator resolves it."""
     require(grade.record.agent_id == by.id, "Only the agent who took the contact disputes its grade.")
-    if grade.calibration_id is not None:
+    if not counts_for_record(grade):
         raise ValidationError(
             {"grade": [_l("Calibration grades do not count as the record's grade; they cannot be disputed.")]}
         )

@@ -23,12 +23,13 @@ from sqlalchemy.orm import selectinload
 
 from records.access import NotFound, can_view_record, is_scrubbed_viewer, record_scope, require
 from records.customers import ANONYMOUS_NAME
-from records.db import db
+from records.db import db, empty_json_list
 from records.enums import Role, Status
 from records.masking import mask_text
-from records.models import Record, Team, User
+from records.models import FollowUp, Record, Team, User, record_links
 from records.timeutil import local_day_start, local_today, to_local
 from scoring.engine import current_rubric, store_scores
+from scoring.grading import counts_for_record_sql, effective
 from scoring.models import Grade, RecordScore, Rubric
 from scoring.operations import scorecard
 
@@ -118,52 +119,111 @@ def _text(value: str | None) -> bool:
     return bool(value and value.strip())
 
 
+def _text_sql(column: sa.ColumnElement) -> sa.ColumnElement[bool]:
+    return sa.and_(column.is_not(None), sa.func.trim(column) != "")
+
+
+def _has_links_sql() -> sa.ColumnElement[bool]:
+    return sa.select(sa.literal(1)).where(record_links.c.record_id == Record.id).exists()
+
+
+def _has_follow_ups_sql() -> sa.ColumnElement[bool]:
+    return sa.select(sa.literal(1)).where(FollowUp.record_id == Record.id).exists()
+
+
 @dataclass(frozen=True)
 class TemplateField:
-    """A field of the record template (客户交流记录表) whose fill rate a report shows."""
+    """A field of the record template (客户交流记录表) whose fill rate a report shows.
+
+    "Filled" is written twice, side by side: for a loaded record (`filled`) and as SQL over the records table
+    (`filled_sql`), for reports that count in the database; tests/scoring/test_rules.py checks that they agree."""
 
     key: str
     zh: str
     en: str
     filled: Callable[[Record], bool]
+    filled_sql: sa.ColumnElement[bool] = field(compare=False)
     #: Only records in these statuses are expected to have the field; None: every record.
     statuses: frozenset[Status] | None = None
 
     def applies(self, record: Record) -> bool:
         return self.statuses is None or record.status in self.statuses
 
+    def applies_sql(self) -> sa.ColumnElement[bool]:
+        return Record.status.in_(sorted(self.statuses)) if self.statuses is not None else sa.true()
+
 
 CLOSED = frozenset({Status.RESOLVED, Status.UNRESOLVABLE})
 WAITING = frozenset({Status.PENDING, Status.TRANSFERRED})
 
 TEMPLATE_FIELDS = (
-    TemplateField("problem_description", "问题描述", "Problem description", lambda r: _text(r.problem_description)),
     TemplateField(
-        "category", "问题类型及二级标签", "Problem type and subcategory", lambda r: bool(r.category and r.subcategory)
+        "problem_description",
+        "问题描述",
+        "Problem description",
+        lambda r: _text(r.problem_description),
+        _text_sql(Record.problem_description),
     ),
-    TemplateField("customer_request", "客户诉求", "Customer request", lambda r: _text(r.customer_request)),
+    TemplateField(
+        "category",
+        "问题类型及二级标签",
+        "Problem type and subcategory",
+        lambda r: bool(r.category and r.subcategory),
+        sa.and_(_text_sql(Record.category), _text_sql(Record.subcategory)),
+    ),
+    TemplateField(
+        "customer_request",
+        "客户诉求",
+        "Customer request",
+        lambda r: _text(r.customer_request),
+        _text_sql(Record.customer_request),
+    ),
     TemplateField(
         "key_details",
         "关键细节/附件",
         "Key details / attachments",
         lambda r: _text(r.key_details) or bool(r.attachments),
+        sa.or_(_text_sql(Record.key_details), ~empty_json_list(Record.attachments)),
     ),
-    TemplateField("emotion", "客户情绪状态", "Customer emotion", lambda r: r.emotion is not None),
-    TemplateField("duration_minutes", "沟通时长", "Duration", lambda r: r.duration_minutes is not None),
-    TemplateField("handling_steps", "客服响应措施", "Handling steps", lambda r: _text(r.handling_steps)),
+    TemplateField(
+        "emotion", "客户情绪状态", "Customer emotion", lambda r: r.emotion is not None, Record.emotion.is_not(None)
+    ),
+    TemplateField(
+        "duration_minutes",
+        "沟通时长",
+        "Duration",
+        lambda r: r.duration_minutes is not None,
+        Record.duration_minutes.is_not(None),
+    ),
+    TemplateField(
+        "handling_steps",
+        "客服响应措施",
+        "Handling steps",
+        lambda r: _text(r.handling_steps),
+        _text_sql(Record.handling_steps),
+    ),
     TemplateField(
         "collaboration",
         "内部协作情况（需转交）",
         "Internal collaboration (transferred)",
         lambda r: bool(r.collaboration or r.related),
+        sa.or_(~empty_json_list(Record.collaboration), _has_links_sql()),
         frozenset({Status.TRANSFERRED}),
     ),
-    TemplateField("resolution", "解决方案（已结案）", "Resolution (closed)", lambda r: _text(r.resolution), CLOSED),
+    TemplateField(
+        "resolution",
+        "解决方案（已结案）",
+        "Resolution (closed)",
+        lambda r: _text(r.resolution),
+        _text_sql(Record.resolution),
+        CLOSED,
+    ),
     TemplateField(
         "satisfaction",
         "客户满意度（已结案）",
         "Customer satisfaction (closed)",
         lambda r: r.satisfaction is not None,
+        Record.satisfaction.is_not(None),
         CLOSED,
     ),
     TemplateField(
@@ -171,6 +231,7 @@ TEMPLATE_FIELDS = (
         "后续跟进计划（待跟进/需转交）",
         "Follow-up plan (pending/transferred)",
         lambda r: bool(r.follow_ups),
+        _has_follow_ups_sql(),
         WAITING,
     ),
 )
@@ -184,7 +245,7 @@ def latest_grades(record_ids: Iterable[int] | sa.Select) -> dict[int, Grade]:
     ids = record_ids if isinstance(record_ids, sa.Select) else list(record_ids)
     grades = db.session.scalars(
         sa.select(Grade)
-        .where(Grade.record_id.in_(ids), Grade.calibration_id.is_(None))
+        .where(Grade.record_id.in_(ids), counts_for_record_sql())
         .order_by(Grade.id)
         .options(selectinload(Grade.grader))
     )
@@ -218,7 +279,7 @@ def effective_fields(record: Record, auto: float) -> dict[str, Any]:
     return {
         "auto": auto,
         "grade": grade.score if grade else None,
-        "effective": grade.score if grade else auto,
+        "effective": effective(auto, grade),
         "grade_id": grade.id if grade else None,
         "graded_by": grade.grader.username if grade else None,
     }
@@ -332,7 +393,7 @@ def record_row(record: Record, score: RecordScore, grade: Grade | None, version:
         "status": record.status.value,
         "auto_score": score.score,
         "grade_score": grade.score if grade else None,
-        "effective_score": grade.score if grade else score.score,
+        "effective_score": effective(score.score, grade),
         "graded_by": grade.grader.username if grade else None,
         "critical_failed": score.critical_failed,
         "rubric_version": version,

@@ -24,6 +24,7 @@ from records.enums import Channel, Role, Status
 from records.models import Record, Team, User
 from records.people import find_agent
 from records.timeutil import local_day_start, local_today
+from scoring.grading import counts_for_record_sql
 from scoring.models import Grade, RecordScore
 from scoring.operations import record_score
 
@@ -87,7 +88,7 @@ def review_sample(
 
 
 def _candidates(agent_ids: list[int], start: datetime, end: datetime) -> dict[int, list[_Candidate]]:
-    graded = sa.select(Grade.id).where(Grade.record_id == Record.id, Grade.calibration_id.is_(None)).exists()
+    graded = sa.select(Grade.id).where(Grade.record_id == Record.id, counts_for_record_sql()).exists()
     rows = db.session.execute(
         sa.select(Record.id, Record.agent_id, Record.status, Record.channel, RecordScore.score)
         .outerjoin(RecordScore, RecordScore.record_id == Record.id)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -26,6 +28,7 @@ from records.schemas import RecordInputSchema
 from web import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures"
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "web" / "translations"
 PASSWORD = "correct-horse-9"
 _sequence = count(1)
 
@@ -42,6 +45,28 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
         raise RuntimeError(f"A test tried to open a network connection to {address!r}.")
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The catalogs (`pybabel compile` in make), compiled once per session into a temporary directory.
+
+    The .mo files are build output, not in git: a fresh clone has none. Compiling into the source tree would leave
+    files behind and race between worktrees, so every app the suite builds reads them from here instead — through
+    the environment, which reaches the apps tests build themselves and the system tests' `consultkb` processes too.
+    """
+    directory = tmp_path_factory.mktemp("translations")
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        locale = po.parents[1].name
+        mo = directory / locale / "LC_MESSAGES" / "messages.mo"
+        mo.parent.mkdir(parents=True)
+        with po.open("rb") as source:
+            catalog = read_po(source, locale=locale)
+        with mo.open("wb") as target:
+            write_mo(target, catalog, use_fuzzy=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CONSULTKB_BABEL_TRANSLATION_DIRECTORIES", str(directory))
+        yield directory
 
 
 @pytest.fixture(scope="session")

@@ -14,11 +14,13 @@ from flask_babel import refresh as refresh_locale
 import jobs.models  # noqa: F401  (jobs tables belong to the metadata migrations compare)
 import scoring.cases.models  # noqa: F401  (case library tables, likewise)
 import text.models  # noqa: F401  (the vector cache, likewise)
+from demo.cli import demo_cli, seed_demo_articles_command
 from jobs.cli import jobs_cli
-from jobs.report_cli import reports_cli
+from jobs.reports.cli import reports_cli
 from kb import search as kb_search
 from kb.cli import kb_cli
-from records.cli import demo_cli, records_cli, users_cli
+from records import changes as record_changes
+from records.cli import records_cli, users_cli
 from scoring import engine as scoring_engine
 from scoring.cases.cli import cases_cli
 from scoring.cli import scoring_cli
@@ -78,6 +80,12 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    # Session listeners, once per process, in this order (SQLAlchemy calls a hook's listeners as registered):
+    # 1. records.changes collects the contact days a flush changes and bumps their versions first in before_commit;
+    # 2. kb.search brings the search index up to date after a commit;
+    # 3. scoring.engine scores the records a transaction changed, in its before_commit. Their days were already
+    #    collected from the records' own writes, so the scores' flush needs no second bump.
+    record_changes.init_app(app)
     kb_search.init_app(app)
     scoring_engine.init_app(app)
 
@@ -95,5 +103,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    # `consultkb kb seed-demo` lives with the demo (which depends on kb, never the other way) but is listed under kb,
+    # where it always was; adding the same command again is harmless.
+    kb_cli.add_command(seed_demo_articles_command)
     for group in (users_cli, records_cli, demo_cli, kb_cli, scoring_cli, cases_cli, jobs_cli, reports_cli):
         app.cli.add_command(group)

@@ -19,7 +19,7 @@ def upgrade():
     # records.sla looks up each help-center contact request's first response by the record's number.
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.create_index("ix_audit_log_object", ["object_type", "object_id"], unique=False)
-    # jobs.report_records.contacted_again: a customer's next contact about the same category.
+    # jobs.reports.records.contacted_again: a customer's next contact about the same category.
     with op.batch_alter_table("records", schema=None) as batch_op:
         batch_op.create_index("ix_records_customer_category", ["customer_id", "category", "contacted_at"], unique=False)
 

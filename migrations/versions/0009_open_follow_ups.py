@@ -21,7 +21,7 @@ def upgrade():
     # alone that read every follow-up of the years before (180,000 of them in bench/bench_reports.py).
     with op.batch_alter_table("follow_ups", schema=None) as batch_op:
         batch_op.create_index("ix_follow_ups_done_due", ["done", "due"], unique=False)
-    # jobs.report_records.contacted_again now finds each contact's next one with a window function.
+    # jobs.reports.records.contacted_again now finds each contact's next one with a window function.
     with op.batch_alter_table("records", schema=None) as batch_op:
         batch_op.drop_index("ix_records_customer_category")
 

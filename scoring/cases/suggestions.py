@@ -38,6 +38,7 @@ from scoring.cases.models import (
 from scoring.cases.operations import CURATORS
 from scoring.cases.packs import teaches
 from scoring.cases.training import LEARNERS
+from scoring.grading import counts_for_record_sql
 from scoring.models import Grade, RecordScore, Rubric
 
 #: What the suggestion list offers, and the kind of case each suggests.
@@ -131,7 +132,7 @@ def effective_score_columns() -> tuple[sa.ColumnElement, sa.ColumnElement, Any, 
     sessions overrides the automatic score, as in the quality reports."""
     latest = (
         sa.select(Grade.record_id, sa.func.max(Grade.id).label("grade_id"))
-        .where(Grade.calibration_id.is_(None))
+        .where(counts_for_record_sql())
         .group_by(Grade.record_id)
         .subquery()
     )

@@ -18,9 +18,9 @@ from scoring.models import CalibrationSession, Dispute, DisputeStatus, Grade
 from scoring.operations import record_score
 from tests.conftest import PASSWORD
 from tests.scoring.helpers import full_points
-from tests.web.conftest import CATALOG
 
 WEB = Path(__file__).resolve().parents[2] / "web"
+CATALOG = WEB / "translations" / "zh_Hans_CN" / "LC_MESSAGES"
 
 
 def page(response) -> str:

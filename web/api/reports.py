@@ -14,8 +14,8 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
 from jobs.models import ReportStatus
-from jobs.periods import KINDS
 from jobs.reports import EXPORT_FORMATS, export_report, find_report, generate_report, list_reports, report_data
+from jobs.reports.periods import KINDS
 from jobs.runs import mark_dead_runs, recent_runs
 from jobs.scheduling import job_overview
 from records.access import record_scope

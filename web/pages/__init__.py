@@ -7,6 +7,7 @@ from flask import Flask
 from web.pages import (
     article_reuse,
     articles,
+    calibration_pages,  # noqa: F401  (its views register on grading.bp)
     case_packs,
     cases,
     customers,

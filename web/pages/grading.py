@@ -434,8 +434,3 @@ def resolve_dispute_page(dispute_id: int):
 
     message = _("Grade changed.") if outcome == DisputeStatus.CHANGED.value else _("Grade upheld.")
     return save(action, message, refused)
-
-
-# The calibration and review-sample views live in their own module but register on `bp` above; importing it here
-# (after everything it imports from this module is defined) makes sure those routes exist whenever `bp` does.
-from web.pages import calibration_pages  # noqa: E402, F401

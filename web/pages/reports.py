@@ -8,8 +8,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from jobs.models import ReportKind, ReportStatus
-from jobs.periods import KINDS
 from jobs.reports import EXPORT_FORMATS, export_report, find_report, generate_report, list_reports, report_data
+from jobs.reports.periods import KINDS
 from jobs.runs import recent_runs
 from jobs.scheduling import job_overview
 from records.access import record_scope
@@ -85,7 +85,7 @@ def _ready_report(kind: str, period: str):
 @bp.get("/reports/<kind>/<period>")
 @roles_required(*REPORT_READERS)
 def report_page(kind: str, period: str):
-    from jobs.report_rendering import render_report_body
+    from jobs.reports.rendering import render_report_body
 
     report = _ready_report(kind, period)
     body = render_report_body(report_data(report), ui_locale()) if report.status == ReportStatus.READY else None
