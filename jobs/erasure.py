@@ -18,8 +18,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from kb.drafting import TITLE_CHARS, steps_markdown
+from kb.drafting import TITLE_CHARS, numbered, steps_markdown
 from kb.drafting import _clip as clip_like_drafts
+from kb.drafting import evidence_texts as drafted_texts
 from kb.models import (
     Article,
     ArticleRecordLink,
@@ -31,11 +32,11 @@ from kb.models import (
 from kb.search import version_passage, version_texts
 from records.changes import touch
 from records.db import db, read_session
-from records.identifiers import scrub_identifiers
 from records.models import AuditLog, Customer, FollowUp, Record, User, record_links
 from scoring.models import CalibrationSession, Dispute, Grade, RecordScore
 from text.embeddings import text_hash
 from text.models import EmbeddingCache
+from text.rewriting import answer_steps
 
 #: Ids per IN (...) list, well under SQLite's and PostgreSQL's parameter limits.
 CHUNK = 500
@@ -66,22 +67,22 @@ class EvidenceTexts:
 
 
 def evidence_texts(
-    problem: str | None, request: str | None, resolution: str | None, *names: str | None
+    problem: str | None, request: str | None, resolution: str | None, language: str, *names: str | None
 ) -> EvidenceTexts:
     known = tuple(name for name in names if name and len(name.strip()) >= 2)
-    scrubbed_problem = (scrub_identifiers(problem or "", known) or "").strip()
-    scrubbed_request = (scrub_identifiers(request or "", known) or "").strip()
-    scrubbed_resolution = (scrub_identifiers(resolution or "", known) or "").strip()
-    phrasings = {_key(clip_like_drafts(scrubbed_problem, TITLE_CHARS))} if scrubbed_problem else set()
+    problem, asked, question, resolution = drafted_texts(problem, request, resolution, language, known)
+    phrasings = {_key(clip_like_drafts(text, TITLE_CHARS)) for text in (problem, asked) if text}
     answers = set()
-    if scrubbed_resolution:
+    if resolution:
+        steps, flags = answer_steps(clip_like_drafts(resolution, ANSWER_CHARS), language)
         answers = {
-            _key(steps_markdown(clip_like_drafts(scrubbed_resolution, ANSWER_CHARS))),
-            _key(clip_like_drafts(scrubbed_resolution, VARIATION_CHARS)),
+            _key(numbered(steps)),
+            _key(steps_markdown(clip_like_drafts(resolution, ANSWER_CHARS))),
+            _key(clip_like_drafts(resolution, VARIATION_CHARS)),
+            *(_key(flag) for flag in flags),
         }
-    return EvidenceTexts(
-        question=f"{scrubbed_problem}\n{scrubbed_request}".strip(), phrasings=phrasings, answers=answers
-    )
+        answers.discard("")
+    return EvidenceTexts(question=question, phrasings=phrasings, answers=answers)
 
 
 def _record_texts(session: Session, condition: sa.ColumnElement[bool]) -> dict[int, EvidenceTexts]:
@@ -91,6 +92,7 @@ def _record_texts(session: Session, condition: sa.ColumnElement[bool]) -> dict[i
             Record.problem_description,
             Record.customer_request,
             Record.resolution,
+            Record.language,
             Customer.name,
             User.display_name,
         )
@@ -100,7 +102,7 @@ def _record_texts(session: Session, condition: sa.ColumnElement[bool]) -> dict[i
     )
     return {
         row.id: evidence_texts(
-            row.problem_description, row.customer_request, row.resolution, row.name, row.display_name
+            row.problem_description, row.customer_request, row.resolution, row.language, row.name, row.display_name
         )
         for row in rows
     }
@@ -178,7 +180,11 @@ def scrub_proposal_drafts(ids: list[int], texts: dict[int, EvidenceTexts], memo:
     for proposal in session.scalars(affected.order_by(Proposal.id)):
         mine = [texts[record_id] for record_id in holders[proposal.id] if record_id in texts]
         in_draft = {_key(text) for text in [proposal.title, *(proposal.alt_questions or [])]}
-        answers_in_draft = {_key(proposal.answer), *(_key(item.get("text")) for item in proposal.variations or [])}
+        answers_in_draft = {
+            _key(proposal.answer),
+            *(_key(item.get("text")) for item in proposal.variations or []),
+            *(_key(flag) for flag in proposal.editor_flags or []),
+        }
         phrasings = set().union(*(item.phrasings for item in mine)) & in_draft
         answers = set().union(*(item.answers for item in mine)) & answers_in_draft
         if phrasings or answers:
@@ -188,6 +194,7 @@ def scrub_proposal_drafts(ids: list[int], texts: dict[int, EvidenceTexts], memo:
         if phrasings or answers:
             alt_questions = [text for text in proposal.alt_questions or [] if _key(text) not in phrasings]
             variations = [item for item in proposal.variations or [] if _key(item.get("text")) not in answers]
+            proposal.editor_flags = [flag for flag in proposal.editor_flags or [] if _key(flag) not in answers]
             if _key(proposal.title) in phrasings:
                 proposal.title = alt_questions.pop(0) if alt_questions else ""
             if _key(proposal.answer) in answers:

@@ -20,11 +20,14 @@ from functools import lru_cache
 import numpy as np
 
 from records.enums import Language
-from records.identifiers import contains_identifiers
+from records.identifiers import contains_identifiers, scrub_identifiers
 from text.analysis import CHINESE_STOP_WORDS, ENGLISH_STOP_WORDS, iter_terms, normalise
+from text.rewriting import answer_steps, customer_question, is_customer_question
 
 #: Alternative questions and resolution variations offered to the editor.
 ALT_QUESTIONS = 5
+#: One-off promises and compensation shown to the editor.
+FLAGS = 8
 VARIATIONS = 4
 KEYWORDS = 8
 #: Questions this similar to one already chosen add nothing as an alternative phrasing.
@@ -34,6 +37,8 @@ SAME_RESOLUTION = 0.5
 #: Window for the trend: the last TREND_DAYS against the TREND_DAYS before them.
 TREND_DAYS = 30
 TITLE_CHARS = 200
+#: A title up to this long is preferred among the most central questions.
+TITLE_PREFERRED_CHARS = 30
 
 _PLACEHOLDER_WORDS = frozenset({"姓名", "地址", "name", "address"})
 _STEP_SPLIT = re.compile(r"(?:\r?\n)+|(?<=[。；;!?！？])\s*|(?<=\.)\s+(?=[A-Z0-9])")
@@ -47,6 +52,10 @@ class Evidence:
 
     record_id: int
     problem: str
+    #: The problem as the customer would ask it, free of the case's particulars (text.rewriting); "" if nothing
+    #: of it could be kept.
+    asked: str
+    #: What the record is grouped by: the customer's question and request.
     question: str
     resolution: str
     category: str | None
@@ -62,6 +71,8 @@ class Evidence:
 class Draft:
     title: str
     answer: str
+    #: One-off promises and compensation found in the resolutions, for the editor to decide on (never in the answer).
+    flags: list[str]
     variations: list[dict]
     alt_questions: list[str]
     category: str | None
@@ -77,6 +88,28 @@ class Draft:
     impact: float
     #: Member record ids, most representative first.
     ranked_ids: list[int] = field(default_factory=list)
+
+
+def evidence_texts(
+    problem: str | None, request: str | None, resolution: str | None, language: str, names: Sequence[str]
+) -> tuple[str, str, str, str]:
+    """(problem, asked, question, resolution) of a record as the engine reads it (and erasure finds it again):
+    every text scrubbed of identifiers, `asked` the problem as the customer's question free of the case's
+    particulars, `question` what the record is grouped by."""
+    problem = (scrub_identifiers(problem or "", names) or "").strip()
+    request = (scrub_identifiers(request or "", names) or "").strip()
+    # Grouped by the customer's question without the agent's framing and the case's particulars (order numbers,
+    # model codes, dates, amounts), so that one order number or product does not pull different questions together.
+    asked = customer_question(problem, language, names)
+    question = f"{asked or problem}\n{request}".strip()
+    return problem, asked, question, (scrub_identifiers(resolution or "", names) or "").strip()
+
+
+def numbered(steps: Sequence[str]) -> str:
+    """Steps as a numbered Markdown list (one step as a sentence)."""
+    if len(steps) < 2:
+        return "".join(steps)
+    return "\n".join(f"{number}. {step}" for number, step in enumerate(steps, start=1))
 
 
 def safe(text: str, names: Sequence[str]) -> bool:
@@ -161,15 +194,18 @@ def steps_markdown(resolution: str) -> str:
     return "\n".join(f"{number}. {step}" for number, step in enumerate(steps, start=1))
 
 
-def answer_and_variations(resolutions: Sequence[str], names: Sequence[str]) -> tuple[str, list[dict]]:
-    """The most representative resolution as steps, and the other distinct ways the group was resolved.
+def answer_and_variations(
+    resolutions: Sequence[str], names: Sequence[str], language: Language = Language.ZH
+) -> tuple[str, list[dict], list[str]]:
+    """The most representative resolution as steps addressed to the customer, the other distinct ways the group
+    was resolved, and the one-off promises and compensation the answer leaves out (for the editor).
 
     Representative = closest to the TF-IDF centre of all the group's resolutions; a variation is a resolution
     unlike every one chosen before it, counted with the resolutions that resemble it.
     """
     usable = [text for text in resolutions if text and text.strip()]
     if not usable:
-        return "", []
+        return "", [], []
     matrix = tfidf_matrix(usable)
     order = centrality_order(matrix)
     chosen: list[int] = []
@@ -182,17 +218,27 @@ def answer_and_variations(resolutions: Sequence[str], names: Sequence[str]) -> t
         if len(chosen) > VARIATIONS:
             break
     if not chosen:
-        return "", []
+        return "", [], []
     similarity = matrix @ matrix[chosen].T
     # Each resolution counts towards the chosen one it resembles most.
     nearest = np.argmax(similarity, axis=1)
     counts = Counter(int(index) for index in nearest)
-    answer = steps_markdown(_clip(usable[chosen[0]], 4000))
+    # The answer: the first chosen resolution that leaves steps once its one-off promises are set aside.
+    steps: list[str] = []
+    flags: list[str] = []
+    for row in chosen:
+        steps, found = answer_steps(_clip(usable[row], 4000), language.value)
+        flags.extend(flag for flag in found if flag not in flags)
+        if steps:
+            break
+    for row in chosen:
+        flags.extend(flag for flag in answer_steps(usable[row], language.value)[1] if flag not in flags)
+    answer = numbered(steps)
     variations = [
         {"text": _clip(usable[row], 1000), "count": counts.get(position, 0)}
         for position, row in enumerate(chosen[1:], start=1)
     ]
-    return answer, variations
+    return answer, variations, flags[:FLAGS]
 
 
 def keywords_for(texts: Sequence[str], language: Language, document_frequency: Counter, documents: int) -> list[str]:
@@ -277,19 +323,28 @@ def draft(
     names = sorted({name for member in members for name in member.names})
     order = centrality_order(vectors)
     ranked = [members[row] for row in order]
-    title = next(
-        (_clip(member.problem, TITLE_CHARS) for member in ranked if safe(member.problem, names)),
-        "",
+    # Titles and alternative questions are customers' questions free of anything naming one case; among the
+    # central ones a short one reads best as a title.
+    questions = [_clip(member.asked, TITLE_CHARS) for member in members]
+    usable = [row for row in order if is_customer_question(questions[row], names) and safe(questions[row], names)]
+    central = usable[: max(3, len(usable) // 4)]
+    title = (
+        questions[min(central, key=lambda row: (len(questions[row]) > TITLE_PREFERRED_CHARS, central.index(row)))]
+        if central
+        else ""
     )
-    problems = [_clip(member.problem, TITLE_CHARS) for member in members]
-    alternatives = [
-        text
-        for text in diverse_questions(problems, vectors, order, title, limit=ALT_QUESTIONS * 2)
-        if safe(text, names)
-    ][:ALT_QUESTIONS]
-    answer, variations = answer_and_variations([member.resolution for member in ranked], names)
-    pair = majority([(member.category, member.subcategory) for member in members if member.category])
+    alternatives = diverse_questions(
+        [questions[row] if row in set(usable) else "" for row in range(len(members))],
+        vectors,
+        order,
+        title,
+        limit=ALT_QUESTIONS,
+    )
     language = majority([member.language for member in members]) or Language.ZH
+    answer, variations, flags = answer_and_variations(
+        [member.resolution for member in ranked], names, Language(language)
+    )
+    pair = majority([(member.category, member.subcategory) for member in members if member.category])
     keywords = [
         word
         for word in keywords_for([member.question for member in members], language, document_frequency, documents)
@@ -305,6 +360,7 @@ def draft(
     return Draft(
         title=title,
         answer=answer,
+        flags=flags,
         variations=variations,
         alt_questions=alternatives,
         category=pair[0] if pair else None,

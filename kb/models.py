@@ -237,6 +237,9 @@ class Proposal(db.Model):
     answer: Mapped[str] = mapped_column(sa.Text, default="")
     #: Other resolutions seen, for the editor: [{"text": ..., "count": n}].
     variations: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    #: One-off promises and compensation in the group's resolutions ("补偿10元券", "今日到账"): for the editor to
+    #: decide on; never part of the drafted answer.
+    editor_flags: Mapped[list[str]] = mapped_column(sa.JSON, default=list, server_default="[]")
     alt_questions: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     category: Mapped[str | None] = mapped_column(sa.String(60))
     subcategory: Mapped[str | None] = mapped_column(sa.String(60))

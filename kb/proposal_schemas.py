@@ -84,6 +84,7 @@ class ProposalOutSchema(Schema):
     title = fields.String()
     answer = fields.String()
     variations = fields.List(fields.Nested(VariationSchema))
+    editor_flags = fields.List(fields.String(), dump_only=True)
     alt_questions = fields.List(fields.String())
     category = fields.String(allow_none=True)
     subcategory = fields.String(allow_none=True)

@@ -1,0 +1,264 @@
+"""From an agent's note to what a customer reads: FAQ questions in customer words, answers as steps.
+
+A consultation record is written by the agent about the customer ("客户反映订单DD202607263904付款5天了还显示待发货",
+"Customer asks how to recover the password on iPhone 15; last order DD202608084191"). An FAQ drafted from it needs
+the question as a customer asks it, with nothing that identifies one case: no order or tracking numbers, staff ids,
+company or person names, masked fragments, dates, amounts or model codes. `customer_question` removes the agent's
+framing and every clause or fragment that names one case, and makes the rest a question; `is_customer_question`
+checks the result. `answer_steps` turns a resolution into steps addressed to the customer and sets aside, as flags
+for the editor, what was a one-off promise or compensation ("补偿10元券", "今日到账", "a $10 credit").
+
+Rules, not a model: they are read and fixed by anyone, run in microseconds, and every removal is visible. The same
+cleaning also runs before records are grouped, so an order number or a product code does not pull records together.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from text.analysis import HAN_CHARACTERS
+
+_HAN = f"[{HAN_CHARACTERS}]"
+
+# -- what names one case ---------------------------------------------------------------------------------------
+#: Order, tracking, tax and account references; long digit runs; masked fragments; e-mail addresses; phones.
+_CASE_REFERENCE = re.compile(
+    r"DD\d{6,}|\b[A-Z]{2,5}\d{6,}\b|\d{7,}|[*＊•]{2,}|\[(?:姓名|地址|name|address)\]|[\w.+-]+@[\w-]+\.[\w.]+"
+    r"|\+\d[\d\s-]{6,}\d|\b\d{3,4}[\s-]\d{3,4}[\s-]?\d{3,4}\b",
+    re.IGNORECASE,
+)
+#: Words that only appear beside a case's identity: company names and staff codes. (单号, 税号, 身份证 alone name
+#: nothing: "快递单号查不到", "为啥要填身份证" are real questions; the numbers themselves are _CASE_REFERENCE.)
+_CASE_WORDS = re.compile(
+    r"有限公司|股份公司|集团|工号\s*[A-Z]?\d+|客服[A-Z]?\d{2,}|[A-Z]\d{2}的?客服"
+    r"|\b(?:Ltd|LLC|Inc|GmbH|Co\.)\b|\bagent [A-Z]?\d{2,}\b|\bstaff id\b",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    r"\b\d{1,2}(?::\d{2})?\s*[ap]\.?m\.?|\d{4}年|\d{1,2}月\d{1,2}[日号](?:凌晨|早上|上午|中午|下午|晚上)?(?:\d{1,2}[:：]\d{2})?|\d{1,2}[:：]\d{2}"
+    r"|\b(?:on|since|from|by|before|after|until)?\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+    r"\s+\d{1,2}(?:st|nd|rd|th)?\b",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(r"(?:每笔|共|合计)?[¥￥$€£]?\d+(?:[.,]\d+)?\s*(?:元|块钱|块|美元|USD|RMB)|[¥￥$€£]\d+(?:[.,]\d+)?")
+#: Model and version codes (K87, Note 13, iPhone 15, 5.9.2, P600) name one product, not a question.
+_MODEL_CODE = re.compile(
+    r"(?<![A-Za-z0-9])(?:[A-Za-z]*[A-Z][A-Za-z]*\d+[A-Za-z\d]*|\d+(?:\.\d+)+"
+    r"|(?:iPhone|iPad|iOS|Android|Galaxy|Note|Mate|Reno|Magic|Pixel|OnePlus|Redmi|Nova|Pura)\s?\d+[A-Za-z]*"
+    rf"|(?<={_HAN})\s?(?!App)[A-Z][A-Za-z]*\s\d+[A-Za-z]*)"
+    r"(?![A-Za-z0-9])"
+)
+#: A preposition or article left with nothing after it once a detail went ("crashes on with 5.9.1" → "crashes").
+_DANGLING = re.compile(
+    r"\b(?:on|with|of|for|at|from|to|in|by|the|a|an)\s+(?=(?:and|with|on|of|for|at|in|is)\b|[,;:.]|$)"
+)
+#: An identifier with the words that carry it ("订单DD2026…", "for order DD2026…", "单号SF…") goes as a whole.
+_CARRIED_REFERENCE = re.compile(
+    r"(?:(?:of|for|on|from|about|with)\s+)?(?:为|在|从|给|对|的)?"
+    r"(?:订单号?|单号|快递单号|物流单号|运单号?|(?:the )?order(?: number)?|tracking(?: number)?|ticket)?"
+    r"\s*[:：#]?\s*(?:DD\d{6,}|1Z[0-9A-Z]{10,}|[A-Z]{2,5}\d{6,}[A-Z]{0,3}|\d{7,})"
+    r"|,?\s*card ending (?:in )?\d+|尾号\d+的?(?:卡|银行卡|信用卡)?",
+    re.IGNORECASE,
+)
+_COMPANY = re.compile(
+    rf"{_HAN}{{2,12}}(?:股份有限公司|有限公司|集团)|(?:抬头|开给)(?:写|是)?"
+    r"|\b(?:[A-Z][a-z]+\s){1,3}(?:Inc|Ltd|LLC|Clinic|Corp|Co|GmbH|Group)\b\.?"
+)
+_BRACKETED = re.compile(r"[（(][^（）()]*[)）]")
+
+# -- the agent's framing ---------------------------------------------------------------------------------------
+_ZH_PREFIX = re.compile(
+    r"^(?:[（(](?:重复咨询|再次来电|二次来电|追问|回访)[)）]|客户(?:表示)?之前反映过[^：:]*[：:]|客户(?:再次|又|第\d+次)来电[：:，,]?"
+    r"|(?:再次|二次)来电[：:，,]?)\s*"
+)
+_ZH_REPORTING = re.compile(
+    r"^(?:该|这位)?客户(?:今天|刚才|昨天)?(?:来电|致电|在线|留言|发邮件)?"
+    r"(?:反映|反馈|说|称|表示|询问|问|咨询|投诉|抱怨|来电称|来电问|来电催件)?[：:，,]?"
+)
+_ZH_EMOTION = re.compile(r"^(?:客户)?(?:非常|很|十分|特别|极其)?(?:不满|生气|愤怒|激动|着急|不耐烦|情绪激动|情绪很大)")
+#: Clauses that only add a case's particulars (the amount, the card or app paid with, a callback number).
+_ZH_DETAIL = re.compile(r"^(?:金额|价格|用的|使用的|付款方式|支付方式|另一个号码|白天打|晚上打|联系电话)")
+_ZH_CLAUSE = re.compile(r"[，,；;。！!]")
+_ZH_QUESTION = re.compile(r"[？?]$|吗$|呢$|怎么|如何|为什么|为啥|能不能|可不可以|是否|多久|哪里|哪儿|什么|几天|怎样|咋")
+
+_EN_PREFIX = re.compile(
+    r"^(?:\((?:repeat contact|second contact|follow-up)\)|(?:second contact on the same issue|customer is back about"
+    r" this|follow-up|repeat contact|again)\s*[:：-])\s*",
+    re.IGNORECASE,
+)
+_EN_ASKS = re.compile(r"^(?:the )?customer (?:asks|asked|is asking|wants to know|wonders)\s+(?:us\s+)?", re.IGNORECASE)
+_EN_SAYS = re.compile(
+    r"^(?:the )?customer (?:says|said|reports|reported|complains|complained|claims|writes|mentions)\s+(?:that\s+)?",
+    re.IGNORECASE,
+)
+_EN_EMOTION = re.compile(r"^(?:the )?customer (?:is )?(?:very |really )?(?:angry|upset|annoyed|frustrated)\b", re.I)
+_EN_THIRD_PERSON = re.compile(r"\bI (wants|needs|asks|demands|says|is|has|was)\b", re.IGNORECASE)
+_EN_FIRST_PERSON = {"wants": "want", "needs": "need", "asks": "ask", "demands": "want", "says": "say", "is": "am",
+                    "has": "have", "was": "was"}  # fmt: skip
+_EN_CLAUSE = re.compile(r"\s*[;；]\s*|(?<=[.!?])\s+")
+_EN_QUESTION_WORD = re.compile(
+    r"^(?:how|why|when|what|where|which|who|whether|if|can|could|is|are|do|does|will)\b", re.I
+)
+
+#: Longest question kept: a title a customer reads at a glance.
+QUESTION_CHARS = 60
+
+
+def _drop_case_details(text: str) -> str:
+    """Brackets naming a case, carried identifiers, company names, dates, amounts and model codes removed."""
+    text = _BRACKETED.sub(lambda m: "" if _names_a_case(m.group()) or re.search(r"\d", m.group()) else m.group(), text)
+    for pattern in (_CARRIED_REFERENCE, _COMPANY, _DATE, _AMOUNT, _MODEL_CODE):
+        text = pattern.sub(" ", text)
+    return text
+
+
+def _names_a_case(text: str, names: Sequence[str] = ()) -> bool:
+    return bool(
+        _CASE_REFERENCE.search(text) or _CASE_WORDS.search(text) or any(name and name in text for name in names)
+    )
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"\s+", " ", text)
+    for _ in range(2):
+        text = _DANGLING.sub("", text)
+    text = re.sub(rf"(?<={_HAN})\s+|\s+(?={_HAN})", "", text)
+    text = re.sub(r"\s+([,.;:?!，。；：？！])", r"\1", text)
+    text = re.sub(r"([，,；;])\1+", r"\1", text)
+    return text.strip(" ，,；;：:、-—")
+
+
+def customer_question(text: str, language: str = "zh", names: Iterable[str] = ()) -> str:
+    """The question a record asks, in the customer's words and free of what names the case; "" if none is left."""
+    names = tuple(name for name in names if name and len(name.strip()) >= 2)
+    text = " ".join((text or "").split())
+    if not text:
+        return ""
+    if language == "zh" or re.search(_HAN, text):
+        return _chinese_question(text, names)
+    return _english_question(text, names)
+
+
+def _chinese_question(text: str, names: Sequence[str]) -> str:
+    text = _ZH_PREFIX.sub("", text)
+    kept: list[str] = []
+    for clause in _ZH_CLAUSE.split(text):
+        clause = _tidy(_drop_case_details(clause.strip()))
+        if not clause or _ZH_EMOTION.match(clause) or _names_a_case(clause, names) or _ZH_DETAIL.match(clause):
+            continue
+        clause = _ZH_REPORTING.sub("", clause.replace("客户的", "我的", 1) if clause.startswith("客户的") else clause)
+        clause = re.sub(r"^(?:他|她|对方|称|说|表示|反映|问)(?=\S)", "", clause)
+        clause = clause.replace("客户的", "我的").replace("客户", "我")
+        if len(re.findall(_HAN, clause)) >= 2 and not _ZH_EMOTION.match(clause):
+            kept.append(clause)
+        if sum(map(len, kept)) >= QUESTION_CHARS * 2 // 3:
+            break
+    question = _tidy("，".join(kept))[:QUESTION_CHARS].rstrip("，,")
+    if not question:
+        return ""
+    question = question.rstrip("？?。.！!")
+    return f"{question}？" if _ZH_QUESTION.search(question) else f"{question}，怎么办？"
+
+
+def _english_question(text: str, names: Sequence[str]) -> str:
+    text = _EN_PREFIX.sub("", text)
+    kept: list[str] = []
+    asked = False
+    for clause in _EN_CLAUSE.split(text):
+        clause = _tidy(_drop_case_details(clause.strip().rstrip(".")))
+        if not clause or _EN_EMOTION.match(clause) or _names_a_case(clause, names):
+            continue
+        if kept and kept[-1].endswith("?"):
+            break  # the question was asked; what follows is the case's particulars
+        if _EN_ASKS.match(clause):
+            clause, asked = _EN_ASKS.sub("", clause), True
+        clause = _EN_SAYS.sub("", clause)
+        clause = re.sub(r"\b(?:on|since|from|for|of)\s*$", "", clause).strip()
+        clause = re.sub(r"\bthe customer's\b|\bcustomer's\b", "my", clause, flags=re.I)
+        clause = re.sub(r"\b(?:the )?customer\b", "I", clause, flags=re.I)
+        clause = _EN_THIRD_PERSON.sub(lambda match: "I " + _EN_FIRST_PERSON[match.group(1).lower()], clause)
+        if clause.startswith("I "):
+            clause = re.sub(
+                r"\band (wants|asks|needs|says|demands)\b",
+                lambda match: "and " + _EN_FIRST_PERSON[match.group(1)],
+                clause,
+            )
+        if len(clause.split()) >= 3:
+            kept.append(clause)
+        if sum(map(len, kept)) >= QUESTION_CHARS * 2:
+            break
+    if not kept:
+        return ""
+    question = "; ".join(kept).replace("?;", ";")
+    question = question[0].upper() + question[1:]
+    question = question.rstrip("?.! ")
+    return f"{question}?" if asked or _EN_QUESTION_WORD.match(question) or text.rstrip().endswith("?") else question
+
+
+def is_customer_question(text: str, names: Iterable[str] = ()) -> bool:
+    """A drafted title or alternative question may be published: something is asked, and nothing names a case."""
+    names = tuple(names)
+    if not text or not text.strip() or _names_a_case(text, names) or "客户" in text:
+        return False
+    if re.search(r"\bcustomer\b", text, re.IGNORECASE) or _DATE.search(text) or _AMOUNT.search(text):
+        return False
+    return not re.search(r"\d{4,}", text)
+
+
+# -- answers ---------------------------------------------------------------------------------------------------
+#: One-off promises and compensation: for the editor to decide on, never copied into an answer for everyone.
+_ZH_ONE_OFF = re.compile(
+    r"补偿|赔偿|赔付|优惠券|代金券|无门槛|现金券|红包|积分补偿|特批|特殊处理|免单|免费升级|额外|加急|今[日天]到账|明[日天]"
+    r"|预计.*(?:送达|到账|发出)|今天.*(?:送达|寄出|发出)|已退(?:还|款)?\d|退还\d|\d+元",
+)
+_EN_ONE_OFF = re.compile(
+    r"credit|voucher|coupon|compensat|goodwill|refund(?:ed)? (?:of )?\$|\$\d|free (?:upgrade|month)|waive|expedit"
+    r"|advance replacement|today|tomorrow|as an exception|one-off",
+    re.IGNORECASE,
+)
+#: The customer's reaction is the record's outcome, not a step.
+_ZH_CONFIRMATION = re.compile(
+    r"^(?:客户|对方)?(?:已)?(?:确认|表示|满意|接受|认可|同意|收到|按步骤操作成功|操作成功|无异议)"
+)
+_EN_CONFIRMATION = re.compile(
+    r"^(?:the )?customer (?:confirmed|is satisfied|was satisfied|accepted|agreed|signed in)", re.I
+)
+_ZH_AGENT_VERBS = re.compile(r"^(?:已经?|已为客户|为客户|帮客户|指导客户|告知客户|引导客户|协助客户|建议客户|请客户)")
+
+
+# A resolution written as numbered steps or lines keeps them apart.
+_STEP_LINE = re.compile(r"\r?\n+|\s(?=\d+[.)、．]\s*\S)")
+_STEP_NUMBER = re.compile(r"^\s*(?:\d+[.)、．]|[(（]\d+[)）]|[-*•·]|第[一二三四五六七八九十]+步[,，:：]?)\s*")
+
+
+def answer_steps(resolution: str, language: str = "zh") -> tuple[list[str], list[str]]:
+    """(steps addressed to the customer, one-off promises or compensation set aside for the editor)."""
+    steps: list[str] = []
+    flags: list[str] = []
+    chinese = language == "zh" or bool(re.search(_HAN, resolution or ""))
+    clauses = [
+        clause
+        for line in _STEP_LINE.split(resolution or "")
+        for clause in (_ZH_CLAUSE if chinese else _EN_CLAUSE).split(_STEP_NUMBER.sub("", " ".join(line.split())))
+    ]
+    for clause in clauses:
+        clause = _STEP_NUMBER.sub("", clause.strip()).rstrip(".")
+        if not clause:
+            continue
+        if (_ZH_ONE_OFF if chinese else _EN_ONE_OFF).search(clause):
+            flags.append(clause)
+            continue
+        if (_ZH_CONFIRMATION if chinese else _EN_CONFIRMATION).match(clause) or _names_a_case(clause):
+            continue
+        if chinese:
+            clause = _ZH_AGENT_VERBS.sub("", clause)
+            clause = clause.replace("客户的", "您的").replace("客户", "您")
+        else:
+            clause = re.sub(r"\bthe customer's\b|\bcustomer's\b", "your", clause, flags=re.I)
+            clause = re.sub(r"\b(?:the )?customer\b", "you", clause, flags=re.I)
+            clause = clause[:1].upper() + clause[1:]
+        clause = _tidy(_drop_case_details(clause))
+        if len(clause) >= 2 and clause not in steps:
+            steps.append(clause)
+    return steps, flags
