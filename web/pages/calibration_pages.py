@@ -35,7 +35,6 @@ from scoring.sampling import SAMPLER_ROLES, review_period, review_sample, sample
 from scoring.schemas import GradeInputSchema, ReviewSampleQuerySchema
 from web.auth import roles_required
 from web.pages.common import current_user_required
-from web.pages.forms import field_labels
 from web.pages.grading import (
     PageForm,
     bp,
@@ -50,6 +49,7 @@ from web.pages.grading import (
     text_field,
     text_language,
 )
+from web.pages.record_forms import field_labels
 
 #: Krippendorff's bands (scoring/calibration.py): rely on alpha ≥ 0.8, tentative conclusions from 0.667.
 RELIABLE_ALPHA = 0.8

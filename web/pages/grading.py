@@ -45,7 +45,7 @@ from scoring.schemas import DisputeInputSchema, GradeInputSchema, ResolveInputSc
 from web.auth import STAFF, roles_required
 from web.pages.common import current_user_required
 from web.pages.display import is_chinese_ui, ui_locale
-from web.pages.forms import field_labels
+from web.pages.record_forms import field_labels
 
 bp = Blueprint("grading_pages", __name__)
 

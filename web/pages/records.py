@@ -43,7 +43,7 @@ from records.timeutil import format_local
 from web.auth import RECORD_KEEPERS, STAFF, roles_required
 from web.pages.article_reuse import link_articles_from_form, linked_articles_for, may_link_articles
 from web.pages.common import current_user_required, history_row
-from web.pages.forms import (
+from web.pages.record_forms import (
     RecordForm,
     blank_form,
     field_labels,
