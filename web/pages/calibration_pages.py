@@ -36,7 +36,7 @@ from scoring.schemas import GradeInputSchema, ReviewSampleQuerySchema
 from web.auth import roles_required
 from web.pages.common import current_user_required
 from web.pages.grading import (
-    PageForm,
+    GradingForm,
     bp,
     checked_text,
     criteria_rows,
@@ -69,10 +69,10 @@ def lines(text: str) -> list[str]:
 @bp.get("/calibrations")
 @roles_required(*CALIBRATION_ROLES)
 def calibrations_page():
-    return render_calibrations(current_user_required(), PageForm())
+    return render_calibrations(current_user_required(), GradingForm())
 
 
-def render_calibrations(user: User, form: PageForm, *, status: int = 200):
+def render_calibrations(user: User, form: GradingForm, *, status: int = 200):
     sessions = db.session.scalars(sa.select(CalibrationSession).order_by(CalibrationSession.id.desc()))
     graded = dict(
         db.session.execute(
@@ -103,7 +103,7 @@ def render_calibrations(user: User, form: PageForm, *, status: int = 200):
 @roles_required(*CALIBRATION_ROLES)
 def create_calibration_page():
     user = current_user_required()
-    form = PageForm(
+    form = GradingForm(
         values={name: text_field(name) for name in ("name", "record_numbers", "grader_usernames")},
     )
 
@@ -217,7 +217,7 @@ def render_calibration_grade(
     session: CalibrationSession,
     record: Record,
     user: User,
-    form: PageForm,
+    form: GradingForm,
     criteria: list[dict[str, Any]],
     *,
     earlier: Grade | None = None,
@@ -273,7 +273,7 @@ def calibration_grade_save(session_id: int, ref: str):
 @roles_required(*SAMPLER_ROLES)
 def review_sample_page():
     user = current_user_required()
-    form = PageForm(values={name: request.args.get(name, "").strip() for name in SAMPLE_FIELDS})
+    form = GradingForm(values={name: request.args.get(name, "").strip() for name in SAMPLE_FIELDS})
     defaults = ReviewSampleQuerySchema().fields
     for name in ("per_agent", "lowest"):
         form.values[name] = form.value(name) or str(defaults[name].load_default)
