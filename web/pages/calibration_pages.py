@@ -35,12 +35,13 @@ from scoring.sampling import SAMPLER_ROLES, review_period, review_sample, sample
 from scoring.schemas import GradeInputSchema, ReviewSampleQuerySchema
 from web.auth import roles_required
 from web.pages.common import current_user_required
+from web.pages.forms import form_errors
 from web.pages.grading import (
     GradingForm,
     bp,
     checked_text,
     criteria_rows,
-    form_errors,
+    grading_input,
     labels,
     points_form,
     posted_points,
@@ -295,7 +296,7 @@ def review_sample_page():
         )
     except (ValidationError, PermissionDenied) as exc:
         db.session.rollback()
-        form.errors = form_errors(exc)
+        form.errors = form_errors(exc, input_for=grading_input)
     else:
         agents = {agent.id: agent for agent in db.session.scalars(sa.select(User).where(User.id.in_(agent_ids)))}
         samples = [

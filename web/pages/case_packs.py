@@ -31,13 +31,13 @@ from web.auth import STAFF, roles_required
 from web.pages.case_forms import (
     CaseForm,
     case_labels,
-    form_errors,
     period_days_text,
     period_from_args,
     posted_text,
 )
 from web.pages.common import current_user_required
 from web.pages.display import is_chinese_ui, ui_locale
+from web.pages.forms import form_errors
 
 bp = Blueprint("pack_pages", __name__)
 

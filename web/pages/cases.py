@@ -42,13 +42,13 @@ from web.pages.case_forms import (
     CaseForm,
     case_labels,
     dimension_choices,
-    form_errors,
     period_days_text,
     period_from_args,
     posted_text,
     register_case_helpers,
 )
 from web.pages.common import current_user_required
+from web.pages.forms import form_errors
 
 bp = Blueprint("case_pages", __name__)
 bp.record_once(lambda state: register_case_helpers(state.app))

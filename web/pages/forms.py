@@ -6,8 +6,14 @@ their labels and how an error key names an input.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from marshmallow import ValidationError
+
+from records.access import PermissionDenied
+from records.importing import flatten_messages
 
 
 @dataclass
@@ -33,3 +39,31 @@ class PageForm:
         """(label, message) for the alert above the form."""
         labels = {**self.labels(), **self.extra_labels}
         return [(labels.get(key, ""), message) for key, messages in self.errors.items() for message in messages]
+
+
+def first_part(key: str) -> str:
+    """The input behind an error key of a list or nested field: an error in one tag ("tags.2") is the whole input's."""
+    return key.split(".")[0]
+
+
+def form_errors(
+    error: ValidationError | PermissionDenied,
+    *,
+    input_for: Callable[[str], str] = first_part,
+    reword: Callable[[str, str], str] | None = None,
+) -> dict[str, list[str]]:
+    """Messages by form input, each message once per input.
+
+    `input_for` names the input behind a marshmallow error key; `reword(key, message)` lets a form say a message in
+    its own terms. A refusal of the whole action (PermissionDenied) belongs to the page ("_page"), not to an input.
+    """
+    if isinstance(error, PermissionDenied):
+        return {"_page": [str(error)]}
+    messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+    grouped: dict[str, list[str]] = {}
+    for key, message in flatten_messages(messages):
+        text = reword(key, message) if reword else message
+        shown = grouped.setdefault(input_for(key), [])
+        if text not in shown:
+            shown.append(text)
+    return grouped

@@ -16,7 +16,6 @@ from records.access import PermissionDenied, is_scrubbed_viewer
 from records.customers import ANONYMOUS_NAME
 from records.db import db
 from records.enums import Role
-from records.importing import flatten_messages
 from records.masking import mask_text
 from records.models import Record, User
 from records.operations import get_record_for
@@ -44,7 +43,7 @@ from scoring.schemas import DisputeInputSchema, GradeInputSchema, ResolveInputSc
 from web.auth import STAFF, roles_required
 from web.pages.common import current_user_required
 from web.pages.display import is_chinese_ui, ui_locale
-from web.pages.forms import PageForm
+from web.pages.forms import PageForm, form_errors
 from web.pages.record_forms import field_labels
 
 bp = Blueprint("grading_pages", __name__)
@@ -105,19 +104,10 @@ class GradingForm(PageForm):
         return labels()
 
 
-def form_errors(error: ValidationError | PermissionDenied) -> dict[str, list[str]]:
-    """Messages by form input; a criterion's points ("points.core_fields") belong to its input "points-core_fields"."""
-    if isinstance(error, PermissionDenied):
-        return {"_page": [str(error)]}
-    messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-    grouped: dict[str, list[str]] = {}
-    for key, message in flatten_messages(messages):
-        head, _dot, rest = key.partition(".")
-        name = f"points-{rest.split('.')[0]}" if head == "points" and rest else INPUT_FOR_KEY.get(head, head)
-        text = message
-        if text not in grouped.setdefault(name, []):
-            grouped[name].append(text)
-    return grouped
+def grading_input(key: str) -> str:
+    """The input behind an error key: a criterion's points ("points.core_fields") are in "points-core_fields"."""
+    head, _dot, rest = key.partition(".")
+    return f"points-{rest.split('.')[0]}" if head == "points" and rest else INPUT_FOR_KEY.get(head, head)
 
 
 def text_field(name: str) -> str:
@@ -175,7 +165,7 @@ def save(action: Callable[[], str], message: str, refused: Callable[[dict[str, l
         location = action()
     except ValidationError as exc:
         db.session.rollback()
-        return refused(form_errors(exc))
+        return refused(form_errors(exc, input_for=grading_input))
     db.session.commit()
     flash(message, "success")
     return redirect(location, code=303)

@@ -13,10 +13,11 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from records.importing import CUSTOMER_COLUMNS, canonical_to_input, flatten_messages
+from records.importing import CUSTOMER_COLUMNS, canonical_to_input
 from records.models import Record
 from records.schemas import record_rule_errors
 from records.timeutil import format_local, utcnow
+from web.pages.forms import form_errors
 
 #: Flat customer inputs of the new-record form; canonical_to_input nests them under "customer".
 CUSTOMER_FIELDS = (
@@ -228,16 +229,14 @@ def _without_blanks(row: dict[str, str]) -> dict[str, str]:
     return {column: value for column, value in row.items() if value}
 
 
-def form_errors(error: ValidationError, *, with_rules: bool = False) -> dict[str, list[str]]:
-    """Messages by error key. `with_rules` adds the cross-field rules for the fields that did load.
+def record_form_errors(error: ValidationError, *, with_rules: bool = False) -> dict[str, list[str]]:
+    """Messages by error key ("follow_ups.0.owner": RecordForm.summary labels the row). `with_rules` adds the
+    cross-field rules for the fields that did load.
 
     Marshmallow skips the schema's cross-field rules when a field fails; checking them on the valid part lets the form
     show every problem at once instead of one round at a time.
     """
-    messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-    grouped: dict[str, list[str]] = {}
-    for key, message in flatten_messages(messages):
-        grouped.setdefault(key, []).append(message)
+    grouped = form_errors(error, input_for=str)
     if with_rules and isinstance(error.valid_data, dict):
         for key, rule_messages in record_rule_errors(error.valid_data).items():
             if not any(known == key or known.startswith(f"{key}.") for known in grouped):

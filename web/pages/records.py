@@ -47,9 +47,9 @@ from web.pages.record_forms import (
     RecordForm,
     blank_form,
     field_labels,
-    form_errors,
     form_from_record,
     read_form,
+    record_form_errors,
     schema_input,
 )
 
@@ -179,7 +179,7 @@ def complete_follow_up(ref: str, follow_up_id: int):
     except ValidationError as exc:
         # E.g. the last open follow-up of a pending record: the record would break its own rule.
         db.session.rollback()
-        for _label, message in RecordForm(errors=form_errors(exc)).summary():
+        for _label, message in RecordForm(errors=record_form_errors(exc)).summary():
             flash(message, "danger")
     else:
         db.session.commit()
@@ -231,7 +231,7 @@ def new_record():
         record = create_record(data, by=user)
     except ValidationError as exc:
         db.session.rollback()  # create_record may already have added a customer
-        form.errors = form_errors(exc, with_rules=True)
+        form.errors = record_form_errors(exc, with_rules=True)
         return render_form(form, user, record=None, status=422)
     except PermissionDenied as exc:
         db.session.rollback()
@@ -269,7 +269,7 @@ def edit_record(ref: str):
         changed = update_record(record, changes, by=user)
     except ValidationError as exc:
         db.session.rollback()
-        form.errors = form_errors(exc)
+        form.errors = record_form_errors(exc)
         return render_form(form, user, record=record, status=422)
     linked = link_articles_from_form(record, request.form.getlist("reuse_articles"), user)
     db.session.commit()
