@@ -180,6 +180,13 @@ def test_list_paginates(app, client, make_user, make_record, monkeypatch):
     assert numbers[0] in second and numbers[2] not in second
 
 
+@pytest.mark.parametrize("path", ["/records", "/customers", "/kb/proposals", "/cases", "/collections"])
+def test_a_page_number_out_of_range_shows_the_first_page(client, login_as, path):
+    """Past MAX_PAGE the database would be asked for an OFFSET beyond a 64-bit integer."""
+    login_as(Role.SUPERVISOR)
+    assert client.get(f"{path}?page=99999999999999999999").status_code == 200
+
+
 # ----- detail and reveal -------------------------------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup
@@ -43,6 +43,7 @@ from web.auth import STAFF, roles_required
 from web.pages.common import current_user_required
 from web.pages.display import ui_locale
 from web.pages.forms import PageForm, form_errors
+from web.pages.paging import Paging
 
 bp = Blueprint("proposal_pages", __name__)
 
@@ -131,17 +132,16 @@ def satisfaction_text(mean: float | None) -> str:
 def list_proposals_page():
     query, filter_errors = load_query(request.args.get("status", ""), request.args.get("page", ""))
     status = query["status"]
-    per_page = int(current_app.config.get("RECORDS_PER_PAGE", 25))
+    paging = Paging.asked(query["page"])
     filters = ProposalFilters(status=None if status == "all" else ProposalStatus(status))
-    items, total = list_proposals(filters, page=query["page"], per_page=per_page)
+    items, total = list_proposals(filters, page=paging.number, per_page=paging.size)
     return render_template(
         "proposals/list.html",
         rows=[list_row(proposal) for proposal in items],
         total=total,
         counts=count_by_status(),
         status=status,
-        page=query["page"],
-        pages=max(1, -(-total // per_page)),
+        **paging.template_args(total),
         run=run_summary(),
         filter_errors=filter_errors,
     )

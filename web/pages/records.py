@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -43,6 +43,7 @@ from records.timeutil import format_local
 from web.auth import RECORD_KEEPERS, STAFF, roles_required
 from web.pages.article_reuse import link_articles_from_form, linked_articles_for, may_link_articles
 from web.pages.common import current_user_required, history_row
+from web.pages.paging import Paging
 from web.pages.record_forms import (
     RecordForm,
     blank_form,
@@ -72,14 +73,14 @@ def list_records_page():
     if may_see_archived and request.args.get("archived") == "1":
         filter_args["archived"] = "1"
     filters = replace(RecordFilters.from_args(query), archived="archived" in filter_args)
-    per_page = int(current_app.config.get("RECORDS_PER_PAGE", 25))
+    paging = Paging.asked(query["page"])
     try:
-        items, total = list_records(user, filters, page=query["page"], per_page=per_page)
+        items, total = list_records(user, filters, page=paging.number, per_page=paging.size)
         counts = count_records_by_status(user, filters)
     except ValidationError as exc:  # an unknown category typed into the URL
         filter_errors.extend(message for _key, message in flatten_messages(exc.messages))
         filters = replace(filters, category=None, subcategory=None)
-        items, total = list_records(user, filters, page=query["page"], per_page=per_page)
+        items, total = list_records(user, filters, page=paging.number, per_page=paging.size)
         counts = count_records_by_status(user, filters)
     rows = [list_row(record, user) for record in items]
     return render_template(
@@ -87,8 +88,7 @@ def list_records_page():
         rows=rows,
         total=total,
         counts=counts,
-        page=query["page"],
-        pages=max(1, -(-total // per_page)),
+        **paging.template_args(total),
         filter_args=filter_args,
         filter_errors=filter_errors,
         teams=team_names() if user.role in (Role.ADMIN, Role.TRAINER) else [],
