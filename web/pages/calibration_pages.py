@@ -191,7 +191,6 @@ def calibration_detail(session_id: int):
         reliable=RELIABLE_ALPHA,
         tentative=TENTATIVE_ALPHA,
     )
-    db.session.commit()  # records older than scoring were scored just now
     return body
 
 
@@ -307,7 +306,6 @@ def review_sample_page():
         period = (to_local(start).date(), to_local(end - timedelta(seconds=1)).date())
         shown = {name: value for name, value in form.values.items() if value and name != "seed"}
         permalink = url_for("grading_pages.review_sample_page", **shown, seed=seed)
-        db.session.commit()  # records older than scoring were scored just now
     return render_template(
         "grading/review_sample.html", form=form, samples=samples, period=period, permalink=permalink, labels=labels()
     )

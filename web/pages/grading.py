@@ -21,7 +21,7 @@ from records.models import Record, User
 from records.operations import get_record_for
 from records.presenting import record_to_dict
 from records.timeutil import format_local
-from scoring.engine import current_rubric
+from scoring.engine import newest_rubric
 from scoring.grading import (
     GRADER_ROLES,
     applicable_criteria,
@@ -125,7 +125,7 @@ def criteria_rows(record: Record) -> list[dict[str, Any]]:
             "scale": float(criterion["scale"]),
             "critical": bool(criterion.get("critical")),
         }
-        for key, criterion in applicable_criteria(record, current_rubric().definition).items()
+        for key, criterion in applicable_criteria(record, newest_rubric().definition).items()
     ]
 
 
@@ -271,7 +271,6 @@ def render_grade_page(
         dispute_form=dispute_form,
         labels=labels(),
     )
-    db.session.commit()  # a record older than scoring was scored just now
     return body, status
 
 
@@ -387,7 +386,6 @@ def render_dispute(dispute: Dispute, user: User, form: GradingForm, criteria: li
         form=form,
         labels=labels(),
     )
-    db.session.commit()  # a record older than scoring was scored just now
     return body, status
 
 
