@@ -78,7 +78,7 @@ def list_command(as_json: bool) -> None:
         rows = [
             {
                 "id": job.id,
-                "description": job.description,
+                "description": str(job.description),
                 "schedule": job.schedule,
                 "next_run": job.next_run.isoformat() if job.next_run else None,
                 "last_run": None

@@ -23,6 +23,8 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import Session
 
 from jobs.models import JobRun, Report, ReportKind, ReportStatus
@@ -46,7 +48,8 @@ class ScheduledJob:
     #: crontab (minute hour day month day-of-week), in the configured TIMEZONE; JOB_SCHEDULES overrides it.
     crontab: str
     work: Callable[[], dict[str, Any] | None]
-    description: str
+    #: Marked for translation: the jobs page shows it in the reader's language, the CLI and the scheduler in English.
+    description: LazyString
 
 
 def weekly_report() -> dict[str, Any]:
@@ -103,16 +106,16 @@ def report_days() -> dict[str, Any]:
 
 
 JOBS: tuple[ScheduledJob, ...] = (
-    ScheduledJob("weekly_report", "0 8 * * mon", weekly_report, "Weekly improvement report (last ISO week)"),
-    ScheduledJob("monthly_report", "0 8 1 * *", monthly_report, "Monthly improvement report (last month)"),
-    ScheduledJob("retention", "30 2 * * *", retention, "Archive or delete records past their retention"),
-    ScheduledJob("proposal_refresh", "15 * * * *", proposal_refresh, "Refresh FAQ proposals from resolved records"),
-    ScheduledJob("index_check", "0 3 * * *", index_check, "Check the search index against the database"),
+    ScheduledJob("weekly_report", "0 8 * * mon", weekly_report, _l("Weekly improvement report (last ISO week)")),
+    ScheduledJob("monthly_report", "0 8 1 * *", monthly_report, _l("Monthly improvement report (last month)")),
+    ScheduledJob("retention", "30 2 * * *", retention, _l("Archive or delete records past their retention")),
+    ScheduledJob("proposal_refresh", "15 * * * *", proposal_refresh, _l("Refresh FAQ proposals from resolved records")),
+    ScheduledJob("index_check", "0 3 * * *", index_check, _l("Check the search index against the database")),
     ScheduledJob(
-        "database_statistics", "45 3 * * *", database_statistics, "Refresh the database's query planner statistics"
+        "database_statistics", "45 3 * * *", database_statistics, _l("Refresh the database's query planner statistics")
     ),
     # After retention and before the 08:00 reports, which then scan only the days not settled yet.
-    ScheduledJob("report_days", "15 4 * * *", report_days, "Keep the report figures of settled days"),
+    ScheduledJob("report_days", "15 4 * * *", report_days, _l("Keep the report figures of settled days")),
 )
 JOBS_BY_ID = {job.id: job for job in JOBS}
 
@@ -137,7 +140,7 @@ def next_run(job: ScheduledJob, now: datetime | None = None) -> datetime | None:
 @dataclass(frozen=True)
 class JobOverview:
     id: str
-    description: str
+    description: LazyString
     schedule: str
     #: Aware, local time.
     next_run: datetime | None
@@ -201,7 +204,7 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
             trigger=job_trigger(job, app),
             args=[job.id],
             id=job.id,
-            name=job.description,
+            name=str(job.description),
             replace_existing=True,
         )
     scheduler.start(paused=True)

@@ -45,7 +45,7 @@ def _require_reviewer(user: User, action: str) -> None:
     require(can_review(user), f"Only trainers and administrators {action} proposals.")
 
 
-def _require_open(proposal: Proposal, action: str) -> None:
+def _require_open(proposal: Proposal) -> None:
     if proposal.status != ProposalStatus.OPEN:
         message = _l(
             "Only an open proposal can be changed; this one is %(status)s.", status=proposal.status.label_lazy()
@@ -134,7 +134,7 @@ def _check_draft_text(values: dict[str, Any], proposal: Proposal) -> None:
 def update_draft(proposal: Proposal, changes: dict[str, Any], *, by: User) -> list[str]:
     """Edit the draft; edited fields are the trainer's from now on and a refresh leaves them alone."""
     _require_reviewer(by, "edit")
-    _require_open(proposal, "edited")
+    _require_open(proposal)
     values = {name: value for name, value in changes.items() if name in PROPOSAL_DRAFT_FIELDS}
     if "title" in values and not (values["title"] or "").strip():
         raise ValidationError({"title": [_l("A proposal needs a title.")]})
@@ -156,7 +156,7 @@ def update_draft(proposal: Proposal, changes: dict[str, Any], *, by: User) -> li
 def remove_members(proposal: Proposal, record_ids: list[int], *, by: User) -> int:
     """Take records out of the proposal for good: later refreshes never put them back into it."""
     _require_reviewer(by, "edit")
-    _require_open(proposal, "edited")
+    _require_open(proposal)
     wanted = set(record_ids)
     removed = 0
     for member in proposal.members:
@@ -177,8 +177,8 @@ def merge_proposals(target: Proposal, source: Proposal, *, by: User) -> Proposal
     _require_reviewer(by, "merge")
     if target.id == source.id:
         raise ValidationError({"source": [_l("A proposal cannot be merged into itself.")]})
-    _require_open(target, "merged into")
-    _require_open(source, "merged")
+    _require_open(target)
+    _require_open(source)
     if target.kind != source.kind or target.target_article_id != source.target_article_id:
         raise ValidationError({"source": [_l("Only proposals of the same kind (and the same target article) merge.")]})
     present = {member.record_id for member in target.members}
@@ -209,7 +209,7 @@ def merge_proposals(target: Proposal, source: Proposal, *, by: User) -> Proposal
 
 def reject_proposal(proposal: Proposal, reason: str, *, by: User) -> Proposal:
     _require_reviewer(by, "reject")
-    _require_open(proposal, "rejected")
+    _require_open(proposal)
     if not (reason or "").strip():
         raise ValidationError({"reason": [_l("Say why, so the next reviewer knows.")]})
     proposal.status = ProposalStatus.REJECTED
@@ -226,7 +226,7 @@ def approve_proposal(proposal: Proposal, *, by: User, changes: dict[str, Any] | 
     """A new proposal becomes a draft article; an update proposal adds its phrasings and steps to the target
     article as a new version. Either way the article goes through review before customers see it."""
     _require_reviewer(by, "approve")
-    _require_open(proposal, "approved")
+    _require_open(proposal)
     if changes:
         update_draft(proposal, changes, by=by)
     _check_draft_text({name: getattr(proposal, name) for name in ("title", "answer", "alt_questions")}, proposal)

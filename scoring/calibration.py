@@ -23,7 +23,7 @@ from records.access import NotFound, can_view_record, require
 from records.db import db, row_id
 from records.enums import Role
 from records.models import Record, User
-from scoring.engine import current_rubric
+from scoring.engine import newest_rubric
 from scoring.models import CalibrationSession, Grade
 from scoring.operations import record_score
 
@@ -199,7 +199,7 @@ def calibration_report(session: CalibrationSession) -> dict[str, Any]:
         grades[(grade.grader_id, grade.record_id)] = grade
     autos = {record_id: record_score(records[record_id]) for record_id in record_ids}
 
-    definition = current_rubric().definition
+    definition = newest_rubric().definition
     scales = {criterion["key"]: float(criterion["scale"]) for criterion in definition["criteria"]}
     names = {
         criterion["key"]: {"zh": criterion.get("zh", criterion["key"]), "en": criterion.get("en", criterion["key"])}

@@ -20,14 +20,16 @@ scoring_cli = AppGroup("scoring", help="Record scoring: rubric, automatic scores
 
 
 @scoring_cli.command("rescore")
-def rescore_command() -> None:
-    """Score every record again with the newest rubric version (after a rubric change, or for old records)."""
-    from scoring.engine import rescore_all
+@click.option("--missing", is_flag=True, help="Only records without a score yet (older than scoring); run once.")
+def rescore_command(missing: bool) -> None:
+    """Score every record again with the newest rubric version (after a rubric change), or with --missing only the
+    records that have no score yet. Pages show a missing score computed on the spot but do not store it."""
+    from scoring.engine import rescore_all, score_missing
 
     with read_session() as reader:
         total = reader.scalar(sa.select(sa.func.count()).select_from(Record)) or 0
     with click.progressbar(length=max(total, 1), label="Scoring records", file=sys.stderr) as bar:
-        count = rescore_all(progress=bar.update)
+        count = score_missing(progress=bar.update) if missing else rescore_all(progress=bar.update)
     click.echo(f"Scored {count} record(s).")
 
 

@@ -38,10 +38,13 @@ def default_definition() -> dict:
     return json.loads(DEFAULT_RUBRIC.read_text(encoding="utf-8"))
 
 
+_NEWEST_RUBRIC = sa.select(Rubric).order_by(Rubric.version.desc()).limit(1)
+
+
 def current_rubric(session: Session | None = None) -> Rubric:
-    """The newest rubric version; version 1 (the shipped file) is created on first use."""
+    """The newest rubric version to score with; version 1 (the shipped file) is created on first use."""
     session = session or db.session
-    newest = sa.select(Rubric).order_by(Rubric.version.desc()).limit(1)
+    newest = _NEWEST_RUBRIC
     rubric = session.scalars(newest).first()
     if rubric is None:
         try:
@@ -52,6 +55,13 @@ def current_rubric(session: Session | None = None) -> Rubric:
         except sa.exc.IntegrityError:
             rubric = session.scalars(newest).one()
     return rubric
+
+
+def newest_rubric(session: Session | None = None) -> Rubric:
+    """The newest rubric version, for readers: before any is stored, the shipped one unsaved (version 1, which the
+    first write stores through current_rubric). A page that shows scores must not write."""
+    rubric = (session or db.session).scalars(_NEWEST_RUBRIC).first()
+    return rubric or Rubric(version=1, definition=default_definition(), note="shipped default")
 
 
 @dataclass
@@ -191,15 +201,31 @@ class _LoadedValues:
 
 def store_scores(session: Session, rubric: Rubric, records: Iterable[Record], now: datetime | None = None) -> int:
     """Upsert the automatic score of each record; returns how many were scored."""
-    now = now or utcnow()
+    records = list(records)
+    rows = score_rows(rubric, records, now or utcnow())
+    if not rows:
+        return 0
+    session.execute(sa.delete(RecordScore).where(RecordScore.record_id.in_([row["record_id"] for row in rows])))
+    # The table, not the mapped class: ORM bulk inserts cost more than the scoring itself in bulk rescoring.
+    session.execute(RecordScore.__table__.insert(), rows)
+    touch(session, [record.contacted_at for record in records])
+    return len(rows)
+
+
+def unstored_scores(rubric: Rubric, records: Iterable[Record], now: datetime | None = None) -> dict[int, RecordScore]:
+    """record id → its automatic score computed now and left out of the session, for pages that show records no
+    score was stored for yet (older than scoring, until `consultkb scoring rescore --missing`)."""
+    return {row["record_id"]: RecordScore(**row, rubric=rubric) for row in score_rows(rubric, records, now or utcnow())}
+
+
+def score_rows(rubric: Rubric, records: Iterable[Record], now: datetime) -> list[dict[str, Any]]:
+    """The record_scores rows of `records` by `rubric` at `now`."""
     definition = rubric.definition
     context = now_context(int(definition.get("timeliness_minutes", 30)), now, points_only=True)
     plan = check_plan(definition)
     weights = score_weights(definition)
     rows = []
-    contacted = []
     for record in records:
-        contacted.append(record.contacted_at)
         points = points_for(record, plan, context)
         score, critical_failed = weighted_score(definition, points, weights)
         rows.append(
@@ -212,13 +238,7 @@ def store_scores(session: Session, rubric: Rubric, records: Iterable[Record], no
                 "computed_at": now,
             }
         )
-    if not rows:
-        return 0
-    session.execute(sa.delete(RecordScore).where(RecordScore.record_id.in_([row["record_id"] for row in rows])))
-    # The table, not the mapped class: ORM bulk inserts cost more than the scoring itself in bulk rescoring.
-    session.execute(RecordScore.__table__.insert(), rows)
-    touch(session, contacted)
-    return len(rows)
+    return rows
 
 
 def record_batches(
@@ -314,6 +334,34 @@ def rescore_all(
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(app,)) as pool:
         jobs = [(first, last, rubric_id, now) for first, last in ranges]
         for count in pool.map(_score_range_in_worker, jobs):
+            total += count
+            if progress:
+                progress(count)
+    return total
+
+
+def score_missing(*, progress: Callable[[int], None] | None = None, batch: int = BATCH) -> int:
+    """Score, with the newest rubric, the records that have no score: those older than scoring. Records are scored
+    when they are written; pages show a missing score computed on the spot but never store it (a GET does not write),
+    so this runs once after an upgrade. Archived records are left as they are, as rescore_all leaves them."""
+    now = utcnow()
+    total = 0
+    # expire_on_commit off: the rubric and each batch stay readable after their transaction.
+    with Session(db.engine, expire_on_commit=False) as session:
+        rubric = current_rubric(session)
+        session.commit()
+        unscored = (
+            sa.select(Record)
+            .outerjoin(RecordScore, RecordScore.record_id == Record.id)
+            .where(RecordScore.record_id.is_(None), Record.archived_at.is_(None))
+            .order_by(Record.id)
+            .limit(batch)
+            .options(selectinload(Record.follow_ups), selectinload(Record.related))
+        )
+        while records := session.scalars(unscored).all():
+            count = store_scores(session, rubric, records, now)
+            session.commit()
+            session.expunge_all()
             total += count
             if progress:
                 progress(count)

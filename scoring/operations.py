@@ -18,7 +18,7 @@ from records.db import db
 from records.enums import Role
 from records.models import Record, User
 from scoring.checks import CHECKS
-from scoring.engine import current_rubric, default_definition, evaluate, store_scores
+from scoring.engine import current_rubric, default_definition, evaluate, newest_rubric, unstored_scores
 from scoring.models import RecordScore, Rubric
 
 #: Roles that change the rubric.
@@ -26,12 +26,11 @@ RUBRIC_EDITORS = (Role.ADMIN,)
 
 
 def record_score(record: Record) -> RecordScore:
-    """The record's stored automatic score, computed now if it has none yet (records older than scoring)."""
+    """The record's stored automatic score; for a record that has none yet (older than scoring) the score computed
+    now and not stored, since pages that show it must not write (`consultkb scoring rescore --missing` stores them)."""
     score = db.session.get(RecordScore, record.id)
     if score is None:
-        store_scores(db.session, current_rubric(), [record])
-        db.session.flush()
-        score = db.session.get(RecordScore, record.id)
+        score = unstored_scores(newest_rubric(), [record])[record.id]
     return score
 
 

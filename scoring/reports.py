@@ -28,7 +28,7 @@ from records.enums import Role, Status
 from records.masking import mask_text
 from records.models import FollowUp, Record, Team, User, record_links
 from records.timeutil import local_day_start, local_today, to_local
-from scoring.engine import current_rubric, store_scores
+from scoring.engine import newest_rubric, unstored_scores
 from scoring.grading import counts_for_record_sql, effective
 from scoring.models import Grade, RecordScore, Rubric
 from scoring.operations import scorecard
@@ -367,15 +367,8 @@ def _scored_records(conditions: list[sa.ColumnElement[bool]]) -> list[tuple[Reco
     rows = [(record, score) for record, score in db.session.execute(query)]
     missing = [record for record, score in rows if score is None]
     if missing:
-        # Records older than scoring: scored now, as a scorecard would (flushed; the caller's transaction decides).
-        store_scores(db.session, current_rubric(), missing)
-        db.session.flush()
-        fresh = {
-            score.record_id: score
-            for score in db.session.scalars(
-                sa.select(RecordScore).where(RecordScore.record_id.in_([record.id for record in missing]))
-            )
-        }
+        # Records older than scoring: scored now, as a scorecard would, and not stored (reports are read on GETs).
+        fresh = unstored_scores(newest_rubric(), missing)
         rows = [(record, score or fresh[record.id]) for record, score in rows]
     return rows
 
@@ -437,8 +430,9 @@ def score_report(
         conditions.append(Record.team_id == team.id)
     scored = _scored_records(conditions)
     grades = latest_grades(sa.select(Record.id).where(*conditions))
-    newest = current_rubric()
+    newest = newest_rubric()
     rubrics = {rubric.id: rubric for rubric in db.session.scalars(sa.select(Rubric).order_by(Rubric.version))}
+    rubrics.setdefault(newest.id, newest)  # the shipped rubric, unsaved while no record was scored yet
     names: dict[str, dict[str, str]] = {}
     scales: dict[int, dict[str, float]] = {}
     for rubric in rubrics.values():  # by version, so the newest wording of a criterion's name wins

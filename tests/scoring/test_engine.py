@@ -145,3 +145,22 @@ def test_a_parallel_rescore_scores_every_record_as_a_single_process_does(make_re
     assert rescore_all(batch=2, workers=2, progress=counted.append) == len(records)
     assert scores() == single and sorted(single) == sorted(record.id for record in records)
     assert counted == [2, 2, 2, 1]
+
+
+def test_a_record_older_than_scoring_is_shown_scored_and_stored_once_by_rescore_missing(app, make_record):
+    older, scored = make_record(), make_record()
+    database.session.execute(sa.delete(RecordScore).where(RecordScore.record_id == older.id))
+    database.session.commit()
+    kept = stored(scored).computed_at
+
+    shown = record_score(older)
+    assert 0 < shown.score <= 100 and shown.rubric.version == 1
+    assert scorecard(older)["score"] == shown.score
+    assert stored(older) is None  # reading does not store it
+
+    database.session.commit()
+    result = app.test_cli_runner().invoke(args=["scoring", "rescore", "--missing"])
+    assert result.exit_code == 0, result.output
+    assert "Scored 1 record(s)." in result.output
+    assert stored(older).score == shown.score
+    assert stored(scored).computed_at == kept  # records with a score are left alone

@@ -15,7 +15,6 @@ from scoring.cases.models import CaseCollection, CollectionAssignment, Collectio
 from scoring.cases.operations import create_case
 from scoring.cases.packs import create_collection, publish_collection
 from scoring.cases.training import assign_collection
-from tests.conftest import PASSWORD
 from tests.scoring.case_data import leaked, pii_records
 
 
@@ -33,12 +32,6 @@ def english(client) -> None:
 
 def chinese(client) -> None:
     client.post("/language", data={"language": "zh_CN"})
-
-
-def sign_in(client, user) -> None:
-    client.post("/logout")
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.data
 
 
 def count(db, model) -> int:
@@ -79,8 +72,8 @@ def library(db, people, make_user, make_record):
 # ----- the library -------------------------------------------------------------------------------------------------
 
 
-def test_the_library_lists_and_searches_cases(client, db, people, library):
-    sign_in(client, people["trainer"])
+def test_the_library_lists_and_searches_cases(client, db, people, library, sign_in):
+    sign_in(people["trainer"])
     english(client)
     html = squashed(client.get("/cases"))
     assert 'href="/cases"' in html and ">Case library</a>" in html
@@ -93,22 +86,22 @@ def test_the_library_lists_and_searches_cases(client, db, people, library):
     assert "Some filters were not understood" in odd and "2 cases" in odd
 
 
-def test_supervisors_browse_and_agents_are_kept_out(client, db, people, library):
-    sign_in(client, people["supervisor"])
+def test_supervisors_browse_and_agents_are_kept_out(client, db, people, library, sign_in):
+    sign_in(people["supervisor"])
     english(client)
     html = squashed(client.get("/cases"))
     assert "愤怒客户的安抚" in html and 'href="/cases/new"' not in html
     detail = squashed(client.get(f"/cases/{library['calm'].id}"))
     assert "先致歉再核实。" in detail and ">Edit</a>" not in detail
     assert client.get("/cases/suggestions").status_code == 403
-    sign_in(client, people["agent"])
+    sign_in(people["agent"])
     assert client.get("/cases").status_code == 403
     assert client.get(f"/cases/{library['calm'].id}").status_code == 403
     assert 'href="/training"' in page(client.get("/records"))
 
 
-def test_a_case_page_shows_the_anonymised_consultation_and_its_scores(client, db, people, library):
-    sign_in(client, people["trainer"])
+def test_a_case_page_shows_the_anonymised_consultation_and_its_scores(client, db, people, library, sign_in):
+    sign_in(people["trainer"])
     english(client)
     response = client.get(f"/cases/{library['calm'].id}")
     html = squashed(response)
@@ -123,9 +116,9 @@ def test_a_case_page_shows_the_anonymised_consultation_and_its_scores(client, db
 # ----- suggestions and making a case -------------------------------------------------------------------------------
 
 
-def test_suggestions_link_to_a_prefilled_new_case(client, db, people, make_record):
+def test_suggestions_link_to_a_prefilled_new_case(client, db, people, make_record, sign_in):
     record = make_record(agent=people["agent"], emotion="angry", satisfaction=5)
-    sign_in(client, people["trainer"])
+    sign_in(people["trainer"])
     english(client)
     html = squashed(client.get("/cases/suggestions?kind=angry_resolved&period=2026-11"))
     assert "Upset customers, satisfied in the end" in html and record.number in html
@@ -141,9 +134,9 @@ def test_suggestions_link_to_a_prefilled_new_case(client, db, people, make_recor
     assert "Unknown list best" in bad and "Could not read the period nonsense" in bad
 
 
-def test_making_a_case_from_a_record(client, db, people, library):
+def test_making_a_case_from_a_record(client, db, people, library, sign_in):
     record = library["planted"]["en"]
-    sign_in(client, people["trainer"])
+    sign_in(people["trainer"])
     english(client)
     preview = client.get(f"/cases/new?record={record.number}")
     assert preview.status_code == 200
@@ -166,9 +159,9 @@ def test_making_a_case_from_a_record(client, db, people, library):
     assert "saved" in squashed(client.get(response.headers["Location"]))
 
 
-def test_a_refused_case_shows_why_keeps_what_was_typed_and_saves_nothing(client, db, people, library):
+def test_a_refused_case_shows_why_keeps_what_was_typed_and_saves_nothing(client, db, people, library, sign_in):
     record = library["planted"]["en"]
-    sign_in(client, people["trainer"])
+    sign_in(people["trainer"])
     before = count(db, TrainingCase)
     response = client.post(
         "/cases/new", data={"record": record.number, "kind": "", "title": "好标题", "commentary": "李娜做得好"}
@@ -184,8 +177,8 @@ def test_a_refused_case_shows_why_keeps_what_was_typed_and_saves_nothing(client,
     assert count(db, TrainingCase) == before
 
 
-def test_editing_and_deleting_a_case(client, db, people, library):
-    sign_in(client, people["trainer"])
+def test_editing_and_deleting_a_case(client, db, people, library, sign_in):
+    sign_in(people["trainer"])
     english(client)
     case = library["calm"]
     form = squashed(client.get(f"/cases/{case.id}/edit"))
@@ -217,8 +210,8 @@ def test_editing_and_deleting_a_case(client, db, people, library):
 # ----- packs -------------------------------------------------------------------------------------------------------
 
 
-def test_making_and_ordering_a_pack(client, db, people, library):
-    sign_in(client, people["trainer"])
+def test_making_and_ordering_a_pack(client, db, people, library, sign_in):
+    sign_in(people["trainer"])
     english(client)
     calm, slow = library["calm"], library["slow"]
     form = squashed(client.get(f"/collections/new?case={slow.id}"))
@@ -256,9 +249,9 @@ def test_making_and_ordering_a_pack(client, db, people, library):
     assert refused.status_code == 422 and "A training pack needs a title." in squashed(refused)
 
 
-def test_publishing_reading_and_marking_read(client, db, people, library):
+def test_publishing_reading_and_marking_read(client, db, people, library, sign_in):
     pack = library["pack"]
-    sign_in(client, people["trainer"])
+    sign_in(people["trainer"])
     english(client)
     draft = squashed(client.get(f"/collections/{pack.id}"))
     assert "Draft" in draft and "Publish" in draft
@@ -267,7 +260,7 @@ def test_publishing_reading_and_marking_read(client, db, people, library):
     assign_collection(pack, [people["agent"]], by=people["trainer"])
     db.session.commit()
 
-    sign_in(client, people["agent"])
+    sign_in(people["agent"])
     english(client)
     training = squashed(client.get("/training"))
     assert "高效解答" in training and "New" in training
@@ -281,15 +274,15 @@ def test_publishing_reading_and_marking_read(client, db, people, library):
     assert "You marked this pack as read" in squashed(client.get(f"/collections/{pack.id}"))
     assert "Read" in squashed(client.get("/training"))
 
-    sign_in(client, people["other_agent"])
+    sign_in(people["other_agent"])
     assert client.get(f"/collections/{pack.id}").status_code == 403
 
 
-def test_a_supervisor_assigns_their_team_and_sees_who_read(client, db, people, library):
+def test_a_supervisor_assigns_their_team_and_sees_who_read(client, db, people, library, sign_in):
     pack = library["pack"]
     publish_collection(pack, by=people["trainer"])
     db.session.commit()
-    sign_in(client, people["supervisor"])
+    sign_in(people["supervisor"])
     english(client)
     html = squashed(client.get(f"/collections/{pack.id}"))
     assert "Assign to agents" in html and people["agent"].username in html
@@ -310,9 +303,9 @@ def test_a_supervisor_assigns_their_team_and_sees_who_read(client, db, people, l
     assert count(db, CollectionAssignment) == 0
 
 
-def test_exports_download_without_personal_data(client, db, people, library):
+def test_exports_download_without_personal_data(client, db, people, library, sign_in):
     pack = library["pack"]
-    sign_in(client, people["trainer"])
+    sign_in(people["trainer"])
     markdown = client.get(f"/collections/{pack.id}/export?format=markdown&language=zh")
     assert markdown.status_code == 200 and markdown.mimetype == "text/markdown"
     assert "# 高效解答" in page(markdown) and leaked(page(markdown), (library["planted"]["zh"].customer.number,)) == []
@@ -321,7 +314,7 @@ def test_exports_download_without_personal_data(client, db, people, library):
     assert client.get(f"/collections/{pack.id}/export?format=docx").status_code == 400
 
 
-def test_recommendations_page_offers_the_pack_and_assigns_it(client, db, people, library, make_record):
+def test_recommendations_page_offers_the_pack_and_assigns_it(client, db, people, library, make_record, sign_in):
     pack = library["pack"]
     publish_collection(pack, by=people["trainer"])
     slow = people["agent"]
@@ -335,7 +328,7 @@ def test_recommendations_page_offers_the_pack_and_assigns_it(client, db, people,
             collaboration=[{"department": "财务部"}],
         )
         make_record(agent=library["planted"]["agent"])
-    sign_in(client, people["supervisor"])
+    sign_in(people["supervisor"])
     english(client)
     html = squashed(client.get("/training/recommendations?period=2026-11"))
     assert slow.username in html and "Resolution rate" in html and "高效解答" in html
@@ -346,21 +339,21 @@ def test_recommendations_page_offers_the_pack_and_assigns_it(client, db, people,
     assert response.status_code == 303 and response.headers["Location"].endswith("/training/recommendations")
     assignment = db.session.scalar(sa.select(CollectionAssignment))
     assert assignment.agent_id == slow.id and assignment.criterion == "resolution_rate"
-    sign_in(client, people["agent"])
+    sign_in(people["agent"])
     assert client.get("/training/recommendations").status_code == 403
 
 
 # ----- language ----------------------------------------------------------------------------------------------------
 
 
-def test_case_pages_in_chinese(client, db, people, library):
-    sign_in(client, people["trainer"])
+def test_case_pages_in_chinese(client, db, people, library, sign_in):
+    sign_in(people["trainer"])
     chinese(client)
     html = squashed(client.get("/cases"))
     assert ">案例库</a>" in html and "优秀范例" in html and "警示案例" in html and "同理心" in html
     assert "培训案例集" in squashed(client.get("/collections"))
     detail = squashed(client.get(f"/cases/{library['calm'].id}"))
     assert "培训师点评" in detail and "当时评分" in detail
-    sign_in(client, people["agent"])
+    sign_in(people["agent"])
     chinese(client)
     assert ">培训</a>" in page(client.get("/records")) and "我的培训" in squashed(client.get("/training"))

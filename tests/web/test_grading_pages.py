@@ -11,12 +11,10 @@ import pytest
 import sqlalchemy as sa
 from babel.messages.pofile import read_po
 
-from records.models import User
 from scoring.calibration import calibration_report
 from scoring.grading import current_grade, effective_score, grade_record
 from scoring.models import CalibrationSession, Dispute, DisputeStatus, Grade
 from scoring.operations import record_score
-from tests.conftest import PASSWORD
 from tests.scoring.helpers import full_points
 
 WEB = Path(__file__).resolve().parents[2] / "web"
@@ -29,12 +27,6 @@ def page(response) -> str:
 
 def squashed(response) -> str:
     return re.sub(r"\s+", " ", unescape(page(response)))
-
-
-def sign_in(client, user: User, language: str = "en") -> None:
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.data
-    client.post("/language", data={"language": language})
 
 
 def input_value(html: str, name: str) -> str | None:
@@ -54,8 +46,8 @@ def record(make_record, people):
 # ----- grading -----------------------------------------------------------------------------------------------------
 
 
-def test_supervisor_grades_a_team_record_from_the_prefilled_form(client, db, people, record):
-    sign_in(client, people["supervisor"])
+def test_supervisor_grades_a_team_record_from_the_prefilled_form(client, db, people, record, sign_in):
+    sign_in(people["supervisor"], language="en")
     auto = record_score(record)
     response = client.get(f"/records/{record.number}/grade")
     assert response.status_code == 200
@@ -79,8 +71,8 @@ def test_supervisor_grades_a_team_record_from_the_prefilled_form(client, db, peo
     assert "描述可更具体" in shown and "Current grade" in shown
 
 
-def test_refused_points_keep_what_was_typed(client, db, people, record):
-    sign_in(client, people["supervisor"])
+def test_refused_points_keep_what_was_typed(client, db, people, record, sign_in):
+    sign_in(people["supervisor"], language="en")
     points = points_form(full_points(record), comment="再看看")
     points["points-core_fields"] = "9"
     points["points-specific_problem"] = "abc"
@@ -97,22 +89,22 @@ def test_refused_points_keep_what_was_typed(client, db, people, record):
     assert db.session.scalar(sa.select(sa.func.count(Grade.id))) == 0
 
 
-def test_only_supervisors_of_the_team_and_admins_grade(client, db, people, record):
-    sign_in(client, people["agent"])
+def test_only_supervisors_of_the_team_and_admins_grade(client, db, people, record, sign_in):
+    sign_in(people["agent"], language="en")
     own = page(client.get(f"/records/{record.number}/grade"))
     assert "Save grade" not in own
     assert client.post(f"/records/{record.number}/grade", data=points_form(full_points(record))).status_code == 403
 
-    sign_in(client, people["trainer"])
+    sign_in(people["trainer"], language="en")
     assert "Save grade" not in page(client.get(f"/records/{record.number}/grade"))
     assert client.post(f"/records/{record.number}/grade", data=points_form(full_points(record))).status_code == 403
 
-    sign_in(client, people["other_supervisor"])
+    sign_in(people["other_supervisor"], language="en")
     assert client.get(f"/records/{record.number}/grade").status_code == 403
     assert client.post(f"/records/{record.number}/grade", data=points_form(full_points(record))).status_code == 403
     assert db.session.scalar(sa.select(sa.func.count(Grade.id))) == 0
 
-    sign_in(client, people["admin"])
+    sign_in(people["admin"], language="en")
     assert client.post(f"/records/{record.number}/grade", data=points_form(full_points(record))).status_code == 303
 
 
@@ -126,8 +118,8 @@ def graded(db, people, record) -> Grade:
     return grade
 
 
-def dispute_as_agent(client, people, graded) -> Dispute:
-    sign_in(client, people["agent"])
+def dispute_as_agent(client, sign_in, people, graded) -> Dispute:
+    sign_in(people["agent"], language="en")
     html = page(client.get(f"/records/{graded.record.number}/grade"))
     assert f'action="/grades/{graded.id}/dispute"' in html
     refused = client.post(f"/grades/{graded.id}/dispute", data={"reason": "  "})
@@ -144,11 +136,11 @@ def dispute_as_agent(client, people, graded) -> Dispute:
     return dispute
 
 
-def test_agent_disputes_and_the_supervisor_upholds_the_grade(client, db, people, graded):
-    dispute = dispute_as_agent(client, people, graded)
+def test_agent_disputes_and_the_supervisor_upholds_the_grade(client, db, people, graded, sign_in):
+    dispute = dispute_as_agent(client, sign_in, people, graded)
     assert client.post(f"/disputes/{dispute.id}/resolve", data={"outcome": "upheld", "note": "x"}).status_code == 403
 
-    sign_in(client, people["supervisor"])
+    sign_in(people["supervisor"], language="en")
     listing = page(client.get("/disputes", query_string={"status": "open"}))
     assert f"/disputes/{dispute.id}" in listing and "描述里写了版本号和时间" in listing
     assert f"/disputes/{dispute.id}" not in page(client.get("/disputes", query_string={"status": "upheld"}))
@@ -167,13 +159,13 @@ def test_agent_disputes_and_the_supervisor_upholds_the_grade(client, db, people,
     shown = squashed(client.get(upheld.headers["Location"]))
     assert "Grade upheld." in shown and "版本号不算具体描述" in shown and "Save decision" not in shown
 
-    sign_in(client, people["other_supervisor"])
+    sign_in(people["other_supervisor"], language="en")
     assert client.get(f"/disputes/{dispute.id}").status_code == 403
 
 
-def test_the_supervisor_changes_a_disputed_grade(client, db, people, graded):
-    dispute = dispute_as_agent(client, people, graded)
-    sign_in(client, people["supervisor"])
+def test_the_supervisor_changes_a_disputed_grade(client, db, people, graded, sign_in):
+    dispute = dispute_as_agent(client, sign_in, people, graded)
+    sign_in(people["supervisor"], language="en")
     form = points_form(full_points(graded.record), outcome="changed", note="同意，描述已具体")
     refused = client.post(f"/disputes/{dispute.id}/resolve", data={**form, "points-specific_problem": "3"})
     assert refused.status_code == 422
@@ -189,17 +181,17 @@ def test_the_supervisor_changes_a_disputed_grade(client, db, people, graded):
     shown = page(client.get(changed.headers["Location"]))
     assert "Grade changed." in shown and 'data-figure="effective">100.0<' in shown
 
-    sign_in(client, people["agent"])
+    sign_in(people["agent"], language="en")
     assert "Grade changed" in page(client.get(f"/records/{graded.record.number}/grade"))
 
 
 # ----- calibration -------------------------------------------------------------------------------------------------
 
 
-def test_calibration_session_from_creation_to_report(client, db, people, make_record, record):
+def test_calibration_session_from_creation_to_report(client, db, people, make_record, record, sign_in):
     second = make_record(agent=people["agent"], problem_description="客户咨询退款进度，订单号 A123。")
     supervisor, trainer = people["supervisor"], people["trainer"]
-    sign_in(client, supervisor)
+    sign_in(supervisor, language="en")
     refused = client.post(
         "/calibrations",
         data={"name": "十一月校准", "record_numbers": f"{record.number}\nR209901010001", "grader_usernames": "nobody"},
@@ -232,7 +224,7 @@ def test_calibration_session_from_creation_to_report(client, db, people, make_re
         trainer: {record.id: {"specific_problem": 2}, second.id: {"objective_wording": 0}},
     }
     for grader, by_record in given.items():
-        sign_in(client, grader)
+        sign_in(grader, language="en")
         for item in (record, second):
             url = f"/calibrations/{session.id}/records/{item.number}"
             form_page = page(client.get(url))
@@ -253,9 +245,9 @@ def test_calibration_session_from_creation_to_report(client, db, people, make_re
     for grader in report["per_grader"]:
         assert grader["username"] in shown and f"{grader['mean_score']:.1f}" in shown
 
-    sign_in(client, people["agent"])
+    sign_in(people["agent"], language="en")
     assert client.get(f"/calibrations/{session.id}").status_code == 403
-    sign_in(client, people["other_supervisor"])
+    sign_in(people["other_supervisor"], language="en")
     assert client.get(f"/calibrations/{session.id}").status_code == 403
     assert "十一月校准" not in page(client.get("/calibrations"))
 
@@ -263,12 +255,12 @@ def test_calibration_session_from_creation_to_report(client, db, people, make_re
 # ----- review sample -----------------------------------------------------------------------------------------------
 
 
-def test_review_sample_lists_records_per_agent_with_grade_links(client, db, people, make_record, record):
+def test_review_sample_lists_records_per_agent_with_grade_links(client, db, people, make_record, record, sign_in):
     colleague = make_record(agent=people["agent"], contacted_at="2026-11-02 15:30")
-    sign_in(client, people["agent"])
+    sign_in(people["agent"], language="en")
     assert client.get("/review-sample").status_code == 403
 
-    sign_in(client, people["supervisor"])
+    sign_in(people["supervisor"], language="en")
     period = {"from": "2026-11-01", "to": "2026-11-03"}
     html = squashed(client.get("/review-sample", query_string={**period, "per_agent": "5", "seed": "7"}))
     assert people["agent"].display_name in html and "Records contacted from 2026-11-01 to 2026-11-03." in html
@@ -285,8 +277,8 @@ def test_review_sample_lists_records_per_agent_with_grade_links(client, db, peop
 # ----- language ----------------------------------------------------------------------------------------------------
 
 
-def test_grading_pages_in_chinese(client, db, people, record):
-    sign_in(client, people["supervisor"], language="zh_CN")
+def test_grading_pages_in_chinese(client, db, people, record, sign_in):
+    sign_in(people["supervisor"], language="zh_CN")
     html = squashed(client.get(f"/records/{record.number}/grade"))
     assert "保存评分" in html and "自动评分" in html and "问题描述具体" in html
     assert "Save grade" not in html and "Specific problem description" not in html

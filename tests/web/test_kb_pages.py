@@ -12,13 +12,7 @@ import sqlalchemy as sa
 from kb.models import Article, ArticleRecordLink, ArticleStatus, LinkKind
 from kb.operations import reuse_counts, update_article
 from records.enums import Role
-from tests.conftest import PASSWORD
 from tests.web.test_pages import form_data
-
-
-def sign_in(client, user) -> None:
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.data
 
 
 def page(response) -> str:
@@ -200,10 +194,12 @@ class ElementCollector(HTMLParser):
         self.seen.append((tag, {name: value or "" for name, value in attrs}))
 
 
-def test_the_author_gets_no_publish_button_and_a_refused_publish_changes_nothing(client, db, make_user, make_article):
+def test_the_author_gets_no_publish_button_and_a_refused_publish_changes_nothing(
+    client, db, make_user, make_article, sign_in
+):
     author = make_user(Role.TRAINER)
     article = make_article("in_review", author=author)
-    sign_in(client, author)
+    sign_in(author)
     client.post("/language", data={"language": "en"})
     html = page(client.get(f"/kb/articles/{article.id}"))
     assert f"/kb/articles/{article.id}/publish" not in html
@@ -265,10 +261,10 @@ def test_archive_and_unarchive(client, db, login_as, make_article):
     assert article.status == ArticleStatus.DRAFT
 
 
-def test_only_administrators_delete(client, db, make_user, make_article):
+def test_only_administrators_delete(client, db, make_user, make_article, sign_in):
     article = make_article()
     trainer = make_user(Role.TRAINER)
-    sign_in(client, trainer)
+    sign_in(trainer)
     client.post("/language", data={"language": "en"})
     assert f"/kb/articles/{article.id}/delete" not in page(client.get(f"/kb/articles/{article.id}"))
     refused = client.post(f"/kb/articles/{article.id}/delete", follow_redirects=True)
@@ -276,7 +272,7 @@ def test_only_administrators_delete(client, db, make_user, make_article):
     assert article_count(db) == 1
 
     client.post("/logout")
-    sign_in(client, make_user(Role.ADMIN))
+    sign_in(make_user(Role.ADMIN))
     assert f"/kb/articles/{article.id}/delete" in page(client.get(f"/kb/articles/{article.id}"))
     deleted = client.post(f"/kb/articles/{article.id}/delete")
     assert deleted.status_code == 303 and deleted.headers["Location"].endswith("/kb/articles")
@@ -371,11 +367,11 @@ def test_ticked_suggestions_survive_a_refused_save(client, login_as, make_articl
     assert f'data-assist-checked="{article.id}"' in page(response)
 
 
-def test_agents_link_and_unlink_articles_on_the_record_page(client, db, make_user, make_article, make_record):
+def test_agents_link_and_unlink_articles_on_the_record_page(client, db, make_user, make_article, make_record, sign_in):
     agent = make_user(Role.AGENT)
     article = make_article(title="如何重置登录密码")
     record = make_record(agent=agent)
-    sign_in(client, agent)
+    sign_in(agent)
     client.post("/language", data={"language": "en"})
 
     html = page(client.get(f"/records/{record.number}"))
@@ -393,10 +389,10 @@ def test_agents_link_and_unlink_articles_on_the_record_page(client, db, make_use
     assert reuse_counts([article.id]) == {}
 
 
-def test_other_agents_cannot_link_to_a_record_they_cannot_see(client, make_user, make_article, make_record):
+def test_other_agents_cannot_link_to_a_record_they_cannot_see(client, make_user, make_article, make_record, sign_in):
     article = make_article()
     record = make_record(agent=make_user(Role.AGENT))
-    sign_in(client, make_user(Role.AGENT))
+    sign_in(make_user(Role.AGENT))
     assert client.post(f"/records/{record.number}/articles", data={"article": str(article.id)}).status_code == 403
     assert reuse_counts([article.id]) == {}
 

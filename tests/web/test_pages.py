@@ -10,12 +10,6 @@ import sqlalchemy as sa
 from records.enums import Channel, Role, Status
 from records.models import AuditLog, Customer, FollowUp, Record
 from records.timeutil import local_today
-from tests.conftest import PASSWORD
-
-
-def sign_in(client, user) -> None:
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.data
 
 
 def page(response) -> str:
@@ -123,33 +117,33 @@ def test_start_page_sends_signed_in_users_to_the_records(client, login_as):
 # ----- records list ------------------------------------------------------------------------------------------------
 
 
-def test_agent_lists_only_own_records(client, two_teams):
+def test_agent_lists_only_own_records(client, two_teams, sign_in):
     people, records = two_teams
-    sign_in(client, people["a1"])
+    sign_in(people["a1"])
     html = page(client.get("/records"))
     assert records["a1"].number in html
     assert records["a2"].number not in html and records["b1"].number not in html
 
 
-def test_supervisor_lists_the_team_records(client, two_teams):
+def test_supervisor_lists_the_team_records(client, two_teams, sign_in):
     people, records = two_teams
-    sign_in(client, people["sA"])
+    sign_in(people["sA"])
     html = page(client.get("/records"))
     assert records["a1"].number in html and records["a2"].number in html
     assert records["b1"].number not in html
 
 
-def test_list_masks_phone_and_labels_in_ui_language(client, make_user, make_record):
+def test_list_masks_phone_and_labels_in_ui_language(client, make_user, make_record, sign_in):
     agent = make_user(Role.AGENT)
     record = make_record(agent=agent)
-    sign_in(client, agent)
+    sign_in(agent)
     html = page(client.get("/records"))
     assert "138****5678" in html and "13812345678" not in html
     assert "Malfunction / Login failure" in html or "功能故障 / 登录异常" in html
     assert f'href="/records/{record.number}"' in html
 
 
-def test_list_filters_by_status_and_keyword(client, make_user, make_record):
+def test_list_filters_by_status_and_keyword(client, make_user, make_record, sign_in):
     agent = make_user(Role.AGENT)
     resolved = make_record(agent=agent)
     pending = make_record(
@@ -159,7 +153,7 @@ def test_list_filters_by_status_and_keyword(client, make_user, make_record):
         problem_description="Parcel never arrived.",
         follow_ups=[{"action": "Call courier", "owner": "Wang", "due": "2026-11-30"}],
     )
-    sign_in(client, agent)
+    sign_in(agent)
     html = page(client.get("/records?status=pending"))
     assert pending.number in html and resolved.number not in html
     html = page(client.get("/records", query_string={"q": "Parcel", "status": ""}))
@@ -170,23 +164,30 @@ def test_list_filters_by_status_and_keyword(client, make_user, make_record):
     assert resolved.number in page(response)
 
 
-def test_list_paginates(app, client, make_user, make_record, monkeypatch):
+def test_list_paginates(app, client, make_user, make_record, monkeypatch, sign_in):
     agent = make_user(Role.AGENT)
     numbers = [make_record(agent=agent, contacted_at=f"2026-11-0{day} 10:00").number for day in (1, 2, 3)]
     monkeypatch.setitem(app.config, "RECORDS_PER_PAGE", 2)
-    sign_in(client, agent)
+    sign_in(agent)
     first, second = page(client.get("/records")), page(client.get("/records?page=2"))
     assert numbers[2] in first and numbers[1] in first and numbers[0] not in first
     assert numbers[0] in second and numbers[2] not in second
 
 
+@pytest.mark.parametrize("path", ["/records", "/customers", "/kb/proposals", "/cases", "/collections"])
+def test_a_page_number_out_of_range_shows_the_first_page(client, login_as, path):
+    """Past MAX_PAGE the database would be asked for an OFFSET beyond a 64-bit integer."""
+    login_as(Role.SUPERVISOR)
+    assert client.get(f"{path}?page=99999999999999999999").status_code == 200
+
+
 # ----- detail and reveal -------------------------------------------------------------------------------------------
 
 
-def test_detail_is_masked_until_the_agent_reveals_it(client, db, make_user, make_record):
+def test_detail_is_masked_until_the_agent_reveals_it(client, db, make_user, make_record, sign_in):
     agent = make_user(Role.AGENT)
     record = make_record(agent=agent)
-    sign_in(client, agent)
+    sign_in(agent)
     html = page(client.get(f"/records/{record.number}"))
     assert "138****5678" in html and "13812345678" not in html
     assert "zha***@example.com" in html
@@ -199,9 +200,9 @@ def test_detail_is_masked_until_the_agent_reveals_it(client, db, make_user, make
     assert entry is not None and entry.user_id == agent.id and entry.object_id == record.number
 
 
-def test_agent_cannot_open_or_reveal_another_agents_record(client, db, two_teams):
+def test_agent_cannot_open_or_reveal_another_agents_record(client, db, two_teams, sign_in):
     people, records = two_teams
-    sign_in(client, people["a1"])
+    sign_in(people["a1"])
     assert client.get(f"/records/{records['b1'].number}").status_code == 403
     assert client.post(f"/records/{records['b1'].number}/reveal").status_code == 403
     assert db.session.scalar(sa.select(sa.func.count(AuditLog.id)).where(AuditLog.action == "record.reveal")) == 0
@@ -221,12 +222,12 @@ def test_trainer_sees_scrubbed_record_and_cannot_write(client, db, login_as, mak
     assert "张先生" not in page(client.get("/records"))
 
 
-def test_detail_shows_the_customers_earlier_records(client, make_user, make_record):
+def test_detail_shows_the_customers_earlier_records(client, make_user, make_record, sign_in):
     agent, colleague = make_user(Role.AGENT), make_user(Role.AGENT)
     first = make_record(agent=colleague, contacted_at="2026-10-01 09:00")
     second = make_record(agent=agent, contacted_at="2026-10-20 09:00")
     current = make_record(agent=agent, contacted_at="2026-11-02 14:30")
-    sign_in(client, agent)
+    sign_in(agent)
     html = page(client.get(f"/records/{current.number}"))
     history = html[html.index('id="section-history"') :]
     assert first.number in history and second.number in history
@@ -235,12 +236,12 @@ def test_detail_shows_the_customers_earlier_records(client, make_user, make_reco
     assert f'href="/records/{first.number}"' not in history
 
 
-def test_marking_a_follow_up_done(client, db, make_user, make_record):
+def test_marking_a_follow_up_done(client, db, make_user, make_record, sign_in):
     agent = make_user(Role.AGENT)
     overdue_day = (local_today() - timedelta(days=2)).isoformat()
     record = make_record(agent=agent, follow_ups=[{"action": "回访确认", "owner": "王芳", "due": overdue_day}])
     follow_up = record.follow_ups[0]
-    sign_in(client, agent)
+    sign_in(agent)
     html = page(client.get(f"/records/{record.number}"))
     assert "text-bg-danger" in html  # the overdue badge
 
@@ -251,7 +252,7 @@ def test_marking_a_follow_up_done(client, db, make_user, make_record):
     assert stored.done and stored.done_at is not None
 
 
-def test_last_open_follow_up_of_a_pending_record_stays_open(client, db, make_user, make_record):
+def test_last_open_follow_up_of_a_pending_record_stays_open(client, db, make_user, make_record, sign_in):
     agent = make_user(Role.AGENT)
     record = make_record(
         agent=agent,
@@ -259,7 +260,7 @@ def test_last_open_follow_up_of_a_pending_record_stays_open(client, db, make_use
         resolution=None,
         follow_ups=[{"action": "回访", "owner": "王芳", "due": "2026-11-30"}],
     )
-    sign_in(client, agent)
+    sign_in(agent)
     response = client.post(f"/records/{record.number}/follow-ups/{record.follow_ups[0].id}/done", follow_redirects=True)
     assert response.status_code == 200
     assert "alert-danger" in page(response)
@@ -303,10 +304,10 @@ def test_creating_a_record_through_the_form(client, db, login_as):
     assert record.contacted_at.strftime("%Y-%m-%d %H:%M") == "2026-11-03 01:15"
 
 
-def test_new_record_for_an_existing_customer(client, db, make_user, make_record):
+def test_new_record_for_an_existing_customer(client, db, make_user, make_record, sign_in):
     agent = make_user(Role.AGENT)
     earlier = make_record(agent=agent)
-    sign_in(client, agent)
+    sign_in(agent)
     html = page(client.get(f"/records/new?customer_no={earlier.customer.number}"))
     assert f'value="{earlier.customer.number}"' in html
     data = form_data(customer_no=earlier.customer.number, customer_name="", customer_phone="", status="open")
@@ -350,14 +351,14 @@ def test_rule_errors_are_shown_in_place(client, db, login_as):
     assert record_count(db) == 0
 
 
-def test_edit_form_prefills_stored_values_and_saves_a_change(client, db, make_user, make_record):
+def test_edit_form_prefills_stored_values_and_saves_a_change(client, db, make_user, make_record, sign_in):
     agent = make_user(Role.AGENT)
     record = make_record(
         agent=agent,
         problem_description="客户手机号13812345678收不到验证码。",
         attachments=[{"type": "截图", "obtained_via": "微信", "note": "两张"}],
     )
-    sign_in(client, agent)
+    sign_in(agent)
     html = page(client.get(f"/records/{record.number}/edit"))
     assert "客户手机号13812345678收不到验证码。" in html  # raw: masked text must not be saved back
     assert 'value="两张"' in html  # every stored attachment column comes back, so saving loses nothing
@@ -385,10 +386,10 @@ def test_edit_form_prefills_stored_values_and_saves_a_change(client, db, make_us
     assert db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "record.update")) is not None
 
 
-def test_invalid_edit_changes_nothing(client, db, make_user, make_record):
+def test_invalid_edit_changes_nothing(client, db, make_user, make_record, sign_in):
     agent = make_user(Role.AGENT)
     record = make_record(agent=agent)
-    sign_in(client, agent)
+    sign_in(agent)
     data = {"contacted_at": "2026-11-02T14:30", "channel": "phone", "status": "resolved", "problem_description": "x"}
     response = client.post(f"/records/{record.number}/edit", data={**data, "resolution": ""})
     assert response.status_code == 422
@@ -400,12 +401,12 @@ def test_invalid_edit_changes_nothing(client, db, make_user, make_record):
 # ----- customers ---------------------------------------------------------------------------------------------------
 
 
-def test_customer_profile_shows_history_and_reveals_on_request(client, db, make_user, make_record):
+def test_customer_profile_shows_history_and_reveals_on_request(client, db, make_user, make_record, sign_in):
     agent = make_user(Role.AGENT)
     first = make_record(agent=agent, contacted_at="2026-10-01 09:00")
     second = make_record(agent=agent)
     number = first.customer.number
-    sign_in(client, agent)
+    sign_in(agent)
     html = page(client.get(f"/customers/{number}"))
     assert first.number in html and second.number in html
     assert "138****5678" in html and "13812345678" not in html
@@ -454,10 +455,10 @@ def test_form_in_english(client, login_as):
     assert "问题描述" not in html
 
 
-def test_supervisor_records_for_a_team_member_but_not_for_another_team(client, db, make_user):
+def test_supervisor_records_for_a_team_member_but_not_for_another_team(client, db, make_user, sign_in):
     member = make_user(Role.AGENT, username="a1", team="客服A组")
     make_user(Role.AGENT, username="b1", team="客服B组")
-    sign_in(client, make_user(Role.SUPERVISOR, team="客服A组"))
+    sign_in(make_user(Role.SUPERVISOR, team="客服A组"))
     assert 'name="agent"' in page(client.get("/records/new"))
     assert client.post("/records/new", data=form_data(agent="a1")).status_code == 302
     assert db.session.scalar(sa.select(Record)).agent_id == member.id

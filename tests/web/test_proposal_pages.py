@@ -15,7 +15,6 @@ from kb.models import Article, ArticleStatus, Proposal, ProposalKind, ProposalMe
 from kb.operations import archive_article
 from records.enums import Role
 from records.models import Record, User
-from tests.conftest import PASSWORD
 
 
 @dataclass
@@ -103,11 +102,6 @@ def english(client) -> None:
     client.post("/language", data={"language": "en"})
 
 
-def sign_in(client, user) -> None:
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.data
-
-
 # ----- list --------------------------------------------------------------------------------------------------------
 
 
@@ -180,8 +174,8 @@ def test_a_trainer_sees_the_draft_and_the_members_scrubbed(client, db, login_as,
     assert str(kb.update.id) not in re.findall(r'<select[^>]*name="into".*?</select>', html, re.S)[0]
 
 
-def test_an_agent_reads_only_their_own_members_and_may_not_act(client, db, kb):
-    sign_in(client, kb.agent)
+def test_an_agent_reads_only_their_own_members_and_may_not_act(client, db, kb, sign_in):
+    sign_in(kb.agent)
     english(client)
     html = page(client.get(f"/kb/proposals/{kb.login.id}"))
     assert "登录提示密码错误怎么办" in html

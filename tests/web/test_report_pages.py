@@ -80,6 +80,8 @@ def test_admins_see_jobs_and_runs(client, login_as):
     for job_id in ("weekly_report", "monthly_report", "retention", "proposal_refresh", "index_check"):
         assert job_id in page
     assert "cli:test" in page
+    # The job descriptions in the page's language (Chinese by default), as the CLI keeps them in English.
+    assert "核对搜索索引与数据库是否一致" in page and "Check the search index" not in page
 
 
 def test_the_dashboard_lists_overdue_follow_ups_of_the_records_one_may_see(client, login_as, make_user, make_record):

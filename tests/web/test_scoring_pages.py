@@ -18,7 +18,6 @@ from records.enums import Role
 from records.models import AuditLog
 from scoring.models import RecordScore, Rubric
 from scoring.report_exports import RECORD_COLUMNS
-from tests.conftest import PASSWORD
 from tests.scoring.test_reports import October, build_october
 
 WEB = Path(__file__).resolve().parents[2] / "web"
@@ -28,13 +27,6 @@ CATALOG = WEB / "translations" / "zh_Hans_CN" / "LC_MESSAGES"
 @pytest.fixture
 def october(make_user, make_record) -> October:
     return build_october(make_user, make_record)
-
-
-def sign_in(client, user, language: str | None = "en") -> None:
-    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 302, response.data
-    if language:
-        client.post("/language", data={"language": language})
 
 
 def text(response) -> str:
@@ -67,10 +59,10 @@ def figure(html: str, name: str) -> str:
         ("zh_CN", ["记录 {number} 的评分", "问题描述具体", "关键项", "问题描述不够具体", "写清时间"], "not specific"),
     ],
 )
-def test_the_scorecard_in_the_ui_language(client, make_record, make_user, language, expected, absent):
+def test_the_scorecard_in_the_ui_language(client, make_record, make_user, language, expected, absent, sign_in):
     agent = make_user(Role.AGENT)
     record = make_record(agent, problem_description="客户说有问题", handling_steps="已处理")
-    sign_in(client, agent, language=language)
+    sign_in(agent, language=language)
     html = text(client.get(f"/records/{record.number}/score"))
     for snippet in expected:
         assert snippet.format(number=record.number) in html
@@ -78,27 +70,27 @@ def test_the_scorecard_in_the_ui_language(client, make_record, make_user, langua
     assert figure(html, "rubric-version") == "1"
 
 
-def test_the_scorecard_shows_the_grade_over_the_automatic_score(client, october):
-    sign_in(client, october.a2)
+def test_the_scorecard_shows_the_grade_over_the_automatic_score(client, october, sign_in):
+    sign_in(october.a2, language="en")
     html = text(client.get(f"/records/{october.records[3].number}/score"))
     assert figure(html, "effective") == "90.0"
     assert "Graded by sA; automatic score 72.0" in html
 
 
-def test_the_record_page_links_to_its_score_and_others_cannot_open_it(client, october):
+def test_the_record_page_links_to_its_score_and_others_cannot_open_it(client, october, sign_in):
     record = october.records[0]
-    sign_in(client, october.a1)
+    sign_in(october.a1, language="en")
     assert f'href="/records/{record.number}/score"' in client.get(f"/records/{record.number}").get_data(as_text=True)
     client.post("/logout")
-    sign_in(client, october.b1)
+    sign_in(october.b1, language="en")
     assert client.get(f"/records/{record.number}/score").status_code == 403
 
 
 # ----- performance -------------------------------------------------------------------------------------------------
 
 
-def test_the_performance_report_for_an_administrator(client, october):
-    sign_in(client, october.admin)
+def test_the_performance_report_for_an_administrator(client, october, sign_in):
+    sign_in(october.admin, language="en")
     response = client.get("/scoring/performance", query_string={"period": "2026-10"})
     assert response.status_code == 200
     html = text(response)
@@ -114,23 +106,23 @@ def test_the_performance_report_for_an_administrator(client, october):
     assert "/scoring/performance/export?format=xlsx&amp;period=2026-10" in response.get_data(as_text=True)
 
 
-def test_the_default_period_is_this_month_and_bad_periods_are_reported(client, october):
-    sign_in(client, october.admin)
+def test_the_default_period_is_this_month_and_bad_periods_are_reported(client, october, sign_in):
+    sign_in(october.admin, language="en")
     html = text(client.get("/scoring/performance"))
     assert re.search(r'name="period" value="\d{4}-\d{2}"', html)
     refused = text(client.get("/scoring/performance", query_string={"period": "2026-13"}))
     assert "Could not read the period 2026-13" in refused
 
 
-def test_agents_see_their_own_report_only(client, october):
-    sign_in(client, october.a1)
+def test_agents_see_their_own_report_only(client, october, sign_in):
+    sign_in(october.a1, language="en")
     html = text(client.get("/scoring/performance", query_string={"period": "2026-10", "agent": "a2", "team": "x"}))
     assert figure(html, "count") == "3"
     assert 'id="filter-agent"' not in html and 'data-agent="' not in html
 
 
-def test_supervisors_see_their_team(client, october):
-    sign_in(client, october.supervisor)
+def test_supervisors_see_their_team(client, october, sign_in):
+    sign_in(october.supervisor, language="en")
     html = text(client.get("/scoring/performance", query_string={"period": "2026-10", "team": "客服B组"}))
     assert figure(html, "count") == "5"
     assert 'value="客服A组" readonly' in html
@@ -141,14 +133,14 @@ def test_supervisors_see_their_team(client, october):
     assert "No agent b1 among those you may see." in outsider and figure(outsider, "count") == "5"
 
 
-def test_trainers_filter_by_team(client, october, make_user):
-    sign_in(client, make_user(Role.TRAINER))
+def test_trainers_filter_by_team(client, october, make_user, sign_in):
+    sign_in(make_user(Role.TRAINER), language="en")
     html = text(client.get("/scoring/performance", query_string={"period": "2026-10", "team": "客服B组"}))
     assert figure(html, "count") == "1" and "Agent Bee" in html
 
 
-def test_exports(client, db, october):
-    sign_in(client, october.supervisor)
+def test_exports(client, db, october, sign_in):
+    sign_in(october.supervisor, language="en")
     response = client.get("/scoring/performance/export", query_string={"format": "csv", "period": "2026-10"})
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -166,8 +158,8 @@ def test_exports(client, db, october):
     assert bad.status_code == 400
 
 
-def test_the_nav_has_a_quality_link(client, october):
-    sign_in(client, october.a1, language=None)
+def test_the_nav_has_a_quality_link(client, october, sign_in):
+    sign_in(october.a1)
     html = client.get("/records").get_data(as_text=True)
     assert 'href="/scoring/performance"' in html and ">质量<" in html
 
@@ -186,14 +178,14 @@ def rubric_form(client) -> dict[str, str]:
     return data
 
 
-def test_only_administrators_edit_the_rubric(client, october):
-    sign_in(client, october.supervisor)
+def test_only_administrators_edit_the_rubric(client, october, sign_in):
+    sign_in(october.supervisor, language="en")
     assert client.get("/admin/rubric").status_code == 403
     assert client.post("/admin/rubric", data={"timeliness_minutes": "60"}).status_code == 403
 
 
-def test_a_rubric_edit_makes_version_2_and_old_scores_say_version_1(client, db, october):
-    sign_in(client, october.admin)
+def test_a_rubric_edit_makes_version_2_and_old_scores_say_version_1(client, db, october, sign_in):
+    sign_in(october.admin, language="en")
     data = rubric_form(client)
     assert data["weight-timeliness"] == "5" and data["enabled-core_fields"] == "on"
     data.update({"weight-timeliness": "20", "timeliness_minutes": "60", "note": "更重视及时记录"})
@@ -219,8 +211,8 @@ def test_a_rubric_edit_makes_version_2_and_old_scores_say_version_1(client, db, 
     assert text(client.post("/admin/rubric", data=again, follow_redirects=True)).count("Nothing changed.") == 1
 
 
-def test_rubric_errors_keep_the_input(client, db, october):
-    sign_in(client, october.admin)
+def test_rubric_errors_keep_the_input(client, db, october, sign_in):
+    sign_in(october.admin, language="en")
     data = rubric_form(client)
     data.update({"weight-timeliness": "150", "scale-core_fields": "four", "note": "试一试"})
     response = client.post("/admin/rubric", data=data)
@@ -242,8 +234,8 @@ def test_rubric_errors_keep_the_input(client, db, october):
     assert db.session.scalar(sa.select(sa.func.max(Rubric.version))) == 1
 
 
-def test_the_quality_pages_in_chinese(client, october):
-    sign_in(client, october.admin, language="zh_CN")
+def test_the_quality_pages_in_chinese(client, october, sign_in):
+    sign_in(october.admin, language="zh_CN")
     html = text(client.get("/admin/rubric"))
     assert "评分标准" in html and "基础字段完整" in html and "版本历史" in html
     html = text(client.get("/scoring/performance", query_string={"period": "2026-10"}))

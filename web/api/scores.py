@@ -24,7 +24,7 @@ from records.people import find_agent
 from records.presenting import iso_utc
 from records.schemas import FILTER_DAYS, PageSchema, PaginationSchema
 from records.timeutil import local_day_start, local_today
-from scoring.engine import current_rubric
+from scoring.engine import newest_rubric
 from scoring.operations import RUBRIC_EDITORS, rubric_versions, update_rubric
 from scoring.reports import report_summary, score_report, scorecard_for
 from web.api.articles import current_user
@@ -243,10 +243,7 @@ class RecordScoreView(StaffView):
 
         Personal data quoted in explanations is masked, as in the record's text."""
         user = current_user()
-        card = scorecard_for(get_record_for(user, ref), user)
-        # A record older than scoring was scored just now: keep it.
-        db.session.commit()
-        return card
+        return scorecard_for(get_record_for(user, ref), user)
 
 
 def report_filters(args: dict[str, Any], user: User) -> dict[str, Any]:
@@ -304,9 +301,7 @@ class RubricView(StaffView):
     @blp.response(200, RubricOutSchema)
     def get(self):
         """The current rubric version: weights, scales, critical criteria and the timeliness limit."""
-        rubric = current_rubric()
-        db.session.commit()  # version 1 is created on first use
-        return rubric
+        return newest_rubric()
 
     @admins_only
     @blp.arguments(RubricChangeSchema)
@@ -328,6 +323,4 @@ class RubricVersions(StaffView):
     @blp.response(200, RubricOutSchema(many=True))
     def get(self):
         """Every rubric version, newest first, with who made it and why."""
-        current_rubric()
-        db.session.commit()
-        return rubric_versions()
+        return rubric_versions() or [newest_rubric()]

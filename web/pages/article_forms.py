@@ -12,9 +12,8 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from kb.models import Article
-from records.importing import flatten_messages
 from records.operations import taxonomy
-from web.pages.forms import PageForm
+from web.pages.forms import PageForm, form_errors
 
 FORM_FIELDS = (
     "title",
@@ -83,13 +82,7 @@ def article_form_errors(error: ValidationError) -> dict[str, list[str]]:
     The service checks the category only once the schema passed; checking it here too, on what did load, shows
     every problem at once instead of one round at a time.
     """
-    messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-    grouped: dict[str, list[str]] = {}
-    for key, message in flatten_messages(messages):
-        name = key.split(".")[0]
-        text = message
-        if text not in grouped.setdefault(name, []):
-            grouped[name].append(text)
+    grouped = form_errors(error)
     loaded = error.valid_data if isinstance(error.valid_data, dict) else {}
     if "category" not in grouped and "subcategory" not in grouped:
         try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 from marshmallow import ValidationError
@@ -55,6 +55,7 @@ from web.pages.article_forms import (
 )
 from web.pages.common import current_user_required
 from web.pages.display import ui_locale
+from web.pages.paging import Paging
 
 bp = Blueprint("article_pages", __name__)
 
@@ -98,19 +99,18 @@ def language_label(value: str | None) -> str:
 def list_articles_page():
     filter_args = {name: request.args[name].strip() for name in FILTER_PARAMS if request.args.get(name, "").strip()}
     query, filter_errors = load_query(filter_args, request.args.get("page", ""))
-    per_page = int(current_app.config.get("RECORDS_PER_PAGE", 25))
+    paging = Paging.asked(query["page"])
     filters = ArticleFilters(
         status=query.get("status"), category=query.get("category"), language=query.get("language"), q=query.get("q")
     )
-    items, total = list_articles(filters, page=query["page"], per_page=per_page)
+    items, total = list_articles(filters, page=paging.number, per_page=paging.size)
     counts = reuse_counts([article.id for article in items])
     return render_template(
         "articles/list.html",
         rows=[list_row(article, counts.get(article.id, 0)) for article in items],
         total=total,
         counts=count_articles_by_status(),
-        page=query["page"],
-        pages=max(1, -(-total // per_page)),
+        **paging.template_args(total),
         filter_args=filter_args,
         filter_errors=filter_errors,
     )

@@ -35,13 +35,13 @@ from scoring.sampling import SAMPLER_ROLES, review_period, review_sample, sample
 from scoring.schemas import GradeInputSchema, ReviewSampleQuerySchema
 from web.auth import roles_required
 from web.pages.common import current_user_required
-from web.pages.forms import field_labels
+from web.pages.forms import form_errors
 from web.pages.grading import (
-    PageForm,
+    GradingForm,
     bp,
     checked_text,
     criteria_rows,
-    form_errors,
+    grading_input,
     labels,
     points_form,
     posted_points,
@@ -50,6 +50,7 @@ from web.pages.grading import (
     text_field,
     text_language,
 )
+from web.pages.record_forms import field_labels
 
 #: Krippendorff's bands (scoring/calibration.py): rely on alpha ≥ 0.8, tentative conclusions from 0.667.
 RELIABLE_ALPHA = 0.8
@@ -69,10 +70,10 @@ def lines(text: str) -> list[str]:
 @bp.get("/calibrations")
 @roles_required(*CALIBRATION_ROLES)
 def calibrations_page():
-    return render_calibrations(current_user_required(), PageForm())
+    return render_calibrations(current_user_required(), GradingForm())
 
 
-def render_calibrations(user: User, form: PageForm, *, status: int = 200):
+def render_calibrations(user: User, form: GradingForm, *, status: int = 200):
     sessions = db.session.scalars(sa.select(CalibrationSession).order_by(CalibrationSession.id.desc()))
     graded = dict(
         db.session.execute(
@@ -103,7 +104,7 @@ def render_calibrations(user: User, form: PageForm, *, status: int = 200):
 @roles_required(*CALIBRATION_ROLES)
 def create_calibration_page():
     user = current_user_required()
-    form = PageForm(
+    form = GradingForm(
         values={name: text_field(name) for name in ("name", "record_numbers", "grader_usernames")},
     )
 
@@ -190,7 +191,6 @@ def calibration_detail(session_id: int):
         reliable=RELIABLE_ALPHA,
         tentative=TENTATIVE_ALPHA,
     )
-    db.session.commit()  # records older than scoring were scored just now
     return body
 
 
@@ -217,7 +217,7 @@ def render_calibration_grade(
     session: CalibrationSession,
     record: Record,
     user: User,
-    form: PageForm,
+    form: GradingForm,
     criteria: list[dict[str, Any]],
     *,
     earlier: Grade | None = None,
@@ -273,7 +273,7 @@ def calibration_grade_save(session_id: int, ref: str):
 @roles_required(*SAMPLER_ROLES)
 def review_sample_page():
     user = current_user_required()
-    form = PageForm(values={name: request.args.get(name, "").strip() for name in SAMPLE_FIELDS})
+    form = GradingForm(values={name: request.args.get(name, "").strip() for name in SAMPLE_FIELDS})
     defaults = ReviewSampleQuerySchema().fields
     for name in ("per_agent", "lowest"):
         form.values[name] = form.value(name) or str(defaults[name].load_default)
@@ -295,7 +295,7 @@ def review_sample_page():
         )
     except (ValidationError, PermissionDenied) as exc:
         db.session.rollback()
-        form.errors = form_errors(exc)
+        form.errors = form_errors(exc, input_for=grading_input)
     else:
         agents = {agent.id: agent for agent in db.session.scalars(sa.select(User).where(User.id.in_(agent_ids)))}
         samples = [
@@ -306,7 +306,6 @@ def review_sample_page():
         period = (to_local(start).date(), to_local(end - timedelta(seconds=1)).date())
         shown = {name: value for name, value in form.values.items() if value and name != "seed"}
         permalink = url_for("grading_pages.review_sample_page", **shown, seed=seed)
-        db.session.commit()  # records older than scoring were scored just now
     return render_template(
         "grading/review_sample.html", form=form, samples=samples, period=period, permalink=permalink, labels=labels()
     )

@@ -8,10 +8,8 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import gettext as _
-from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from records.importing import flatten_messages
 from records.timeutil import to_local
 from scoring.cases.dimensions import criterion_label, dimension_label, dimensions
 from scoring.cases.models import CaseKind, PackAudience, PackStatus
@@ -97,17 +95,6 @@ def case_labels() -> dict[str, str]:
 class CaseForm(PageForm):
     def labels(self) -> dict[str, str]:
         return case_labels()
-
-
-def form_errors(error: ValidationError) -> dict[str, list[str]]:
-    messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-    grouped: dict[str, list[str]] = {}
-    for key, message in flatten_messages(messages):
-        name = key.split(".")[0]
-        text = message
-        if text not in grouped.setdefault(name, []):
-            grouped[name].append(text)
-    return grouped
 
 
 def posted_text(posted: MultiDict, name: str) -> str:

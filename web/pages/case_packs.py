@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from marshmallow import ValidationError
@@ -31,13 +31,14 @@ from web.auth import STAFF, roles_required
 from web.pages.case_forms import (
     CaseForm,
     case_labels,
-    form_errors,
     period_days_text,
     period_from_args,
     posted_text,
 )
 from web.pages.common import current_user_required
 from web.pages.display import is_chinese_ui, ui_locale
+from web.pages.forms import form_errors
+from web.pages.paging import Paging
 
 bp = Blueprint("pack_pages", __name__)
 
@@ -64,10 +65,9 @@ def packs_page():
     status_text = request.args.get("status", "")
     status = PackStatus(status_text) if status_text in PackStatus.values() else None
     q = request.args.get("q", "").strip()[:200]
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 1_000_000 else 1
-    per_page = int(current_app.config.get("RECORDS_PER_PAGE", 25))
-    items, total = packs.list_collections(user, packs.PackFilters(q=q, status=status), page=page, per_page=per_page)
+    paging = Paging.asked(request.args.get("page"))
+    filters = packs.PackFilters(q=q, status=status)
+    items, total = packs.list_collections(user, filters, page=paging.number, per_page=paging.size)
     return render_template(
         "cases/packs.html",
         packs=items,
@@ -75,8 +75,7 @@ def packs_page():
         counts=packs.count_by_status() if can_curate(user) else None,
         status=status.value if status else "",
         q=q,
-        page=page,
-        pages=max(1, -(-total // per_page)),
+        **paging.template_args(total),
         curator=can_curate(user),
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -42,13 +42,14 @@ from web.pages.case_forms import (
     CaseForm,
     case_labels,
     dimension_choices,
-    form_errors,
     period_days_text,
     period_from_args,
     posted_text,
     register_case_helpers,
 )
 from web.pages.common import current_user_required
+from web.pages.forms import form_errors
+from web.pages.paging import Paging
 
 bp = Blueprint("case_pages", __name__)
 bp.record_once(lambda state: register_case_helpers(state.app))
@@ -72,9 +73,9 @@ def library_page():
         query = CaseQuerySchema().load({name: value for name, value in raw.items() if name not in bad})
     if query.get("dimension") and query["dimension"] not in dict(dimension_choices()):
         filter_errors.append(f"{_('Dimension')}: {query.pop('dimension')}")
-    per_page = int(current_app.config.get("RECORDS_PER_PAGE", 25))
+    paging = Paging.asked(query["page"])
     filters = CaseFilters(q=query.get("q"), kind=query.get("kind"), dimension=query.get("dimension"))
-    items, total = list_cases(filters, page=query["page"], per_page=per_page)
+    items, total = list_cases(filters, page=paging.number, per_page=paging.size)
     return render_template(
         "cases/library.html",
         cases=items,
@@ -86,8 +87,7 @@ def library_page():
             "dimension": query.get("dimension", ""),
         },
         filter_errors=filter_errors,
-        page=query["page"],
-        pages=max(1, -(-total // per_page)),
+        **paging.template_args(total),
         dimension_choices=dimension_choices(),
         curator=can_curate(user),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 
 from records.customers import customer_history, get_customer_for, list_customers, reveal_customer
 from records.db import db
@@ -10,6 +10,7 @@ from records.models import Customer, User
 from records.presenting import customer_to_dict
 from web.auth import RECORD_KEEPERS, STAFF, roles_required
 from web.pages.common import current_user_required, history_row
+from web.pages.paging import Paging
 
 bp = Blueprint("customer_pages", __name__)
 
@@ -19,17 +20,14 @@ bp = Blueprint("customer_pages", __name__)
 def list_customers_page():
     user = current_user_required()
     q = request.args.get("q", "").strip()[:200]
-    page = request.args.get("page", "1")
-    page_number = int(page) if page.isdigit() and int(page) > 0 else 1
-    per_page = int(current_app.config.get("RECORDS_PER_PAGE", 25))
-    items, total = list_customers(user, q=q or None, page=page_number, per_page=per_page)
+    paging = Paging.asked(request.args.get("page"))
+    items, total = list_customers(user, q=q or None, page=paging.number, per_page=paging.size)
     return render_template(
         "customers/list.html",
         customers=[customer_to_dict(customer, masked=True) for customer in items],
         total=total,
         q=q,
-        page=page_number,
-        pages=max(1, -(-total // per_page)),
+        **paging.template_args(total),
     )
 
 

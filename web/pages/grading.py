@@ -6,7 +6,6 @@ web.pages.calibration_pages, which share this module's forms, messages and recor
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -17,13 +16,12 @@ from records.access import PermissionDenied, is_scrubbed_viewer
 from records.customers import ANONYMOUS_NAME
 from records.db import db
 from records.enums import Role
-from records.importing import flatten_messages
 from records.masking import mask_text
 from records.models import Record, User
 from records.operations import get_record_for
 from records.presenting import record_to_dict
 from records.timeutil import format_local
-from scoring.engine import current_rubric
+from scoring.engine import newest_rubric
 from scoring.grading import (
     GRADER_ROLES,
     applicable_criteria,
@@ -45,7 +43,8 @@ from scoring.schemas import DisputeInputSchema, GradeInputSchema, ResolveInputSc
 from web.auth import STAFF, roles_required
 from web.pages.common import current_user_required
 from web.pages.display import is_chinese_ui, ui_locale
-from web.pages.forms import field_labels
+from web.pages.forms import PageForm, form_errors
+from web.pages.record_forms import field_labels
 
 bp = Blueprint("grading_pages", __name__)
 
@@ -98,39 +97,17 @@ def labels() -> dict[str, str]:
 # ----- forms -------------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class PageForm:
-    """What a form holds: the typed values (kept on a refusal) and messages by input name."""
+class GradingForm(PageForm):
+    """A grading, dispute, calibration or review-sample form."""
 
-    values: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, list[str]] = field(default_factory=dict)
-    #: Labels of inputs beyond the common ones (the points inputs are named after their criteria).
-    extra_labels: dict[str, str] = field(default_factory=dict)
-
-    def value(self, name: str) -> Any:
-        return self.values.get(name, "")
-
-    def error(self, key: str) -> list[str]:
-        return self.errors.get(key, [])
-
-    def summary(self) -> list[tuple[str, str]]:
-        names = {**labels(), **self.extra_labels}
-        return [(names.get(key, ""), message) for key, messages in self.errors.items() for message in messages]
+    def labels(self) -> dict[str, str]:
+        return labels()
 
 
-def form_errors(error: ValidationError | PermissionDenied) -> dict[str, list[str]]:
-    """Messages by form input; a criterion's points ("points.core_fields") belong to its input "points-core_fields"."""
-    if isinstance(error, PermissionDenied):
-        return {"_page": [str(error)]}
-    messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-    grouped: dict[str, list[str]] = {}
-    for key, message in flatten_messages(messages):
-        head, _dot, rest = key.partition(".")
-        name = f"points-{rest.split('.')[0]}" if head == "points" and rest else INPUT_FOR_KEY.get(head, head)
-        text = message
-        if text not in grouped.setdefault(name, []):
-            grouped[name].append(text)
-    return grouped
+def grading_input(key: str) -> str:
+    """The input behind an error key: a criterion's points ("points.core_fields") are in "points-core_fields"."""
+    head, _dot, rest = key.partition(".")
+    return f"points-{rest.split('.')[0]}" if head == "points" and rest else INPUT_FOR_KEY.get(head, head)
 
 
 def text_field(name: str) -> str:
@@ -148,20 +125,20 @@ def criteria_rows(record: Record) -> list[dict[str, Any]]:
             "scale": float(criterion["scale"]),
             "critical": bool(criterion.get("critical")),
         }
-        for key, criterion in applicable_criteria(record, current_rubric().definition).items()
+        for key, criterion in applicable_criteria(record, newest_rubric().definition).items()
     ]
 
 
-def points_form(criteria: list[dict[str, Any]], points: dict[str, Any] | None, **values: Any) -> PageForm:
+def points_form(criteria: list[dict[str, Any]], points: dict[str, Any] | None, **values: Any) -> GradingForm:
     """A form with one points input per criterion, prefilled from `points` (blank where it has none)."""
-    form = PageForm(values=dict(values), extra_labels={f"points-{c['key']}": c["name"] for c in criteria})
+    form = GradingForm(values=dict(values), extra_labels={f"points-{c['key']}": c["name"] for c in criteria})
     for criterion in criteria:
         value = (points or {}).get(criterion["key"])
         form.values[f"points-{criterion['key']}"] = "" if value is None else f"{value:g}"
     return form
 
 
-def posted_points(criteria: list[dict[str, Any]], form: PageForm) -> dict[str, Any]:
+def posted_points(criteria: list[dict[str, Any]], form: GradingForm) -> dict[str, Any]:
     """criterion key → the number typed; blank is None and anything else stays text, for the service to refuse."""
     points: dict[str, Any] = {}
     for criterion in criteria:
@@ -188,7 +165,7 @@ def save(action: Callable[[], str], message: str, refused: Callable[[dict[str, l
         location = action()
     except ValidationError as exc:
         db.session.rollback()
-        return refused(form_errors(exc))
+        return refused(form_errors(exc, input_for=grading_input))
     db.session.commit()
     flash(message, "success")
     return redirect(location, code=303)
@@ -240,14 +217,16 @@ def grade_page(ref: str):
     record = get_record_for(user, ref)
     card = scorecard(record)
     criteria = criteria_rows(record)
-    return render_grade_page(record, user, auto_points_form(card, criteria), PageForm(), card=card, criteria=criteria)
+    return render_grade_page(
+        record, user, auto_points_form(card, criteria), GradingForm(), card=card, criteria=criteria
+    )
 
 
 def auto_points(card: dict[str, Any]) -> dict[str, float]:
     return {item["key"]: item["points"] for item in card["criteria"] if item["applicable"]}
 
 
-def auto_points_form(card: dict[str, Any], criteria: list[dict[str, Any]]) -> PageForm:
+def auto_points_form(card: dict[str, Any], criteria: list[dict[str, Any]]) -> GradingForm:
     """The grading form prefilled with the automatic points: a grader changes only what they disagree with."""
     return points_form(criteria, auto_points(card))
 
@@ -255,8 +234,8 @@ def auto_points_form(card: dict[str, Any], criteria: list[dict[str, Any]]) -> Pa
 def render_grade_page(
     record: Record,
     user: User,
-    form: PageForm,
-    dispute_form: PageForm,
+    form: GradingForm,
+    dispute_form: GradingForm,
     *,
     card: dict[str, Any] | None = None,
     criteria: list[dict[str, Any]] | None = None,
@@ -292,7 +271,6 @@ def render_grade_page(
         dispute_form=dispute_form,
         labels=labels(),
     )
-    db.session.commit()  # a record older than scoring was scored just now
     return body, status
 
 
@@ -312,7 +290,7 @@ def grade_record_page(ref: str):
 
     def refused(errors: dict[str, list[str]]):
         form.errors = errors
-        return render_grade_page(record, user, form, PageForm(), criteria=criteria, status=422)
+        return render_grade_page(record, user, form, GradingForm(), criteria=criteria, status=422)
 
     return save(action, _("Grade saved; it is now the record's score."), refused)
 
@@ -323,7 +301,7 @@ def dispute_grade_page(grade_id: int):
     user = current_user_required()
     grade = get_grade(grade_id)
     record = get_record_for(user, grade.record_id)
-    dispute_form = PageForm(values={"reason": text_field("reason")})
+    dispute_form = GradingForm(values={"reason": text_field("reason")})
 
     def action() -> str:
         reason = checked_text("reason", dispute_form.value("reason"), DisputeInputSchema)
@@ -393,7 +371,7 @@ def dispute_detail(dispute_id: int):
     return render_dispute(dispute, user, form, criteria)
 
 
-def render_dispute(dispute: Dispute, user: User, form: PageForm, criteria: list[dict[str, Any]], *, status=200):
+def render_dispute(dispute: Dispute, user: User, form: GradingForm, criteria: list[dict[str, Any]], *, status=200):
     record = dispute.grade.record
     body = render_template(
         "grading/dispute.html",
@@ -408,7 +386,6 @@ def render_dispute(dispute: Dispute, user: User, form: PageForm, criteria: list[
         form=form,
         labels=labels(),
     )
-    db.session.commit()  # a record older than scoring was scored just now
     return body, status
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup
@@ -36,14 +36,14 @@ from kb.proposals import (
 )
 from records.access import NotFound
 from records.db import db
-from records.importing import flatten_messages
 from records.models import Record, User
 from records.presenting import record_to_dict
 from records.timeutil import format_local
 from web.auth import STAFF, roles_required
 from web.pages.common import current_user_required
 from web.pages.display import ui_locale
-from web.pages.forms import PageForm
+from web.pages.forms import PageForm, form_errors
+from web.pages.paging import Paging
 
 bp = Blueprint("proposal_pages", __name__)
 
@@ -132,17 +132,16 @@ def satisfaction_text(mean: float | None) -> str:
 def list_proposals_page():
     query, filter_errors = load_query(request.args.get("status", ""), request.args.get("page", ""))
     status = query["status"]
-    per_page = int(current_app.config.get("RECORDS_PER_PAGE", 25))
+    paging = Paging.asked(query["page"])
     filters = ProposalFilters(status=None if status == "all" else ProposalStatus(status))
-    items, total = list_proposals(filters, page=query["page"], per_page=per_page)
+    items, total = list_proposals(filters, page=paging.number, per_page=paging.size)
     return render_template(
         "proposals/list.html",
         rows=[list_row(proposal) for proposal in items],
         total=total,
         counts=count_by_status(),
         status=status,
-        page=query["page"],
-        pages=max(1, -(-total // per_page)),
+        **paging.template_args(total),
         run=run_summary(),
         filter_errors=filter_errors,
     )
@@ -293,7 +292,7 @@ def review_action(proposal_id: int, action: Callable[[Proposal, User, ProposalFo
         outcome = action(proposal, user, form)
     except ValidationError as exc:
         db.session.rollback()
-        form.errors = form_errors(exc)
+        form.errors = form_errors(exc, reword=line_limit)
         return render_detail(proposal, user, form, status=422)
     db.session.commit()
     flash(outcome.message, outcome.category)
@@ -314,17 +313,10 @@ def posted_values(posted: MultiDict) -> dict[str, Any]:
     return values
 
 
-def form_errors(error: ValidationError) -> dict[str, list[str]]:
-    """Messages by form field; an error in one question or keyword ("keywords.2") belongs to the whole input."""
-    messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-    grouped: dict[str, list[str]] = {}
-    for key, message in flatten_messages(messages):
-        name = key.split(".")[0]
-        too_many = re.fullmatch(r"Longer than maximum length (\d+)\.", message) if key in LINE_FIELDS else None
-        text = _("Use at most %(max)s lines.", max=too_many[1]) if too_many else message
-        if text not in grouped.setdefault(name, []):
-            grouped[name].append(text)
-    return grouped
+def line_limit(key: str, message: str) -> str:
+    """Too many questions or keywords, said as the textarea shows them: one per line."""
+    too_many = re.fullmatch(r"Longer than maximum length (\d+)\.", message) if key in LINE_FIELDS else None
+    return _("Use at most %(max)s lines.", max=too_many[1]) if too_many else message
 
 
 def lines(text: str) -> list[str]:

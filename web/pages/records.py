@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -43,13 +43,14 @@ from records.timeutil import format_local
 from web.auth import RECORD_KEEPERS, STAFF, roles_required
 from web.pages.article_reuse import link_articles_from_form, linked_articles_for, may_link_articles
 from web.pages.common import current_user_required, history_row
-from web.pages.forms import (
+from web.pages.paging import Paging
+from web.pages.record_forms import (
     RecordForm,
     blank_form,
     field_labels,
-    form_errors,
     form_from_record,
     read_form,
+    record_form_errors,
     schema_input,
 )
 
@@ -72,14 +73,14 @@ def list_records_page():
     if may_see_archived and request.args.get("archived") == "1":
         filter_args["archived"] = "1"
     filters = replace(RecordFilters.from_args(query), archived="archived" in filter_args)
-    per_page = int(current_app.config.get("RECORDS_PER_PAGE", 25))
+    paging = Paging.asked(query["page"])
     try:
-        items, total = list_records(user, filters, page=query["page"], per_page=per_page)
+        items, total = list_records(user, filters, page=paging.number, per_page=paging.size)
         counts = count_records_by_status(user, filters)
     except ValidationError as exc:  # an unknown category typed into the URL
         filter_errors.extend(message for _key, message in flatten_messages(exc.messages))
         filters = replace(filters, category=None, subcategory=None)
-        items, total = list_records(user, filters, page=query["page"], per_page=per_page)
+        items, total = list_records(user, filters, page=paging.number, per_page=paging.size)
         counts = count_records_by_status(user, filters)
     rows = [list_row(record, user) for record in items]
     return render_template(
@@ -87,8 +88,7 @@ def list_records_page():
         rows=rows,
         total=total,
         counts=counts,
-        page=query["page"],
-        pages=max(1, -(-total // per_page)),
+        **paging.template_args(total),
         filter_args=filter_args,
         filter_errors=filter_errors,
         teams=team_names() if user.role in (Role.ADMIN, Role.TRAINER) else [],
@@ -179,7 +179,7 @@ def complete_follow_up(ref: str, follow_up_id: int):
     except ValidationError as exc:
         # E.g. the last open follow-up of a pending record: the record would break its own rule.
         db.session.rollback()
-        for _label, message in RecordForm(errors=form_errors(exc)).summary():
+        for _label, message in RecordForm(errors=record_form_errors(exc)).summary():
             flash(message, "danger")
     else:
         db.session.commit()
@@ -231,7 +231,7 @@ def new_record():
         record = create_record(data, by=user)
     except ValidationError as exc:
         db.session.rollback()  # create_record may already have added a customer
-        form.errors = form_errors(exc, with_rules=True)
+        form.errors = record_form_errors(exc, with_rules=True)
         return render_form(form, user, record=None, status=422)
     except PermissionDenied as exc:
         db.session.rollback()
@@ -269,7 +269,7 @@ def edit_record(ref: str):
         changed = update_record(record, changes, by=user)
     except ValidationError as exc:
         db.session.rollback()
-        form.errors = form_errors(exc)
+        form.errors = record_form_errors(exc)
         return render_form(form, user, record=record, status=422)
     linked = link_articles_from_form(record, request.form.getlist("reuse_articles"), user)
     db.session.commit()

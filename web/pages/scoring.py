@@ -19,7 +19,7 @@ from records.models import Team, User
 from records.operations import get_record_for
 from records.timeutil import format_local
 from scoring.checks import CHECKS
-from scoring.engine import current_rubric, default_definition
+from scoring.engine import default_definition, newest_rubric
 from scoring.models import RecordScore
 from scoring.operations import RUBRIC_EDITORS, rubric_versions, update_rubric
 from scoring.report_exports import REPORT_FORMATS, export_report
@@ -52,7 +52,6 @@ def record_score_page(ref: str):
     user = current_user_required()
     record = get_record_for(user, ref)
     card = scorecard_for(record, user)
-    db.session.commit()  # a record older than scoring was scored just now
     return render_template(
         "scoring/scorecard.html",
         card=card,
@@ -134,7 +133,6 @@ def performance_page():
     user = current_user_required()
     kwargs, shown, errors = performance_filters(user, request.args)
     report = score_report(**kwargs)
-    db.session.commit()  # records older than scoring were scored just now
     return render_template(
         "scoring/performance.html",
         report=report,
@@ -266,12 +264,12 @@ def render_rubric(rows, values, errors, status: int = 200):
     versions = [
         {
             "version": rubric.version,
-            "created_local": format_local(rubric.created_at),
+            "created_local": format_local(rubric.created_at) if rubric.created_at else "",
             "created_by": rubric.created_by.display_name if rubric.created_by else "",
             "note": rubric.note or "",
             "scores": counts.get(rubric.id, 0),
         }
-        for rubric in rubric_versions()
+        for rubric in rubric_versions() or [newest_rubric()]
     ]
     body = render_template(
         "scoring/rubric.html",
@@ -289,8 +287,7 @@ def render_rubric(rows, values, errors, status: int = 200):
 @roles_required(*RUBRIC_EDITORS)
 def rubric_page():
     user = current_user_required()
-    rubric = current_rubric()
-    db.session.commit()  # version 1 is created on first use
+    rubric = newest_rubric()
     rows = rubric_rows(rubric.definition)
     minutes = int(rubric.definition.get("timeliness_minutes", 30))
     if request.method == "GET":

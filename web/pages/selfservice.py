@@ -45,7 +45,7 @@ from web.auth import roles_required
 from web.extensions import limited
 from web.help_session import current_session_id, forget, remember
 from web.pages.display import ui_locale
-from web.pages.forms import RecordForm
+from web.pages.record_forms import RecordForm
 
 bp = Blueprint("help", __name__, url_prefix="/help")
 
