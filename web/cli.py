@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, ScriptInfo, run_command
+from flask.helpers import get_debug_flag
 
 
 def create_cli_app() -> Flask:
@@ -16,6 +18,24 @@ def create_cli_app() -> Flask:
 
 
 main = FlaskGroup(create_app=create_cli_app, help="ConsultKB administration.")
+
+
+@main.command("run", params=run_command.params, help=run_command.help, short_help=run_command.short_help)
+@click.pass_context
+def run_with_warm_up(context: click.Context, **options) -> None:
+    """Flask's development server, with the models loaded and the index current before the first request."""
+    info = context.ensure_object(ScriptInfo)
+    reload = options.get("reload")
+    if reload is None:
+        reload = get_debug_flag()
+    # With the reloader the serving process is a child (WERKZEUG_RUN_MAIN); the watching parent serves nothing.
+    if not reload or os.environ.get("WERKZEUG_RUN_MAIN") == "true":
+        from kb.search import warm_up
+
+        app = info.load_app()
+        with app.app_context():
+            warm_up()
+    context.invoke(run_command, **options)
 
 
 @main.command("serve", with_appcontext=False)

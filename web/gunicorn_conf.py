@@ -8,9 +8,10 @@ Everything comes from CONSULTKB_* environment variables (docs/deploy.md lists th
 
 preload_app is off, on purpose. The app is created in each worker after the fork, so nothing that must not cross a
 fork exists in the master: no database connections (a pooled connection shared by two processes corrupts both), no
-torch (its OpenMP thread pool does not survive fork and can deadlock the child), no APScheduler threads. The
-embedding model loads lazily in each worker on its first search, as in every other process (kb/embeddings.py), so
-preloading would save only the import time. The master does import the `web` package (this file lives in it), so
+torch (its OpenMP thread pool does not survive fork and can deadlock the child), no APScheduler threads. Each
+worker loads its models and brings its search index up to date when it starts (`post_worker_init`, kb.search.warm_up),
+before it accepts a request, so the first search answers like any other; /healthz reports the models "ready".
+The master does import the `web` package (this file lives in it), so
 the Python modules are shared copy-on-write; that is why a new release needs a restart, not `kill -HUP`.
 """
 
@@ -73,6 +74,21 @@ control_socket_disable = True
 _threads = str(torch_threads(workers))
 for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(_variable, _threads)
+
+
+def post_worker_init(worker) -> None:
+    """Each worker, once it has created the app and before its first request: models loaded, index current."""
+    app = getattr(worker, "wsgi", None)
+    if not hasattr(app, "app_context"):
+        return  # wrapped in middleware we do not know: the first search loads what it needs
+    from kb.search import warm_up
+
+    with app.app_context():
+        try:
+            warm_up()
+        except Exception:  # a broken model must not stop the worker: /healthz reports it, searches fail clearly
+            app.logger.exception("Warming up for searches failed; the first search will try again.")
+
 
 # The app writes one access line per request with the request id and user (web/logging_setup.py); gunicorn's own
 # access log would repeat it without either.

@@ -283,3 +283,22 @@ def test_serve_needs_a_secret_key_in_production(tmp_path):
     assert result.returncode != 0
     assert "CONSULTKB_SECRET_KEY" in result.stderr
     assert "started web" not in result.stderr
+
+
+@pytest.mark.model
+def test_a_worker_is_ready_to_search_before_its_first_request(client, app, embeddings, monkeypatch):
+    monkeypatch.setattr("text.embeddings._embedders", {})  # a fresh worker
+    assert client.get("/healthz").json["checks"]["model"]["ready"] is False
+
+    from types import SimpleNamespace
+
+    from web.gunicorn_conf import post_worker_init
+
+    post_worker_init(SimpleNamespace(wsgi=app))  # what gunicorn calls once the worker has created the app
+
+    model = client.get("/healthz").json["checks"]["model"]
+    assert model["ready"] is True
+    assert {name: check["state"] for name, check in model["models"].items()} == {
+        "english": "loaded",
+        "chinese": "loaded",
+    }
