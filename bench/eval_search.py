@@ -71,7 +71,7 @@ def rank_all(service, queries, category_of):
     vectors = get_embedder().encode([text for text, _ in queries])
     ranked = []
     for (text, intent), vector in zip(queries, vectors, strict=True):
-        text_hits, dense = service.candidates(
+        text_hits, dense, _ = service.candidates(
             text, terms=query_terms(text), category=None, language=None, limit=50, query_vector=vector
         )
         bm25 = {category_of[a]: score for a, (_, score) in text_hits.items()}
@@ -91,7 +91,7 @@ def metrics(rankings) -> tuple[float, float]:
 
 
 def orders(ranked, method: str, weight: float = 0.0):
-    from kb.search import fuse
+    from kb.search import DENSE_MIN_SIMILARITY, Fusion, fuse
 
     result = []
     for expected, bm25, dense in ranked:
@@ -108,7 +108,8 @@ def orders(ranked, method: str, weight: float = 0.0):
         else:
             keys = sorted(set(bm25) | set(dense))
             number = {k: i for i, k in enumerate(keys)}
-            fused = fuse({number[k]: v for k, v in bm25.items()}, {number[k]: v for k, v in dense.items()}, weight)
+            fusion = Fusion(weight, DENSE_MIN_SIMILARITY)
+            fused = fuse({number[k]: v for k, v in bm25.items()}, {number[k]: v for k, v in dense.items()}, fusion)
             order = [keys[i] for _, i in fused]
         result.append((expected, order))
     return result

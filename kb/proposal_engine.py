@@ -58,6 +58,10 @@ from text.embeddings import CHINESE, ENGLISH, Readers, cached_vectors, get_reade
 #: Fewest records a group needs to become a proposal. Zendesk's Content Cues wants 11 similar tickets; five resolved
 #: records asking the same thing are already worth an answer customers can find themselves.
 PROPOSAL_MIN_RECORDS = 5
+#: Weight of the record's category (as a one-hot beside the unit question vector) when grouping. On the demo records,
+#: where English questions name products far more than their topic, all-MiniLM-L6-v2 grouped a delivery chase
+#: with returns of the same product: subcategory purity of English proposals 72 % without, see with_categories.
+CATEGORY_WEIGHT = 0.5
 #: A rejected proposal is proposed again only once its group has grown to this multiple of its size at rejection.
 PROPOSAL_REGROWTH_FACTOR = 2.0
 #: A group is covered by an article when its centre is this similar to one of the article's questions (model
@@ -276,16 +280,39 @@ def build_spaces(evidence: list[Evidence], progress: Progress = _noop) -> tuple[
     return Spaces(rows=dict(rows), vectors=vectors, lexical=lexical, readers=readers), encode_seconds
 
 
-def find_groups(spaces: Spaces, minimum: int) -> list[Group]:
+def with_categories(vectors: np.ndarray, categories: list[str | None], weight: float) -> np.ndarray:
+    """Unit vectors with the record's category appended as a weighted one-hot: records the agents filed under
+    different categories move apart without being kept apart (a question filed under two categories can still be
+    one group). Without categories, or with weight 0, the vectors as they are."""
+    names = sorted({name for name in categories if name})
+    if weight <= 0 or not names:
+        return vectors
+    index = {name: position for position, name in enumerate(names)}
+    extra = np.zeros((len(vectors), len(names)), dtype=np.float32)
+    for row, name in enumerate(categories):
+        if name:
+            extra[row, index[name]] = weight
+    return clustering.normalised(np.hstack([vectors, extra]))
+
+
+def category_key(item: Evidence) -> str | None:
+    return f"{item.category}/{item.subcategory or ''}" if item.category else None
+
+
+def find_groups(spaces: Spaces, minimum: int, categories: list[str | None] | None = None) -> list[Group]:
+    """Groups of records asking the same question, per space; `categories` (per evidence row) pull records filed
+    under one category together (CATEGORY_WEIGHT)."""
     groups = []
+    weight = setting("PROPOSAL_CATEGORY_WEIGHT", CATEGORY_WEIGHT)
     for space, rows in spaces.rows.items():
         if len(rows) < minimum:
             continue
         vectors = spaces.vectors[space]
+        grouped = with_categories(vectors, [categories[row] for row in rows], weight) if categories else vectors
         if space == CHINESE:
-            labels = clustering.group_by_density(vectors, setting("PROPOSAL_DENSITY_RESOLUTION", DENSITY_RESOLUTION))
+            labels = clustering.group_by_density(grouped, setting("PROPOSAL_DENSITY_RESOLUTION", DENSITY_RESOLUTION))
         else:
-            labels = clustering.group(vectors, min_size=minimum)
+            labels = clustering.group(grouped, min_size=minimum)
         by_label: dict[int, list[int]] = defaultdict(list)
         for position, label in enumerate(labels):
             by_label[int(label)].append(position)
@@ -492,7 +519,7 @@ def refresh_proposals(
     mark = stage("load", mark)
     spaces, summary.encode_seconds = build_spaces(evidence, progress)
     mark = stage("vectors", mark)
-    groups = find_groups(spaces, minimum)
+    groups = find_groups(spaces, minimum, [category_key(item) for item in evidence])
     summary.groups = len(groups)
     progress("group", len(groups), len(groups))
     mark = stage("group", mark)

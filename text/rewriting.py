@@ -85,7 +85,7 @@ _ZH_QUESTION = re.compile(r"[？?]$|吗$|呢$|怎么|如何|为什么|为啥|能
 
 _EN_PREFIX = re.compile(
     r"^(?:\((?:repeat contact|second contact|follow-up)\)|(?:second contact on the same issue|customer is back about"
-    r" this|follow-up|repeat contact|again)\s*[:：-])\s*",
+    r" this|this was reported before and is still open|follow-up|repeat contact|again)\s*[:：-])\s*",
     re.IGNORECASE,
 )
 _EN_ASKS = re.compile(r"^(?:the )?customer (?:asks|asked|is asking|wants to know|wonders)\s+(?:us\s+)?", re.IGNORECASE)
@@ -97,6 +97,7 @@ _EN_EMOTION = re.compile(r"^(?:the )?customer (?:is )?(?:very |really )?(?:angry
 _EN_THIRD_PERSON = re.compile(r"\bI (wants|needs|asks|demands|says|is|has|was)\b", re.IGNORECASE)
 _EN_FIRST_PERSON = {"wants": "want", "needs": "need", "asks": "ask", "demands": "want", "says": "say", "is": "am",
                     "has": "have", "was": "was"}  # fmt: skip
+_EN_I_AS_OBJECT = re.compile(r"\b(on|to|for|with|at|from|by|told|gave|asked|called|sent|charged) I\b")
 _EN_CLAUSE = re.compile(r"\s*[;；]\s*|(?<=[.!?])\s+")
 _EN_QUESTION_WORD = re.compile(
     r"^(?:how|why|when|what|where|which|who|whether|if|can|could|is|are|do|does|will)\b", re.I
@@ -179,6 +180,10 @@ def _english_question(text: str, names: Sequence[str]) -> str:
         clause = re.sub(r"\bthe customer's\b|\bcustomer's\b", "my", clause, flags=re.I)
         clause = re.sub(r"\b(?:the )?customer\b", "I", clause, flags=re.I)
         clause = _EN_THIRD_PERSON.sub(lambda match: "I " + _EN_FIRST_PERSON[match.group(1).lower()], clause)
+        clause = _EN_I_AS_OBJECT.sub(lambda match: f"{match.group(1)} me", clause)
+        clause = re.sub(r"\bI (doesn't|does not)\b", "I don't", clause)
+        clause = re.sub(r"\bI ([a-z]+ing)\b", r"I am \1", clause)
+        clause = re.sub(r"\bI (feels|thinks|likes|gets|keeps|sees)\b", lambda match: "I " + match.group(1)[:-1], clause)
         if clause.startswith("I "):
             clause = re.sub(
                 r"\band (wants|asks|needs|says|demands)\b",
