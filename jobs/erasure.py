@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from kb import proposal_notes
 from kb.drafting import TITLE_CHARS, numbered, steps_markdown
 from kb.drafting import _clip as clip_like_drafts
 from kb.drafting import evidence_texts as drafted_texts
@@ -45,10 +46,6 @@ CHUNK = 500
 IDENTIFYING_AUDIT_DETAILS = ("external_id", "reason", "session")
 #: How long kb.drafting.answer_and_variations clips a resolution for a draft's answer and for a variation.
 ANSWER_CHARS, VARIATION_CHARS = 4000, 1000
-DRAFT_NOTE = (
-    "Text taken from records deleted under the retention policy was removed from this draft; "
-    "the next refresh (consultkb kb propose) drafts it again."
-)
 
 
 def _key(text: str | None) -> str:
@@ -200,7 +197,7 @@ def scrub_proposal_drafts(ids: list[int], texts: dict[int, EvidenceTexts], memo:
             if _key(proposal.answer) in answers:
                 proposal.answer = steps_markdown(variations.pop(0)["text"]) if variations else ""
             proposal.alt_questions, proposal.variations = alt_questions, variations
-            proposal.status_note = DRAFT_NOTE
+            proposal.status_note = proposal_notes.status_note(proposal_notes.DRAFT_TRIMMED)
             changed += 1
         proposal.record_count = sum(
             1 for member in proposal.members if member.record_id not in deleted and not member.removed

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from kb.content import render_markdown
 from kb.models import Article, ArticleStatus, ArticleVersion, LinkKind, Proposal
 from kb.operations import can_edit_articles, linked_records, reuse_counts
+from kb.proposal_notes import status_note_text
 from records.access import NotFound, can_view_record, record_scope
 from records.db import db
 from records.models import AuditLog, Record, User
@@ -144,7 +145,7 @@ def proposal_dict(proposal: Proposal, *, members: bool = False, viewer: User | N
         "last_seen": iso_utc(proposal.last_seen),
         "rejection_reason": proposal.rejection_reason,
         "rejected_size": proposal.rejected_size,
-        "status_note": proposal.status_note,
+        "status_note": status_note_text(proposal.status_note),
         "reviewed_at": iso_utc(proposal.reviewed_at),
         "created_at": iso_utc(proposal.created_at),
         "updated_at": iso_utc(proposal.updated_at),

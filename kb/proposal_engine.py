@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from kb import clustering
+from kb import clustering, proposal_notes
 from kb.clustering import DENSITY_RESOLUTION
 from kb.drafting import Draft, Evidence, corpus_words, draft, evidence_texts
 from kb.models import (
@@ -573,9 +573,8 @@ def refresh_proposals(
         elif proposal.status == ProposalStatus.REJECTED:
             if len(assignment.rows) >= regrowth * (proposal.rejected_size or 0):
                 proposal.status = ProposalStatus.OPEN
-                proposal.status_note = (
-                    f"Proposed again: grew from {proposal.rejected_size} to {len(assignment.rows)} records "
-                    f"(factor {regrowth:g}) since it was rejected."
+                proposal.status_note = proposal_notes.status_note(
+                    proposal_notes.REGROWN, before=proposal.rejected_size, after=len(assignment.rows), factor=regrowth
                 )
                 summary.reopened += 1
         else:
@@ -587,7 +586,7 @@ def refresh_proposals(
     for proposal in proposals:
         if proposal.id not in assigned and proposal.status == ProposalStatus.OPEN:
             proposal.status = ProposalStatus.OBSOLETE
-            proposal.status_note = "Its records no longer form a group of their own, or an article now covers them."
+            proposal.status_note = proposal_notes.status_note(proposal_notes.OBSOLETE)
             summary.obsolete += 1
     ranked: dict[int, list[int]] = {}
     for assignment in assignments:

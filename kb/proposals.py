@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
@@ -222,6 +223,11 @@ def reject_proposal(proposal: Proposal, reason: str, *, by: User) -> Proposal:
     return proposal
 
 
+def _source_note(proposal: Proposal) -> str:
+    # A version note is text its author writes: this one in the language of whoever approves.
+    return gettext("from proposal %(number)s", number=proposal.id)
+
+
 def approve_proposal(proposal: Proposal, *, by: User, changes: dict[str, Any] | None = None) -> Article:
     """A new proposal becomes a draft article; an update proposal adds its phrasings and steps to the target
     article as a new version. Either way the article goes through review before customers see it."""
@@ -239,7 +245,7 @@ def approve_proposal(proposal: Proposal, *, by: User, changes: dict[str, Any] | 
             raise ValidationError({"target": [_l("The article this proposal would update is gone or archived.")]})
         alternatives = list(dict.fromkeys([*article.alt_questions, proposal.title, *proposal.alt_questions]))
         alternatives = [text for text in alternatives if text and text != article.title]
-        edit: dict[str, Any] = {"alt_questions": alternatives, "note": f"from proposal {proposal.id}"}
+        edit: dict[str, Any] = {"alt_questions": alternatives, "note": _source_note(proposal)}
         if proposal.answer.strip() and proposal.answer.strip() not in article.body:
             edit["body"] = f"{article.body.rstrip()}\n\n{proposal.answer.strip()}\n"
         update_article(article, edit, by=by)
@@ -253,7 +259,7 @@ def approve_proposal(proposal: Proposal, *, by: User, changes: dict[str, Any] | 
                 "tags": list(proposal.keywords[:5]),
                 "alt_questions": list(proposal.alt_questions),
                 "language": proposal.language,
-                "note": f"from proposal {proposal.id}",
+                "note": _source_note(proposal),
             },
             by=by,
         )

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
 from records.changes import touch
@@ -39,6 +40,16 @@ def default_definition() -> dict:
 
 
 _NEWEST_RUBRIC = sa.select(Rubric).order_by(Rubric.version.desc()).limit(1)
+#: What the rubric list says of version 1, the shipped file, which nobody wrote a note for. It is stored without a
+#: note (usually by a job or the CLI, in English) and described in the reader's language instead.
+SHIPPED_DEFAULT = _l("shipped default")
+
+
+def rubric_note(rubric: Rubric) -> str:
+    """The note of a rubric version as shown to people: its author's, or "shipped default" for the shipped one."""
+    if rubric.note:
+        return rubric.note
+    return str(SHIPPED_DEFAULT) if rubric.version == 1 and rubric.created_by_id is None else ""
 
 
 def current_rubric(session: Session | None = None) -> Rubric:
@@ -50,7 +61,7 @@ def current_rubric(session: Session | None = None) -> Rubric:
         try:
             # In a savepoint: two workers saving the very first records at once both try to create version 1.
             with session.begin_nested():
-                rubric = Rubric(version=1, definition=default_definition(), note="shipped default")
+                rubric = Rubric(version=1, definition=default_definition())
                 session.add(rubric)
         except sa.exc.IntegrityError:
             rubric = session.scalars(newest).one()
@@ -61,7 +72,7 @@ def newest_rubric(session: Session | None = None) -> Rubric:
     """The newest rubric version, for readers: before any is stored, the shipped one unsaved (version 1, which the
     first write stores through current_rubric). A page that shows scores must not write."""
     rubric = (session or db.session).scalars(_NEWEST_RUBRIC).first()
-    return rubric or Rubric(version=1, definition=default_definition(), note="shipped default")
+    return rubric or Rubric(version=1, definition=default_definition())
 
 
 @dataclass

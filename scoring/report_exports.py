@@ -1,6 +1,6 @@
 """Report exports: `export_report` writes a quality report of scoring.reports.score_report as a file, CSV (one row
-per record) or XLSX (the summary sheets plus the per-record rows), with the column list, the allowed formats and the
-Chinese headers it uses. The performance page and `consultkb scoring report` call it."""
+per record) or XLSX (the summary sheets plus the per-record rows, labelled in the language asked for), with the column
+list and the allowed formats. The performance page and `consultkb scoring report` call it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import pgettext
+
+from records.i18n import in_language, is_chinese
 from records.timeutil import format_local
 
 REPORT_FORMATS = ("csv", "xlsx")
@@ -26,42 +30,6 @@ RECORD_COLUMNS = (
     "critical_failed",
     "rubric_version",
 )
-
-_ZH = {
-    "Summary": "概要",
-    "From": "开始日期",
-    "To": "结束日期",
-    "Agent": "客服",
-    "Team": "团队",
-    "All": "全部",
-    "Rubric version": "评分标准版本",
-    "Records": "记录数",
-    "Graded": "已人工评分",
-    "Critical failures": "关键项不合格",
-    "Mean score": "平均分",
-    "Mean automatic score": "自动评分平均分",
-    "Score band": "分数段",
-    "Share": "占比",
-    "Best records": "最佳记录",
-    "Worst records": "待改进记录",
-    "Record": "记录",
-    "Score": "得分",
-    "Criterion": "评分项",
-    "Key": "代码",
-    "Username": "用户名",
-    "Applicable records": "适用记录数",
-    "Records losing points": "失分记录数",
-    "Share losing points": "失分比例",
-    "Mean share of points": "平均得分率",
-    "Field": "字段",
-    "Filled": "已填写",
-    "Fill rate": "填写率",
-    "Alert": "预警",
-    "Below 50 %": "低于50%",
-    "Weakest criterion": "最弱评分项",
-    "Week": "周",
-    "Starts": "开始日期",
-}
 
 
 def export_report(report: dict[str, Any], format: str, *, language: str = "en") -> bytes:
@@ -81,7 +49,8 @@ def export_report(report: dict[str, Any], format: str, *, language: str = "en") 
         for row in report["records"]:
             writer.writerow(_record_cells(row))
         return handle.getvalue().encode("utf-8-sig")
-    return _workbook(report, language)
+    with in_language(language):
+        return _workbook(report, language)
 
 
 def _record_cells(row: dict[str, Any]) -> list[Any]:
@@ -98,10 +67,7 @@ def _workbook(report: dict[str, Any], language: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    chinese = language.lower().startswith("zh")
-
-    def t(text: str) -> str:
-        return _ZH.get(text, text) if chinese else text
+    chinese = is_chinese(language)
 
     def name(names: dict[str, str] | None) -> str:
         return "" if not names else names["zh" if chinese else "en"]
@@ -114,7 +80,7 @@ def _workbook(report: dict[str, Any], language: str) -> bytes:
 
     def sheet(title: str, header: list[str], rows: Iterable[list[Any]], percent: tuple[int, ...] = ()):
         ws = workbook.create_sheet(title)
-        ws.append([t(text) for text in header])
+        ws.append(header)
         for cell in ws[1]:
             cell.font = bold
         for values in rows:
@@ -126,40 +92,43 @@ def _workbook(report: dict[str, Any], language: str) -> bytes:
     summary = workbook.active
     summary.title = "Summary"
     agent, team = report["agent"], report["team"]
+    # Labels read differently here than on the pages (记录数, not 交流记录): those carry the "score report" context.
+    records, agent_label = pgettext("score report", "Records"), pgettext("score report", "Agent")
+    score = pgettext("score report", "Score")
     for label, value in (
-        ("From", report["first_day"].isoformat()),
-        ("To", report["last_day"].isoformat()),
-        ("Agent", agent["name"] if agent else t("All")),
-        ("Team", team["name"] if team else t("All")),
-        ("Rubric version", report["rubric_version"]),
-        ("Records", report["count"]),
-        ("Graded", report["graded"]),
-        ("Critical failures", report["critical_failed"]),
-        ("Mean score", report["mean_effective"]),
-        ("Mean automatic score", report["mean_auto"]),
+        (_("From"), report["first_day"].isoformat()),
+        (_("To"), report["last_day"].isoformat()),
+        (agent_label, agent["name"] if agent else _("All")),
+        (_("Team"), team["name"] if team else _("All")),
+        (_("Rubric version"), report["rubric_version"]),
+        (records, report["count"]),
+        (pgettext("score report", "Graded"), report["graded"]),
+        (_("Critical failures"), report["critical_failed"]),
+        (_("Mean score"), report["mean_effective"]),
+        (_("Mean automatic score"), report["mean_auto"]),
     ):
-        summary.append([t(label), blank(value)])
+        summary.append([label, blank(value)])
         summary.cell(row=summary.max_row, column=1).font = bold
     summary.append([])
-    summary.append([t("Score band"), t("Records"), t("Share")])
+    summary.append([_("Score band"), records, _("Share")])
     for band in report["distribution"]:
         summary.append([band["label"], band["count"], blank(band["share"])])
         summary.cell(row=summary.max_row, column=3).number_format = "0.0%"
-    for title, examples in (("Best records", report["best"]), ("Worst records", report["worst"])):
+    for title, examples in ((_("Best records"), report["best"]), (_("Worst records"), report["worst"])):
         summary.append([])
-        summary.append([t(title), t("Score"), t("Agent")])
+        summary.append([title, score, agent_label])
         for example in examples:
             summary.append([example["record_number"], example["effective_score"], example["agent_name"]])
 
     sheet(
         "Criteria",
         [
-            "Criterion",
-            "Key",
-            "Applicable records",
-            "Records losing points",
-            "Share losing points",
-            "Mean share of points",
+            _("Criterion"),
+            _("Key"),
+            _("Applicable records"),
+            pgettext("score report", "Records losing points"),
+            _("Share losing points"),
+            _("Mean share of points"),
         ],
         (
             [name(row["name"]), row["key"], row["applicable"], row["losing"], row["losing_share"], row["mean_fraction"]]
@@ -169,7 +138,7 @@ def _workbook(report: dict[str, Any], language: str) -> bytes:
     )
     sheet(
         "Fill rates",
-        ["Field", "Key", "Applicable records", "Filled", "Fill rate", "Alert"],
+        [_("Field"), _("Key"), _("Applicable records"), _("Filled"), _("Fill rate"), _("Alert")],
         (
             [
                 name(row["name"]),
@@ -177,7 +146,7 @@ def _workbook(report: dict[str, Any], language: str) -> bytes:
                 row["applicable"],
                 row["filled"],
                 row["rate"],
-                t("Below 50 %") if row["alert"] else "",
+                _("Below 50 %") if row["alert"] else "",
             ]
             for row in report["fill_rates"]
         ),
@@ -185,7 +154,7 @@ def _workbook(report: dict[str, Any], language: str) -> bytes:
     )
     sheet(
         "Agents",
-        ["Agent", "Username", "Records", "Mean score", "Mean automatic score", "Weakest criterion"],
+        [agent_label, _("Username"), records, _("Mean score"), _("Mean automatic score"), _("Weakest criterion")],
         (
             [
                 row["name"],
@@ -200,7 +169,7 @@ def _workbook(report: dict[str, Any], language: str) -> bytes:
     )
     sheet(
         "Weeks",
-        ["Week", "Starts", "Records", "Mean score"],
+        [_("Week"), _("Starts"), records, _("Mean score")],
         ([row["week"], row["starts"].isoformat(), row["count"], row["mean"]] for row in report["weeks"]),
     )
     sheet("Records", list(RECORD_COLUMNS), (_record_cells(row) for row in report["records"]))

@@ -13,6 +13,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext, pgettext
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from records.enums import (
@@ -25,6 +28,7 @@ from records.enums import (
     Priority,
     Status,
 )
+from records.i18n import in_language, is_chinese
 from records.operations import taxonomy
 from records.timeutil import format_local, utcnow
 from scoring.cases.dimensions import criterion_label, dimension_label
@@ -38,69 +42,16 @@ EXTENSIONS = {"markdown": "md", "pdf": "pdf"}
 PDF_FONT = "WenQuanYi Zen Hei"
 TEMPLATES = Path(__file__).with_name("templates")
 
-_ZH = {
-    "Training pack": "培训案例集",
-    "Cases": "案例数",
-    "Teaches": "培训要点",
-    "Exported": "导出时间",
-    "Audience": "阅读对象",
-    "Contents": "目录",
-    "Channel": "沟通渠道",
-    "Contact time": "沟通时间",
-    "Duration": "沟通时长",
-    "minutes": "分钟",
-    "Problem type": "问题类型",
-    "Customer": "客户",
-    "Emotion": "客户情绪",
-    "Priority": "优先级",
-    "Result": "处理结果",
-    "Satisfaction": "客户满意度",
-    "Problem description": "问题描述",
-    "Customer request": "客户诉求",
-    "Key details": "关键细节",
-    "Handling steps": "处理过程",
-    "Resolution": "解决方案",
-    "Customer feedback": "客户反馈",
-    "Internal collaboration": "内部协作",
-    "Follow-up plan": "后续跟进计划",
-    "due": "截止",
-    "Trainer's commentary": "培训师点评",
-    "Score at the time": "当时评分",
-    "Score": "得分",
-    "Grade": "主管评分",
-    "Automatic score": "自动评分",
-    "rubric version": "评分标准版本",
-    "Critical criterion failed": "关键项不合格",
-    "Suggestion": "建议",
-    "Dimensions": "培训维度",
-    "Field": "项目",
-    "Value": "内容",
-    "Page": "页",
-    "All details of customers and colleagues have been replaced by placeholders.": (
-        "客户及同事的个人信息均已替换为占位符。"
-    ),
-}
+# Labels whose Chinese in a pack differs from the pages' (案例数, not 案例) carry the "training pack" context, written
+# out at each call: pybabel reads the context only from a literal.
 _TEXT_SECTIONS = (
-    ("problem_description", "Problem description"),
-    ("customer_request", "Customer request"),
-    ("key_details", "Key details"),
-    ("handling_steps", "Handling steps"),
-    ("resolution", "Resolution"),
-    ("customer_feedback", "Customer feedback"),
+    ("problem_description", _l("Problem description")),
+    ("customer_request", _l("Customer request")),
+    ("key_details", _l("Key details")),
+    ("handling_steps", lazy_pgettext("training pack", "Handling steps")),
+    ("resolution", _l("Resolution")),
+    ("customer_feedback", _l("Customer feedback")),
 )
-
-
-def _chinese(language: str) -> bool:
-    return (language or "").lower().startswith("zh")
-
-
-def _translator(language: str):
-    chinese = _chinese(language)
-
-    def t(text: str) -> str:
-        return _ZH.get(text, text) if chinese else text
-
-    return t
 
 
 def _satisfaction(value: int | None, chinese: bool) -> str:
@@ -111,10 +62,41 @@ def _satisfaction(value: int | None, chinese: bool) -> str:
     return f"{value} · {labels[index]}" if labels else str(value)
 
 
+def _minutes(duration: int | None) -> str:
+    if duration is None:
+        return "—"
+    minutes = _("minutes")
+    return f"{duration} {minutes}"
+
+
+def _pack_labels() -> dict[str, str]:
+    """The headings and labels of a pack in the current language; the Markdown and the HTML both show these."""
+    return {
+        "cases": pgettext("training pack", "Cases"),
+        "teaches": _("Teaches"),
+        "audience": _("Audience"),
+        "exported": _("Exported"),
+        "anonymised": _("All details of customers and colleagues have been replaced by placeholders."),
+        "contents": _("Contents"),
+        "dimensions": _("Dimensions"),
+        "field": pgettext("training pack", "Field"),
+        "value": _("Value"),
+        "collaboration": pgettext("training pack", "Internal collaboration"),
+        "follow_ups": _("Follow-up plan"),
+        "commentary": _("Trainer's commentary"),
+        "score_at_the_time": _("Score at the time"),
+        "score": pgettext("training pack", "Score"),
+        "grade": pgettext("training pack", "Grade"),
+        "auto_score": _("Automatic score"),
+        "rubric_version": _("rubric version"),
+        "critical_failed": _("Critical criterion failed"),
+        "suggestion": _("Suggestion"),
+    }
+
+
 def _case_view(case: TrainingCase, number: int, language: str) -> dict[str, Any]:
-    """One case with every label in the export's language."""
-    t = _translator(language)
-    chinese = _chinese(language)
+    """One case with every label in the export's language (called under in_language)."""
+    chinese = is_chinese(language)
     customer = case.customer or {}
     customer_parts = [
         CustomerType(customer["customer_type"]).label(language) if customer.get("customer_type") else "",
@@ -127,17 +109,18 @@ def _case_view(case: TrainingCase, number: int, language: str) -> dict[str, Any]
 
     profile = " · ".join(part for part in customer_parts if part)
     facts = [
-        (t("Channel"), Channel(case.channel).label(language) + bracketed(case.channel_platform or "")),
-        (t("Contact time"), format_local(case.contacted_at)),
-        (t("Duration"), f"{case.duration_minutes} {t('minutes')}" if case.duration_minutes is not None else "—"),
-        (t("Problem type"), taxonomy().labels(case.category, case.subcategory, language) or "—"),
-        (t("Customer"), (customer.get("label") or "") + bracketed(profile)),
-        (t("Emotion"), Emotion(case.emotion).label(language) if case.emotion else "—"),
-        (t("Priority"), Priority(case.priority).label(language)),
-        (t("Result"), Status(case.status).label(language)),
-        (t("Satisfaction"), _satisfaction(case.satisfaction, chinese)),
+        (_("Channel"), Channel(case.channel).label(language) + bracketed(case.channel_platform or "")),
+        (_("Contact time"), format_local(case.contacted_at)),
+        (_("Duration"), _minutes(case.duration_minutes)),
+        (_("Problem type"), taxonomy().labels(case.category, case.subcategory, language) or "—"),
+        (_("Customer"), (customer.get("label") or "") + bracketed(profile)),
+        (_("Emotion"), Emotion(case.emotion).label(language) if case.emotion else "—"),
+        (_("Priority"), Priority(case.priority).label(language)),
+        (_("Result"), Status(case.status).label(language)),
+        (pgettext("training pack", "Satisfaction"), _satisfaction(case.satisfaction, chinese)),
     ]
     details = case.details or {}
+    due = _("due")
     text_key = "zh" if chinese else "en"
     criteria = [
         {
@@ -157,14 +140,14 @@ def _case_view(case: TrainingCase, number: int, language: str) -> dict[str, Any]
         "exemplary": case.kind == CaseKind.EXEMPLARY,
         "dimensions": [dimension_label(key, language) for key in case.dimensions or []],
         "facts": facts,
-        "sections": [(t(label), getattr(case, name)) for name, label in _TEXT_SECTIONS if getattr(case, name)],
+        "sections": [(str(label), getattr(case, name)) for name, label in _TEXT_SECTIONS if getattr(case, name)],
         "collaboration": [
             " · ".join(str(item[key]) for key in ("department", "ticket_no", "note") if item.get(key))
             for item in details.get("collaboration") or []
         ],
         "follow_ups": [
             f"{item.get('action') or ''} — {item.get('owner') or ''}"
-            + (f" ({t('due')} {item['due']})" if item.get("due") else "")
+            + (f" ({due} {item['due']})" if item.get("due") else "")
             for item in details.get("follow_ups") or []
         ],
         "commentary": case.commentary,
@@ -179,18 +162,18 @@ def _case_view(case: TrainingCase, number: int, language: str) -> dict[str, Any]
 
 def pack_export_data(collection: CaseCollection, language: str) -> dict[str, Any]:
     """Everything an export shows, read from the database now, in the export's language."""
-    t = _translator(language)
-    return {
-        "language": "zh" if _chinese(language) else "en",
-        "t": t,
-        "title": collection.title,
-        "introduction": collection.introduction,
-        "audience": PackAudience(collection.audience).label(language),
-        "teaches": sorted(criterion_label(key, language) for key in teaches(collection)),
-        "exported": format_local(utcnow()),
-        "cases": [_case_view(case, number, language) for number, case in enumerate(collection.cases, start=1)],
-        "font": PDF_FONT,
-    }
+    with in_language(language):
+        return {
+            "language": "zh" if is_chinese(language) else "en",
+            "title": collection.title,
+            "introduction": collection.introduction,
+            "audience": PackAudience(collection.audience).label(language),
+            "teaches": sorted(criterion_label(key, language) for key in teaches(collection)),
+            "exported": format_local(utcnow()),
+            "cases": [_case_view(case, number, language) for number, case in enumerate(collection.cases, start=1)],
+            "font": PDF_FONT,
+            "labels": _pack_labels(),
+        }
 
 
 # ----- Markdown ----------------------------------------------------------------------------------------------------
@@ -222,65 +205,64 @@ def _md_score(value: float | None) -> str:
 
 
 def pack_markdown(data: dict[str, Any]) -> str:
-    t = data["t"]
+    label = data["labels"]
     lines = [f"# {md_escape(data['title'])}", ""]
     if data["introduction"]:
         lines += [_md_block(data["introduction"]), ""]
     lines += [
-        f"- {t('Cases')}: {len(data['cases'])}",
-        f"- {t('Teaches')}: {md_escape(', '.join(data['teaches'])) or '—'}",
-        f"- {t('Audience')}: {md_escape(data['audience'])}",
-        f"- {t('Exported')}: {data['exported']}",
+        f"- {label['cases']}: {len(data['cases'])}",
+        f"- {label['teaches']}: {md_escape(', '.join(data['teaches'])) or '—'}",
+        f"- {label['audience']}: {md_escape(data['audience'])}",
+        f"- {label['exported']}: {data['exported']}",
         "",
-        f"_{t('All details of customers and colleagues have been replaced by placeholders.')}_",
+        f"_{label['anonymised']}_",
         "",
     ]
     if data["cases"]:
-        lines += [f"## {t('Contents')}", ""]
+        lines += [f"## {label['contents']}", ""]
         lines += [f"{case['number']}. {md_escape(case['title'])}" for case in data["cases"]]
         lines.append("")
     for case in data["cases"]:
-        lines += _md_case(case, t)
+        lines += _md_case(case, label)
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _md_case(case: dict[str, Any], t) -> list[str]:
+def _md_case(case: dict[str, Any], label: dict[str, str]) -> list[str]:
     lines = [
         "---",
         "",
         f"## {case['number']}. {md_escape(case['title'])}",
         "",
-        f"**{md_escape(case['kind'])}** · {t('Dimensions')}: {md_escape(', '.join(case['dimensions'])) or '—'}",
+        f"**{md_escape(case['kind'])}** · {label['dimensions']}: {md_escape(', '.join(case['dimensions'])) or '—'}",
         "",
-        f"| {t('Field')} | {t('Value')} |",
+        f"| {label['field']} | {label['value']} |",
         "|---|---|",
     ]
-    lines += [f"| {_md_cell(label)} | {_md_cell(value)} |" for label, value in case["facts"]]
+    lines += [f"| {_md_cell(name)} | {_md_cell(value)} |" for name, value in case["facts"]]
     lines.append("")
-    for label, text in case["sections"]:
-        lines += [f"### {label}", "", _md_block(text), ""]
-    lists = ((t("Internal collaboration"), case["collaboration"]), (t("Follow-up plan"), case["follow_ups"]))
-    for label, items in lists:
+    for heading, text in case["sections"]:
+        lines += [f"### {heading}", "", _md_block(text), ""]
+    lists = ((label["collaboration"], case["collaboration"]), (label["follow_ups"], case["follow_ups"]))
+    for heading, items in lists:
         if items:
-            lines += [f"### {label}", ""] + [f"- {md_escape(item)}" for item in items] + [""]
+            lines += [f"### {heading}", ""] + [f"- {md_escape(item)}" for item in items] + [""]
     if case["commentary"]:
-        heading = t("Trainer's commentary")
-        lines += [f"### {heading}", "", _md_block(case["commentary"]), ""]
-    lines += [f"### {t('Score at the time')}", ""]
-    summary = f"{t('Score')}: **{_md_score(case['score'])}**"
+        lines += [f"### {label['commentary']}", "", _md_block(case["commentary"]), ""]
+    lines += [f"### {label['score_at_the_time']}", ""]
+    summary = f"{label['score']}: **{_md_score(case['score'])}**"
     if case["grade_score"] is not None:
-        summary += f" ({t('Grade')}; {t('Automatic score')} {_md_score(case['auto_score'])})"
+        summary += f" ({label['grade']}; {label['auto_score']} {_md_score(case['auto_score'])})"
     if case["rubric_version"] is not None:
-        summary += f" · {t('rubric version')} {case['rubric_version']}"
+        summary += f" · {label['rubric_version']} {case['rubric_version']}"
     lines += [summary, ""]
     if case["critical_failed"]:
-        lines += [f"**{t('Critical criterion failed')}**", ""]
+        lines += [f"**{label['critical_failed']}**", ""]
     for item in case["criteria"]:
         line = f"- {md_escape(item['name'])}: {item['points']:g}/{item['scale']:g}"
         if item["lost"] and item["explanation"]:
             line += f" — {md_escape(item['explanation'])}"
         if item["lost"] and item["suggestion"]:
-            line += f" ({t('Suggestion')}: {md_escape(item['suggestion'])})"
+            line += f" ({label['suggestion']}: {md_escape(item['suggestion'])})"
         lines.append(line)
     lines.append("")
     return lines

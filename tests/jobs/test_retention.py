@@ -16,6 +16,7 @@ from jobs.retention import RetentionConfigError, load_policies, records_due_for_
 from kb.models import ArticleRecordLink, Proposal, ProposalMember, ProposalStatus, SearchSession
 from kb.operations import link_reuse, link_source_records
 from kb.proposal_engine import load_evidence, refresh_proposals
+from kb.proposal_notes import status_note_text
 from records.db import db as database
 from records.enums import Role
 from records.models import AuditLog, Customer, FollowUp, Record, record_links
@@ -399,7 +400,7 @@ def test_deletion_reaches_every_store(db, add, people, make_article):
         sa.select(sa.func.count()).select_from(ProposalMember).where(ProposalMember.proposal_id == proposal.id)
     )
     assert proposal.record_count == remaining < count_before
-    assert "retention" in proposal.status_note
+    assert "retention" in status_note_text(proposal.status_note)
 
     # Vectors: the deleted records' are gone unless a live record or an article has the same text.
     cached = set(database.session.scalars(sa.select(EmbeddingCache.text_hash)))

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from kb.models import Article, ArticleStatus, Proposal, ProposalKind, ProposalMember, ProposalRun, ProposalStatus
 from kb.operations import publish_article, submit_for_review
 from kb.proposal_engine import RefreshConflict, refresh_proposals, run_refresh
+from kb.proposal_notes import status_note_text
 from kb.proposals import approve_proposal, merge_proposals, reject_proposal, remove_members, update_draft
 from records.db import db as database
 from records.enums import Role
@@ -249,7 +250,8 @@ def test_a_rejected_proposal_returns_only_after_growing_by_the_factor(add_topic,
     assert summary.reopened == 1 and summary.new == 0
     database.session.refresh(proposal)
     assert proposal.status == ProposalStatus.OPEN
-    assert "6 to 12" in proposal.status_note
+    assert json.loads(proposal.status_note) == {"code": "regrown", "before": 6, "after": 12, "factor": 2.0}
+    assert "grew from 6 to 12 records" in status_note_text(proposal.status_note)
 
 
 def test_an_approved_topic_is_not_proposed_again_and_new_cases_update_its_article(app, add_topic, trainer, make_user):
@@ -332,7 +334,8 @@ def test_a_proposal_whose_group_dissolves_becomes_obsolete(add_topic, trainer):
     summary = refresh()
     assert summary.obsolete == 1
     database.session.refresh(proposal)
-    assert proposal.status == ProposalStatus.OBSOLETE and proposal.status_note
+    assert proposal.status == ProposalStatus.OBSOLETE
+    assert status_note_text(proposal.status_note).startswith("Its records no longer form a group of their own")
 
 
 def test_review_actions_check_role_and_state(add_topic, agent, trainer):

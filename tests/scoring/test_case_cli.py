@@ -40,6 +40,14 @@ def test_export_writes_markdown_and_pdf(app, db, pack, tmp_path):
     assert missing.exit_code == 1 and "No training pack 999999" in missing.output
 
 
+def test_export_speaks_the_language_asked_for(app, db, pack):
+    # The CLI is English (no request), but the file is in the pack's language: Chinese unless told otherwise.
+    result = run(app, "export", str(pack.id))
+    assert result.exit_code == 0, result.output
+    assert "- 案例数: 1" in result.output and "| 项目 | 内容 |" in result.output
+    assert "Cases" not in result.output
+
+
 def test_suggest_and_weak(app, db, people, make_record):
     record = make_record(agent=people["agent"], emotion="angry", satisfaction=5)
     result = run(app, "suggest", "--kind", "angry_resolved", "--from", "2026-11-01", "--to", "2026-11-30", "--json")

@@ -339,6 +339,81 @@ def test_xlsx_export_in_chinese(october):
     assert workbook["Criteria"]["A3"].value == "问题描述具体"
 
 
+#: The labels of the XLSX export in English and the Chinese each had before they were translated where written.
+EXPORT_LABELS = {
+    "From": "开始日期",
+    "To": "结束日期",
+    "Agent": "客服",
+    "Team": "团队",
+    "All": "全部",
+    "Rubric version": "评分标准版本",
+    "Records": "记录数",
+    "Graded": "已人工评分",
+    "Critical failures": "关键项不合格",
+    "Mean score": "平均分",
+    "Mean automatic score": "自动评分平均分",
+    "Score band": "分数段",
+    "Share": "占比",
+    "Best records": "最佳记录",
+    "Worst records": "待改进记录",
+    "Score": "得分",
+    "Criterion": "评分项",
+    "Key": "代码",
+    "Username": "用户名",
+    "Applicable records": "适用记录数",
+    "Records losing points": "失分记录数",
+    "Share losing points": "失分比例",
+    "Mean share of points": "平均得分率",
+    "Field": "字段",
+    "Filled": "已填写",
+    "Fill rate": "填写率",
+    "Alert": "预警",
+    "Below 50 %": "低于50%",
+    "Weakest criterion": "最弱评分项",
+    "Week": "周",
+    "Starts": "开始日期",
+}
+
+
+def export_labels(workbook) -> dict[str, list]:
+    """Every label of the workbook: the summary's first column and its headers, each sheet's header row, alerts."""
+    summary = list(workbook["Summary"].iter_rows(values_only=True))
+    return {
+        "summary": [row[0] for row in summary[:10]] + [row[1] for row in summary[2:4]],
+        "tables": [summary[index] for index in range(len(summary)) if index and not any(summary[index - 1])],
+        **{name: list(next(workbook[name].iter_rows(values_only=True))) for name in workbook.sheetnames[1:]},
+        "alerts": sorted({row[5] for row in workbook["Fill rates"].iter_rows(min_row=2, values_only=True) if row[5]}),
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN", "zh"])
+def test_xlsx_labels_keep_their_wording(october, language):
+    english = export_labels(load_workbook(io.BytesIO(export_report(report_for(october.admin), "xlsx"))))
+    # Labels only: the report's own values (band and record numbers, names) are the same in both languages.
+    assert english["summary"][:4] == ["From", "To", "Agent", "Team"] and english["summary"][-2:] == ["All", "All"]
+    assert [row[:3] for row in english["tables"]] == [
+        ("Score band", "Records", "Share"),
+        ("Best records", "Score", "Agent"),
+        ("Worst records", "Score", "Agent"),
+    ]
+    assert english["alerts"] == ["Below 50 %"]
+    labels = export_labels(
+        load_workbook(io.BytesIO(export_report(report_for(october.admin), "xlsx", language=language)))
+    )
+    if language == "en":
+        assert labels == english
+        return
+
+    def chinese(value):
+        if isinstance(value, tuple):
+            return tuple(chinese(item) for item in value)
+        return EXPORT_LABELS.get(value, value)
+
+    expected = {key: [chinese(value) for value in values] for key, values in english.items()}
+    # The per-record sheet keeps its machine-readable column names in every language.
+    assert labels == {**expected, "Records": list(RECORD_COLUMNS)}
+
+
 def test_unknown_export_format_is_refused(october):
     with pytest.raises(ValueError, match="Unknown report format 'pdf'"):
         export_report(report_for(october.admin), "pdf")

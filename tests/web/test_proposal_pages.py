@@ -11,7 +11,16 @@ from html import unescape
 import pytest
 import sqlalchemy as sa
 
-from kb.models import Article, ArticleStatus, Proposal, ProposalKind, ProposalMember, ProposalRun, ProposalStatus
+from kb.models import (
+    Article,
+    ArticleStatus,
+    ArticleVersion,
+    Proposal,
+    ProposalKind,
+    ProposalMember,
+    ProposalRun,
+    ProposalStatus,
+)
 from kb.operations import archive_article
 from records.enums import Role
 from records.models import Record, User
@@ -360,6 +369,19 @@ def test_approving_an_update_adds_a_version_to_the_article(client, db, login_as,
     article = db.session.get(Article, kb.article.id)
     assert article.version == version + 1 and "账号被冻结如何找回" in article.alt_questions
     assert "has a new version" in page(client.get(response.headers["Location"]))
+
+
+@pytest.mark.parametrize(("language", "note"), [("en", "from proposal {}"), ("zh_CN", "来自提案 {}")])
+def test_the_version_says_which_proposal_it_came_from_in_the_approvers_words(client, db, login_as, kb, language, note):
+    login_as(Role.TRAINER)
+    client.post("/language", data={"language": language})
+    for proposal in (kb.login, kb.update):
+        assert client.post(f"/kb/proposals/{proposal.id}/approve").status_code == 303
+    db.session.expire_all()
+    for proposal in (kb.login, kb.update):
+        article_id = db.session.get(Proposal, proposal.id).article_id
+        newest = sa.select(ArticleVersion.note).where(ArticleVersion.article_id == article_id)
+        assert db.session.scalar(newest.order_by(ArticleVersion.number.desc()).limit(1)) == note.format(proposal.id)
 
 
 # ----- language ----------------------------------------------------------------------------------------------------

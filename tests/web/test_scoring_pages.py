@@ -211,6 +211,14 @@ def test_a_rubric_edit_makes_version_2_and_old_scores_say_version_1(client, db, 
     assert text(client.post("/admin/rubric", data=again, follow_redirects=True)).count("Nothing changed.") == 1
 
 
+@pytest.mark.parametrize(("language", "note"), [("en", "shipped default"), ("zh_CN", "系统默认")])
+def test_the_shipped_rubric_is_described_in_the_readers_language(client, db, october, sign_in, language, note):
+    # Version 1 was stored by the records' own writes, outside any request.
+    assert db.session.scalar(sa.select(Rubric.note).where(Rubric.version == 1)) is None
+    sign_in(october.admin, language=language)
+    assert re.search(rf'data-version="1">.*?<td>{note}</td>', text(client.get("/admin/rubric")))
+
+
 def test_rubric_errors_keep_the_input(client, db, october, sign_in):
     sign_in(october.admin, language="en")
     data = rubric_form(client)

@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from kb.content import render_markdown
 from kb.models import Proposal, ProposalKind, ProposalStatus
+from kb.proposal_notes import status_note_text
 from kb.proposal_schemas import MergeSchema, ProposalEditSchema, ProposalQuerySchema, RejectSchema, RemoveMembersSchema
 from kb.proposals import (
     REVIEWERS,
@@ -98,21 +99,6 @@ def status_text(value: str) -> str:
         return proposal_status_label(value)
     except ValueError:
         return value
-
-
-def status_note_text(note: str | None) -> str:
-    """The refresh writes its status notes in English; shown in the UI language."""
-    if not note:
-        return ""
-    if match := re.fullmatch(r"Proposed again: grew from (\d+) to (\d+) records .*", note):
-        return _(
-            "Proposed again: grew from %(before)s to %(after)s records since it was rejected.",
-            before=match[1],
-            after=match[2],
-        )
-    if note.startswith("Its records no longer form a group of their own"):
-        return _("Its records no longer form a group of their own, or an article now covers them.")
-    return note
 
 
 def trend_text(recent: int, previous: int) -> str:

@@ -19,7 +19,7 @@ from records.models import Team, User
 from records.operations import get_record_for
 from records.timeutil import format_local
 from scoring.checks import CHECKS
-from scoring.engine import default_definition, newest_rubric
+from scoring.engine import default_definition, newest_rubric, rubric_note
 from scoring.models import RecordScore
 from scoring.operations import RUBRIC_EDITORS, rubric_versions, update_rubric
 from scoring.report_exports import REPORT_FORMATS, export_report
@@ -266,7 +266,7 @@ def render_rubric(rows, values, errors, status: int = 200):
             "version": rubric.version,
             "created_local": format_local(rubric.created_at) if rubric.created_at else "",
             "created_by": rubric.created_by.display_name if rubric.created_by else "",
-            "note": rubric.note or "",
+            "note": rubric_note(rubric),
             "scores": counts.get(rubric.id, 0),
         }
         for rubric in rubric_versions() or [newest_rubric()]
