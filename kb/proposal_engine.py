@@ -58,9 +58,11 @@ from text.embeddings import CHINESE, ENGLISH, Readers, cached_vectors, get_reade
 #: Fewest records a group needs to become a proposal. Zendesk's Content Cues wants 11 similar tickets; five resolved
 #: records asking the same thing are already worth an answer customers can find themselves.
 PROPOSAL_MIN_RECORDS = 5
-#: Weight of the record's category (as a one-hot beside the unit question vector) when grouping. On the demo records,
-#: where English questions name products far more than their topic, all-MiniLM-L6-v2 grouped a delivery chase
-#: with returns of the same product: subcategory purity of English proposals 72 % without, see with_categories.
+#: Weight of the record's category (as a one-hot beside the unit question vector) when grouping. On the demo records
+#: (29 topics in two languages, each asked in one or two ways), where English questions name products far more than
+#: their topic, all-MiniLM-L6-v2 grouped a delivery chase with returns of the same product. Share of proposal members
+#: in their proposal's majority subcategory, Chinese / English, and groups: 0: 95.3 / 72.0 %, 160 groups; 0.25:
+#: 93.5 / 82.6 %, 148; 0.5: 99.5 / 92.8 %, 78 (bench on BANKING77 and BQ: no categories, unchanged).
 CATEGORY_WEIGHT = 0.5
 #: A rejected proposal is proposed again only once its group has grown to this multiple of its size at rejection.
 PROPOSAL_REGROWTH_FACTOR = 2.0
