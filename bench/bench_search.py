@@ -140,6 +140,7 @@ def main() -> None:
             embedder.encode(questions)
             embedder.encode(passages, passage=True)
             raw_seconds = time.perf_counter() - started
+            db.session.commit()  # as the CLI does: no transaction of ours holds SQLite's lock, so vectors are stored
             started = time.perf_counter()
             count = service.rebuild()
             rebuild_seconds = time.perf_counter() - started

@@ -77,7 +77,7 @@ class TextIndex:
         self.directory = Path(directory)
         self._index = None
         self._searcher = None
-        self._corrector: tuple[object, HomophoneCorrector] | None = None
+        self._corrector: tuple[str, HomophoneCorrector] | None = None
 
     # -- opening ---------------------------------------------------------------------------------------------
     @contextmanager
@@ -196,11 +196,12 @@ class TextIndex:
         return [dict(fields) for fields in self.searcher().reader().all_stored_fields()]
 
     def chinese_corrector(self) -> HomophoneCorrector:
-        """The homophone corrector over the Chinese words of what is indexed now (rebuilt when the index changed)."""
-        searcher = self.searcher()
-        if self._corrector is None or self._corrector[0] is not searcher:
-            words = (term.decode("utf-8") for term in searcher.reader().lexicon("content"))
-            self._corrector = (searcher, HomophoneCorrector(words))
+        """The homophone corrector over the Chinese words of what is indexed now, rebuilt when the index changed
+        (SearchService builds it when it catches up, so a search never waits for it)."""
+        token = self.token()
+        if self._corrector is None or self._corrector[0] != token:
+            words = (term.decode("utf-8") for term in self.searcher().reader().lexicon("content"))
+            self._corrector = (token, HomophoneCorrector(words))
         return self._corrector[1]
 
     def did_you_mean(self, text: str) -> str | None:

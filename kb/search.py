@@ -268,6 +268,7 @@ class SearchService:
                     pending = [_pending_entry(article) for article in _load_articles(reader, changed)]
             if text_stale:
                 self.text_index.apply(documents, removed, token)
+                self.text_index.chinese_corrector()
             if dense_stale:
                 self._apply_dense(readers, wanted, pending, token)
 
@@ -595,6 +596,7 @@ def warm_up() -> dict[str, float]:
     timings["index"] = time.perf_counter() - mark
     mark = time.perf_counter()
     query_terms("登录 login")  # jieba's dictionary loads on first use
+    search_service().text_index.chinese_corrector()
     if readers is not None:
         for embedder in readers.embedders().values():
             embedder.encode(["warm up 预热"])

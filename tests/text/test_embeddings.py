@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from kb.search import SearchService, search_service
+from kb.search import SearchService, reindex_work, search_service
 from records.db import db
 from text.embeddings import EmbeddingsUnavailable, get_embedder, get_readers, model_path
 from text.models import EmbeddingCache
@@ -146,3 +146,33 @@ def test_releasing_freed_memory_finds_glibc_here():
     text.embeddings.release_freed_memory()
     if sys.platform.startswith("linux"):
         assert text.embeddings._malloc_trim() is not None
+
+
+@pytest.mark.model
+def test_reindex_encodes_only_what_a_model_change_requires(app, embeddings, make_article, monkeypatch):
+    make_article(**ENGLISH[0])
+    make_article(**CHINESE[0])
+    app.config["CHINESE_EMBEDDING_MODEL"] = "off"
+    try:
+        search_service().rebuild()  # English only: MiniLM vectors cached
+    finally:
+        del app.config["CHINESE_EMBEDDING_MODEL"]
+    db.session.commit()
+    readers = get_readers()
+    encoded: dict[str, list[str]] = {"english": [], "chinese": []}
+    for space, embedder in readers.embedders().items():
+        real = embedder.encode
+        monkeypatch.setattr(
+            embedder,
+            "encode",
+            lambda texts, _real=real, _space=space, **kw: encoded[_space].extend(texts) or _real(texts, **kw),
+        )
+    progress: list[int] = []
+    search_service().rebuild(progress=progress.append)
+    # The Chinese model came in: only the Chinese article's texts are encoded (its questions and its body).
+    assert encoded["english"] == []
+    assert encoded["chinese"] and all("登录" in text for text in encoded["chinese"])
+    assert sum(progress) == reindex_work()
+    encoded["chinese"].clear()
+    search_service().rebuild()
+    assert encoded == {"english": [], "chinese": []}  # nothing changed: everything from the cache
