@@ -101,7 +101,8 @@ def evidence_texts(
     # Grouped by the customer's question without the agent's framing and the case's particulars (order numbers,
     # model codes, dates, amounts), so that one order number or product does not pull different questions together.
     asked = customer_question(problem, language, names)
-    question = f"{asked or problem}\n{request}".strip()
+    statement = customer_question(problem, language, names, asked=False)
+    question = f"{statement or problem}\n{request}".strip()
     return problem, asked, question, (scrub_identifiers(resolution or "", names) or "").strip()
 
 
