@@ -32,6 +32,7 @@ from records.formats.base import (
     read_bytes,
     unknown_message,
 )
+from records.spreadsheets import restore_cell
 
 # ---------------------------------------------------------------------------------------------------------------
 # Canonical tables: CSV and XLSX
@@ -122,7 +123,7 @@ def _canonical_table_row(keys: list[str], number: int, cells: Sequence[Any]) -> 
                 f"Column {index + 1} has a value but no header; an unquoted comma or a shifted cell is likely."
             )
             continue
-        put_value(values, errors, key, _spreadsheet_value(cell))
+        put_value(values, errors, key, restore_cell(_spreadsheet_value(cell)))
     return make_row(number, values, errors)
 
 
