@@ -1,0 +1,44 @@
+"""Issue 18, Low 9: inputs that gave a 500 or spoilt an import get a clear answer naming what is wrong."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from records.enums import Role
+from records.models import Record
+from tests.conftest import record_payload
+
+CSV_HEADER = "external_id,channel,contacted_at,agent,status,problem_description\n"
+
+
+@pytest.fixture
+def api(client, make_user, token_for):
+    headers = token_for(make_user(Role.AGENT))
+
+    def post(path: str, body: str):
+        return client.post(path, data=body, headers={**headers, "Content-Type": "application/json"})
+
+    return post
+
+
+def test_a_lone_surrogate_is_refused_as_bad_input(api, db):
+    # json.dumps writes the lone surrogate as the escape "\ud800", as a client would send it.
+    response = api("/api/v1/records", json.dumps(record_payload(problem_description="密码\ud800错误")))
+    assert response.status_code == 422, response.json
+    assert "surrogate" in response.json["message"]
+    assert db.session.scalar(sa.select(sa.func.count(Record.id))) == 0
+
+
+@pytest.mark.parametrize("path", ["/api/v1/records", "/api/v1/auth/tokens", "/login"])
+@pytest.mark.parametrize("opening, closing", [("[", "]"), ('{"a":', "}")])
+def test_deeply_nested_json_is_a_400(client, api, path, opening, closing):
+    body = opening * 5000 + "1" + closing * 5000
+    response = api(path, body)
+    assert response.status_code == 400
+    if path.startswith("/api/"):
+        assert "nested" in response.json["message"]
+    # Moderately deep (under Python's recursion limit, over ours) is refused the same way, not walked into a 500.
+    assert api(path, opening * 900 + "1" + closing * 900).status_code == 400
