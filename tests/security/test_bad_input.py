@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from records.enums import Role
 from records.models import Record
 from tests.conftest import record_payload
+from tests.records.test_cli import _supports_mix_stderr
 
 CSV_HEADER = "external_id,channel,contacted_at,agent,status,problem_description\n"
 
@@ -32,6 +33,13 @@ def test_a_lone_surrogate_is_refused_as_bad_input(api, db):
     assert db.session.scalar(sa.select(sa.func.count(Record.id))) == 0
 
 
+@pytest.mark.parametrize("when", ["0001-01-01 00:00", "1899-12-30 00:00", "9999-12-31T23:59:00-12:00"])
+def test_contact_times_out_of_range_are_field_errors(api, when):
+    response = api("/api/v1/records", json.dumps(record_payload(contacted_at=when)))
+    assert response.status_code == 422, response.json
+    assert "contacted_at" in response.json["errors"]["json"]
+
+
 @pytest.mark.parametrize("path", ["/api/v1/records", "/api/v1/auth/tokens", "/login"])
 @pytest.mark.parametrize("opening, closing", [("[", "]"), ('{"a":', "}")])
 def test_deeply_nested_json_is_a_400(client, api, path, opening, closing):
@@ -42,3 +50,23 @@ def test_deeply_nested_json_is_a_400(client, api, path, opening, closing):
         assert "nested" in response.json["message"]
     # Moderately deep (under Python's recursion limit, over ours) is refused the same way, not walked into a 500.
     assert api(path, opening * 900 + "1" + closing * 900).status_code == 400
+
+
+@pytest.fixture
+def cli(app, db):
+    runner = app.test_cli_runner(mix_stderr=False) if _supports_mix_stderr(app) else app.test_cli_runner()
+    return lambda *args: runner.invoke(args=[str(arg) for arg in args], catch_exceptions=False)
+
+
+def test_an_import_with_a_year_one_contact_time_rejects_that_row_only(cli, make_user, tmp_path, db):
+    make_user(Role.AGENT, username="wang")
+    path = tmp_path / "calls.csv"
+    path.write_text(
+        CSV_HEADER + "E1,phone,0001-01-01 00:00,wang,open,客户咨询\nE2,phone,2026-10-01 09:00,wang,open,客户咨询\n",
+        encoding="utf-8",
+    )
+    result = cli("records", "import", path)
+    assert result.exit_code == 1
+    assert "row 2: contacted_at" in result.stderr
+    assert "1 created" in result.output
+    assert db.session.scalars(sa.select(Record.external_id)).all() == ["E2"]
