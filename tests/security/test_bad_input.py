@@ -70,3 +70,25 @@ def test_an_import_with_a_year_one_contact_time_rejects_that_row_only(cli, make_
     assert "row 2: contacted_at" in result.stderr
     assert "1 created" in result.output
     assert db.session.scalars(sa.select(Record.external_id)).all() == ["E2"]
+
+
+def test_an_import_repeating_an_external_id_rejects_the_repeats_by_row(cli, make_user, tmp_path, db):
+    make_user(Role.AGENT, username="wang")
+    path = tmp_path / "calls.csv"
+    path.write_text(
+        CSV_HEADER
+        + "E1,phone,2026-10-01 09:00,wang,open,第一次\n"
+        + "E2,phone,2026-10-01 10:00,wang,open,另一条\n"
+        + "E1,phone,2026-10-01 11:00,wang,open,第二次\n",
+        encoding="utf-8",
+    )
+    result = cli("records", "import", path)
+    assert result.exit_code == 1
+    assert "row 4: external_id: 'E1' was already given in row 2" in result.stderr
+    assert "2 created" in result.output and "1 rejected" in result.output
+    first = db.session.scalar(sa.select(Record).where(Record.external_id == "E1"))
+    assert first.problem_description == "第一次"
+    # Importing the same file again changes nothing: the first row still wins.
+    cli("records", "import", path)
+    db.session.expire_all()
+    assert db.session.get(Record, first.id).problem_description == "第一次"
