@@ -92,3 +92,28 @@ def test_an_import_repeating_an_external_id_rejects_the_repeats_by_row(cli, make
     cli("records", "import", path)
     db.session.expire_all()
     assert db.session.get(Record, first.id).problem_description == "第一次"
+
+
+def test_an_unterminated_csv_quote_names_its_row(cli, make_user, tmp_path, db):
+    make_user(Role.AGENT, username="wang")
+    path = tmp_path / "calls.csv"
+    path.write_text(
+        CSV_HEADER
+        + 'E1,phone,2026-10-01 09:00,wang,open,"多行\n描述"\n'
+        + 'E2,phone,2026-10-01 10:00,wang,open,"引号没有关闭\n'
+        + "E3,phone,2026-10-01 11:00,wang,open,客户咨询\n",
+        encoding="utf-8",
+    )
+    result = cli("records", "import", path)
+    assert result.exit_code == 1
+    assert "row 3 (line 4) opens a quote" in result.stderr
+    assert db.session.scalar(sa.select(sa.func.count(Record.id))) == 0
+
+
+def test_a_stray_quote_after_a_closing_one_is_still_read(cli, make_user, tmp_path, db):
+    make_user(Role.AGENT, username="wang")
+    path = tmp_path / "calls.csv"
+    path.write_text(CSV_HEADER + 'E1,phone,2026-10-01 09:00,wang,open,"客户"说明\n', encoding="utf-8")
+    result = cli("records", "import", path)
+    assert result.exit_code == 0, result.stderr
+    assert db.session.scalar(sa.select(Record.problem_description)) == "客户说明"
