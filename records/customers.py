@@ -12,13 +12,15 @@ from marshmallow import ValidationError
 
 from records import audit
 from records.access import NotFound, customer_scope, is_scrubbed_viewer, require
-from records.db import db, like_pattern, row_id
+from records.db import db, hold_lock, like_pattern, row_id
 from records.enums import CustomerTier, CustomerType, Role
 from records.models import Customer, Record, User
 from records.numbering import CUSTOMER_NUMBER, kept_number, next_number
 from records.timeutil import to_local
 
 ANONYMOUS_NAME = "匿名客户"
+#: Advisory-lock namespace of customer phone and e-mail keys (records.db.hold_lock); "CUST" in ASCII.
+CUSTOMER_KEY_LOCK = 0x43555354
 
 
 def phone_key(phone: str | None) -> str | None:
@@ -41,6 +43,9 @@ def find_or_create_customer(
     `number` (from an import) is kept for the new customer, so customers keep the number they were told.
     """
     keys = phone_key(details.get("phone")), email_key(details.get("email"))
+    # Without the lock, concurrent requests with one new phone each found no customer and each created one.
+    for key in sorted(f"{kind}:{key}" for kind, key in zip(("phone", "email"), keys, strict=True) if key):
+        hold_lock(CUSTOMER_KEY_LOCK, key)  # sorted: two writers never wait for each other's second key
     conditions = []
     if keys[0]:
         conditions.append(Customer.phone_key == keys[0])

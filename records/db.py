@@ -55,6 +55,17 @@ def conflict_insert(dialect: str):
     return insert
 
 
+def hold_lock(namespace: int, key: str) -> None:
+    """Wait for the lock named (namespace, key) and hold it until the transaction ends, so writers deciding on the
+    same key (is this customer new?) decide one after the other.
+
+    A PostgreSQL advisory lock; keys are hashed, and a collision only makes an unrelated writer wait. SQLite needs
+    none: its write transactions already run one at a time from their start (BEGIN IMMEDIATE, _sqlite_begin).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(namespace, sa.func.hashtext(key))))
+
+
 def empty_json_list(column: sa.ColumnElement) -> sa.ColumnElement[bool]:
     """The JSON list column holds nothing (stored as "[]"; NULL and JSON null count as empty)."""
     return sa.or_(column.is_(None), sa.cast(column, sa.Text).in_(("[]", "null")))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ from records.formats import CANONICAL_COLUMNS
 from records.models import Record, User
 from records.operations import RecordFilters, filtered_records_query
 from records.presenting import record_to_dict
+from records.spreadsheets import csv_writer, safe_row
 from records.timeutil import format_local
 
 EXPORT_COLUMNS = ("record_no", *CANONICAL_COLUMNS)
@@ -103,7 +103,7 @@ def export_records(
         sheet = workbook.create_sheet("records")
         sheet.append(list(EXPORT_COLUMNS))
         for row in rows:
-            sheet.append([cell(column, row[column]) for column in EXPORT_COLUMNS])
+            sheet.append(safe_row(cell(column, row[column]) for column in EXPORT_COLUMNS))
             count += 1
             if progress:
                 progress(1)
@@ -111,7 +111,7 @@ def export_records(
     else:
         # A BOM lets Excel open Chinese CSV correctly; the importer accepts it.
         with partial.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as handle:
-            writer = csv.writer(handle) if fmt == "csv" else None
+            writer = csv_writer(handle) if fmt == "csv" else None
             if writer:
                 writer.writerow(EXPORT_COLUMNS)
             for row in rows:

@@ -82,8 +82,11 @@ def import_rows(
     actor = by or system_actor()
     schema = RecordInputSchema()
     report = ImportReport()
+    # (source, external_id) → the row that gave it first: a later row with the same id is rejected, not applied over
+    # the first (the last would win, and importing the file again would flip the record back and forth).
+    first_rows: dict[tuple[str, str], int] = {}
     for count, row in enumerate(rows, start=1):
-        _import_row(row, schema, actor, source, default_agent, report)
+        _import_row(row, schema, actor, source, default_agent, report, first_rows)
         if count % COMMIT_EVERY_ROWS == 0:
             db.session.commit()
         if progress:
@@ -93,7 +96,13 @@ def import_rows(
 
 
 def _import_row(
-    row: SourceRow, schema: RecordInputSchema, actor: User, source: str, default_agent: str | None, report: ImportReport
+    row: SourceRow,
+    schema: RecordInputSchema,
+    actor: User,
+    source: str,
+    default_agent: str | None,
+    report: ImportReport,
+    first_rows: dict[tuple[str, str], int],
 ) -> None:
     values = dict(row.values)
     if "__errors__" in values:
@@ -103,6 +112,14 @@ def _import_row(
         report.reject(row.number, {"external_id": ["Missing; imports need an id from the source to stay idempotent."]})
         return
     values.setdefault("source", source)
+    key = (str(values["source"]), str(values["external_id"]).strip())
+    first = first_rows.setdefault(key, row.number)
+    if first != row.number:
+        report.reject(
+            row.number,
+            {"external_id": [f"{key[1]!r} was already given in row {first}; each source record is imported once."]},
+        )
+        return
     if default_agent and not values.get("agent"):
         values["agent"] = default_agent
     if not values.get("agent"):

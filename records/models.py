@@ -54,6 +54,8 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Part of the id in every session cookie (get_id); raising it on sign-out makes the cookies issued before useless.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     team: Mapped[Team | None] = relationship(back_populates="members")
 
@@ -69,7 +71,8 @@ class User(db.Model):
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        # "id:version" in the session cookie: web.auth.load_user accepts it only while the version is current.
+        return f"{self.id}:{self.session_version}"
 
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import secrets
+
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from records import audit
 from records.db import db
 from records.enums import Role
-from records.models import Team, User
+from records.models import ApiToken, Team, User
+from records.passwords import password_problems
 
 
 def get_or_create_team(name: str) -> Team:
@@ -39,8 +44,8 @@ def create_user(
         errors["agent_code"] = [f"The agent code {agent_code!r} is taken."]
     if email and db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email.lower())):
         errors["email"] = [f"The e-mail {email!r} belongs to another user."]
-    if len(password) < 8:
-        errors["password"] = ["A password has at least 8 characters."]
+    if problems := password_problems(password, username=username):
+        errors["password"] = problems
     if role in (Role.AGENT, Role.SUPERVISOR) and not team:
         errors["team"] = [f"A {role.value} belongs to a team; give --team."]
     if errors:
@@ -81,10 +86,29 @@ def find_agent(reference: str) -> User | None:
 
 
 def authenticate(username: str, password: str) -> User | None:
+    """The active user with this username and password, else None, in the same time either way.
+
+    An unknown username is checked against a dummy hash, and an inactive user's password is checked too, so how long
+    the answer takes does not tell which usernames exist.
+    """
     user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None or not user.active or not user.check_password(password):
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not user.check_password(password) or not user.active:
         return None
     return user
+
+
+def _dummy_hash() -> str:
+    """A hash made like the users' (same method and cost), made once per process and method."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return _DUMMY_HASHES[method]
+
+
+_DUMMY_HASHES: dict[str, str] = {}
 
 
 def team_names() -> list[str]:
@@ -98,5 +122,19 @@ def set_user_active(username: str, active: bool, *, by: User | str | None) -> Us
         raise ValidationError({"username": [_l("No user %(name)s.", name=username)]})
     if user.active != active:
         user.active = active
+        # Either way round, nothing signed in before comes back: tokens are revoked and sessions ended, so a user
+        # reactivated later starts from a fresh sign-in (and tokens of users deactivated before this rule go too).
+        end_sign_ins(user)
         audit.log(by or "cli", "user.activate" if active else "user.deactivate", user)
     return user
+
+
+def end_sign_ins(user: User) -> None:
+    """Sign the user out everywhere: every session cookie stops working and every API token is revoked."""
+    user.session_version += 1
+    db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id).values(revoked=True))
+
+
+def end_session(user: User) -> None:
+    """Signing out: the user's session cookies stop working, on every device (tokens stay; they are revoked alone)."""
+    user.session_version += 1

@@ -12,6 +12,9 @@ from flask_babel import lazy_gettext as _l
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 _LOCAL_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S")
+#: Contact times before this year are typos (0001-01-01 from an empty date column, 1899-12-30 from Excel's day zero),
+#: not contacts: refused, where they would otherwise overflow converting to UTC or fall to retention at once.
+EARLIEST_CONTACT_YEAR = 1970
 
 
 def utcnow() -> datetime:
@@ -47,9 +50,21 @@ def parse_contact_time(raw: str | datetime) -> datetime:
                 moment = datetime.fromisoformat(re.sub(r"Z$", "+00:00", text))
             except ValueError:
                 raise ValueError(_l("Not a time: %(text)s; use YYYY-MM-DD HH:MM.", text=repr(text))) from None
+    if moment.year < EARLIEST_CONTACT_YEAR:
+        raise ValueError(
+            _l(
+                "%(text)s is before %(year)s; check the year of the contact time.",
+                text=repr(str(raw)),
+                year=EARLIEST_CONTACT_YEAR,
+            )
+        )
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=local_timezone())
-    return moment.astimezone(UTC).replace(tzinfo=None, second=0, microsecond=0)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31 23:59 west of UTC is past the last datetime
+        raise ValueError(_l("Not a time: %(text)s; use YYYY-MM-DD HH:MM.", text=repr(str(raw)))) from None
+    return moment.replace(tzinfo=None, second=0, microsecond=0)
 
 
 def to_local(moment: datetime | None) -> datetime | None:

@@ -4,7 +4,6 @@ list and the allowed formats. The performance page and `consultkb scoring report
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 from typing import Any
@@ -13,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 
 from records.i18n import in_language, is_chinese
+from records.spreadsheets import csv_writer, save_workbook
 from records.timeutil import format_local
 
 REPORT_FORMATS = ("csv", "xlsx")
@@ -44,7 +44,7 @@ def export_report(report: dict[str, Any], format: str, *, language: str = "en") 
         raise ValueError(f"Unknown report format {format!r}; allowed: {', '.join(REPORT_FORMATS)}.")
     if format == "csv":
         handle = io.StringIO()
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(RECORD_COLUMNS)
         for row in report["records"]:
             writer.writerow(_record_cells(row))
@@ -174,5 +174,5 @@ def _workbook(report: dict[str, Any], language: str) -> bytes:
     )
     sheet("Records", list(RECORD_COLUMNS), (_record_cells(row) for row in report["records"]))
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    save_workbook(workbook, buffer)
     return buffer.getvalue()

@@ -32,6 +32,7 @@ from web.extensions import babel, bootstrap, csrf, db, limiter, login_manager, m
 from web.health import bp as health_bp
 from web.logging_setup import configure_logging
 from web.pages import register_pages
+from web.security_headers import add_security_headers
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -80,6 +81,7 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    app.after_request(add_security_headers)
     # Session listeners, once per process, in this order (SQLAlchemy calls a hook's listeners as registered):
     # 1. records.changes collects the contact days a flush changes and bumps their versions first in before_commit;
     # 2. kb.search brings the search index up to date after a commit;

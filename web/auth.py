@@ -11,11 +11,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, request
-from flask_login import current_user
+from flask_login import current_user, user_logged_out
 
 from records.db import db
 from records.enums import Role
 from records.models import ApiToken, User
+from records.people import end_session
 from records.timeutil import utcnow
 from web.extensions import login_manager
 
@@ -46,9 +47,23 @@ def bearer_token() -> str | None:
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+def load_user(session_id: str) -> User | None:
+    """The user a session cookie names ("id:version", User.get_id), while active and not signed out since."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+@user_logged_out.connect
+def end_session_on_logout(app: Any, user: User | None = None, **extra: Any) -> None:
+    # Flask-Login only forgets the cookie's content in this browser; a copy of the cookie must stop working too.
+    if isinstance(user, User):
+        end_session(user)
+        db.session.commit()
 
 
 @login_manager.request_loader

@@ -101,6 +101,17 @@ class DefaultConfig:
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
     BOOTSTRAP_SERVE_LOCAL = True
+    #: Mark the session cookie HTTPS-only; also turns on HSTS (web/security_headers.py). Set it behind HTTPS.
+    SESSION_COOKIE_SECURE = False
+    #: What pages may load (web/security_headers.py): scripts only as files from this site, never inline; nothing
+    #: may frame a page. Add a host here if you serve assets from a CDN.
+    CONTENT_SECURITY_POLICY = (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    )
+    #: Links to other sites carry no address of ours (record and customer numbers are in our URLs).
+    REFERRER_POLICY = "same-origin"
 
     API_TITLE = "ConsultKB API"
     API_VERSION = "v1"
@@ -110,6 +121,8 @@ class DefaultConfig:
     OPENAPI_SWAGGER_UI_PATH = "docs"
     # Swagger UI's assets come from the flask-swagger-ui package, served by us: pages load nothing from a CDN.
     OPENAPI_SWAGGER_UI_URL = "/api/v1/docs-assets/"
+    # No badge fetched from validator.swagger.io: it would send our spec's address out and the CSP refuses it anyway.
+    OPENAPI_SWAGGER_UI_CONFIG = {"validatorUrl": None}
     API_SPEC_OPTIONS = {
         "components": {
             "securitySchemes": {

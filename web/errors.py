@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import (
+    BadRequest,
     Conflict,
     Forbidden,
     HTTPException,
@@ -25,26 +27,55 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _holds_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(item) for item in value)
-    return False
+#: JSON nested deeper than this is refused with a 400: the API's bodies nest four levels at most (a record, its
+#: follow-ups, one follow-up, its fields), and thousands of levels would exhaust Python's recursion limit (a 500).
+MAX_JSON_DEPTH = 32
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def refuse_nul_characters() -> None:
-    """PostgreSQL text cannot hold U+0000: refused as bad input here instead of failing in the database (a 500)."""
-    body = request.get_json(silent=True) if request.is_json else None
-    sent = (body, request.args.to_dict(flat=False), request.form.to_dict(flat=False), request.view_args or {})
-    if any(_holds_nul(part) for part in sent):
-        raise UnprocessableEntity(description="Text must not contain the NUL character (U+0000).")
+def _input_problem(values: Any) -> HTTPException | None:
+    """What makes the sent values unstorable: too deep, a NUL (PostgreSQL text cannot hold U+0000), or a lone UTF-16
+    surrogate ("\\ud800" in JSON decodes to a str no database encoding can write). Walked without recursion."""
+    pending = [(values, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            return BadRequest(description=f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep.")
+        if isinstance(value, str):
+            if "\x00" in value:
+                return UnprocessableEntity(description="Text must not contain the NUL character (U+0000).")
+            if _SURROGATE.search(value):
+                return UnprocessableEntity(
+                    description="Text must not contain a lone surrogate (\\ud800-\\udfff): it is not a character."
+                )
+        elif isinstance(value, dict):
+            pending.extend((part, depth + 1) for item in value.items() for part in item)
+        elif isinstance(value, list | tuple):
+            pending.extend((item, depth + 1) for item in value)
+    return None
+
+
+def _json_body() -> Any:
+    if not request.is_json:
+        return None
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        # The parser gave up before MAX_JSON_DEPTH was even checked: the same answer.
+        raise BadRequest(description=f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep.") from None
+
+
+def refuse_unstorable_input() -> None:
+    """Input the database cannot store or Python cannot walk is refused as bad input here, not as a 500 later."""
+    # The sent parts sit at depth 0 and 1 of this tuple; the JSON body's own top level is at 1.
+    sent = (_json_body(), request.args.to_dict(flat=False), request.form.to_dict(flat=False), request.view_args or {})
+    problem = _input_problem(sent)
+    if problem:
+        raise problem
 
 
 def register_errorhandlers(app: Flask) -> None:
-    app.before_request(refuse_nul_characters)
+    app.before_request(refuse_unstorable_input)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -6,13 +6,14 @@ order mark so Excel opens the Chinese correctly. XLSX has a sheet per section pl
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from records.spreadsheets import csv_writer, save_workbook
 
 HEADER = ("section", "metric", "dimension", "current", "previous", "change")
 Row = tuple[str, str, str, Any, Any, Any]
@@ -99,7 +100,7 @@ def _quality_rows(quality: dict[str, Any]) -> Iterator[Row]:
 def report_csv(report_data: dict[str, Any]) -> bytes:
     """The figures as CSV, UTF-8 with a byte order mark."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow(HEADER)
     writer.writerows(figure_rows(report_data["figures"]))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
@@ -126,5 +127,5 @@ def report_xlsx(report_data: dict[str, Any]) -> bytes:
         for column, width in zip("ABCDEF", (14, 30, 36, 12, 12, 12), strict=True):
             sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    save_workbook(workbook, buffer)
     return buffer.getvalue()

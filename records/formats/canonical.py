@@ -32,6 +32,7 @@ from records.formats.base import (
     read_bytes,
     unknown_message,
 )
+from records.spreadsheets import restore_cell
 
 # ---------------------------------------------------------------------------------------------------------------
 # Canonical tables: CSV and XLSX
@@ -44,11 +45,33 @@ def sniff_delimiter(text: str) -> str:
 
 def _csv_table(path: Path) -> list[list[str]]:
     text = decode(read_bytes(path), path.name)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    delimiter = sniff_delimiter(text)
+    # Strict first: only it notices a quote left open, which the lenient reader closes at the end of the file,
+    # silently folding every later row into one cell. Its one other complaint, text after a closing quote
+    # ("a"b), is a stray quote spreadsheets accept, so such files are read again leniently.
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    first_line = 1
+    try:
+        for row in reader:
+            rows.append(row)
+            first_line = reader.line_num + 1
+        return rows
+    except csv.Error as exc:
+        if str(exc) == _CSV_OPEN_QUOTE:
+            raise FormatError(
+                f'{path.name}: row {len(rows) + 1} (line {first_line}) opens a quote (") that is never closed, so '
+                "every line after it would be read as one cell. Close the quote in that row."
+            ) from exc
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         return list(reader)
     except csv.Error as exc:
         raise FormatError(f"{path.name}: broken CSV near line {reader.line_num}: {exc}. Check the quotes.") from exc
+
+
+#: What Python's strict CSV reader says when the file ends inside a quoted cell.
+_CSV_OPEN_QUOTE = "unexpected end of data"
 
 
 def read_csv_records(path: Path) -> Table:
@@ -122,7 +145,7 @@ def _canonical_table_row(keys: list[str], number: int, cells: Sequence[Any]) -> 
                 f"Column {index + 1} has a value but no header; an unquoted comma or a shifted cell is likely."
             )
             continue
-        put_value(values, errors, key, _spreadsheet_value(cell))
+        put_value(values, errors, key, restore_cell(_spreadsheet_value(cell)))
     return make_row(number, values, errors)
 
 
