@@ -33,6 +33,7 @@ PAGES = (
     "/calibrations",
     "/disputes",
     "/reports",
+    "/admin/users",
 )
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
