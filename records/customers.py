@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 
 from records import audit
 from records.access import NotFound, customer_scope, is_scrubbed_viewer, require
-from records.db import db, hold_lock, like_pattern, row_id
+from records.db import db, hold_lock, row_id
 from records.enums import CustomerTier, CustomerType, Role
 from records.models import Customer, Record, User
 from records.numbering import CUSTOMER_NUMBER, kept_number, next_number
@@ -102,16 +102,12 @@ def get_customer_for(user: User, reference: int | str) -> Customer:
 
 def list_customers(user: User, *, q: str | None = None, page: int = 1, per_page: int = 25) -> tuple[list, int]:
     require(not is_scrubbed_viewer(user), "Trainers work with scrubbed records, not customer profiles.")
+    # Imported here: records.lookup keys phones with this module's phone_key.
+    from records.lookup import customer_search
+
     query = sa.select(Customer).where(customer_scope(user))
     if q:
-        pattern = like_pattern(q)
-        query = query.where(
-            sa.or_(
-                Customer.name.ilike(pattern, escape="\\"),
-                Customer.number.ilike(pattern, escape="\\"),
-                Customer.company.ilike(pattern, escape="\\"),
-            )
-        )
+        query = query.where(customer_search(user, q))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     items = db.session.scalars(query.order_by(Customer.id.desc()).offset((page - 1) * per_page).limit(per_page))
     return list(items), total or 0

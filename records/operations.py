@@ -26,8 +26,9 @@ from records.access import (
     require,
 )
 from records.customers import find_or_create_customer
-from records.db import db, like_pattern, row_id
+from records.db import db, row_id
 from records.enums import Language, Role, Status
+from records.lookup import record_search
 from records.models import Customer, FollowUp, Record, Team, User, record_links
 from records.numbering import RECORD_NUMBER, kept_number, next_number
 from records.people import find_agent
@@ -449,15 +450,9 @@ def filtered_records_query(user: User, filters: RecordFilters) -> sa.Select:
         query = query.where(Record.contacted_at >= local_day_start(filters.date_from))
     if filters.date_to:
         query = query.where(Record.contacted_at < local_day_start(filters.date_to + timedelta(days=1)))
-    if filters.q:
-        pattern = like_pattern(filters.q.strip())
+    if filters.q and filters.q.strip():
         text_columns = [getattr(Record, field) for field in FREE_TEXT_FIELDS] + [Record.number]
-        customer_match = Record.customer_id.in_(
-            sa.select(Customer.id).where(
-                sa.or_(Customer.name.ilike(pattern, escape="\\"), Customer.company.ilike(pattern, escape="\\"))
-            )
-        )
-        query = query.where(sa.or_(customer_match, *(column.ilike(pattern, escape="\\") for column in text_columns)))
+        query = query.where(record_search(user, filters.q, text_columns))
     return query
 
 

@@ -39,15 +39,10 @@ def create_user(
 ) -> User:
     errors: dict[str, list[str]] = {}
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
-        errors["username"] = [f"The username {username!r} is taken."]
-    if agent_code and db.session.scalar(sa.select(User.id).where(User.agent_code == agent_code)):
-        errors["agent_code"] = [f"The agent code {agent_code!r} is taken."]
-    if email and db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email.lower())):
-        errors["email"] = [f"The e-mail {email!r} belongs to another user."]
+        errors["username"] = [_l("The username %(name)s is taken.", name=repr(username))]
+    errors.update(user_detail_errors(role=role, team=team, agent_code=agent_code, email=email))
     if problems := password_problems(password, username=username):
         errors["password"] = problems
-    if role in (Role.AGENT, Role.SUPERVISOR) and not team:
-        errors["team"] = [f"A {role.value} belongs to a team; give --team."]
     if errors:
         raise ValidationError(errors)
     user = User(
@@ -63,6 +58,21 @@ def create_user(
     db.session.flush()
     audit.log(by or "cli", "user.create", user, role=role.value, team=team)
     return user
+
+
+def user_detail_errors(
+    *, role: Role, team: str | None, agent_code: str | None, email: str | None, user: User | None = None
+) -> dict[str, list[str]]:
+    """What is wrong with a user's role, team, agent code and e-mail (for `user`, when changing an existing one)."""
+    errors: dict[str, list[str]] = {}
+    others = sa.true() if user is None else User.id != user.id
+    if agent_code and db.session.scalar(sa.select(User.id).where(User.agent_code == agent_code, others)):
+        errors["agent_code"] = [_l("The agent code %(code)s is taken.", code=repr(agent_code))]
+    if email and db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email.lower(), others)):
+        errors["email"] = [_l("The e-mail %(email)s belongs to another user.", email=repr(email))]
+    if role in (Role.AGENT, Role.SUPERVISOR) and not team:
+        errors["team"] = [_l("Agents and supervisors belong to a team.")]
+    return errors
 
 
 AGENT_REFERENCE_COLUMNS = (User.username, User.agent_code, User.email, User.display_name)

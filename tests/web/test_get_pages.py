@@ -20,6 +20,8 @@ PAGES = (
     "/records/{record}/score",
     "/records/{record}/grade",
     "/customers",
+    "/customers?q=138-1234-5678",
+    "/calls/incoming?phone=13812345678",
     "/dashboard",
     "/scoring/performance",
     "/admin/rubric",
@@ -31,6 +33,7 @@ PAGES = (
     "/calibrations",
     "/disputes",
     "/reports",
+    "/admin/users",
 )
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 

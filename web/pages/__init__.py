@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Flask
 
 from web.pages import (
+    admin_users,
     article_reuse,
     articles,
     calibration_pages,  # noqa: F401  (its views register on grading.bp)
+    calls,
     case_packs,
     cases,
     customers,
@@ -26,6 +28,8 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(records.bp)
     app.register_blueprint(customers.bp)
+    app.register_blueprint(calls.bp)
+    app.register_blueprint(admin_users.bp)
     app.register_blueprint(articles.bp)
     app.register_blueprint(article_reuse.bp)
     app.register_blueprint(proposals.bp)

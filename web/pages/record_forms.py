@@ -6,6 +6,7 @@ The schemas do all validation; this module only reshapes what the browser sends 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
+from records.enums import Channel
 from records.importing import CUSTOMER_COLUMNS, canonical_to_input
 from records.models import Record
 from records.schemas import record_rule_errors
@@ -244,17 +246,34 @@ def record_form_errors(error: ValidationError, *, with_rules: bool = False) -> d
     return grouped
 
 
-def blank_form(*, customer_no: str | None = None) -> RecordForm:
-    return RecordForm(
-        values={
-            "contacted_at": format_local(utcnow()).replace(" ", "T"),
-            "priority": "medium",
-            "status": "open",
-            "customer_type": "individual",
-            "customer_tier": "regular",
-            "customer_no": customer_no or "",
-        }
-    )
+#: What a link may prefill in a new record (the incoming-call page: channel phone, the call's time, the number).
+PREFILL_FIELDS = ("customer_no", "customer_phone", "channel", "contacted_at")
+_LOCAL_MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
+
+
+def blank_form(prefill: Mapping[str, str] | None = None) -> RecordForm:
+    """A new record's form: now, medium priority, open; `prefill` (query arguments) may set PREFILL_FIELDS.
+
+    A value that does not fit its input is left out rather than refused: the link only saves typing.
+    """
+    values = {
+        "contacted_at": format_local(utcnow()).replace(" ", "T"),
+        "priority": "medium",
+        "status": "open",
+        "customer_type": "individual",
+        "customer_tier": "regular",
+        "customer_no": "",
+    }
+    given = {name: str((prefill or {}).get(name, "")).strip()[:40] for name in PREFILL_FIELDS}
+    if given["customer_no"]:
+        values["customer_no"] = given["customer_no"]
+    if given["customer_phone"] and not given["customer_no"]:
+        values["customer_phone"] = given["customer_phone"]
+    if given["channel"] in Channel.values():
+        values["channel"] = given["channel"]
+    if _LOCAL_MINUTE.match(given["contacted_at"]):
+        values["contacted_at"] = given["contacted_at"]
+    return RecordForm(values=values)
 
 
 def form_from_record(record: Record) -> RecordForm:

@@ -224,7 +224,7 @@ def release_record(ref: str):
 def new_record():
     user = current_user_required()
     if request.method == "GET":
-        return render_form(blank_form(customer_no=request.args.get("customer_no", "").strip()), user, record=None)
+        return render_form(blank_form(request.args), user, record=None)
     form = read_form(request.form, new=True)
     try:
         data = RecordInputSchema().load(schema_input(form, new=True))
