@@ -22,7 +22,7 @@ import numpy as np
 from records.enums import Language
 from records.identifiers import contains_identifiers, scrub_identifiers
 from text.analysis import CHINESE_STOP_WORDS, ENGLISH_STOP_WORDS, iter_terms, normalise
-from text.rewriting import answer_steps, customer_question, is_customer_question
+from text.rewriting import answer_steps, customer_question, is_customer_question, without_case_details
 
 #: Alternative questions and resolution variations offered to the editor.
 ALT_QUESTIONS = 5
@@ -101,8 +101,7 @@ def evidence_texts(
     # Grouped by the customer's question without the agent's framing and the case's particulars (order numbers,
     # model codes, dates, amounts), so that one order number or product does not pull different questions together.
     asked = customer_question(problem, language, names)
-    statement = customer_question(problem, language, names, asked=False)
-    question = f"{statement or problem}\n{request}".strip()
+    question = f"{without_case_details(problem)}\n{without_case_details(request)}".strip()
     return problem, asked, question, (scrub_identifiers(resolution or "", names) or "").strip()
 
 

@@ -131,6 +131,14 @@ def _tidy(text: str) -> str:
     return text.strip(" ，,；;：:、-—")
 
 
+def without_case_details(text: str) -> str:
+    """The text with the agent's framing and the case's particulars removed and nothing else changed (what records
+    are grouped by: an order number or a date says nothing about the question)."""
+    text = " ".join((text or "").split())
+    text = _ZH_PREFIX.sub("", _EN_PREFIX.sub("", text))
+    return _tidy(_drop_case_details(text)) or text
+
+
 def customer_question(text: str, language: str = "zh", names: Iterable[str] = (), *, asked: bool = True) -> str:
     """The question a record asks, in the customer's words and free of what names the case; "" if none is left.
     `asked=False` leaves a statement as it is (what records are grouped by: "怎么办" added to every statement would
