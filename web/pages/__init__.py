@@ -6,6 +6,7 @@ from flask import Flask
 
 from web.pages import (
     admin_users,
+    article_feedback,
     article_reuse,
     articles,
     calibration_pages,  # noqa: F401  (its views register on grading.bp)
@@ -31,6 +32,7 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(calls.bp)
     app.register_blueprint(admin_users.bp)
     app.register_blueprint(articles.bp)
+    app.register_blueprint(article_feedback.bp)
     app.register_blueprint(article_reuse.bp)
     app.register_blueprint(proposals.bp)
     app.register_blueprint(selfservice.bp)

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from kb.content import render_markdown
-from kb.models import Article, ArticleVersion, SearchSession
+from kb.models import Article, ArticleVersion, FeedbackReason, SearchSession
 from kb.operations import get_public_article
 from kb.schemas import ContactRequestSchema, FeedbackSchema
 from kb.search import search_service
@@ -32,6 +32,7 @@ from kb.selfservice import (
     public_category_counts,
     record_view,
     related_articles,
+    session_feedback,
     session_queries,
 )
 from kb.selfservice_schemas import DeflectionQuerySchema
@@ -124,6 +125,13 @@ def article(ref: str):
 
 
 def render_article(item: Article, version: ArticleVersion, *, form: RecordForm | None = None, status: int = 200):
+    current = session_feedback(item, current_session_id())
+    if form is None:
+        form = RecordForm(
+            values={"comment": current.comment or "", "reason": current.reason.value if current.reason else ""}
+            if current
+            else {}
+        )
     return (
         render_template(
             "help/article.html",
@@ -131,8 +139,9 @@ def render_article(item: Article, version: ArticleVersion, *, form: RecordForm |
             version=version,
             body=render_markdown(version.body),
             related=related_articles(item, version),
-            form=form or RecordForm(),
-            rated=session.get("help_rated", {}).get(str(item.id)),
+            form=form,
+            current=current,
+            reasons=[(reason.value, reason.label(ui_locale())) for reason in FeedbackReason],
         ),
         status,
     )
@@ -141,23 +150,32 @@ def render_article(item: Article, version: ArticleVersion, *, form: RecordForm |
 @bp.post("/articles/<ref>/feedback")
 @feedback_limit
 def feedback(ref: str):
+    """A vote, and after "no" the reason and comment; a visitor who votes again changes their answer."""
     item, version = get_public_article(ref)
     answer = request.form.get("helpful", "")
-    raw = {"helpful": {"yes": True, "no": False}.get(answer, answer), "comment": request.form.get("comment")}
+    helpful = {"yes": True, "no": False}.get(answer, answer)
+    raw = {
+        "helpful": helpful,
+        # The reasons are asked after "no"; a visitor switching to "yes" leaves them behind.
+        "reason": None if helpful is True else request.form.get("reason"),
+        "comment": request.form.get("comment"),
+    }
     try:
         data = FeedbackSchema().load({key: value for key, value in raw.items() if value not in (None, "")})
+        visit = get_or_start_session(current_session_id())
+        add_feedback(item, data["helpful"], data.get("comment"), visit.id, reason=data.get("reason"))
     except ValidationError as error:
-        form = RecordForm(values={"comment": request.form.get("comment", "")}, errors=form_messages(error.messages))
+        db.session.rollback()
+        values = {"comment": request.form.get("comment", ""), "reason": request.form.get("reason", "")}
+        form = RecordForm(values=values, errors=form_messages(error.messages))
         if "helpful" in form.errors:
             form.errors["helpful"] = [_("Choose yes or no.")]
         return render_article(item, version, form=form, status=422)
-    visit = get_or_start_session(current_session_id())
-    add_feedback(item, data["helpful"], data.get("comment"), visit.id)
     db.session.commit()
     remember(visit)
-    # Remembered per article so the page thanks the visitor instead of asking again.
-    session["help_rated"] = {**session.get("help_rated", {}), str(item.id): "yes" if data["helpful"] else "no"}
-    flash(_("Thank you for your feedback."), "success")
+    # After a bare "no" the page asks why; thanking first would read as the end of it.
+    if data["helpful"] or data.get("reason") or data.get("comment"):
+        flash(_("Thank you for your feedback."), "success")
     return redirect(url_for("help.article", ref=item.id, _anchor="feedback"))
 
 
