@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import EXCLUDE, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
+from kb import branding
 from kb.models import FeedbackReason
 from kb.schemas import SearchQuerySchema
 from records.messages import Schema
-from records.schemas import FILTER_DAYS, EnumField, PageSchema, PaginationSchema
+from records.schemas import FILTER_DAYS, BlankMeansAbsent, EnumField, PageSchema, PaginationSchema
 
 
 class SearchResultSchema(Schema):
@@ -114,3 +115,34 @@ class PublicSearchQuerySchema(SearchQuerySchema):
         if isinstance(cleaned.get("q"), str):
             cleaned["q"] = cleaned["q"].strip()
         return cleaned
+
+
+class HelpCenterSettingsSchema(BlankMeansAbsent, Schema):
+    """The administrator's branding (kb.branding); a field left empty falls back to the configuration."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String(validate=validate.Length(max=80))
+    logo_url = fields.String(validate=validate.Length(max=500))
+    primary_color = fields.String(validate=validate.Length(max=7))
+    footer_text = fields.String(validate=validate.Length(max=500))
+    contact_phone = fields.String(
+        validate=validate.Regexp(r"^\+?[\d\s\-()]{3,30}$", error=_l("A phone number has digits, spaces, + - ( ) only."))
+    )
+    contact_email = fields.Email(validate=validate.Length(max=120))
+    contact_hours = fields.String(validate=validate.Length(max=120))
+    default_language = fields.String(validate=validate.OneOf(branding.LANGUAGES, error=_l("Choose a language.")))
+
+    @post_load
+    def normalise(self, data: dict, **kwargs: Any) -> dict:
+        errors: dict[str, list] = {}
+        for field, check in (("primary_color", branding.normalise_color), ("logo_url", branding.check_logo_url)):
+            if data.get(field):
+                try:
+                    data[field] = check(data[field])
+                except ValidationError as error:
+                    errors[field] = error.messages
+        if errors:
+            raise ValidationError(errors)
+        return {key: value.strip() if isinstance(value, str) else value for key, value in data.items()}

@@ -15,6 +15,7 @@ from web.pages import (
     cases,
     customers,
     grading,
+    help_branding,
     proposals,
     records,
     reports,
@@ -31,6 +32,7 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(customers.bp)
     app.register_blueprint(calls.bp)
     app.register_blueprint(admin_users.bp)
+    app.register_blueprint(help_branding.bp)
     app.register_blueprint(articles.bp)
     app.register_blueprint(article_feedback.bp)
     app.register_blueprint(article_reuse.bp)

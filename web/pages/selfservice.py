@@ -9,10 +9,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from kb.branding import Branding, current_branding, uploaded_logo
 from kb.content import render_markdown
 from kb.models import Article, ArticleVersion, FeedbackReason, SearchSession
 from kb.operations import get_public_article
@@ -43,6 +56,7 @@ from records.operations import taxonomy
 from records.taxonomy import Category
 from records.timeutil import local_day_start, local_today
 from web.auth import roles_required
+from web.errors import customer_abort
 from web.extensions import limited
 from web.help_session import current_session_id, forget, remember
 from web.pages.display import ui_locale
@@ -102,7 +116,7 @@ def category(code: str):
     counts = public_category_counts()
     top, sub = find_category(code)
     if top is None or not counts.get(code):
-        abort(404, description=_("There are no articles in this category."))
+        customer_abort(404, _("There are no articles in this category."))
     return render_template(
         "help/category.html",
         top=top,
@@ -199,7 +213,7 @@ def contact():
         record = create_contact_request(data, visit.id)
     except NoAgentAvailable:
         db.session.rollback()
-        abort(503, description=_("We cannot take requests online right now; please call us instead."))
+        customer_abort(503, _("We cannot take requests online right now; please call us instead."))
     db.session.commit()
     forget()
     session[REQUEST_NO_KEY] = record.number
@@ -270,3 +284,52 @@ def form_messages(messages: dict | list) -> dict[str, list[str]]:
 @bp.app_template_global()
 def help_category_label(category: Category) -> str:
     return category.label(ui_locale())
+
+
+# ----- branding ------------------------------------------------------------------------------------------------------
+
+
+@bp.app_template_global()
+def help_branding() -> Branding:
+    return current_branding()
+
+
+@bp.app_template_global()
+def help_center_name() -> str:
+    return current_branding().name or _("Help center")
+
+
+@bp.get("/logo")
+def logo():
+    """The uploaded logo; the pages ask for it with ?v=<when it changed>, so it may be cached for long."""
+    found = uploaded_logo()
+    if found is None:
+        abort(404)
+    data, content_type = found
+    response = make_response(data)
+    response.headers["Content-Type"] = content_type
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@bp.after_app_request
+def allow_the_logo_url(response: Response) -> Response:
+    """A logo at another site is an image the Content-Security-Policy must allow, on the pages that show it."""
+    if response.mimetype != "text/html" or "Content-Security-Policy" in response.headers:
+        return response
+    origin = current_branding().logo_origin
+    if origin:
+        policy = current_app.config["CONTENT_SECURITY_POLICY"]
+        response.headers["Content-Security-Policy"] = with_image_source(policy, origin)
+    return response
+
+
+def with_image_source(policy: str, origin: str) -> str:
+    """The policy with `origin` added to img-src (or to a new img-src that keeps default-src's sources)."""
+    directives = [part.strip() for part in policy.split(";") if part.strip()]
+    for index, directive in enumerate(directives):
+        if directive.split()[0] == "img-src":
+            directives[index] = f"{directive} {origin}"
+            return "; ".join(directives)
+    default = next((d.split()[1:] for d in directives if d.split()[0] == "default-src"), ["'self'"])
+    return "; ".join([*directives, " ".join(["img-src", *default, origin])])
