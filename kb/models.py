@@ -172,17 +172,55 @@ class SearchEvent(db.Model):
     session: Mapped[SearchSession | None] = relationship(back_populates="events")
 
 
+class FeedbackReason(LabelledEnum):
+    """Why a customer said an article did not help (asked after "no")."""
+
+    OUTDATED = ("outdated", "内容已过时", "It is outdated")
+    NOT_ANSWERED = ("not_answered", "没有回答我的问题", "It didn't answer my question")
+    UNCLEAR = ("unclear", "看不明白", "It is unclear")
+
+
 class ArticleFeedback(db.Model):
-    """ "Was this helpful?" answers from customers."""
+    """ "Was this helpful?" answers from customers: one per article and visitor session, changed by voting again."""
 
     __tablename__ = "article_feedback"
+    # One answer per session: two tabs voting at once must not leave two rows the tally counts once.
+    __table_args__ = (sa.UniqueConstraint("article_id", "session_id", name="uq_article_feedback_article_session"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"), index=True)
     helpful: Mapped[bool]
+    #: Only for "not helpful"; None when the customer did not say why.
+    reason: Mapped[FeedbackReason | None] = mapped_column(enum_column(FeedbackReason))
     comment: Mapped[str | None] = mapped_column(sa.Text)
     session_id: Mapped[str | None] = mapped_column(sa.ForeignKey("search_sessions.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    #: When the visitor last changed the answer (the feed sorts by it).
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    article: Mapped[Article] = relationship()
+
+
+class HelpCenterSettings(db.Model):
+    """The help center's branding as an administrator set it at /admin/help-center; one row. An empty field means
+    the configuration's value (HELP_CENTER_*), so an installation may brand by environment, by page, or both."""
+
+    __tablename__ = "help_center_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(sa.String(80))
+    #: An uploaded logo (PNG, JPEG, GIF or WebP), served at /help/logo; wins over logo_url.
+    logo: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    logo_type: Mapped[str | None] = mapped_column(sa.String(20))
+    logo_url: Mapped[str | None] = mapped_column(sa.String(500))
+    primary_color: Mapped[str | None] = mapped_column(sa.String(7))
+    footer_text: Mapped[str | None] = mapped_column(sa.String(500))
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(40))
+    contact_email: Mapped[str | None] = mapped_column(sa.String(120))
+    contact_hours: Mapped[str | None] = mapped_column(sa.String(120))
+    default_language: Mapped[str | None] = mapped_column(sa.String(10))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class SearchGeneration(db.Model):

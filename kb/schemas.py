@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
 
-from kb.models import ArticleStatus
+from kb.models import ArticleStatus, FeedbackReason
 from records.enums import Language
 from records.messages import Schema
 from records.schemas import BlankMeansAbsent, EnumField, PageSchema, PaginationSchema, TagList
@@ -66,6 +66,11 @@ class FeedbackSchema(Schema):
         unknown = EXCLUDE
 
     helpful = fields.Boolean(required=True)
+    reason = EnumField(
+        FeedbackReason,
+        allow_none=True,
+        metadata={"description": "Why not: only with `helpful: false` (outdated, not_answered, unclear)."},
+    )
     comment = fields.String(validate=validate.Length(max=2000), allow_none=True)
     session = fields.String(validate=validate.Length(max=40), allow_none=True)
 

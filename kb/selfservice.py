@@ -16,9 +16,18 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
-from kb.models import Article, ArticleFeedback, ArticleStatus, ArticleVersion, SearchEvent, SearchSession
+from kb.models import (
+    Article,
+    ArticleFeedback,
+    ArticleStatus,
+    ArticleVersion,
+    FeedbackReason,
+    SearchEvent,
+    SearchSession,
+)
 from kb.search import SearchHit, search_service
 from records import audit
 from records.access import NotFound, can_create_records
@@ -151,13 +160,25 @@ def record_view(article: Article) -> None:
 
 
 def add_feedback(
-    article: Article, helpful: bool, comment: str | None = None, session_id: str | None = None
+    article: Article,
+    helpful: bool,
+    comment: str | None = None,
+    session_id: str | None = None,
+    *,
+    reason: FeedbackReason | None = None,
 ) -> ArticleFeedback:
-    """'Was this helpful?' on a public article. A session answering again changes its answer, not the tally."""
+    """'Was this helpful?' on a public article, with why not (a reason) and a comment.
+
+    A session answers once per article: answering again replaces its answer, reason and comment (a visitor who
+    changes "no, outdated" into "yes" no longer says it is outdated), and moves the tally instead of adding to it.
+    """
     if not article.is_public:
         raise NotFound(f"No article {article.id}.")
+    if helpful and reason is not None:
+        raise ValidationError({"reason": [_l('Only a "not helpful" answer has a reason.')]})
     comment = (comment or "").strip() or None
     session = get_session(session_id)
+    now = utcnow()
     feedback = None
     if session is not None:
         feedback = db.session.scalar(
@@ -169,23 +190,31 @@ def add_feedback(
         feedback = ArticleFeedback(
             article_id=article.id,
             helpful=helpful,
-            comment=comment,
             session_id=session.id if session else None,
-            created_at=utcnow(),
+            created_at=now,
         )
         db.session.add(feedback)
         _increment(article, **{_tally(helpful): 1})
-    else:
-        if feedback.helpful != helpful:
-            _increment(article, **{_tally(feedback.helpful): -1, _tally(helpful): 1})
-            feedback.helpful = helpful
-        if comment:
-            feedback.comment = comment
+    elif feedback.helpful != helpful:
+        _increment(article, **{_tally(feedback.helpful): -1, _tally(helpful): 1})
+        feedback.helpful = helpful
+    feedback.reason, feedback.comment, feedback.updated_at = reason, comment, now
     if session is not None:
-        session.last_seen_at = utcnow()
-        db.session.add(SearchEvent(session_id=session.id, at=utcnow(), kind="feedback", article_id=article.id))
+        session.last_seen_at = now
+        db.session.add(SearchEvent(session_id=session.id, at=now, kind="feedback", article_id=article.id))
     db.session.flush()
     return feedback
+
+
+def session_feedback(article: Article, session_id: str | None) -> ArticleFeedback | None:
+    """The visitor's current answer on an article, to show it (and let them change it) instead of asking again."""
+    if not session_id:
+        return None
+    return db.session.scalar(
+        sa.select(ArticleFeedback).where(
+            ArticleFeedback.article_id == article.id, ArticleFeedback.session_id == session_id
+        )
+    )
 
 
 def _tally(helpful: bool) -> str:
@@ -294,6 +323,7 @@ def _session_ratings(session: SearchSession) -> list[str]:
     titles = _public_titles({row.article_id for row in rows})
     return [
         f"- #{row.article_id} {titles.get(row.article_id, '')}：{'有帮助' if row.helpful else '没有帮助'}"
+        + (f"，{row.reason.zh}" if row.reason else "")
         + (f"（{row.comment}）" if row.comment else "")
         for row in rows
     ]

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import EXCLUDE, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
+from kb import branding
+from kb.models import FeedbackReason
 from kb.schemas import SearchQuerySchema
 from records.messages import Schema
-from records.schemas import FILTER_DAYS
+from records.schemas import FILTER_DAYS, BlankMeansAbsent, EnumField, PageSchema, PaginationSchema
 
 
 class SearchResultSchema(Schema):
@@ -42,7 +44,26 @@ class FeedbackOutSchema(Schema):
     id = fields.Integer()
     article_id = fields.Integer()
     helpful = fields.Boolean()
+    reason = EnumField(FeedbackReason, allow_none=True)
+    comment = fields.String(allow_none=True)
     session = fields.String(allow_none=True)
+
+
+class FeedbackItemSchema(Schema):
+    """One visitor's answer on an article, as staff read it (no session: it would tie answers to a visitor)."""
+
+    id = fields.Integer()
+    article_id = fields.Integer()
+    article_title = fields.String()
+    helpful = fields.Boolean()
+    reason = EnumField(FeedbackReason, allow_none=True)
+    comment = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime(metadata={"description": "When the visitor last changed the answer."})
+
+
+class FeedbackPageSchema(PageSchema):
+    items = fields.List(fields.Nested(FeedbackItemSchema))
 
 
 class ContactRequestOutSchema(Schema):
@@ -54,8 +75,8 @@ class SessionOutSchema(Schema):
     session = fields.String()
 
 
-class DeflectionQuerySchema(Schema):
-    """The insights page's date range, in local days (both included)."""
+class DayRangeSchema(Schema):
+    """A range of local days (both included), as the insights page and the feedback feed take it."""
 
     class Meta:
         unknown = EXCLUDE
@@ -67,6 +88,19 @@ class DeflectionQuerySchema(Schema):
     def range_in_order(self, data: dict, **kwargs: Any) -> None:
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise ValidationError([_l("The start date is after the end date.")], "from")
+
+
+class DeflectionQuerySchema(DayRangeSchema):
+    """The insights page's date range."""
+
+
+class FeedbackQuerySchema(PaginationSchema, DayRangeSchema):
+    """Filters of the feedback feed (/kb/feedback and GET /api/v1/feedback); dates are local days of the last change."""
+
+    article = fields.String(validate=validate.Length(max=120), metadata={"description": "Id or external id."})
+    helpful = fields.Boolean()
+    reason = EnumField(FeedbackReason)
+    commented = fields.Boolean(metadata={"description": "Only answers with a comment."})
 
 
 class PublicSearchQuerySchema(SearchQuerySchema):
@@ -81,3 +115,34 @@ class PublicSearchQuerySchema(SearchQuerySchema):
         if isinstance(cleaned.get("q"), str):
             cleaned["q"] = cleaned["q"].strip()
         return cleaned
+
+
+class HelpCenterSettingsSchema(BlankMeansAbsent, Schema):
+    """The administrator's branding (kb.branding); a field left empty falls back to the configuration."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String(validate=validate.Length(max=80))
+    logo_url = fields.String(validate=validate.Length(max=500))
+    primary_color = fields.String(validate=validate.Length(max=7))
+    footer_text = fields.String(validate=validate.Length(max=500))
+    contact_phone = fields.String(
+        validate=validate.Regexp(r"^\+?[\d\s\-()]{3,30}$", error=_l("A phone number has digits, spaces, + - ( ) only."))
+    )
+    contact_email = fields.Email(validate=validate.Length(max=120))
+    contact_hours = fields.String(validate=validate.Length(max=120))
+    default_language = fields.String(validate=validate.OneOf(branding.LANGUAGES, error=_l("Choose a language.")))
+
+    @post_load
+    def normalise(self, data: dict, **kwargs: Any) -> dict:
+        errors: dict[str, list] = {}
+        for field, check in (("primary_color", branding.normalise_color), ("logo_url", branding.check_logo_url)):
+            if data.get(field):
+                try:
+                    data[field] = check(data[field])
+                except ValidationError as error:
+                    errors[field] = error.messages
+        if errors:
+            raise ValidationError(errors)
+        return {key: value.strip() if isinstance(value, str) else value for key, value in data.items()}

@@ -18,6 +18,7 @@ from demo.cli import demo_cli, seed_demo_articles_command
 from jobs.cli import jobs_cli
 from jobs.reports.cli import reports_cli
 from kb import search as kb_search
+from kb.branding import current_branding, forget_branding
 from kb.cli import kb_cli
 from records import changes as record_changes
 from records.cli import records_cli, users_cli
@@ -27,7 +28,7 @@ from scoring.cli import scoring_cli
 from web import auth  # noqa: F401  (registers the login loaders on login_manager)
 from web.api import register_api
 from web.config import load_config
-from web.errors import register_errorhandlers
+from web.errors import is_customer_request, register_errorhandlers
 from web.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from web.health import bp as health_bp
 from web.logging_setup import configure_logging
@@ -63,7 +64,11 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages) or languages[0]
+    asked = request.accept_languages.best_match(languages)
+    if asked:
+        return asked
+    # Customers' pages speak the help center's default language (an installation's choice, kb/branding.py).
+    return current_branding().default_language if is_customer_request() else languages[0]
 
 
 def register_extensions(app: Flask) -> None:
@@ -77,6 +82,8 @@ def register_extensions(app: Flask) -> None:
     # Flask-Babel keeps the chosen locale on `g`, which lives as long as the app context: a request run inside a
     # longer one (the test client, a script) must not inherit the locale of the CLI's English or an earlier request.
     app.before_request(refresh_locale)
+    # The help center's branding is read once per request; `g` outlives a request in tests and scripts.
+    app.before_request(forget_branding)
     app.jinja_env.globals["get_locale"] = get_locale
     bootstrap.init_app(app)
     csrf.init_app(app)

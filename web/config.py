@@ -8,6 +8,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from kb.branding import check_config as check_branding
+
 
 class DefaultConfig:
     #: Development mode (`make run`): a secret key is generated into the instance folder if none is given.
@@ -41,6 +43,17 @@ class DefaultConfig:
     #: an active agent, supervisor or administrator. Empty (or not such a user) means the active agent with the
     #: fewest open records.
     SELF_SERVICE_AGENT: str | None = None
+    #: The help center's branding (kb/branding.py); an administrator's settings at /admin/help-center win over
+    #: these. The name replaces "Help center"/"帮助中心"; the logo is an https:// URL or a path on this site; the
+    #: colour is #rrggbb; the default language (zh_CN or en) is for visitors whose browser asks for neither.
+    HELP_CENTER_NAME: str | None = None
+    HELP_CENTER_LOGO_URL: str | None = None
+    HELP_CENTER_PRIMARY_COLOR: str | None = None
+    HELP_CENTER_FOOTER_TEXT: str | None = None
+    HELP_CENTER_CONTACT_PHONE: str | None = None
+    HELP_CENTER_CONTACT_EMAIL: str | None = None
+    HELP_CENTER_CONTACT_HOURS: str | None = None
+    HELP_CENTER_DEFAULT_LANGUAGE: str | None = None
     #: Deadlines per priority laid over records.sla.DEFAULT_SLA_RULES (high: respond 4 h, resolve 24 h), e.g.
     #: CONSULTKB_SLA_RULES='{"high": {"respond_hours": 2}, "low": null}'; a null removes a deadline. Empty: defaults.
     SLA_RULES: dict | None = None
@@ -142,6 +155,11 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     app.config.from_object(DefaultConfig)
     app.config.from_prefixed_env("CONSULTKB")
     app.config.update(overrides or {})
+
+    try:
+        check_branding(app.config)
+    except ValueError as error:
+        raise ConfigError(f"The help center's branding cannot be used: {error}") from None
 
     instance = Path(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):

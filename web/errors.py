@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import (
@@ -16,6 +18,7 @@ from werkzeug.exceptions import (
     InternalServerError,
     NotFound,
     UnprocessableEntity,
+    default_exceptions,
 )
 
 from records.access import NotFound as RecordNotFound
@@ -25,6 +28,52 @@ from records.db import db
 
 def wants_json() -> bool:
     return request.path.startswith("/api/")
+
+
+#: Staff pages under /help; everything else there is the customers'.
+STAFF_HELP_PATHS = ("/help/insights",)
+
+
+def is_customer_request() -> bool:
+    """A page customers see: the help center, or any page answered to someone not signed in (a mistyped address,
+    a link from an old e-mail) except the staff sign-in itself."""
+    path = request.path
+    if path.startswith("/help") and not path.startswith(STAFF_HELP_PATHS):
+        return True
+    if path.startswith("/api/") or request.endpoint == "pages.login":
+        return False
+    return not current_user.is_authenticated
+
+
+#: What an error page says, per status code, in the visitor's language: werkzeug's names and descriptions
+#: ("404 Not Found") are English.
+ERROR_TEXTS = {
+    400: (_l("Bad request"), _l("The request could not be understood. Reload the page and try again.")),
+    403: (_l("Access denied"), _l("You do not have permission to open this page.")),
+    404: (_l("Page not found"), _l("This page does not exist.")),
+    405: (_l("Not allowed"), _l("This page cannot be used this way.")),
+    413: (_l("Too large"), _l("What you sent is too large.")),
+    422: (_l("Please check your input"), _l("Some of what you entered cannot be used.")),
+    429: (_l("Too many requests"), _l("You have made too many requests. Please wait a minute and try again.")),
+    500: (_l("Something went wrong"), _l("Something went wrong on our side. Please try again later.")),
+    503: (_l("Temporarily unavailable"), _l("This service is temporarily unavailable. Please try again later.")),
+}
+
+
+def error_texts(error: HTTPException) -> tuple[str, str]:
+    """(title, explanation) of an error page in the UI language."""
+    title, text = ERROR_TEXTS.get(error.code or 500, ERROR_TEXTS[500 if (error.code or 500) >= 500 else 400])
+    if error.code == 404 and request.endpoint == "help.article":
+        text = _l("This article does not exist or is no longer published.")
+    return str(title), str(text)
+
+
+def customer_abort(code: int, message: str) -> NoReturn:
+    """Refuse a customer's request with a message written for them (already translated), shown on the error page;
+    other descriptions (English, for staff and logs) are not shown to customers."""
+    error = default_exceptions[code](description=message)
+    error.customer_message = message  # type: ignore[attr-defined]
+    raise error
 
 
 #: JSON nested deeper than this is refused with a 400: the API's bodies nest four levels at most (a record, its
@@ -91,7 +140,14 @@ def register_errorhandlers(app: Flask) -> None:
             headers = {**dict(error.get_headers()), **(data.get("headers") or {})}
             headers.pop("Content-Type", None)
             return jsonify(payload), error.code, headers
-        return render_template("error.html", error=error), error.code
+        headers = {key: value for key, value in error.get_headers() if key.lower() in ("allow", "retry-after")}
+        title, text = error_texts(error)
+        if is_customer_request():
+            message = getattr(error, "customer_message", None)
+            page = render_template("help/error.html", error=error, title=title, text=text, message=message)
+        else:
+            page = render_template("error.html", error=error, title=title, text=text)
+        return page, error.code, headers
 
     @app.errorhandler(PermissionDenied)
     def permission_denied(error: PermissionDenied):

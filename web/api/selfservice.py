@@ -11,7 +11,8 @@ import logging
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from kb.operations import get_public_article
+from kb.feedback import feedback_to_dict, filters_from, list_feedback, may_read_feedback
+from kb.operations import get_article, get_public_article
 from kb.schemas import ContactRequestSchema, FeedbackSchema
 from kb.search import search_service
 from kb.selfservice import (
@@ -20,7 +21,6 @@ from kb.selfservice import (
     category_code,
     create_contact_request,
     get_or_start_session,
-    get_session,
     log_click,
     log_search,
 )
@@ -28,11 +28,17 @@ from kb.selfservice_schemas import (
     ClickSchema,
     ContactRequestOutSchema,
     FeedbackOutSchema,
+    FeedbackPageSchema,
+    FeedbackQuerySchema,
     PublicSearchQuerySchema,
     SearchOutSchema,
     SessionOutSchema,
 )
+from records.access import require
 from records.db import db
+from records.models import User
+from web.api.common import page_of
+from web.auth import STAFF, roles_required, signed_in_user
 from web.extensions import limited
 from web.help_session import current_session_id, forget, remember
 
@@ -94,20 +100,53 @@ class Feedback(MethodView):
     @blp.response(201, FeedbackOutSchema)
     @blp.doc(security=[])
     def post(self, data: dict, ref: str):
-        """'Was this helpful?' on a published article (by id or external id), with an optional comment.
+        """'Was this helpful?' on a published article (by id or external id), with why not and a comment.
 
-        Answering again from the same session changes the earlier answer.
+        `reason` (outdated, not_answered, unclear) goes only with `helpful: false`. One answer per visitor session
+        (returned as `session`; browsers keep it in the cookie): answering again replaces the answer, its reason
+        and its comment.
         """
         article, _ = get_public_article(ref)
-        session = get_session(current_session_id(data.get("session")))
-        feedback = add_feedback(article, data["helpful"], data.get("comment"), session.id if session else None)
+        session = get_or_start_session(current_session_id(data.get("session")))
+        feedback = add_feedback(article, data["helpful"], data.get("comment"), session.id, reason=data.get("reason"))
         db.session.commit()
+        remember(session)
         return {
             "id": feedback.id,
             "article_id": article.id,
             "helpful": feedback.helpful,
+            "reason": feedback.reason,
+            "comment": feedback.comment,
             "session": feedback.session_id,
         }
+
+    @roles_required(*STAFF)
+    @blp.arguments(FeedbackQuerySchema, location="query")
+    @blp.response(200, FeedbackPageSchema)
+    def get(self, args: dict, ref: str):
+        """The feedback on one article, newest change first (trainers, administrators and the article's authors)."""
+        user = signed_in_user()
+        article = get_article(ref)
+        require(may_read_feedback(user, article), "Only trainers, administrators and its authors read its feedback.")
+        return feedback_page(user, {**args, "article": str(article.id)})
+
+
+@blp.route("/feedback")
+class FeedbackFeed(MethodView):
+    @roles_required(*STAFF)
+    @blp.arguments(FeedbackQuerySchema, location="query")
+    @blp.response(200, FeedbackPageSchema)
+    def get(self, args: dict):
+        """Every answer the user may read (trainers and administrators: all; others: their articles'), newest change
+        first, filtered by article, helpful, reason, with a comment, and the local days of the last change."""
+        return feedback_page(signed_in_user(), args)
+
+
+def feedback_page(user: User | None, args: dict) -> dict:
+    rows, total = list_feedback(
+        user, filters_from(args), offset=(args["page"] - 1) * args["per_page"], limit=args["per_page"]
+    )
+    return page_of([feedback_to_dict(row) for row in rows], total, args)
 
 
 @blp.route("/contact-requests")

@@ -6,6 +6,7 @@ from flask import Flask
 
 from web.pages import (
     admin_users,
+    article_feedback,
     article_reuse,
     articles,
     calibration_pages,  # noqa: F401  (its views register on grading.bp)
@@ -14,6 +15,7 @@ from web.pages import (
     cases,
     customers,
     grading,
+    help_branding,
     proposals,
     records,
     reports,
@@ -30,7 +32,9 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(customers.bp)
     app.register_blueprint(calls.bp)
     app.register_blueprint(admin_users.bp)
+    app.register_blueprint(help_branding.bp)
     app.register_blueprint(articles.bp)
+    app.register_blueprint(article_feedback.bp)
     app.register_blueprint(article_reuse.bp)
     app.register_blueprint(proposals.bp)
     app.register_blueprint(selfservice.bp)

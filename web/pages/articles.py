@@ -45,6 +45,7 @@ from records.operations import get_record_for
 from records.schemas import split_list
 from records.timeutil import format_local
 from web.auth import STAFF, roles_required
+from web.pages.article_feedback import article_feedback_context
 from web.pages.article_forms import (
     ArticleForm,
     article_form_errors,
@@ -168,6 +169,7 @@ def article_detail(ref: str):
         "labels": article_labels(),
         "editor": can_edit_articles(user),
         "reuse_count": reuse_counts([article.id]).get(article.id, 0),
+        **article_feedback_context(article, user),
     }
     if context["editor"]:
         context.update(

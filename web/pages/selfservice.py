@@ -9,12 +9,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from kb.branding import Branding, current_branding, uploaded_logo
 from kb.content import render_markdown
-from kb.models import Article, ArticleVersion, SearchSession
+from kb.models import Article, ArticleVersion, FeedbackReason, SearchSession
 from kb.operations import get_public_article
 from kb.schemas import ContactRequestSchema, FeedbackSchema
 from kb.search import search_service
@@ -32,6 +45,7 @@ from kb.selfservice import (
     public_category_counts,
     record_view,
     related_articles,
+    session_feedback,
     session_queries,
 )
 from kb.selfservice_schemas import DeflectionQuerySchema
@@ -42,6 +56,7 @@ from records.operations import taxonomy
 from records.taxonomy import Category
 from records.timeutil import local_day_start, local_today
 from web.auth import roles_required
+from web.errors import customer_abort
 from web.extensions import limited
 from web.help_session import current_session_id, forget, remember
 from web.pages.display import ui_locale
@@ -101,7 +116,7 @@ def category(code: str):
     counts = public_category_counts()
     top, sub = find_category(code)
     if top is None or not counts.get(code):
-        abort(404, description=_("There are no articles in this category."))
+        customer_abort(404, _("There are no articles in this category."))
     return render_template(
         "help/category.html",
         top=top,
@@ -124,6 +139,13 @@ def article(ref: str):
 
 
 def render_article(item: Article, version: ArticleVersion, *, form: RecordForm | None = None, status: int = 200):
+    current = session_feedback(item, current_session_id())
+    if form is None:
+        form = RecordForm(
+            values={"comment": current.comment or "", "reason": current.reason.value if current.reason else ""}
+            if current
+            else {}
+        )
     return (
         render_template(
             "help/article.html",
@@ -131,8 +153,9 @@ def render_article(item: Article, version: ArticleVersion, *, form: RecordForm |
             version=version,
             body=render_markdown(version.body),
             related=related_articles(item, version),
-            form=form or RecordForm(),
-            rated=session.get("help_rated", {}).get(str(item.id)),
+            form=form,
+            current=current,
+            reasons=[(reason.value, reason.label(ui_locale())) for reason in FeedbackReason],
         ),
         status,
     )
@@ -141,23 +164,32 @@ def render_article(item: Article, version: ArticleVersion, *, form: RecordForm |
 @bp.post("/articles/<ref>/feedback")
 @feedback_limit
 def feedback(ref: str):
+    """A vote, and after "no" the reason and comment; a visitor who votes again changes their answer."""
     item, version = get_public_article(ref)
     answer = request.form.get("helpful", "")
-    raw = {"helpful": {"yes": True, "no": False}.get(answer, answer), "comment": request.form.get("comment")}
+    helpful = {"yes": True, "no": False}.get(answer, answer)
+    raw = {
+        "helpful": helpful,
+        # The reasons are asked after "no"; a visitor switching to "yes" leaves them behind.
+        "reason": None if helpful is True else request.form.get("reason"),
+        "comment": request.form.get("comment"),
+    }
     try:
         data = FeedbackSchema().load({key: value for key, value in raw.items() if value not in (None, "")})
+        visit = get_or_start_session(current_session_id())
+        add_feedback(item, data["helpful"], data.get("comment"), visit.id, reason=data.get("reason"))
     except ValidationError as error:
-        form = RecordForm(values={"comment": request.form.get("comment", "")}, errors=form_messages(error.messages))
+        db.session.rollback()
+        values = {"comment": request.form.get("comment", ""), "reason": request.form.get("reason", "")}
+        form = RecordForm(values=values, errors=form_messages(error.messages))
         if "helpful" in form.errors:
             form.errors["helpful"] = [_("Choose yes or no.")]
         return render_article(item, version, form=form, status=422)
-    visit = get_or_start_session(current_session_id())
-    add_feedback(item, data["helpful"], data.get("comment"), visit.id)
     db.session.commit()
     remember(visit)
-    # Remembered per article so the page thanks the visitor instead of asking again.
-    session["help_rated"] = {**session.get("help_rated", {}), str(item.id): "yes" if data["helpful"] else "no"}
-    flash(_("Thank you for your feedback."), "success")
+    # After a bare "no" the page asks why; thanking first would read as the end of it.
+    if data["helpful"] or data.get("reason") or data.get("comment"):
+        flash(_("Thank you for your feedback."), "success")
     return redirect(url_for("help.article", ref=item.id, _anchor="feedback"))
 
 
@@ -181,7 +213,7 @@ def contact():
         record = create_contact_request(data, visit.id)
     except NoAgentAvailable:
         db.session.rollback()
-        abort(503, description=_("We cannot take requests online right now; please call us instead."))
+        customer_abort(503, _("We cannot take requests online right now; please call us instead."))
     db.session.commit()
     forget()
     session[REQUEST_NO_KEY] = record.number
@@ -252,3 +284,52 @@ def form_messages(messages: dict | list) -> dict[str, list[str]]:
 @bp.app_template_global()
 def help_category_label(category: Category) -> str:
     return category.label(ui_locale())
+
+
+# ----- branding ------------------------------------------------------------------------------------------------------
+
+
+@bp.app_template_global()
+def help_branding() -> Branding:
+    return current_branding()
+
+
+@bp.app_template_global()
+def help_center_name() -> str:
+    return current_branding().name or _("Help center")
+
+
+@bp.get("/logo")
+def logo():
+    """The uploaded logo; the pages ask for it with ?v=<when it changed>, so it may be cached for long."""
+    found = uploaded_logo()
+    if found is None:
+        abort(404)
+    data, content_type = found
+    response = make_response(data)
+    response.headers["Content-Type"] = content_type
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@bp.after_app_request
+def allow_the_logo_url(response: Response) -> Response:
+    """A logo at another site is an image the Content-Security-Policy must allow, on the pages that show it."""
+    if response.mimetype != "text/html" or "Content-Security-Policy" in response.headers:
+        return response
+    origin = current_branding().logo_origin
+    if origin:
+        policy = current_app.config["CONTENT_SECURITY_POLICY"]
+        response.headers["Content-Security-Policy"] = with_image_source(policy, origin)
+    return response
+
+
+def with_image_source(policy: str, origin: str) -> str:
+    """The policy with `origin` added to img-src (or to a new img-src that keeps default-src's sources)."""
+    directives = [part.strip() for part in policy.split(";") if part.strip()]
+    for index, directive in enumerate(directives):
+        if directive.split()[0] == "img-src":
+            directives[index] = f"{directive} {origin}"
+            return "; ".join(directives)
+    default = next((d.split()[1:] for d in directives if d.split()[0] == "default-src"), ["'self'"])
+    return "; ".join([*directives, " ".join(["img-src", *default, origin])])
