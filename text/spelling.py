@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -30,10 +31,47 @@ COMMON_CONFUSIONS = {"登陆": "登录", "登不上": "登录不上", "登不进
 _LATIN_PHRASE = re.compile(r"[a-z][a-z ]*[a-z]|[a-z]", re.IGNORECASE)
 
 
-def _pinyin(text: str) -> tuple[str, ...]:
-    from pypinyin import lazy_pinyin
+#: Readings tried per word: a word of polyphonic characters (行: xing / hang) is filed under each combination of its
+#: characters' readings, up to this many.
+MAX_READINGS = 16
 
-    return tuple(lazy_pinyin(text))
+
+@lru_cache(maxsize=1)
+def _readings() -> dict[str, tuple[str, ...]]:
+    """Character → its toneless pinyin readings, from pypinyin's character table read directly: importing pypinyin
+    itself loads its phrase dictionary, 56 MB in every web worker, which homophone matching does not need."""
+    import importlib.util
+    import unicodedata
+
+    spec = importlib.util.find_spec("pypinyin")
+    path = Path(spec.origin).with_name("pinyin_dict.json")
+    table = json.loads(path.read_text(encoding="utf-8"))
+
+    def toneless(reading: str) -> str:
+        decomposed = unicodedata.normalize("NFD", reading)
+        return "".join(char for char in decomposed if not unicodedata.combining(char)).replace("u\u0308", "v")
+
+    # Only the basic block of CJK ideographs (what customers type); the same tuple object for the same readings.
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+    readings_of = {}
+    for code, readings in table.items():
+        if 0x4E00 <= int(code) <= 0x9FFF:
+            sound = tuple(dict.fromkeys(sys.intern(toneless(reading)) for reading in readings.split(",")))
+            readings_of[chr(int(code))] = shared.setdefault(sound, sound)
+    return readings_of
+
+
+def _sounds(text: str) -> list[tuple[str, ...]]:
+    """Every reading of the text (each character's readings combined), at most MAX_READINGS; [] for a character
+    with no reading."""
+    table = _readings()
+    sounds: list[tuple[str, ...]] = [()]
+    for char in text:
+        readings = table.get(char)
+        if not readings:
+            return []
+        sounds = [sound + (reading,) for sound in sounds for reading in readings][:MAX_READINGS]
+    return sounds
 
 
 @lru_cache(maxsize=1)
@@ -60,7 +98,8 @@ class HomophoneCorrector:
         by_sound: dict[tuple[str, ...], str] = {}
         # Sorted, so two words sounding alike resolve the same way in every process.
         for word in sorted(self.vocabulary):
-            by_sound.setdefault(_pinyin(word), word)
+            for sound in _sounds(word):
+                by_sound.setdefault(sound, word)
         self.by_sound = by_sound
 
     def correct(self, text: str) -> str | None:
@@ -92,7 +131,7 @@ class HomophoneCorrector:
                 if piece in self.vocabulary:
                     out.append(piece)
                     break
-                replacement = self.by_sound.get(_pinyin(piece))
+                replacement = next((self.by_sound[sound] for sound in _sounds(piece) if sound in self.by_sound), None)
                 if replacement is not None and not is_known_word(piece):
                     out.append(replacement)
                     break
