@@ -6,6 +6,7 @@ them on demand and see the jobs. Everyone on the staff reads the alerts of the r
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Response
@@ -16,7 +17,7 @@ from marshmallow import Schema, fields, validate
 from jobs.models import ReportStatus
 from jobs.reports import EXPORT_FORMATS, export_report, find_report, generate_report, list_reports, report_data
 from jobs.reports.periods import KINDS
-from jobs.runs import mark_dead_runs, recent_runs
+from jobs.runs import recent_runs, run_is_stale
 from jobs.scheduling import job_overview
 from records.access import record_scope
 from records.db import db
@@ -88,6 +89,9 @@ class JobRunSchema(Schema):
     finished_at = fields.String(allow_none=True)
     error = fields.String(allow_none=True)
     output = fields.Dict()
+    stale = fields.Boolean(
+        metadata={"description": "Still marked running, but its process stopped; the scheduler marks it failed."}
+    )
 
 
 class JobSchema(Schema):
@@ -132,7 +136,7 @@ def summary(report) -> dict[str, Any]:
     }
 
 
-def run_dict(run) -> dict[str, Any]:
+def run_dict(run, now: datetime | None = None) -> dict[str, Any]:
     return {
         "id": run.id,
         "job_id": run.job_id,
@@ -142,6 +146,7 @@ def run_dict(run) -> dict[str, Any]:
         "finished_at": iso_utc(run.finished_at),
         "error": run.error,
         "output": run.output or {},
+        "stale": run_is_stale(run, now),
     }
 
 
@@ -227,18 +232,17 @@ class Jobs(MethodView):
     @blp.response(200, JobListSchema)
     def get(self):
         """The scheduled jobs with their schedule, next run and last run (administrators)."""
-        db.session.commit()  # job_overview writes in a session of its own; ours must not hold the write lock
+        now = utcnow()
         items = [
             {
                 "id": job.id,
                 "description": job.description,
                 "schedule": job.schedule,
                 "next_run": job.next_run.isoformat() if job.next_run else None,
-                "last_run": run_dict(job.last_run) if job.last_run else None,
+                "last_run": run_dict(job.last_run, now) if job.last_run else None,
             }
-            for job in job_overview(db.session)
+            for job in job_overview(db.session, now)
         ]
-        db.session.commit()
         return {"items": items}
 
 
@@ -250,11 +254,9 @@ class JobRuns(MethodView):
     @blp.response(200, JobRunListSchema)
     def get(self, args):
         """Recent job runs, newest first (administrators)."""
-        db.session.commit()
-        mark_dead_runs()
-        items = [run_dict(run) for run in recent_runs(db.session, job_id=args.get("job"), limit=args["limit"])]
-        db.session.commit()
-        return {"items": items}
+        now = utcnow()
+        runs = recent_runs(db.session, job_id=args.get("job"), limit=args["limit"])
+        return {"items": [run_dict(run, now) for run in runs]}
 
 
 @blp.route("/alerts")

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from jobs.models import ReportKind, ReportStatus
 from jobs.reports import EXPORT_FORMATS, export_report, find_report, generate_report, list_reports, report_data
 from jobs.reports.periods import KINDS
-from jobs.runs import recent_runs
+from jobs.runs import recent_runs, run_is_stale
 from jobs.scheduling import job_overview
 from records.access import record_scope
 from records.db import db
@@ -118,12 +118,13 @@ def download_report(kind: str, period: str, fmt: str):
 @bp.get("/admin/jobs")
 @roles_required(Role.ADMIN)
 def jobs_page():
-    db.session.commit()  # job_overview writes in a session of its own; ours must not hold SQLite's write lock
     job_filter = request.args.get("job") or None
-    jobs = job_overview(db.session)
+    now = utcnow()
+    jobs = job_overview(db.session, now)
     runs = recent_runs(db.session, job_id=job_filter, limit=100)
-    db.session.commit()
-    return render_template("reports/jobs.html", jobs=jobs, runs=runs, job_filter=job_filter)
+    shown = [*runs, *(job.last_run for job in jobs if job.last_run)]
+    stale = {run.id for run in shown if run_is_stale(run, now)}
+    return render_template("reports/jobs.html", jobs=jobs, runs=runs, stale=stale, job_filter=job_filter)
 
 
 # ----- dashboard ----------------------------------------------------------------------------------------------------
