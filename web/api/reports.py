@@ -171,7 +171,6 @@ class Reports(MethodView):
     def get(self, args):
         """The reports made so far, newest first."""
         items = [summary(report) for report in list_reports(db.session, args.get("kind"))]
-        db.session.commit()
         return {"items": items}
 
     @blp.arguments(ReportGenerateSchema)
@@ -198,9 +197,7 @@ class ReportDetail(MethodView):
     def get(self, kind: str, period: str):
         """One report with all its figures."""
         report = _report_or_404(kind, period)
-        result = {**summary(report), "figures": report.figures or {}}
-        db.session.commit()
-        return result
+        return {**summary(report), "figures": report.figures or {}}
 
 
 @blp.route("/reports/<kind>/<period>/export")
@@ -215,9 +212,9 @@ class ReportExport(MethodView):
         if report.status != ReportStatus.READY:
             abort(409, message=f"The {kind} report for {period} is {report.status.value}, not ready.")
         data = report_data(report)
-        db.session.commit()
-        content = export_report(data, args["format"], args["locale"])
         filename = f"consultkb-{report.kind.value}-{report.period}.{args['format']}"
+        db.session.close()  # nothing was written: end the transaction (SQLite's lock) before the slow render
+        content = export_report(data, args["format"], args["locale"])
         return Response(
             content,
             mimetype=EXPORT_FORMATS[args["format"]],
@@ -269,7 +266,6 @@ class Alerts(StaffView):
         scope = record_scope(user)
         breaches = open_breaches(db.session, now=now, where=scope)
         overdue = overdue_follow_ups(db.session, today=to_local(now).date(), where=scope)
-        db.session.commit()
         return {
             "sla_breaches": [_jsonable(breach.as_dict()) for breach in breaches[:200]],
             "sla_breach_total": len(breaches),

@@ -40,7 +40,6 @@ def list_reports_page():
     user = current_user_required()
     kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
     reports = list_reports(db.session, kind)
-    db.session.commit()
     return render_template(
         "reports/list.html", reports=reports, kind=kind, kinds=KINDS, can_generate=user.role == Role.ADMIN
     )
@@ -89,7 +88,6 @@ def report_page(kind: str, period: str):
 
     report = _ready_report(kind, period)
     body = render_report_body(report_data(report), ui_locale()) if report.status == ReportStatus.READY else None
-    db.session.commit()
     return render_template("reports/report.html", report=report, body=body, downloads=DOWNLOADS)
 
 
@@ -102,9 +100,9 @@ def download_report(kind: str, period: str, fmt: str):
     if report.status != ReportStatus.READY:
         abort(404, description=_("This report is not finished."))
     data = report_data(report)
-    db.session.commit()
-    content = export_report(data, fmt, ui_locale())
     filename = f"consultkb-{report.kind.value}-{report.period}.{fmt}"
+    db.session.close()  # nothing was written: end the transaction (SQLite's lock) before the slow render
+    content = export_report(data, fmt, ui_locale())
     return Response(
         content,
         mimetype=EXPORT_FORMATS[fmt],
@@ -138,7 +136,6 @@ def dashboard_page():
     scope = record_scope(user)
     breaches = open_breaches(db.session, now=now, where=scope)
     overdue = overdue_follow_ups(db.session, today=to_local(now).date(), where=scope)
-    db.session.commit()
     return render_template(
         "reports/dashboard.html",
         breaches=breaches[:DASHBOARD_ROWS],
