@@ -19,6 +19,9 @@ from records.timeutil import utcnow
 #: A run still marked running after this long, whose process cannot be checked (another host), is taken as dead.
 #: The slowest job, a monthly report over a million records, takes minutes (bench/bench_reports.py).
 STALE_AFTER = timedelta(hours=2)
+#: How often the scheduler marks dead runs failed. A run of this host is seen dead at once (its pid is gone), so
+#: this only bounds how long a stopped `consultkb jobs start` shows as stale before it reads failed.
+DEAD_RUN_SWEEP = timedelta(minutes=10)
 #: Kept in the run table; longer tracebacks are cut from the middle.
 ERROR_CHARS = 8000
 
@@ -82,13 +85,19 @@ def _finish(run_id: int, status: RunStatus, output: dict[str, Any], error: str |
         return run
 
 
+def run_is_stale(run: JobRun, now: datetime | None = None) -> bool:
+    """Whether a run still marked running was left so by a process that stopped (killed, host restarted). Pages and
+    the API show such a run as stale without storing anything; the scheduler marks it failed (`mark_dead_runs`)."""
+    return run.status == RunStatus.RUNNING and not worker_alive(run.worker, run.started_at, now)
+
+
 def mark_dead_runs(now: datetime | None = None) -> int:
-    """Runs left "running" by a process that died (killed, host restarted) become failed; returns how many.
-    Called when the scheduler starts and when runs are listed, so the table never claims a dead run is alive."""
+    """Runs left "running" by a process that died become failed; returns how many. The scheduler calls it when it
+    starts and every `DEAD_RUN_SWEEP` after (and `consultkb jobs runs` before listing); a GET only reads."""
     now = now or utcnow()
     with Session(db.engine) as session:
         running = session.scalars(sa.select(JobRun).where(JobRun.status == RunStatus.RUNNING)).all()
-        dead = [run for run in running if not worker_alive(run.worker, run.started_at, now)]
+        dead = [run for run in running if run_is_stale(run, now)]
         for run in dead:
             run.status = RunStatus.FAILED
             run.finished_at = now

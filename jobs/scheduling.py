@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from jobs.models import JobRun, Report, ReportKind, ReportStatus
 from jobs.reports import generate_report, mail
 from jobs.reports.periods import last_complete_period
-from jobs.runs import last_runs, mark_dead_runs, run_job
+from jobs.runs import DEAD_RUN_SWEEP, last_runs, mark_dead_runs, run_job
 from records.db import db, read_session
 from records.timeutil import local_timezone, utcnow
 
@@ -148,10 +148,8 @@ class JobOverview:
 
 
 def job_overview(session: Session, now: datetime | None = None) -> list[JobOverview]:
-    """Every enabled job with its schedule, next run and newest run, as admins see them (page, API, CLI). Runs left
-    "running" by a dead process are marked failed first (in a session of its own: the caller's must not hold
-    SQLite's write lock)."""
-    mark_dead_runs()
+    """Every enabled job with its schedule, next run and newest run, as admins see them (page, API, CLI). Only reads:
+    a run left "running" by a dead process is stale (`run_is_stale`) until the scheduler marks it failed."""
     last = last_runs(session)
     return [
         JobOverview(job.id, job.description, str(job_trigger(job)), next_run(job, now), last.get(job.id))
@@ -177,6 +175,17 @@ def run_scheduled_job(job_id: str) -> None:
             run_job(job_id, JOBS_BY_ID[job_id].work, trigger="scheduler")
         except Exception:
             log.exception("Job %s failed; the failure is in the job-run table.", job_id)
+        finally:
+            db.session.remove()
+
+
+def mark_dead_runs_now() -> None:
+    """What the scheduler calls every DEAD_RUN_SWEEP: housekeeping of the run table, not a job run of its own."""
+    with _app.app_context():
+        try:
+            dead = mark_dead_runs()
+            if dead:
+                log.warning("%d job run(s) left running by a stopped process are marked failed.", dead)
         finally:
             db.session.remove()
 
@@ -237,14 +246,20 @@ def serve(app: Flask, *, stop: threading.Event | None = None) -> None:
     global _app
     _app = app
     stop = stop or threading.Event()
+    mark_dead_runs_now()
     with app.app_context():
-        dead = mark_dead_runs()
-        if dead:
-            log.warning("%d job run(s) left running by a stopped process are marked failed.", dead)
         scheduler = build_scheduler(app)
         for job_id in missed_reports():
             log.info("Catching up on %s: its last period has no report.", job_id)
             scheduler.add_job(run_scheduled_job, args=[job_id], id=f"{job_id}-catch-up", jobstore="memory")
+        # Runs of `consultkb jobs start` (or another host) that died while this scheduler runs.
+        scheduler.add_job(
+            mark_dead_runs_now,
+            trigger="interval",
+            seconds=DEAD_RUN_SWEEP.total_seconds(),
+            id="mark-dead-runs",
+            jobstore="memory",
+        )
         db.session.remove()
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):

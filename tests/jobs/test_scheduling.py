@@ -115,3 +115,14 @@ def test_the_database_statistics_job_leaves_statistics_the_planner_reads(db, mak
                 sa.text("SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")
             ).all()
     assert "records" in analyzed
+
+
+def test_the_scheduler_marks_runs_whose_process_died_failed(app, db, monkeypatch):
+    database.session.add(JobRun(job_id="retention", worker="nohost-that-exists:1", output={}))
+    database.session.execute(sa.update(JobRun).values(started_at=utcnow().replace(year=2020)))
+    database.session.commit()
+    monkeypatch.setattr(scheduling, "_app", app)
+    scheduling.mark_dead_runs_now()  # what the scheduler runs every DEAD_RUN_SWEEP
+    with read_session() as session:
+        run = session.scalars(sa.select(JobRun)).one()
+    assert run.status == RunStatus.FAILED and "stopped before the job finished" in run.error

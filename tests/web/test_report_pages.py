@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 
 from jobs.reports import generate_report
 from records.db import db as database
@@ -82,6 +83,24 @@ def test_admins_see_jobs_and_runs(client, login_as):
     assert "cli:test" in page
     # The job descriptions in the page's language (Chinese by default), as the CLI keeps them in English.
     assert "核对搜索索引与数据库是否一致" in page and "Check the search index" not in page
+
+
+def test_a_run_whose_process_died_shows_as_stale_and_stays_as_stored(client, make_user, token_for, sign_in):
+    from jobs.models import JobRun, RunStatus
+
+    database.session.add(
+        JobRun(job_id="retention", worker="nohost-that-exists:1", output={}, started_at=utcnow() - timedelta(days=1))
+    )
+    database.session.commit()
+    admin = make_user(Role.ADMIN)
+    runs = client.get("/api/v1/jobs/runs", headers=token_for(admin)).get_json()["items"]
+    assert [(run["status"], run["stale"]) for run in runs] == [("running", True)]
+    sign_in(admin)
+    page = client.get("/admin/jobs").get_data(as_text=True)
+    assert page.count("已中断") == 2  # the job's last run and the run in the list
+    # Reading marked nothing: the scheduler does that (jobs.runs.mark_dead_runs).
+    database.session.expire_all()
+    assert database.session.scalar(sa.select(JobRun.status)) == RunStatus.RUNNING
 
 
 def test_the_dashboard_lists_overdue_follow_ups_of_the_records_one_may_see(client, login_as, make_user, make_record):

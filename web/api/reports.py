@@ -6,6 +6,7 @@ them on demand and see the jobs. Everyone on the staff reads the alerts of the r
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Response
@@ -16,7 +17,7 @@ from marshmallow import Schema, fields, validate
 from jobs.models import ReportStatus
 from jobs.reports import EXPORT_FORMATS, export_report, find_report, generate_report, list_reports, report_data
 from jobs.reports.periods import KINDS
-from jobs.runs import mark_dead_runs, recent_runs
+from jobs.runs import recent_runs, run_is_stale
 from jobs.scheduling import job_overview
 from records.access import record_scope
 from records.db import db
@@ -88,6 +89,9 @@ class JobRunSchema(Schema):
     finished_at = fields.String(allow_none=True)
     error = fields.String(allow_none=True)
     output = fields.Dict()
+    stale = fields.Boolean(
+        metadata={"description": "Still marked running, but its process stopped; the scheduler marks it failed."}
+    )
 
 
 class JobSchema(Schema):
@@ -132,7 +136,7 @@ def summary(report) -> dict[str, Any]:
     }
 
 
-def run_dict(run) -> dict[str, Any]:
+def run_dict(run, now: datetime | None = None) -> dict[str, Any]:
     return {
         "id": run.id,
         "job_id": run.job_id,
@@ -142,6 +146,7 @@ def run_dict(run) -> dict[str, Any]:
         "finished_at": iso_utc(run.finished_at),
         "error": run.error,
         "output": run.output or {},
+        "stale": run_is_stale(run, now),
     }
 
 
@@ -166,7 +171,6 @@ class Reports(MethodView):
     def get(self, args):
         """The reports made so far, newest first."""
         items = [summary(report) for report in list_reports(db.session, args.get("kind"))]
-        db.session.commit()
         return {"items": items}
 
     @blp.arguments(ReportGenerateSchema)
@@ -193,9 +197,7 @@ class ReportDetail(MethodView):
     def get(self, kind: str, period: str):
         """One report with all its figures."""
         report = _report_or_404(kind, period)
-        result = {**summary(report), "figures": report.figures or {}}
-        db.session.commit()
-        return result
+        return {**summary(report), "figures": report.figures or {}}
 
 
 @blp.route("/reports/<kind>/<period>/export")
@@ -210,9 +212,9 @@ class ReportExport(MethodView):
         if report.status != ReportStatus.READY:
             abort(409, message=f"The {kind} report for {period} is {report.status.value}, not ready.")
         data = report_data(report)
-        db.session.commit()
-        content = export_report(data, args["format"], args["locale"])
         filename = f"consultkb-{report.kind.value}-{report.period}.{args['format']}"
+        db.session.close()  # nothing was written: end the transaction (SQLite's lock) before the slow render
+        content = export_report(data, args["format"], args["locale"])
         return Response(
             content,
             mimetype=EXPORT_FORMATS[args["format"]],
@@ -227,18 +229,17 @@ class Jobs(MethodView):
     @blp.response(200, JobListSchema)
     def get(self):
         """The scheduled jobs with their schedule, next run and last run (administrators)."""
-        db.session.commit()  # job_overview writes in a session of its own; ours must not hold the write lock
+        now = utcnow()
         items = [
             {
                 "id": job.id,
                 "description": job.description,
                 "schedule": job.schedule,
                 "next_run": job.next_run.isoformat() if job.next_run else None,
-                "last_run": run_dict(job.last_run) if job.last_run else None,
+                "last_run": run_dict(job.last_run, now) if job.last_run else None,
             }
-            for job in job_overview(db.session)
+            for job in job_overview(db.session, now)
         ]
-        db.session.commit()
         return {"items": items}
 
 
@@ -250,11 +251,9 @@ class JobRuns(MethodView):
     @blp.response(200, JobRunListSchema)
     def get(self, args):
         """Recent job runs, newest first (administrators)."""
-        db.session.commit()
-        mark_dead_runs()
-        items = [run_dict(run) for run in recent_runs(db.session, job_id=args.get("job"), limit=args["limit"])]
-        db.session.commit()
-        return {"items": items}
+        now = utcnow()
+        runs = recent_runs(db.session, job_id=args.get("job"), limit=args["limit"])
+        return {"items": [run_dict(run, now) for run in runs]}
 
 
 @blp.route("/alerts")
@@ -267,7 +266,6 @@ class Alerts(StaffView):
         scope = record_scope(user)
         breaches = open_breaches(db.session, now=now, where=scope)
         overdue = overdue_follow_ups(db.session, today=to_local(now).date(), where=scope)
-        db.session.commit()
         return {
             "sla_breaches": [_jsonable(breach.as_dict()) for breach in breaches[:200]],
             "sla_breach_total": len(breaches),

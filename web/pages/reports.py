@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from jobs.models import ReportKind, ReportStatus
 from jobs.reports import EXPORT_FORMATS, export_report, find_report, generate_report, list_reports, report_data
 from jobs.reports.periods import KINDS
-from jobs.runs import recent_runs
+from jobs.runs import recent_runs, run_is_stale
 from jobs.scheduling import job_overview
 from records.access import record_scope
 from records.db import db
@@ -40,7 +40,6 @@ def list_reports_page():
     user = current_user_required()
     kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
     reports = list_reports(db.session, kind)
-    db.session.commit()
     return render_template(
         "reports/list.html", reports=reports, kind=kind, kinds=KINDS, can_generate=user.role == Role.ADMIN
     )
@@ -89,7 +88,6 @@ def report_page(kind: str, period: str):
 
     report = _ready_report(kind, period)
     body = render_report_body(report_data(report), ui_locale()) if report.status == ReportStatus.READY else None
-    db.session.commit()
     return render_template("reports/report.html", report=report, body=body, downloads=DOWNLOADS)
 
 
@@ -102,9 +100,9 @@ def download_report(kind: str, period: str, fmt: str):
     if report.status != ReportStatus.READY:
         abort(404, description=_("This report is not finished."))
     data = report_data(report)
-    db.session.commit()
-    content = export_report(data, fmt, ui_locale())
     filename = f"consultkb-{report.kind.value}-{report.period}.{fmt}"
+    db.session.close()  # nothing was written: end the transaction (SQLite's lock) before the slow render
+    content = export_report(data, fmt, ui_locale())
     return Response(
         content,
         mimetype=EXPORT_FORMATS[fmt],
@@ -118,12 +116,13 @@ def download_report(kind: str, period: str, fmt: str):
 @bp.get("/admin/jobs")
 @roles_required(Role.ADMIN)
 def jobs_page():
-    db.session.commit()  # job_overview writes in a session of its own; ours must not hold SQLite's write lock
     job_filter = request.args.get("job") or None
-    jobs = job_overview(db.session)
+    now = utcnow()
+    jobs = job_overview(db.session, now)
     runs = recent_runs(db.session, job_id=job_filter, limit=100)
-    db.session.commit()
-    return render_template("reports/jobs.html", jobs=jobs, runs=runs, job_filter=job_filter)
+    shown = [*runs, *(job.last_run for job in jobs if job.last_run)]
+    stale = {run.id for run in shown if run_is_stale(run, now)}
+    return render_template("reports/jobs.html", jobs=jobs, runs=runs, stale=stale, job_filter=job_filter)
 
 
 # ----- dashboard ----------------------------------------------------------------------------------------------------
@@ -137,7 +136,6 @@ def dashboard_page():
     scope = record_scope(user)
     breaches = open_breaches(db.session, now=now, where=scope)
     overdue = overdue_follow_ups(db.session, today=to_local(now).date(), where=scope)
-    db.session.commit()
     return render_template(
         "reports/dashboard.html",
         breaches=breaches[:DASHBOARD_ROWS],

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from jobs.models import JobRun, Report, ReportStatus, RunStatus
 from jobs.reports import generate_report
 from jobs.reports import operations as report_module
-from jobs.runs import mark_dead_runs, run_job
+from jobs.runs import mark_dead_runs, run_is_stale, run_job
 from jobs.scheduling import run_now
 from records.db import db as database
 from records.db import read_session
@@ -150,6 +150,9 @@ def test_a_run_whose_process_died_is_marked_failed(db):
     database.session.execute(
         sa.update(JobRun).where(JobRun.job_id == "retention").values(started_at=NOW - timedelta(days=30))
     )
+    database.session.commit()
+    runs = database.session.scalars(sa.select(JobRun).order_by(JobRun.job_id)).all()
+    assert [(run.job_id, run_is_stale(run)) for run in runs] == [("index_check", False), ("retention", True)]
     database.session.commit()
     assert mark_dead_runs() == 1
     database.session.expire_all()
