@@ -35,7 +35,7 @@ from kb.index import TextIndex, query_terms, snippet
 from kb.models import Article, ArticleStatus, ArticleVersion
 from kb.state import PENDING_KEY, current_token
 from records.db import read_session
-from text.embeddings import CHINESE, Readers, cached_vectors, get_readers, load_models
+from text.embeddings import CHINESE, Readers, cached_vectors, get_readers, load_models, release_freed_memory
 from text.spelling import expand_mixed
 
 log = logging.getLogger(__name__)
@@ -601,6 +601,7 @@ def warm_up() -> dict[str, float]:
         for embedder in readers.embedders().values():
             embedder.encode(["warm up 预热"])
     timings["probe"] = time.perf_counter() - mark
+    release_freed_memory()  # what catching up encoded is freed: the worker keeps only what it searches with
     log.info("Ready to search in %.1f s (%s).", time.perf_counter() - started, timings)
     return timings
 
