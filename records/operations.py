@@ -26,7 +26,7 @@ from records.access import (
     record_scope,
     require,
 )
-from records.customers import find_or_create_customer
+from records.customers import find_or_create_customer, returning_customer
 from records.db import db, row_id
 from records.enums import Language, Role, Status
 from records.lookup import record_search
@@ -227,6 +227,31 @@ def resolve_customer(
         keep = number if customer is None and by.role == Role.ADMIN else None
         return find_or_create_customer(details, contacted_at, by=by, number=keep, team=team)
     raise ValidationError({"customer_no": [_l("There is no customer with the number %(number)s.", number=number)]})
+
+
+def verify_customer(record: Record, *, by: User) -> Record:
+    """Staff have checked that whoever wrote a contact request owns its phone or e-mail (called them back, say):
+    the record joins the known customer with that phone or e-mail, as a record staff write would, or its unverified
+    customer becomes an ordinary one owned by the record's team. The unverified customer, left without records,
+    is deleted."""
+    require(can_edit_record(by, record), "You may not change this record.")
+    require_not_archived(record)
+    unverified = record.customer
+    if not unverified.unverified:
+        raise ValidationError({"customer": [_l("This record's customer is already verified.")]})
+    known = returning_customer(unverified.phone_key, unverified.email_key)
+    if known is None:
+        unverified.unverified = False
+        unverified.team = record.team
+        audit.log(by, "customer.verify", unverified, record=record.number)
+    else:
+        record.customer = known
+        db.session.flush()
+        audit.log(by, "customer.verify", known, record=record.number, unverified=unverified.number)
+        if not db.session.scalar(sa.select(sa.exists().where(Record.customer_id == unverified.id))):
+            db.session.delete(unverified)
+    db.session.flush()
+    return record
 
 
 def require_unique_external_id(source: str, external_id: str, *, exclude: Record | None = None) -> None:
