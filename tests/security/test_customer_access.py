@@ -157,6 +157,8 @@ def test_pages_keep_to_the_same_rule(client, teams):
     # The record page's earlier contacts of this customer leave out team A's.
     html = client.get(f"/records/{created['number']}").get_data(as_text=True)
     assert record_a.number not in html
+    revealed = client.post(f"/records/{created['number']}/reveal")
+    assert revealed.status_code == 200 and EMAIL not in revealed.get_data(as_text=True)
     html = client.get("/calls/incoming", query_string={"phone": PHONE}).get_data(as_text=True)
     assert customer.number in html and created["number"] in html and record_a.number not in html
     listing = client.get("/customers", query_string={"q": PHONE}).get_data(as_text=True)
