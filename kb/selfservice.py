@@ -270,6 +270,8 @@ def create_contact_request(data: dict[str, Any], session_id: str | None = None) 
             "key_details": session_summary(session),
         },
         by=agent,
+        # Nobody verified that the visitor owns the phone or e-mail: never join (or show) a known customer's history.
+        unverified_customer=True,
     )
     session.record_id = record.id
     session.last_seen_at = now

@@ -11,10 +11,17 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from records import audit
-from records.access import NotFound, customer_scope, is_scrubbed_viewer, require
+from records.access import (
+    NotFound,
+    can_manage_customer,
+    customer_scope,
+    is_scrubbed_viewer,
+    record_scope,
+    require,
+)
 from records.db import db, hold_lock, row_id
-from records.enums import CustomerTier, CustomerType, Role
-from records.models import Customer, Record, User
+from records.enums import CustomerTier, CustomerType
+from records.models import Customer, Record, Team, User
 from records.numbering import CUSTOMER_NUMBER, kept_number, next_number
 from records.timeutil import to_local
 
@@ -36,23 +43,23 @@ def email_key(email: str | None) -> str | None:
 
 
 def find_or_create_customer(
-    details: dict[str, Any], first_contact: datetime, *, by: User | str | None, number: str | None = None
+    details: dict[str, Any],
+    first_contact: datetime,
+    *,
+    by: User | str | None,
+    number: str | None = None,
+    team: Team | None = None,
+    unverified: bool = False,
 ) -> Customer:
-    """A returning customer is recognised by phone or e-mail; anyone else becomes a new customer.
+    """A returning customer is recognised by phone or e-mail; anyone else becomes a new customer, owned by `team`.
 
     `number` (from an import) is kept for the new customer, so customers keep the number they were told.
+    `unverified` (a public contact request: nobody checked that the writer owns the phone or e-mail) always makes a
+    new customer, flagged so; such customers are never recognised as returning either.
     """
     keys = phone_key(details.get("phone")), email_key(details.get("email"))
-    # Without the lock, concurrent requests with one new phone each found no customer and each created one.
-    for key in sorted(f"{kind}:{key}" for kind, key in zip(("phone", "email"), keys, strict=True) if key):
-        hold_lock(CUSTOMER_KEY_LOCK, key)  # sorted: two writers never wait for each other's second key
-    conditions = []
-    if keys[0]:
-        conditions.append(Customer.phone_key == keys[0])
-    if keys[1]:
-        conditions.append(Customer.email_key == keys[1])
-    if conditions:
-        existing = db.session.scalar(sa.select(Customer).where(sa.or_(*conditions)).order_by(Customer.id).limit(1))
+    if not unverified:
+        existing = returning_customer(*keys)
         if existing is not None:
             return existing
     customer = Customer(
@@ -68,13 +75,33 @@ def find_or_create_customer(
         industry=details.get("industry"),
         tier=details.get("tier") or CustomerTier.REGULAR,
         tags=details.get("tags") or [],
+        team=team,
+        unverified=unverified,
     )
     db.session.add(customer)
-    audit.log(by, "customer.create", customer)
+    audit.log(by, "customer.create", customer, **({"unverified": True} if unverified else {}))
     return customer
 
 
+def returning_customer(phone: str | None, email: str | None) -> Customer | None:
+    """The verified customer with this phone key or e-mail key (the earliest), locking both keys until commit."""
+    keys = phone, email
+    # Without the lock, concurrent requests with one new phone each found no customer and each created one.
+    for key in sorted(f"{kind}:{key}" for kind, key in zip(("phone", "email"), keys, strict=True) if key):
+        hold_lock(CUSTOMER_KEY_LOCK, key)  # sorted: two writers never wait for each other's second key
+    conditions = []
+    if phone:
+        conditions.append(Customer.phone_key == phone)
+    if email:
+        conditions.append(Customer.email_key == email)
+    if not conditions:
+        return None
+    query = sa.select(Customer).where(sa.or_(*conditions), Customer.unverified.is_(False))
+    return db.session.scalar(query.order_by(Customer.id).limit(1))
+
+
 def update_customer(customer: Customer, changes: dict[str, Any], *, by: User) -> Customer:
+    require(can_manage_customer(by, customer), "Only the customer's own team and administrators change the profile.")
     for field, value in changes.items():
         setattr(customer, field, value)
     if "phone" in changes:
@@ -88,16 +115,19 @@ def update_customer(customer: Customer, changes: dict[str, Any], *, by: User) ->
 
 
 def get_customer_for(user: User, reference: int | str) -> Customer:
+    """The customer by id or number, if the user may see them.
+
+    A customer the user may not see answers exactly like one that does not exist, so numbers cannot be probed.
+    """
     require(not is_scrubbed_viewer(user), "Trainers work with scrubbed records, not customer profiles.")
     customer_id = row_id(reference)
     # An id given as text ("42" from a URL) is compared as a number: PostgreSQL does not compare integer with text.
     condition = Customer.id == customer_id if customer_id is not None else Customer.number == str(reference)
-    customer = None if "\x00" in str(reference) else db.session.scalar(sa.select(Customer).where(condition))
-    if customer is None:
-        raise NotFound(f"No customer {reference}.")
-    visible = db.session.scalar(sa.select(sa.literal(True)).where(Customer.id == customer.id, customer_scope(user)))
-    require(bool(visible), "You may not see this customer.")
-    return customer
+    if "\x00" not in str(reference):
+        customer = db.session.scalar(sa.select(Customer).where(condition, customer_scope(user)))
+        if customer is not None:
+            return customer
+    raise NotFound(f"No customer {reference}.")
 
 
 def list_customers(user: User, *, q: str | None = None, page: int = 1, per_page: int = 25) -> tuple[list, int]:
@@ -113,14 +143,16 @@ def list_customers(user: User, *, q: str | None = None, page: int = 1, per_page:
     return list(items), total or 0
 
 
-def customer_history(customer: Customer, *, before: Record | None = None) -> list[Record]:
-    """The customer's records, newest first; with `before`, only those earlier than that record."""
-    query = sa.select(Record).where(Record.customer_id == customer.id)
+def customer_history(customer: Customer, *, viewer: User, before: Record | None = None) -> list[Record]:
+    """The customer's records the viewer may see, newest first; with `before`, only those earlier than that record.
+
+    Other agents' and teams' records of the same customer are left out: serving a customer grants no more."""
+    query = sa.select(Record).where(Record.customer_id == customer.id, record_scope(viewer))
     if before is not None:
         query = query.where(Record.id != before.id, Record.contacted_at <= before.contacted_at)
     return list(db.session.scalars(query.order_by(Record.contacted_at.desc(), Record.id.desc())))
 
 
 def reveal_customer(customer: Customer, user: User) -> None:
-    require(user.role != Role.TRAINER, "Trainers see scrubbed data only.")
+    require(can_manage_customer(user, customer), "Only the customer's own team and administrators reveal the profile.")
     audit.log(user, "customer.reveal", customer)

@@ -120,10 +120,18 @@ class Customer(db.Model):
     industry: Mapped[str | None] = mapped_column(sa.String(80))
     tier: Mapped[CustomerTier] = mapped_column(enum_column(CustomerTier), default=CustomerTier.REGULAR)
     tags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: The team that owns the profile (the team of the record that created the customer): only it (and
+    #: administrators) may reveal or change the contact details; another team that serves the customer sees the
+    #: masked profile and its own records (records.access.can_manage_customer).
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    #: Made by a public contact request: whoever wrote it was never verified to be the person with that phone or
+    #: e-mail, so it is never taken for a returning customer; staff link its record after verifying.
+    unverified: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     records: Mapped[list[Record]] = relationship(back_populates="customer", order_by="Record.contacted_at.desc()")
+    team: Mapped[Team | None] = relationship()
 
 
 record_links = sa.Table(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,11 +21,12 @@ from records.access import (
     PermissionDenied,
     can_create_records,
     can_edit_record,
+    can_view_customer,
     can_view_record,
     record_scope,
     require,
 )
-from records.customers import find_or_create_customer
+from records.customers import find_or_create_customer, returning_customer
 from records.db import db, row_id
 from records.enums import Language, Role, Status
 from records.lookup import record_search
@@ -145,8 +146,12 @@ def apply_category(values: dict[str, Any], current: Any | None) -> None:
         raise ValidationError({"category": [str(exc)]}) from None
 
 
-def create_record(data: dict[str, Any], *, by: User) -> Record:
-    """Create a record from data loaded by RecordInputSchema."""
+def create_record(data: dict[str, Any], *, by: User, unverified_customer: bool = False) -> Record:
+    """Create a record from data loaded by RecordInputSchema.
+
+    `unverified_customer`: the customer details come from someone nobody verified (the public contact form); the
+    record goes to a new customer flagged unverified, never to an existing one with the same phone or e-mail.
+    """
     require(can_create_records(by), "Your role cannot create records.")
     values = dict(data)
     agent = resolve_agent(values.pop("agent", None), by)
@@ -157,20 +162,14 @@ def create_record(data: dict[str, Any], *, by: User) -> Record:
     if values.get("external_id"):
         require_unique_external_id(source, values["external_id"])
 
-    customer_no = values.pop("customer_no", None)
-    customer_details = values.pop("customer", None) or {}
-    if customer_no:
-        customer = db.session.scalar(sa.select(Customer).where(Customer.number == customer_no))
-        if customer is None and customer_details:
-            # Moving records between installations: the customer comes along with their number.
-            customer = find_or_create_customer(customer_details, contacted_at, by=by, number=customer_no)
-        if customer is None:
-            raise ValidationError(
-                {"customer_no": [_l("There is no customer with the number %(number)s.", number=customer_no)]}
-            )
-    else:
-        customer = find_or_create_customer(customer_details, contacted_at, by=by)
-
+    customer = resolve_customer(
+        values.pop("customer_no", None),
+        values.pop("customer", None) or {},
+        contacted_at,
+        by=by,
+        team=team,
+        unverified=unverified_customer,
+    )
     follow_ups = values.pop("follow_ups", None) or []
     related = resolve_related(values.pop("related", None) or [], source)
     if not values.get("language"):
@@ -194,6 +193,63 @@ def create_record(data: dict[str, Any], *, by: User) -> Record:
         db.session.flush()  # the links need the new record's id
         link_records(record, related)
     audit.log(by, "record.create", record, source=source, external_id=record.external_id)
+    db.session.flush()
+    return record
+
+
+def resolve_customer(
+    number: str | None,
+    details: dict[str, Any],
+    contacted_at: datetime,
+    *,
+    by: User,
+    team: Team | None,
+    unverified: bool = False,
+) -> Customer:
+    """The customer a new record belongs to: the one with `number` if `by` may see them, else by phone or e-mail.
+
+    A number of a customer `by` may not see is treated as unknown (the same answer as a number nobody has), so
+    customers of other teams can neither be probed nor joined by number. A phone or e-mail of a known customer
+    joins them; the new record's team then sees the masked profile and its own records, nothing more
+    (records.access.can_manage_customer).
+    """
+    if unverified:
+        return find_or_create_customer(details, contacted_at, by=by, team=team, unverified=True)
+    if not number:
+        return find_or_create_customer(details, contacted_at, by=by, team=team)
+    customer = db.session.scalar(sa.select(Customer).where(Customer.number == number))
+    if customer is not None and can_view_customer(by, customer):
+        return customer
+    if details:
+        # Moving records between installations (imports run as an administrator): the customer comes along with
+        # their number. Anyone else's typed number is not kept, whether or not someone has it: a new customer
+        # under it for a free number but another for a taken one would tell which numbers are taken.
+        keep = number if customer is None and by.role == Role.ADMIN else None
+        return find_or_create_customer(details, contacted_at, by=by, number=keep, team=team)
+    raise ValidationError({"customer_no": [_l("There is no customer with the number %(number)s.", number=number)]})
+
+
+def verify_customer(record: Record, *, by: User) -> Record:
+    """Staff have checked that whoever wrote a contact request owns its phone or e-mail (called them back, say):
+    the record joins the known customer with that phone or e-mail, as a record staff write would, or its unverified
+    customer becomes an ordinary one owned by the record's team. The unverified customer, left without records,
+    is deleted."""
+    require(can_edit_record(by, record), "You may not change this record.")
+    require_not_archived(record)
+    unverified = record.customer
+    if not unverified.unverified:
+        raise ValidationError({"customer": [_l("This record's customer is already verified.")]})
+    known = returning_customer(unverified.phone_key, unverified.email_key)
+    if known is None:
+        unverified.unverified = False
+        unverified.team = record.team
+        audit.log(by, "customer.verify", unverified, record=record.number)
+    else:
+        record.customer = known
+        db.session.flush()
+        audit.log(by, "customer.verify", known, record=record.number, unverified=unverified.number)
+        if not db.session.scalar(sa.select(sa.exists().where(Record.customer_id == unverified.id))):
+            db.session.delete(unverified)
     db.session.flush()
     return record
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from records import audit
-from records.access import can_reveal_record, is_scrubbed_viewer, require
+from records.access import can_manage_customer, can_reveal_record, can_view_record, is_scrubbed_viewer, require
 from records.customers import ANONYMOUS_NAME
 from records.masking import mask_email, mask_phone, mask_text
 from records.models import Customer, Record, User
@@ -48,7 +48,13 @@ def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> d
         "number": record.number,
         "source": record.source,
         "external_id": record.external_id,
-        "customer": customer_to_dict(record.customer, masked=masked, scrubbed=scrubbed),
+        # Revealing a record shows its text; the customer's contact details only to those who manage the profile.
+        "customer": customer_to_dict(
+            record.customer,
+            masked=masked or not can_manage_customer(viewer, record.customer),
+            scrubbed=scrubbed,
+            viewer=viewer,
+        ),
         "channel": record.channel.value,
         "channel_platform": record.channel_platform,
         "contacted_at": iso_utc(record.contacted_at),
@@ -112,7 +118,10 @@ def iso_utc(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") + "Z" if moment else None
 
 
-def customer_to_dict(customer: Customer, *, masked: bool, scrubbed: bool = False) -> dict[str, Any]:
+def customer_to_dict(
+    customer: Customer, *, masked: bool, scrubbed: bool = False, viewer: User | None = None
+) -> dict[str, Any]:
+    """The profile; `record_count` (given a viewer) counts the customer's records that viewer may see."""
     if scrubbed:
         return {
             "id": None,
@@ -138,6 +147,11 @@ def customer_to_dict(customer: Customer, *, masked: bool, scrubbed: bool = False
         "industry": customer.industry,
         "tier": customer.tier.value,
         "tags": list(customer.tags or []),
-        "record_count": len(customer.records),
+        **({"record_count": visible_record_count(customer, viewer)} if viewer is not None else {}),
+        "unverified": customer.unverified,
         "masked": masked,
     }
+
+
+def visible_record_count(customer: Customer, viewer: User) -> int:
+    return sum(1 for record in customer.records if can_view_record(viewer, record))

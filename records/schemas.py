@@ -344,7 +344,10 @@ class CustomerOutSchema(Schema):
     industry = fields.String(allow_none=True)
     tier = fields.String()
     tags = fields.List(fields.String())
-    record_count = fields.Integer()
+    record_count = fields.Integer(metadata={"description": "How many of the customer's records you may see."})
+    unverified = fields.Boolean(
+        metadata={"description": "Made by a public contact request: identity not verified, link it after checking."}
+    )
     masked = fields.Boolean(metadata={"description": "True when contact details are masked."})
 
 

@@ -45,8 +45,9 @@ MATRIX = [
     ("GET", "/api/v1/records/{a}/follow-ups", None, [401, 200, 403, 403, 200, 403, 200, 200]),
     ("POST", "/api/v1/records", "payload", [401, 201, 201, 201, 201, 201, 403, 201]),
     ("GET", "/api/v1/customers", None, [401, 200, 200, 200, 200, 200, 403, 200]),
-    ("GET", "/api/v1/customers/{customer_a}", None, [401, 200, 403, 403, 200, 403, 403, 200]),
-    ("PATCH", "/api/v1/customers/{customer_a}", {"tier": "vip"}, [401, 200, 403, 403, 200, 403, 403, 200]),
+    # A customer one may not see is a 404, like one that does not exist (issue 18, High 1).
+    ("GET", "/api/v1/customers/{customer_a}", None, [401, 200, 404, 404, 200, 404, 403, 200]),
+    ("PATCH", "/api/v1/customers/{customer_a}", {"tier": "vip"}, [401, 200, 404, 404, 200, 404, 403, 200]),
     ("GET", "/api/v1/users", None, [401, 200, 200, 200, 200, 200, 200, 200]),
     ("POST", "/api/v1/users", "new_user", [401, 403, 403, 403, 403, 403, 403, 201]),
     ("GET", "/api/v1/taxonomy", None, [401, 200, 200, 200, 200, 200, 200, 200]),

@@ -17,6 +17,7 @@ from records.operations import (
     set_legal_hold,
     update_follow_up,
     update_record,
+    verify_customer,
 )
 from records.presenting import iso_utc, may_reveal, record_to_dict
 from records.schemas import (
@@ -139,6 +140,21 @@ class LegalHold(StaffView):
         record = clear_legal_hold(get_record_for(user, ref), by=user)
         db.session.commit()
         return retention_state(record)
+
+
+@blp.route("/<string:ref>/verify-customer")
+class VerifyCustomer(StaffView):
+    @blp.response(200, RecordOutSchema)
+    def post(self, ref: str):
+        """After checking that whoever wrote a help-center contact request owns its phone or e-mail: the record
+        joins the known customer with them, or its unverified customer becomes an ordinary one. Audit-logged.
+
+        Contact requests never join a known customer by themselves: nobody verified the visitor's identity.
+        """
+        user = signed_in_user()
+        record = verify_customer(get_record_for(user, ref), by=user)
+        db.session.commit()
+        return record_to_dict(record, viewer=user)
 
 
 @blp.route("/<string:ref>/follow-ups")

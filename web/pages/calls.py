@@ -50,7 +50,7 @@ def incoming_call():
 
 def caller_view(caller: Caller, user: User) -> dict:
     return {
-        "customer": customer_to_dict(caller.customer, masked=True),
+        "customer": customer_to_dict(caller.customer, masked=True, viewer=user),
         "open_records": [history_row(record, user) for record in caller.open_records],
         "last_contacts": [history_row(record, user) for record in caller.last_contacts],
         "tags": caller.tags,

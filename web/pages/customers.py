@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
+from records.access import can_manage_customer
 from records.customers import customer_history, get_customer_for, list_customers, reveal_customer
 from records.db import db
 from records.models import Customer, User
@@ -24,14 +25,15 @@ def list_customers_page():
     items, total = list_customers(user, q=q or None, page=paging.number, per_page=paging.size)
     return render_template(
         "customers/list.html",
-        customers=[customer_to_dict(customer, masked=True) for customer in items],
+        customers=[customer_to_dict(customer, masked=True, viewer=user) for customer in items],
         total=total,
         q=q,
         **paging.template_args(total),
     )
 
 
-# Trainers pass the role check; get_customer_for refuses them (403), since profiles identify people.
+# Trainers pass the role check; get_customer_for refuses them (403), since profiles identify people. A customer the
+# user may not see is a 404, like one that does not exist.
 @bp.get("/customers/<ref>")
 @roles_required(*STAFF)
 def customer_detail(ref: str):
@@ -52,7 +54,8 @@ def reveal_customer_page(ref: str):
 def render_profile(customer: Customer, user: User, *, revealed: bool):
     return render_template(
         "customers/detail.html",
-        customer=customer_to_dict(customer, masked=not revealed),
-        history=[history_row(record, user) for record in customer_history(customer)],
+        customer=customer_to_dict(customer, masked=not revealed, viewer=user),
+        history=[history_row(record, user) for record in customer_history(customer, viewer=user)],
         revealed=revealed,
+        may_reveal=can_manage_customer(user, customer),
     )

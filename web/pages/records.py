@@ -162,7 +162,9 @@ def render_detail(record: Record, user: User, *, revealed: bool):
         legal_hold_reason_chars=LEGAL_HOLD_REASON_CHARS,
         may_reveal=can_reveal_record(user, record) and not revealed,
         related=[history_row(other, user) for other in record.related],
-        history=[history_row(earlier, user) for earlier in customer_history(record.customer, before=record)],
+        history=[
+            history_row(earlier, user) for earlier in customer_history(record.customer, viewer=user, before=record)
+        ],
         linked_articles=linked_articles_for(record, user),
         may_link_articles=may_link_articles(record, user),
     )
