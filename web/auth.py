@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_out
 
 from records.db import db
@@ -98,7 +99,7 @@ def roles_required(*roles: Role) -> Callable:
             if user is None:
                 return login_manager.unauthorized()
             if roles and user.role not in roles:
-                abort(403, description="Your role may not use this.")
+                abort(403, description=_l("Your role may not use this."))
             return view(*args, **kwargs)
 
         return wrapper

@@ -50,20 +50,18 @@ def form_errors(
     error: ValidationError | PermissionDenied,
     *,
     input_for: Callable[[str], str] = first_part,
-    reword: Callable[[str, str], str] | None = None,
 ) -> dict[str, list[str]]:
     """Messages by form input, each message once per input.
 
-    `input_for` names the input behind a marshmallow error key; `reword(key, message)` lets a form say a message in
-    its own terms. A refusal of the whole action (PermissionDenied) belongs to the page ("_page"), not to an input.
+    `input_for` names the input behind a marshmallow error key (messages are worded where they are raised). A refusal
+    of the whole action (PermissionDenied) belongs to the page ("_page"), not to an input.
     """
     if isinstance(error, PermissionDenied):
         return {"_page": [str(error)]}
     messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
     grouped: dict[str, list[str]] = {}
     for key, message in flatten_messages(messages):
-        text = reword(key, message) if reword else message
         shown = grouped.setdefault(input_for(key), [])
-        if text not in shown:
-            shown.append(text)
+        if message not in shown:
+            shown.append(message)
     return grouped

@@ -3,7 +3,6 @@ administrators edit a draft, remove records from it, merge, reject or approve it
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -278,7 +277,7 @@ def review_action(proposal_id: int, action: Callable[[Proposal, User, ProposalFo
         outcome = action(proposal, user, form)
     except ValidationError as exc:
         db.session.rollback()
-        form.errors = form_errors(exc, reword=line_limit)
+        form.errors = form_errors(exc)
         return render_detail(proposal, user, form, status=422)
     db.session.commit()
     flash(outcome.message, outcome.category)
@@ -297,12 +296,6 @@ def posted_values(posted: MultiDict) -> dict[str, Any]:
     if "record_ids" in posted:
         values["record_ids"] = posted.getlist("record_ids")
     return values
-
-
-def line_limit(key: str, message: str) -> str:
-    """Too many questions or keywords, said as the textarea shows them: one per line."""
-    too_many = re.fullmatch(r"Longer than maximum length (\d+)\.", message) if key in LINE_FIELDS else None
-    return _("Use at most %(max)s lines.", max=too_many[1]) if too_many else message
 
 
 def lines(text: str) -> list[str]:
