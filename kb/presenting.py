@@ -130,6 +130,7 @@ def proposal_dict(proposal: Proposal, *, members: bool = False, viewer: User | N
         "title": proposal.title,
         "answer": proposal.answer,
         "variations": proposal.variations,
+        "editor_flags": proposal.editor_flags or [],
         "alt_questions": proposal.alt_questions,
         "category": proposal.category,
         "subcategory": proposal.subcategory,

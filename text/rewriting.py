@@ -164,7 +164,9 @@ def _chinese_question(text: str, names: Sequence[str], asked: bool) -> str:
         if not clause or _ZH_EMOTION.match(clause) or _names_a_case(clause, names) or _ZH_DETAIL.match(clause):
             continue
         clause = _ZH_REPORTING.sub("", clause.replace("客户的", "我的", 1) if clause.startswith("客户的") else clause)
-        clause = re.sub(r"^(?:他|她|对方|称|说|表示|反映|问)(?=\S)", "", clause)
+        clause = re.sub(r"^(?:他|她|对方|称|说|表示|反映|问|的)(?=\S)", "", clause)
+        # A place or version whose name went leaves its frame: "在荣耀 Magic6上用" → "用", "版本5.8.3" → "".
+        clause = re.sub(r"(?:在|于)(?:上|里|中)(?=\S)|[，,]?(?:版本|型号|错误码)$", "", clause)
         clause = clause.replace("客户的", "我的").replace("客户", "我")
         if len(re.findall(_HAN, clause)) >= 2 and not _ZH_EMOTION.match(clause):
             kept.append(clause)
