@@ -118,7 +118,7 @@ def model_argument(model: bool) -> dict:
     """now_context's argument that lets the checks read with the model (none before the checks could)."""
     if not model:
         return {}
-    from scoring.reading import model_reader
+    from scoring.exemplars import model_reader
 
     return {"reader": model_reader()}
 

@@ -419,10 +419,12 @@ def applies(criterion: dict, record: Record) -> bool:
     return not (categories and record.category not in categories and record.subcategory != "complaint")
 
 
-def now_context(timeliness_minutes: int, now: datetime, *, points_only: bool = False) -> dict:
+def now_context(timeliness_minutes: int, now: datetime, *, points_only: bool = False, reader=None) -> dict:
     """What the checks share for one scoring pass. `points_only`: bulk scoring stores points, and explanations are
-    made again when shown, so checks may skip the costly parts of an explanation (masking the quoted text)."""
+    made again when shown, so checks may skip the costly parts of an explanation (masking the quoted text).
+    `reader`: the multilingual model's reader (scoring.exemplars.model_reader), asked where the rules find nothing."""
     return {
+        "reader": reader,
         "timeliness_minutes": timeliness_minutes,
         "timeliness_limit": timedelta(minutes=timeliness_minutes),
         "now": now,

@@ -239,9 +239,14 @@ _REPORTED_EN = re.compile(
 _REPORTED_ZH = pattern(r"客户(?:说|称|反映|反馈|表示|认为|觉得|抱怨|投诉|指责|怀疑|提到|原话)(?!话)[^，。；;！!\n]*")
 
 
+def own_words(text: str) -> str:
+    """`text` without what the customer said: quotes and Chinese reported speech (客户称……) removed."""
+    return _REPORTED_ZH.sub("", unquoted(text))
+
+
 def judgements(text: str) -> list[str]:
     """The words of `text` that judge the customer, outside what the customer said (quoted or reported)."""
-    own = _REPORTED_ZH.sub("", unquoted(text))
+    own = own_words(text)
     found = [match.group(0) for match in _JUDGEMENT_ZH.finditer(own)]
     if re.search(r"[A-Za-z]", own):
         english = _REPORTED_EN.sub("", own)
