@@ -132,11 +132,15 @@ def _tidy(text: str) -> str:
 
 
 def without_case_details(text: str) -> str:
-    """The text with the agent's framing and the case's particulars removed and nothing else changed (what records
-    are grouped by: an order number or a date says nothing about the question)."""
+    """The text with the agent's framing and what identifies the case (order, tracking and account numbers, masked
+    fragments, company names) removed and nothing else changed: what records are grouped by. Amounts, dates and
+    wording stay: "a $1 charge" is a question of its own (BANKING77 proposals lost 0.5 NMI without them)."""
     text = " ".join((text or "").split())
     text = _ZH_PREFIX.sub("", _EN_PREFIX.sub("", text))
-    return _tidy(_drop_case_details(text)) or text
+    text = _BRACKETED.sub(lambda m: "" if _names_a_case(m.group()) else m.group(), text)
+    for pattern in (_CARRIED_REFERENCE, _COMPANY):
+        text = pattern.sub(" ", text)
+    return " ".join(text.split())
 
 
 def customer_question(text: str, language: str = "zh", names: Iterable[str] = (), *, asked: bool = True) -> str:

@@ -161,7 +161,7 @@ def test_resetting_a_password(client, db, people, sign_in):
     agent = people["agent"]
     sign_in(people["admin"], language="en")
     short = client.post(f"/admin/users/{agent.id}/password", data={"password": "short"})
-    assert short.status_code == 422 and "at least 8 characters" in page(short)
+    assert short.status_code == 422 and "at least 10 characters" in page(short)
     assert client.post(f"/admin/users/{agent.id}/password", data={"password": "fresh-start-22"}).status_code == 302
     client.post("/logout")
     assert client.post("/login", data={"username": agent.username, "password": PASSWORD}).status_code == 401
