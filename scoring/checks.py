@@ -202,7 +202,8 @@ def _named(evidence: dict[str, str], language: int) -> str:
 
 def specific_problem(record: Record, scale: float, context: dict) -> Outcome:
     text = (record.problem_description or "").strip()
-    evidence = {} if len(text) < 6 or _VAGUE_PROBLEM.search(text) else reading.detail_evidence(text)
+    vague = len(text) < 6 or _VAGUE_PROBLEM.search(reading.fold(text))
+    evidence = {} if vague else reading.detail_evidence(text)
     if len(evidence) >= SPECIFIC_KINDS:
         return full(scale)
     points = scale / 2 if evidence else 0

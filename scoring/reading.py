@@ -6,44 +6,38 @@ handling steps are completed concrete actions (not plans, not "handled"), and wh
 (a completed result, not a hand-over or a promise). The multilingual model (scoring/exemplars.py) is asked only where
 the rules find nothing either way.
 
-Bulk rescoring runs these on every record: lexicons hold both scripts (converted once, at import) instead of
-converting each text, and patterns look for a cheap anchor first.
+Bulk rescoring runs these on every record. Each text is folded to simplified Chinese once (`fold`, one character
+for one), so the Chinese patterns are written and compiled in simplified only; what they find is cut from the original
+text at the same offsets, so a verdict quotes the record in its own script. Results are kept per text: records
+written from templates repeat the same words.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 
-from opencc import OpenCC
+from text.analysis import to_simplified
 
-# ----- both scripts ------------------------------------------------------------------------------------------------
+#: Texts whose readings are kept per process and function: a batch's records written from the same template repeat
+#: them (bench/bench_scoring.py); a reading costs some 10-60 µs, a kept one well under 1.
+CACHED_TEXTS = 8192
 
-
-@cache
-def _converters() -> tuple[OpenCC, ...]:
-    return tuple(OpenCC(config) for config in ("s2t", "s2tw", "s2hk"))
-
-
-def scripts(text: str) -> list[str]:
-    """`text` and its traditional forms (mainland, Taiwan and Hong Kong spellings differ: 覈實 / 核實)."""
-    forms = dict.fromkeys([text])
-    for converter in _converters():
-        converted = converter.convert(text)
-        forms[converted] = None
-        forms[converted.replace("賬", "帳")] = None
-    return list(forms)
+# ----- one script ---------------------------------------------------------------------------------------------------
 
 
-def words(simplified: str) -> tuple[str, ...]:
-    """Space-separated Chinese words in every script."""
-    return tuple(dict.fromkeys(form for word in simplified.split() for form in scripts(word)))
+@lru_cache(maxsize=256)
+def fold(text: str) -> str:
+    """`text` in simplified Chinese, every character at its offset (text.analysis.to_simplified: 帳 and 賬 → 账). The
+    Chinese patterns below are searched in this form."""
+    return to_simplified(text)
 
 
 def pattern(source: str, flags: int = 0) -> re.Pattern:
-    """A regular expression written in simplified Chinese that also matches the traditional spellings."""
-    return re.compile("|".join(f"(?:{form})" for form in scripts(source)), flags)
+    """A regular expression written in simplified Chinese, to be searched in folded text (`fold`). One script keeps
+    an alternation of words flat, which re searches many times faster than four spellings of it side by side."""
+    return re.compile(source, flags)
 
 
 def alternatives(items: tuple[str, ...]) -> str:
@@ -59,12 +53,30 @@ _CLAUSE_BREAKS = pattern(
 )
 
 
+_CLAUSE_EDGES = " \t-*•·0123456789.、)）"
+
+
 def unquoted(text: str) -> str:
     return _QUOTED.sub("“”", text)
 
 
+def _clause_pairs(text: str) -> list[tuple[str, str]]:
+    """(clause, the clause folded) of `text`: split where the folded text breaks, both cut at the same offsets."""
+    folded = fold(text)
+    pairs = []
+    start = 0
+    for end, after in [*((match.start(), match.end()) for match in _CLAUSE_BREAKS.finditer(folded)), (len(text), 0)]:
+        piece = text[start:end]
+        if piece.strip():
+            first = start + len(piece) - len(piece.lstrip(_CLAUSE_EDGES))
+            last = max(first, start + len(piece.rstrip(_CLAUSE_EDGES)))
+            pairs.append((text[first:last], folded[first:last]))
+        start = after
+    return pairs
+
+
 def clauses(text: str) -> list[str]:
-    return [clause.strip(" \t-*•·0123456789.、)）") for clause in _CLAUSE_BREAKS.split(text) if clause.strip()]
+    return [clause for clause, _ in _clause_pairs(text)]
 
 
 # ----- specific problem: kinds of concrete detail --------------------------------------------------------------------
@@ -160,14 +172,21 @@ _VAGUE_FAILURE = pattern(r"^[^，。,.]{0,12}(?:有问题|出了点问题|出问
 def detail_evidence(text: str) -> dict[str, str]:
     """Kind of concrete detail → the first words of the text that show it (time, reference, product, failure,
     amount). A bare "order" without its number is no reference, a bare "there is a problem" no failure."""
+    return dict(_detail_evidence(text))
+
+
+@lru_cache(maxsize=CACHED_TEXTS)
+def _detail_evidence(text: str) -> dict[str, str]:
+    folded = fold(text)
     found: dict[str, str] = {}
     for kind, patterns in _DETAILS.items():
         for expression in patterns:
-            match = expression.search(text)
+            match = expression.search(folded)
             if match:
-                found[kind] = match.group(0).strip() or match.group(0)
+                words = text[match.start() : match.end()]
+                found[kind] = words.strip() or words
                 break
-    if "failure" in found and _VAGUE_FAILURE.search(text):
+    if "failure" in found and _VAGUE_FAILURE.search(folded):
         del found["failure"]
     return found
 
@@ -241,18 +260,37 @@ _REPORTED_ZH = pattern(r"客户(?:说|称|反映|反馈|表示|认为|觉得|抱
 
 def own_words(text: str) -> str:
     """`text` without what the customer said: quotes and Chinese reported speech (客户称……) removed."""
-    return _REPORTED_ZH.sub("", unquoted(text))
+    return _own_words(text)[0]
+
+
+def _own_words(text: str) -> tuple[str, str]:
+    """(own words, the same folded): reported speech is found in the folded text and cut from both."""
+    text = unquoted(text)
+    folded = fold(text)
+    kept, kept_folded, start = [], [], 0
+    for match in _REPORTED_ZH.finditer(folded):
+        kept.append(text[start : match.start()])
+        kept_folded.append(folded[start : match.start()])
+        start = match.end()
+    if not kept:
+        return text, folded
+    return "".join(kept) + text[start:], "".join(kept_folded) + folded[start:]
 
 
 def judgements(text: str) -> list[str]:
     """The words of `text` that judge the customer, outside what the customer said (quoted or reported)."""
-    own = own_words(text)
-    found = [match.group(0) for match in _JUDGEMENT_ZH.finditer(own)]
-    if re.search(r"[A-Za-z]", own):
+    return list(_judgements(text))
+
+
+@lru_cache(maxsize=CACHED_TEXTS)
+def _judgements(text: str) -> tuple[str, ...]:
+    own, folded = _own_words(text)
+    found = [own[match.start() : match.end()] for match in _JUDGEMENT_ZH.finditer(folded)]
+    if _LATIN.search(own):
         english = _REPORTED_EN.sub("", own)
         found += [match.group(0) for match in _INSULTS.finditer(english)]
         found += [match.group(0) for match in _ABOUT_CUSTOMER.finditer(english)]
-    return list(dict.fromkeys(found))
+    return tuple(dict.fromkeys(found))
 
 
 # ----- concrete steps ------------------------------------------------------------------------------------------------
@@ -308,13 +346,19 @@ class Steps:
 
 
 def read_steps(text: str) -> Steps:
+    done, planned, vague = _read_steps(text)
+    return Steps(list(done), list(planned), list(vague))
+
+
+@lru_cache(maxsize=CACHED_TEXTS)
+def _read_steps(text: str) -> tuple[tuple[str, ...], ...]:
     steps = Steps()
     planning = False
-    for clause in clauses(text):
+    for clause, folded in _clause_pairs(text):
         chinese = bool(_HAN.search(clause))
-        planned = bool((_PLANNED_ZH if chinese else _PLANNED_EN).search(clause))
-        weak = bool((_WEAK_ZH if chinese else _WEAK_EN).search(clause))
-        action = (_ACTION_ZH if chinese else _ACTION_EN).search(clause)
+        planned = bool((_PLANNED_ZH if chinese else _PLANNED_EN).search(folded))
+        weak = bool((_WEAK_ZH if chinese else _WEAK_EN).search(folded))
+        action = (_ACTION_ZH if chinese else _ACTION_EN).search(folded)
         # An English plan goes on in the bare verbs that follow it ("will contact the carrier; call back tomorrow").
         if planned or (planning and not chinese and not action):
             steps.planned.append(clause)
@@ -325,7 +369,7 @@ def read_steps(text: str) -> Steps:
             steps.done.append(clause)
         elif weak or action:
             steps.vague.append(clause)
-    return steps
+    return tuple(steps.done), tuple(steps.planned), tuple(steps.vague)
 
 
 # ----- resolution outcome --------------------------------------------------------------------------------------------
@@ -359,16 +403,22 @@ _NO_RESULT_EN = re.compile(
 
 def outcome_evidence(text: str) -> tuple[list[str], list[str]]:
     """(clauses stating a result, clauses that only hand over, promise or wait) of a resolution."""
+    results, open_ends = _outcome_evidence(text)
+    return list(results), list(open_ends)
+
+
+@lru_cache(maxsize=CACHED_TEXTS)
+def _outcome_evidence(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     results, open_ends = [], []
-    for clause in clauses(text):
+    for clause, folded in _clause_pairs(text):
         chinese = bool(_HAN.search(clause))
-        result = (_RESULT_ZH if chinese else _RESULT_EN).search(clause)
-        unresolved = (_NO_RESULT_ZH if chinese else _NO_RESULT_EN).search(clause)
+        result = (_RESULT_ZH if chinese else _RESULT_EN).search(folded)
+        unresolved = (_NO_RESULT_ZH if chinese else _NO_RESULT_EN).search(folded)
         if result and not (unresolved and unresolved.start() <= result.start()):
             results.append(clause)
         elif unresolved or result:
             open_ends.append(clause)
-    return results, open_ends
+    return tuple(results), tuple(open_ends)
 
 
 def has_latin(text: str) -> bool:
