@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from re import _constants as _sre
+from re import _parser as _sre_parser
 
 from text.analysis import to_simplified
 
@@ -27,7 +29,7 @@ CACHED_TEXTS = 8192
 # ----- one script ---------------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=CACHED_TEXTS)
 def fold(text: str) -> str:
     """`text` in simplified Chinese, every character at its offset (text.analysis.to_simplified: 帳 and 賬 → 账). The
     Chinese patterns below are searched in this form."""
@@ -48,16 +50,55 @@ def alternatives(items: tuple[str, ...]) -> str:
 _ODD_CASES = re.compile("[\u0130\u0131\u017f\u212a]")
 
 
+def lowered(text: str) -> str | None:
+    """`text` lower-cased for Prefilter.may_match, or None when it holds a letter lower() does not fold as re does."""
+    return None if _ODD_CASES.search(text) else text.lower()
+
+
 class Prefilter:
-    """A cheap necessary condition for an English pattern: one of its literal words occurs in the lower-cased text.
-    A flat alternation of plain words is searched many times faster than a case-blind pattern of words between
-    word boundaries, and most texts (Chinese with an order number) have none of them."""
+    """A cheap necessary condition for a pattern: it cannot match unless one of the words every match of it contains
+    (found in the pattern by re's own parser) occurs in the lower-cased text. A flat alternation of plain words is
+    searched many times faster than a case-blind pattern of words between word boundaries, and most texts (Chinese
+    with an order number) have none of the English words. A pattern without such words always may match."""
 
-    def __init__(self, *literals: str):
-        self._needed = re.compile(alternatives(tuple(literal.lower() for literal in literals)))
+    def __init__(self, expression: re.Pattern):
+        try:
+            needed = _needed_words(_sre_parser.parse(expression.pattern, expression.flags).data)
+        except Exception:  # re's parser is private: should it change, the checks only lose the shortcut
+            needed = None
+        self._needed = re.compile(alternatives(tuple({word.lower() for word in needed}))) if needed else None
 
-    def may_match(self, text: str) -> bool:
-        return self._needed.search(text.lower()) is not None or _ODD_CASES.search(text) is not None
+    def may_match(self, lowered: str | None) -> bool:
+        return lowered is None or self._needed is None or self._needed.search(lowered) is not None
+
+
+_REPEATS = tuple(
+    getattr(_sre, name) for name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") if hasattr(_sre, name)
+)
+
+
+def _needed_words(items: list) -> frozenset[str] | None:
+    """Words one of which every match of the parsed `items` contains (the most selective such set), or None."""
+    options: list[frozenset[str]] = []
+    run: list[str] = []
+    for operator, argument in [*items, (None, None)]:
+        if operator is _sre.LITERAL:
+            run.append(chr(argument))
+            continue
+        if run:
+            options.append(frozenset(["".join(run)]))
+            run = []
+        inner = None
+        if operator is _sre.SUBPATTERN:
+            inner = _needed_words(argument[-1])
+        elif operator is _sre.BRANCH:
+            branches = [_needed_words(alternative) for alternative in argument[1]]
+            inner = None if None in branches else frozenset().union(*branches)
+        elif operator in _REPEATS and argument[0] >= 1:
+            inner = _needed_words(argument[2])
+        if inner:
+            options.append(inner)
+    return max(options, key=lambda words: (min(map(len, words)), -len(words)), default=None)
 
 
 # ----- quotes and clauses ------------------------------------------------------------------------------------------
@@ -182,6 +223,10 @@ DETAIL_NAMES = {
     "failure": ("具体现象", "failure"),
     "amount": ("金额/数量", "amount"),
 }
+#: Each pattern with its prefilter.
+_DETAIL_SEARCHES = {
+    kind: [(expression, Prefilter(expression)) for expression in patterns] for kind, patterns in _DETAILS.items()
+}
 _VAGUE_FAILURE = pattern(r"^[^，。,.]{0,12}(?:有问题|出了点问题|出问题|有点问题|有bug|不好用|不对|有意见)[。.!！]*$")
 
 
@@ -194,10 +239,11 @@ def detail_evidence(text: str) -> dict[str, str]:
 @lru_cache(maxsize=CACHED_TEXTS)
 def _detail_evidence(text: str) -> dict[str, str]:
     folded = fold(text)
+    folded_lowered = lowered(folded)
     found: dict[str, str] = {}
-    for kind, patterns in _DETAILS.items():
-        for expression in patterns:
-            match = expression.search(folded)
+    for kind, searches in _DETAIL_SEARCHES.items():
+        for expression, prefilter in searches:
+            match = prefilter.may_match(folded_lowered) and expression.search(folded)
             if match:
                 words = text[match.start() : match.end()]
                 found[kind] = words.strip() or words
@@ -271,12 +317,7 @@ _REPORTED_EN = re.compile(
     r"accused|mentioned|described)\b[^.;!?\n]*",
     re.IGNORECASE,
 )
-_REPORTED_EN_NEEDS = Prefilter(
-    *"say said report claim complain think believe feel accused mentioned described".split(),  # noqa: SIM905
-    "called it",
-)
-_INSULTS_NEEDS = Prefilter(*_INSULTS_EN, "obviously", "clearly")
-_ABOUT_CUSTOMER_NEEDS = Prefilter(*_CUSTOMER_ADJECTIVES.split(), "attitude")
+_REPORTED_EN_NEEDS, _INSULTS_NEEDS, _ABOUT_CUSTOMER_NEEDS = map(Prefilter, (_REPORTED_EN, _INSULTS, _ABOUT_CUSTOMER))
 _REPORTED_ZH = pattern(r"客户(?:说|称|反映|反馈|表示|认为|觉得|抱怨|投诉|指责|怀疑|提到|原话)(?!话)[^，。；;！!\n]*")
 
 
@@ -309,10 +350,11 @@ def _judgements(text: str) -> tuple[str, ...]:
     own, folded = _own_words(text)
     found = [own[match.start() : match.end()] for match in _JUDGEMENT_ZH.finditer(folded)]
     if _LATIN.search(own):
-        english = _REPORTED_EN.sub("", own) if _REPORTED_EN_NEEDS.may_match(own) else own
-        if _INSULTS_NEEDS.may_match(english):
+        english = _REPORTED_EN.sub("", own) if _REPORTED_EN_NEEDS.may_match(lowered(own)) else own
+        english_lowered = lowered(english)
+        if _INSULTS_NEEDS.may_match(english_lowered):
             found += [match.group(0) for match in _INSULTS.finditer(english)]
-        if _ABOUT_CUSTOMER_NEEDS.may_match(english):
+        if _ABOUT_CUSTOMER_NEEDS.may_match(english_lowered):
             found += [match.group(0) for match in _ABOUT_CUSTOMER.finditer(english)]
     return tuple(dict.fromkeys(found))
 
