@@ -33,7 +33,8 @@ CACHED_TEXTS = 8192
 def fold(text: str) -> str:
     """`text` in simplified Chinese, every character at its offset (text.analysis.to_simplified: 帳 and 賬 → 账). The
     Chinese patterns below are searched in this form."""
-    return to_simplified(text)
+    # OpenCC changes no ASCII character, and str.isascii() costs nothing: most English records skip it.
+    return text if text.isascii() else to_simplified(text)
 
 
 def pattern(source: str, flags: int = 0) -> re.Pattern:
@@ -66,7 +67,7 @@ class Prefilter:
             needed = _needed_words(_sre_parser.parse(expression.pattern, expression.flags).data)
         except Exception:  # re's parser is private: should it change, the checks only lose the shortcut
             needed = None
-        self._needed = re.compile(alternatives(tuple({word.lower() for word in needed}))) if needed else None
+        self._needed = re.compile(_any_of({word.lower() for word in needed})) if needed else None
 
     def may_match(self, lowered: str | None) -> bool:
         return lowered is None or self._needed is None or self._needed.search(lowered) is not None
@@ -79,6 +80,15 @@ _REPEATS = tuple(
 
 def _needed_words(items: list) -> frozenset[str] | None:
     """Words one of which every match of the parsed `items` contains (the most selective such set), or None."""
+    return _most_selective(_needed_options(items))
+
+
+def _most_selective(options: list[frozenset[str]]) -> frozenset[str] | None:
+    return max(options, key=lambda words: (min(map(len, words)), -len(words)), default=None)
+
+
+def _needed_options(items: list) -> list[frozenset[str]]:
+    """Sets of words, each such that every match of the parsed `items` contains one of its words."""
     options: list[frozenset[str]] = []
     run: list[str] = []
     for operator, argument in [*items, (None, None)]:
@@ -88,17 +98,43 @@ def _needed_words(items: list) -> frozenset[str] | None:
         if run:
             options.append(frozenset(["".join(run)]))
             run = []
-        inner = None
         if operator is _sre.SUBPATTERN:
-            inner = _needed_words(argument[-1])
+            options += _needed_options(argument[-1])
         elif operator is _sre.BRANCH:
-            branches = [_needed_words(alternative) for alternative in argument[1]]
-            inner = None if None in branches else frozenset().union(*branches)
+            chosen: list[frozenset[str]] = []
+            for alternative in argument[1]:
+                own = _needed_options(alternative)
+                if not own:
+                    break
+                # Words an earlier alternative needs already keep the union small ("rude customer" | "customer is
+                # rude": the adjectives, not the adjectives for one and "customer" for the other).
+                shared = [words for words in own if any(words <= earlier for earlier in chosen)]
+                chosen.append(_most_selective(shared or own))
+            else:
+                options.append(frozenset().union(*chosen))
         elif operator in _REPEATS and argument[0] >= 1:
-            inner = _needed_words(argument[2])
-        if inner:
-            options.append(inner)
-    return max(options, key=lambda words: (min(map(len, words)), -len(words)), default=None)
+            options += _needed_options(argument[2])
+        elif operator is _sre.IN and all(kind is _sre.LITERAL for kind, _ in argument):
+            options.append(frozenset(chr(code) for _, code in argument))
+    return options
+
+
+def _any_of(words: set[str]) -> str:
+    """A regular expression for "one of `words` occurs", as a trie: re tries one branch per character, where a flat
+    alternation of fifty words tries fifty at every letter of an English text."""
+    # A text holding a word holds every word inside it: only the shortest are needed.
+    words = {word for word in words if not any(other != word and other in word for other in words)}
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for character in word:
+            node = node.setdefault(character, {})
+
+    def branch(node: dict) -> str:
+        parts = [re.escape(character) + branch(child) for character, child in sorted(node.items())]
+        return parts[0] if len(parts) == 1 else f"(?:{'|'.join(parts)})" if parts else ""
+
+    return branch(trie)
 
 
 # ----- quotes and clauses ------------------------------------------------------------------------------------------
