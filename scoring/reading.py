@@ -22,9 +22,10 @@ from re import _parser as _sre_parser
 
 from text.analysis import to_simplified
 
-#: Texts whose readings are kept per process and function: a batch's records written from the same template repeat
-#: them (bench/bench_scoring.py); a reading costs some 10-60 µs, a kept one well under 1.
-CACHED_TEXTS = 8192
+#: Texts whose readings are kept per process and function. Records written from the same template repeat their
+#: texts; a reading costs 5-60 µs, a kept one under 1. More than the 2,400 demo records' distinct texts (what
+#: bench/bench_scoring.py copies), and at some 400 bytes a text a few megabytes at most in a web worker.
+CACHED_TEXTS = 4096
 
 # ----- one script ---------------------------------------------------------------------------------------------------
 
