@@ -8,8 +8,9 @@ the rules find nothing either way.
 
 Bulk rescoring runs these on every record. Each text is folded to simplified Chinese once (`fold`, one character
 for one), so the Chinese patterns are written and compiled in simplified only; what they find is cut from the original
-text at the same offsets, so a verdict quotes the record in its own script. Results are kept per text: records
-written from templates repeat the same words.
+text at the same offsets, so a verdict quotes the record in its own script. A costly pattern is searched only in
+texts holding one of the words every match of it contains (`Prefilter`): most Chinese records hold none of the
+English words. Results are kept per text: records written from templates repeat the same words.
 """
 
 from __future__ import annotations
@@ -59,9 +60,9 @@ def lowered(text: str) -> str | None:
 
 class Prefilter:
     """A cheap necessary condition for a pattern: it cannot match unless one of the words every match of it contains
-    (found in the pattern by re's own parser) occurs in the lower-cased text. A flat alternation of plain words is
-    searched many times faster than a case-blind pattern of words between word boundaries, and most texts (Chinese
-    with an order number) have none of the English words. A pattern without such words always may match."""
+    (found in the pattern by re's own parser) occurs in the lower-cased text. Those words, as a trie of plain
+    characters, are searched many times faster than a case-blind pattern of words between word boundaries. A pattern
+    without such words always may match."""
 
     def __init__(self, expression: re.Pattern):
         try:
