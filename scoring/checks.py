@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from itertools import islice
 
 from records.masking import find_pii, mask_text
 from records.models import Record
+from scoring import reading
 
 
 @dataclass
@@ -175,91 +175,56 @@ def _latin_view(text: str) -> tuple[str, frozenset[str]]:
 
 # ----- quality -----------------------------------------------------------------------------------------------------
 
-_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_DIGIT = re.compile(r"\d")
-# Each pattern starts at a digit (or a currency sign), so the search skips other characters quickly; the
-# English forms are looked for only in texts with Latin letters, in their lower-cased view.
-_TIME_NUMBERS = re.compile(r"\d+(?:月\d{1,2}[日号]|[:：]\d{2}|\s*(?:天|小时|分钟|周))|\d{4}-\d{2}-\d{2}\b")
-_TIME_NUMBERS_LATIN = re.compile(
-    rf"\b{_MONTHS}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTHS}|\b\d+\s*(?:days?|hours?|minutes?|weeks?)\b"
-)
-_TIME_WORDS = Keywords(
-    "昨天 今天 前天 上周 本周 上月 上个月 凌晨 上午 下午 晚上 早上",
-    "yesterday today tonight",
-    ("last week", "last night", "last month", "this morning", "this week"),
-)
-_REFERENCE_NUMBERS = re.compile(r"[A-Z]{2,}\d{6,}|\bv?\d+\.\d+(?:\.\d+)?\b")
-_REFERENCE_WORDS = Keywords("订单 单号 工单 版本 运单", "order tracking version invoice ticket")
-_PRODUCT_NUMBERS = re.compile(r"\b[A-Z][A-Za-z]*\s?\d{1,4}[A-Za-z]?\b")
-_PRODUCT_WORDS = Keywords("型号 设备 手机 电脑 小程序 网页 iPhone App", "iphone android app ipad laptop", ())
-_FAILURE = Keywords(
-    "提示 报错 错误 失败 闪退 无法 不能 打不开 卡住 没到 未到 未收到 没收到 扣费 重复 “ 「",
-    "error errors fail failed fails failing crash crashed crashes cannot can't unable declined stuck missing",
-    ("not arrived", "not received", "not working", "charged twice", '"'),
-)
-_AMOUNT = re.compile(r"\d(?:\.\d+)?\s*[元块]|[¥￥$€£]\s?\d")
-_AMOUNT_LATIN = re.compile(r"\b\d+(?:\.\d+)?\s*(?:usd|rmb|cny)\b")
-
-
-#: Kinds of concrete detail that make a problem description specific.
+#: Kinds of concrete detail (time, reference, product, failure, amount) that make a problem description specific.
 SPECIFIC_KINDS = 3
 
 
 def detail_kinds(text: str) -> list[str]:
     """Which kinds of concrete detail a problem description carries: time, reference, product, failure, amount."""
-    digits = bool(_DIGIT.search(text))
-    lowered = _latin_view(text)[0] if digits else ""
-    kinds = []
-    if (
-        digits and (_TIME_NUMBERS.search(text) or (lowered and _TIME_NUMBERS_LATIN.search(lowered)))
-    ) or text in _TIME_WORDS:
-        kinds.append("time")
-    if (digits and _REFERENCE_NUMBERS.search(text)) or text in _REFERENCE_WORDS:
-        kinds.append("reference")
-    if (digits and _PRODUCT_NUMBERS.search(text)) or text in _PRODUCT_WORDS:
-        kinds.append("product")
-    if len(kinds) < SPECIFIC_KINDS and text in _FAILURE:
-        kinds.append("failure")
-    if len(kinds) < SPECIFIC_KINDS and digits and (_AMOUNT.search(text) or (lowered and _AMOUNT_LATIN.search(lowered))):
-        kinds.append("amount")
-    return kinds
+    return list(reading.detail_evidence(text))
 
 
-_VAGUE_PROBLEM = re.compile(
-    r"^(?:客户)?(?:说|反映|反馈|表示)?(?:有|遇到)?(?:个|一些|点)?问题[。.!！]*$|^(?:客户)?来电咨询"
-    r"|^customer (?:has|had|reports?) (?:an?|some) "
-    r"(?:issue|problem)s?\.?$|^(?:not working|issue|problem|help)\.?$",
+_VAGUE_PROBLEM = reading.pattern(
+    r"^(?:客户)?(?:说|反映|反馈|表示)?(?:有|遇到)?(?:个|一些|点)?问题[。.!！]*$|^(?:客户)?来电咨询[。.]?$"
+    r"|^customer (?:has|had|reports?) (?:an?|some) (?:issue|problem)s?\.?$|^(?:not working|issue|problem|help)\.?$",
     re.IGNORECASE,
 )
 
 
+def _named(evidence: dict[str, str], language: int) -> str:
+    separator = "；" if language == 0 else "; "
+    colon = "：" if language == 0 else ": "
+    # Each value masked on its own: after "reference:" a phone number would otherwise read as an order number.
+    return separator.join(
+        f"{reading.DETAIL_NAMES[kind][language]}{colon}{mask_text(words)}" for kind, words in evidence.items()
+    )
+
+
 def specific_problem(record: Record, scale: float, context: dict) -> Outcome:
     text = (record.problem_description or "").strip()
-    kinds = [] if len(text) < 8 or _VAGUE_PROBLEM.search(text) else detail_kinds(text)
-    if len(kinds) >= SPECIFIC_KINDS:
+    vague = len(text) < 6 or _VAGUE_PROBLEM.search(reading.fold(text))
+    evidence = {} if vague else reading.detail_evidence(text)
+    if len(evidence) >= SPECIFIC_KINDS:
         return full(scale)
-    points = scale / 2 if kinds else 0
+    points = scale / 2 if evidence else 0
     if context.get("points_only"):
         return Outcome(points)
     # Explanations quote the record; graders and trainers see them, so personal data in the quote is masked.
     quote = mask_text(text)
+    missing_zh = "、".join(zh for kind, (zh, _) in reading.DETAIL_NAMES.items() if kind not in evidence)
+    missing_en = ", ".join(en for kind, (_, en) in reading.DETAIL_NAMES.items() if kind not in evidence)
     return lost(
         points,
-        f"问题描述不够具体（具体信息 {len(kinds)} 类，需 {SPECIFIC_KINDS} 类）：{quote[:40] or '（空）'}",
-        f"The problem description is not specific ({len(kinds)} kinds of detail, {SPECIFIC_KINDS} needed): "
-        f"{quote[:60] or '(empty)'}",
+        f"问题描述不够具体（具体信息 {len(evidence)} 类，需 {SPECIFIC_KINDS} 类"
+        f"{'：' + _named(evidence, 0) if evidence else ''}；缺少{missing_zh}）：{quote[:40] or '（空）'}",
+        f"The problem description is not specific ({len(evidence)} kinds of detail, {SPECIFIC_KINDS} needed"
+        f"{': ' + _named(evidence, 1) if evidence else ''}; missing {missing_en}): {quote[:60] or '(empty)'}",
         "写清时间、产品或订单号、具体现象或报错原文、涉及金额，例如“11月3日起iPhone 15登录提示‘密码错误’，版本5.2.1”。",
         "Say when, which product or order, what exactly failed (quote the error) and any amount, e.g. 'since Nov 3 "
         'the iPhone 15 app says "wrong password" at login, version 5.2.1\'.',
     )
 
 
-_JUDGEMENTAL = Keywords(
-    "无理取闹 胡搅蛮缠 素质差 素质低 脾气差 脾气大 脾气不好 难缠 刁难 神经病 奇葩 蛮横"
-    " 事多 事儿多 找茬 不讲理 骗子 有病",
-    "rude crazy stupid idiot annoying unreasonable hysterical whiny whining liar dumb ridiculous troublemaker",
-    ("difficult customer", "nut job", "nutjob"),
-)
 _FREE_TEXT = ("problem_description", "customer_request", "key_details", "handling_steps", "resolution")
 
 
@@ -274,85 +239,74 @@ def free_text(record: Record, context: dict) -> str:
 
 def objective_wording(record: Record, scale: float, context: dict) -> Outcome:
     text = free_text(record, context)
-    # Most records pass: the quick membership test first, the list of words only for the explanation.
-    if text not in _JUDGEMENTAL:
+    found = reading.judgements(text)
+    if not found and (reader := context.get("reader")) is not None:
+        # Judgements no list holds ("客户态度极其傲慢"): the clause most like the judgement exemplars, if clearly so.
+        found = reader.judgements(text)
+    if not found:
         return full(scale)
-    found = sorted(set(_JUDGEMENTAL.find(text)))
     return lost(
         0,
         f"含有对客户的主观评价：{'、'.join(found)}",
         f"Judgemental words about the customer: {', '.join(found)}",
-        "只记录事实与客户原话，例如用“客户多次要求立即退款”代替“客户无理取闹”。",
+        "只记录事实与客户原话，例如用“客户多次要求立即退款”代替“客户无理取闹”；客户的原话请加引号。",
         "Record facts and the customer's own words, e.g. 'the customer asked three times for an immediate refund' "
-        "instead of 'unreasonable customer'.",
+        "instead of 'unreasonable customer'; put the customer's own words in quotes.",
     )
 
 
-_ACTIONS = Keywords(
-    "核实 查询 查看 检查 确认 引导 指导 重置 重启 清除 联系 致电 回电 提交 登记 退款 补发 更换 换货 升级"
-    " 转交 转给 发送 告知 解释"
-    " 修改 取消 恢复 申请 开具 补偿 安排 派送 拦截 记录 截图 测试 复现 同步 解冻 解锁 赔付",
-    "check checked verify verified confirm confirmed guide guided reset restart restarted clear cleared contact"
-    " contacted call called submit submitted log logged refund refunded resend resent replace replaced escalate"
-    " escalated transfer transferred sent send explain explained change changed cancel cancelled canceled restore"
-    " restored issue issued arrange arranged test tested reproduce reproduced unlock unlocked updated update created"
-    " create opened asked told walked",
-    ("looked up",),
-)
-_VAGUE_STEP = re.compile(
-    r"^(?:已|已经)?(?:处理|跟进|解决|回复)(?:了|完毕|完成)?[。.]?$|^(?:handled|done|dealt with(?: it)?|ok|fixed)\.?$",
-    re.IGNORECASE,
-)
-#: Steps are separated by line breaks and semicolons; a sentence end (kept with its sentence) also ends a step.
-_STEP_BREAKS = str.maketrans({"；": "\n", ";": "\n", "。": "。\n", "!": "!\n", "！": "！\n", "?": "?\n", "？": "？\n"})
-
-
-def _steps(text: str) -> list[str]:
-    # str.translate and str.split: a regular expression with a look-behind costs more than the rest of the check.
-    return text.replace("\r\n", "\n").translate(_STEP_BREAKS).split("\n")
+def _quoted(items: list[str], language: int) -> str:
+    return ("、" if language == 0 else ", ").join(f"“{item}”" if language == 0 else f'"{item}"' for item in items)
 
 
 def concrete_steps(record: Record, scale: float, context: dict) -> Outcome:
-    steps = (step.strip(" \t-*•·0123456789.、)）") for step in _steps(record.handling_steps or ""))
-    concrete = (step for step in steps if len(step) >= 4 and step in _ACTIONS and not _VAGUE_STEP.search(step))
-    # Two concrete steps earn every point, so the rest need not be looked at.
-    concrete = list(islice(concrete, 2))
-    if len(concrete) >= 2:
+    steps = reading.read_steps(record.handling_steps or "")
+    if len(steps.done) < 2 and steps.vague and (reader := context.get("reader")) is not None:
+        # Clauses the rules could not place: the model counts those that read like completed actions.
+        steps.done.extend(reader.actions(steps.vague))
+    if len(steps.done) >= 2:
         return full(scale)
+    points = scale / 2 if steps.done else 0
+    if context.get("points_only"):
+        return Outcome(points)
+    why_zh = [f"具体动作 {len(steps.done)} 步（需至少 2 步）" + (f"：{_quoted(steps.done, 0)}" if steps.done else "")]
+    why_en = [
+        f"{len(steps.done)} concrete action(s), at least 2 needed"
+        + (f": {_quoted(steps.done, 1)}" if steps.done else "")
+    ]
+    if steps.planned:
+        why_zh.append(f"计划而未完成：{_quoted(steps.planned, 0)}")
+        why_en.append(f"planned, not done: {_quoted(steps.planned, 1)}")
+    vague = [clause for clause in steps.vague if clause not in steps.done]
+    if vague:
+        why_zh.append(f"笼统：{_quoted(vague, 0)}")
+        why_en.append(f"too vague: {_quoted(vague, 1)}")
     return lost(
-        scale / 2 if concrete else 0,
-        f"处理过程中具体动作 {len(concrete)} 步（需至少 2 步）。",
-        f"{len(concrete)} concrete action(s) in the handling steps (at least 2 needed).",
-        "按顺序写出每一步做了什么：核实了什么、引导客户做了什么、联系了谁、提交了什么。",
+        points,
+        mask_text("；".join(why_zh) + "。"),
+        mask_text("; ".join(why_en) + "."),
+        "按顺序写出已经做了的每一步：核实了什么、引导客户做了什么、联系了谁、提交了什么；计划做的写进跟进事项。",
         "List what you did step by step: what you checked, what you had the customer do, whom you contacted, what "
-        "you submitted.",
+        "you submitted; put what is still to be done in a follow-up.",
     )
-
-
-_OUTCOME = Keywords(
-    "成功 已退款 退款已 到账 已恢复 恢复正常 可以正常 已补发 已更换 已送达 已修改 已取消 已开具 已解冻 已解锁"
-    " 已重置 已安排 预计 无法 不能"
-    " 告知客户 客户确认",
-    "successfully success refunded restored replaced delivered changed cancelled canceled expected unable cannot can't"
-    " confirmed reset unlocked arrive arrives issued sent",
-    ("works again", "work again", "works now", "now able", "now works", "will arrive", "will be", "refund issued"),
-)
-_VAGUE_RESOLUTION = re.compile(
-    r"^(?:已|已经)?(?:处理|解决|回复|跟进)(?:了|完毕|完成)?[。.]?$|^(?:handled|resolved|done|closed|fixed|ok)\.?$",
-    re.IGNORECASE,
-)
 
 
 def resolution_outcome(record: Record, scale: float, context: dict) -> Outcome:
     text = (record.resolution or "").strip()
-    if text and text in _OUTCOME and not _VAGUE_RESOLUTION.search(text) and len(text) >= 6:
+    results, open_ends = reading.outcome_evidence(text)
+    if not results and not open_ends and text and (reader := context.get("reader")) is not None:
+        results = reader.outcomes(text)
+    if results:
         return full(scale)
     if context.get("points_only"):
         return Outcome(0)
+    quote = mask_text(text)
+    pending_zh = f"；只有转交、承诺或等待：{_quoted(open_ends, 0)}" if open_ends else ""
+    pending_en = f"; only a hand-over, promise or wait: {_quoted(open_ends, 1)}" if open_ends else ""
     return lost(
         0,
-        f"解决方案没有说明结果：{mask_text(text)[:40] or '（空）'}",
-        f"The resolution does not state the outcome: {mask_text(text)[:60] or '(empty)'}",
+        mask_text(f"解决方案没有说明结果{pending_zh}：") + (quote[:40] or "（空）"),
+        mask_text(f"The resolution does not state the outcome{pending_en}: ") + (quote[:60] or "(empty)"),
         "写明结果和客户可见的状态，例如“已退款59.99元，预计3个工作日到账，客户确认”。",
         "State the outcome the customer will see, e.g. 'refunded $59.99, arrives within 3 business days; customer "
         "confirmed'.",
@@ -466,10 +420,12 @@ def applies(criterion: dict, record: Record) -> bool:
     return not (categories and record.category not in categories and record.subcategory != "complaint")
 
 
-def now_context(timeliness_minutes: int, now: datetime, *, points_only: bool = False) -> dict:
+def now_context(timeliness_minutes: int, now: datetime, *, points_only: bool = False, reader=None) -> dict:
     """What the checks share for one scoring pass. `points_only`: bulk scoring stores points, and explanations are
-    made again when shown, so checks may skip the costly parts of an explanation (masking the quoted text)."""
+    made again when shown, so checks may skip the costly parts of an explanation (masking the quoted text).
+    `reader`: the multilingual model's reader (scoring.exemplars.model_reader), asked where the rules find nothing."""
     return {
+        "reader": reader,
         "timeliness_minutes": timeliness_minutes,
         "timeliness_limit": timedelta(minutes=timeliness_minutes),
         "now": now,

@@ -288,3 +288,97 @@ def test_weighted_score_normalises_each_criterion_to_its_scale():
     assert weighted_score(definition, {"a": 4, "b": 1}) == (100.0, False)
     definition["criteria"][1]["critical"] = True
     assert weighted_score(definition, {"a": 4, "b": 0, "c": 2}) == (0.0, True)
+
+
+# ----- issue 19: the text criteria read text ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "resolution",
+    [
+        "物流公司确认包裹已于10月13日上午派送，客户电话确认收到商品且完好，表示满意。",
+        "新发票已于当天发送至客户邮箱，客户回复确认无误。",
+        "已按活动价重新结算，退还250元",
+        "已為客戶補發，客戶已收到。",
+        "Recalculated at the promotion price and refunded $25.",
+    ],
+)
+def test_a_completed_action_states_the_outcome(resolution):
+    assert check("resolution_outcome", make(resolution=resolution), 1).points == 1
+
+
+@pytest.mark.parametrize(
+    ("resolution", "named"),
+    [("已转技术部，待回复。", "已转技术部"), ("Will arrange a refund.", "Will arrange a refund")],
+)
+def test_a_hand_over_or_a_promise_is_no_outcome_and_is_named(resolution, named):
+    outcome = check("resolution_outcome", make(resolution=resolution), 1)
+    assert outcome.points == 0
+    assert named in outcome.explanation["zh"] and named in outcome.explanation["en"]
+
+
+def test_every_kind_of_detail_of_a_specific_problem_is_counted():
+    text = "客户10月8日下单的空气净化器（订单号20261008001）显示已发货4天，物流信息停留在杭州转运中心未更新。"
+    assert check("specific_problem", make(problem_description=text)).points == 2
+    outcome = check("specific_problem", make(problem_description="客户说订单还没到。"))
+    # A bare "order" without its number is no reference: the kinds found and missing are named.
+    assert outcome.points == 1
+    assert "没到" in outcome.explanation["zh"] and "missing time, reference" in outcome.explanation["en"]
+
+
+@pytest.mark.parametrize(
+    ("text", "judgement"),
+    [("app闪退，客户很烦人。", "烦"), ("Complaint. Customer is stupid.", "stupid"), ("客戶無理取鬧。", "無理取鬧")],
+)
+def test_the_agents_own_judgement_is_not_objective(text, judgement):
+    outcome = check("objective_wording", make(problem_description=text), 1)
+    assert outcome.points == 0
+    assert judgement in outcome.explanation["zh"] and judgement in outcome.explanation["en"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户称“你们太慢了”，要求今天答复。",
+        'Customer said "you are all idiots" and hung up.',
+        "客户反映快递员态度很差。",
+    ],
+)
+def test_the_customers_own_words_are_objective(text):
+    assert check("objective_wording", make(problem_description=text), 1).points == 1
+
+
+@pytest.mark.parametrize(
+    ("steps", "points"),
+    [
+        ("将联系物流核实；明天回电客户。", 0),
+        ("Will contact the carrier; call the customer back tomorrow.", 0),
+        ("已升级。", 1),
+        ("Escalated.", 1),
+        ("查询物流信息，包裹停在杭州转运中心；联系物流公司催件。", 2),
+        ("Checked the order; confirmed with the warehouse the wrong size was sent.", 2),
+    ],
+)
+def test_planned_actions_are_not_steps_and_escalated_alone_is_one(steps, points):
+    outcome = check("concrete_steps", make(handling_steps=steps))
+    assert outcome.points == points
+    if points == 0:
+        assert "将联系物流核实" in outcome.explanation["zh"] or "Will contact the carrier" in outcome.explanation["en"]
+
+
+@pytest.mark.model
+def test_the_model_reads_what_the_rules_do_not_know(app, embeddings):
+    from scoring.exemplars import model_reader
+
+    with app.app_context():
+        reader = model_reader()
+        assert reader is not None
+        context = {**now_context(30, NOW), "reader": reader}
+        # No lexicon word: the rules pass it, the exemplars read it as a judgement and name the clause.
+        text = "这客户真够无耻的。"
+        assert CHECKS["objective_wording"](make(problem_description=text), 1, now_context(30, NOW)).points == 1
+        outcome = CHECKS["objective_wording"](make(problem_description=text), 1, context)
+        assert outcome.points == 0 and "这客户真够无耻的" in outcome.explanation["zh"]
+        # Facts stay objective with the model too.
+        factual = "客户情绪激动，多次要求今天退款。"
+        assert CHECKS["objective_wording"](make(problem_description=factual), 1, context).points == 1
