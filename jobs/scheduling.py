@@ -105,6 +105,13 @@ def report_days() -> dict[str, Any]:
     return {"computed_days": keep_day_rows()}
 
 
+def missing_scores() -> dict[str, Any]:
+    """Store the scores of records written before scoring existed (pages compute them on read, never store them)."""
+    from scoring.engine import score_missing
+
+    return {"scored": score_missing()}
+
+
 JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob("weekly_report", "0 8 * * mon", weekly_report, _l("Weekly improvement report (last ISO week)")),
     ScheduledJob("monthly_report", "0 8 1 * *", monthly_report, _l("Monthly improvement report (last month)")),
@@ -114,6 +121,8 @@ JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob(
         "database_statistics", "45 3 * * *", database_statistics, _l("Refresh the database's query planner statistics")
     ),
+    # Once after an upgrade, then nothing to do: records are scored when they are written.
+    ScheduledJob("missing_scores", "0 4 * * *", missing_scores, _l("Store the scores of records older than scoring")),
     # After retention and before the 08:00 reports, which then scan only the days not settled yet.
     ScheduledJob("report_days", "15 4 * * *", report_days, _l("Keep the report figures of settled days")),
 )

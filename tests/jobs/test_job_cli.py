@@ -29,6 +29,7 @@ def test_jobs_list_start_and_runs(app, db):
         "index_check",
         "database_statistics",
         "report_days",
+        "missing_scores",
     }
     assert jobs["weekly_report"]["next_run"] and jobs["weekly_report"]["last_run"] is None
 
@@ -88,3 +89,21 @@ def test_reports_generate_once_list_and_export(app, db, make_record, tmp_path):
     assert not (tmp_path / "x.pdf").exists()
     unmailed = invoke(app, "reports", "send", "--kind", "monthly", "--period", "2026-10")
     assert unmailed.exit_code == 2 and "MAIL_SERVER" in unmailed.output
+
+
+def test_the_missing_scores_job_stores_scores_once(app, db, make_record):
+    import sqlalchemy as sa
+
+    from scoring.models import RecordScore
+
+    record = make_record()
+    db.session.execute(sa.delete(RecordScore).where(RecordScore.record_id == record.id))  # as if older than scoring
+    db.session.commit()
+    first = invoke(app, "jobs", "start", "missing_scores")
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output)["scored"] == 1
+    assert db.session.scalar(
+        sa.select(sa.func.count()).select_from(RecordScore).where(RecordScore.record_id == record.id)
+    )
+    again = invoke(app, "jobs", "start", "missing_scores")
+    assert json.loads(again.output)["scored"] == 0
