@@ -18,7 +18,6 @@ public, and lazily before a search).
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +34,7 @@ from kb.index import TextIndex, query_terms, snippet
 from kb.models import Article, ArticleStatus, ArticleVersion
 from kb.state import PENDING_KEY, current_token
 from records.db import read_session
+from text.analysis import without_unusable
 from text.embeddings import CHINESE, Readers, cached_vectors, get_readers, load_models, release_freed_memory
 from text.spelling import expand_mixed
 
@@ -553,13 +553,11 @@ def fuse(
 #: Characters of a query that are searched: a customer question is far shorter, and a pasted 10,000-character
 #: message would otherwise cost seconds of BM25 terms and encoding.
 MAX_QUERY_CHARS = 500
-# Controls (but tab and newline) and lone surrogates cannot be indexed, encoded or stored (PostgreSQL text).
-_UNSEARCHABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def clean_query(query: str | None) -> str:
     """A query as searched: controls and lone surrogates dropped, clipped to MAX_QUERY_CHARS, trimmed."""
-    return _UNSEARCHABLE.sub(" ", query or "")[:MAX_QUERY_CHARS].strip()
+    return without_unusable(query)[:MAX_QUERY_CHARS].strip()
 
 
 #: Query vectors kept per process (a help center sees the same short queries again and again).

@@ -133,6 +133,15 @@ def to_simplified(text: str) -> str:
     return converted.translate(VARIANT_FOLDS)
 
 
+# C0/C1 controls (but tab and newline) and lone surrogates: no index, encoder or PostgreSQL text column takes them.
+_UNUSABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def without_unusable(text: str | None) -> str:
+    """The text with controls and lone surrogates replaced by spaces (offsets kept)."""
+    return _UNUSABLE.sub(" ", text or "")
+
+
 def _fold_width(char: str) -> str:
     folded = unicodedata.normalize("NFKC", char)
     return folded if len(folded) == 1 else char

@@ -23,7 +23,6 @@ import functools
 import hashlib
 import importlib.metadata
 import os
-import re
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -35,7 +34,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from records.db import conflict_insert, db, read_session
-from text.analysis import normalise
+from text.analysis import HAN_RUN, normalise, without_unusable
 from text.models import EmbeddingCache
 
 #: The English model used when CONSULTKB_EMBEDDING_MODEL is not set: the copy shipped in the PyPI package.
@@ -63,22 +62,18 @@ STORE_CHUNK = 2048
 #: Cache lookups per SELECT (well under SQLite's and PostgreSQL's parameter limits).
 LOOKUP_CHUNK = 500
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# C0/C1 controls (but tab and newline), and lone surrogates, which no encoder accepts as UTF-8.
-_UNENCODABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-
 
 class EmbeddingsUnavailable(RuntimeError):
     """The configured model cannot be loaded; the message says what to fix."""
 
 
 def has_han(text: str) -> bool:
-    return _HAN.search(text) is not None
+    return HAN_RUN.search(text) is not None
 
 
 def prepared(text: str) -> str:
     """What a model reads: controls and lone surrogates dropped, widths and traditional characters folded, clipped."""
-    return normalise(_UNENCODABLE.sub(" ", text or ""))[:MAX_ENCODED_CHARS]
+    return normalise(without_unusable(text))[:MAX_ENCODED_CHARS]
 
 
 def model_path(reference: str) -> Path:

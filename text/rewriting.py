@@ -143,20 +143,18 @@ def without_case_details(text: str) -> str:
     return " ".join(text.split())
 
 
-def customer_question(text: str, language: str = "zh", names: Iterable[str] = (), *, asked: bool = True) -> str:
-    """The question a record asks, in the customer's words and free of what names the case; "" if none is left.
-    `asked=False` leaves a statement as it is (what records are grouped by: "怎么办" added to every statement would
-    pull statements together; BQ dev groups NMI 77.9 with it, see kb.drafting.evidence_texts)."""
+def customer_question(text: str, language: str = "zh", names: Iterable[str] = ()) -> str:
+    """The question a record asks, in the customer's words and free of what names the case; "" if none is left."""
     names = tuple(name for name in names if name and len(name.strip()) >= 2)
     text = " ".join((text or "").split())
     if not text:
         return ""
     if language == "zh" or re.search(_HAN, text):
-        return _chinese_question(text, names, asked)
-    return _english_question(text, names, asked)
+        return _chinese_question(text, names)
+    return _english_question(text, names)
 
 
-def _chinese_question(text: str, names: Sequence[str], asked: bool) -> str:
+def _chinese_question(text: str, names: Sequence[str]) -> str:
     text = _ZH_PREFIX.sub("", text)
     kept: list[str] = []
     for clause in _ZH_CLAUSE.split(text):
@@ -175,13 +173,11 @@ def _chinese_question(text: str, names: Sequence[str], asked: bool) -> str:
     question = _tidy("，".join(kept))[:QUESTION_CHARS].rstrip("，,")
     if not question:
         return ""
-    if not asked:
-        return question
     question = question.rstrip("？?。.！!")
     return f"{question}？" if _ZH_QUESTION.search(question) else f"{question}，怎么办？"
 
 
-def _english_question(text: str, names: Sequence[str], asked_form: bool) -> str:
+def _english_question(text: str, names: Sequence[str]) -> str:
     text = _EN_PREFIX.sub("", text)
     kept: list[str] = []
     asked = False
@@ -216,8 +212,6 @@ def _english_question(text: str, names: Sequence[str], asked_form: bool) -> str:
         return ""
     question = "; ".join(kept).replace("?;", ";")
     question = question[0].upper() + question[1:]
-    if not asked_form:
-        return question
     question = question.rstrip("?.! ")
     return f"{question}?" if asked or _EN_QUESTION_WORD.match(question) or text.rstrip().endswith("?") else question
 
