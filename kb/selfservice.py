@@ -152,8 +152,15 @@ def _increment(article: Article, **deltas: int) -> None:
     db.session.expire(article, list(deltas))
 
 
-def record_view(article: Article) -> None:
+def record_view(article: Article, session: SearchSession | None = None) -> None:
+    """Count a view of the article page; with the visitor's session, also as an event for the self-service figures
+    (kb.insights: views per article, and whether the visitor still asked for help afterwards)."""
     _increment(article, view_count=1)
+    if session is not None:
+        now = utcnow()
+        db.session.add(SearchEvent(session_id=session.id, at=now, kind="view", article_id=article.id))
+        session.last_seen_at = now
+        db.session.flush()
 
 
 # -- feedback ---------------------------------------------------------------------------------------------------------

@@ -129,12 +129,13 @@ def category(code: str):
 @bp.get("/articles/<ref>")
 def article(ref: str):
     item, version = get_public_article(ref)
+    # Every view belongs to the visitor's session: a contact request later in the visit tells whether it helped.
+    visit = get_or_start_session(current_session_id())
     if request.args.get("from") == "search":
-        visit = get_or_start_session(current_session_id())
         log_click(visit, item)
-        remember(visit)
-    record_view(item)
+    record_view(item, visit)
     db.session.commit()
+    remember(visit)
     return render_article(item, version)
 
 
