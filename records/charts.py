@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup, escape
 
-#: The viewBox width. Near a phone's width, so that 12-unit text stays about 11 px on a 390 px screen.
+#: The viewBox width. Near a phone's width, so that 12-13-unit text stays 11-12 px on a 390 px screen.
 WIDTH = 400
-FONT_SIZE = 12
-SMALL_SIZE = 11
+FONT_SIZE = 13
+SMALL_SIZE = 12
 PAD = 8
 #: Height of the plot of column and line charts.
 PLOT_HEIGHT = 150
@@ -127,13 +127,18 @@ def _rect(x: float, y: float, width: float, height: float, fill: str, *, css: st
     )
 
 
-def nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
-    """Round tick values from `low` (or below) to `high` (or above), about `count` steps."""
+def nice_ticks(low: float, high: float, count: int = 4, *, whole: bool = False) -> list[float]:
+    """Round tick values from `low` (or below) to `high` (or above), about `count` steps; `whole`: steps of at least
+    1 (an axis of counts has no 0.5 records)."""
     if high <= low:
         high = low + 1
     raw = (high - low) / count
     magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    # 2.5 only where it stays a round label (25, 250, 0.25 = 25 %), never 2.5 records.
+    steps = (1, 2, 5, 10) if magnitude == 1 or magnitude < 0.1 else (1, 2, 2.5, 5, 10)
+    step = next(m * magnitude for m in steps if m * magnitude >= raw)
+    if whole:
+        step = max(step, 1)
     first = math.floor(low / step) * step
     ticks = [first]
     while ticks[-1] < high - 1e-9:
@@ -191,6 +196,11 @@ def _svg(title: str, height: float, body: list[str]) -> Markup:
     )
 
 
+def _whole(series: Sequence[Series]) -> bool:
+    """Whether every value is a whole number (counts), so the axis should step by whole numbers too."""
+    return all(float(value).is_integer() for item in series for value in item.values if value is not None)
+
+
 def _has_values(series: Sequence[Series]) -> bool:
     return any(value for item in series for value in item.values if value is not None)
 
@@ -207,6 +217,7 @@ def bar_chart(
     stacked: bool = False,
     max_value: float | None = None,
     reference: tuple[float, str] | None = None,
+    tick_format: Formatter | None = None,
 ) -> Markup | None:
     """One row per category with its label on the left: a bar per series side by side (grouped), or the series'
     parts end to end (stacked), the value (stacked: the total) after each bar. `reference` draws a dotted line at a
@@ -227,7 +238,9 @@ def bar_chart(
     if reference is not None:
         top_value = max(top_value, reference[0])
     top_value = top_value or 1
-    ticks = [tick for tick in nice_ticks(0, top_value, 4) if max_value is None or tick <= max_value]
+    ticks = [
+        tick for tick in nice_ticks(0, top_value, 4, whole=_whole(series)) if max_value is None or tick <= max_value
+    ]
     if max_value is None:
         top_value = ticks[-1]
     label_width = min(max(text_width(label) for label in categories), WIDTH * LABEL_SHARE)
@@ -293,7 +306,11 @@ def bar_chart(
     axis_y = plot_bottom + 4 + SMALL_SIZE
     for tick in ticks:
         x = x0 + span * tick / top_value
-        body.append(_text(x, axis_y, value_format(tick), size=SMALL_SIZE, anchor="middle", fill=AXIS, css="tick"))
+        body.append(
+            _text(
+                x, axis_y, (tick_format or value_format)(tick), size=SMALL_SIZE, anchor="middle", fill=AXIS, css="tick"
+            )
+        )
     legend, legend_height = _legend(legend_series, axis_y + 10)
     body += legend
     return _svg(title, axis_y + 10 + legend_height + (0 if legend_height else -4), body)
@@ -352,6 +369,7 @@ def column_chart(
     *,
     value_format: Formatter = str,
     stacked: bool = True,
+    tick_format: Formatter | None = None,
 ) -> Markup | None:
     """A column per category (a day, a week): the series stacked, or side by side. None when all is empty."""
     if not categories or not _has_values(series):
@@ -361,10 +379,10 @@ def column_chart(
         largest = max(sum(item.values[i] or 0 for item in series) for i in range(count))
     else:
         largest = max(value or 0 for item in series for value in item.values)
-    ticks = nice_ticks(0, largest or 1, 4)
-    x0, x1, step = _frame(categories, ticks, value_format)
+    ticks = nice_ticks(0, largest or 1, 4, whole=_whole(series))
+    x0, x1, step = _frame(categories, ticks, tick_format or value_format)
     top = PAD + 4
-    body, y_of = _y_axis(ticks, 0, ticks[-1], x0, x1, top, value_format)
+    body, y_of = _y_axis(ticks, 0, ticks[-1], x0, x1, top, tick_format or value_format)
     width = step * 0.7 if stacked else step * 0.8 / len(series)
     for index_c, category in enumerate(categories):
         left = x0 + step * index_c + step * (0.15 if stacked else 0.1)
@@ -402,6 +420,7 @@ def line_chart(
     value_format: Formatter = str,
     low: float | None = None,
     high: float | None = None,
+    tick_format: Formatter | None = None,
 ) -> Markup | None:
     """A line per series over the categories (a gap where a value is None), a dot on each value; the y axis from
     `low` to `high` when given (a 1-5 rating, 0-100 score), else from the data. None when all is empty."""
@@ -410,15 +429,15 @@ def line_chart(
         return None
     bottom_value = low if low is not None else min(0.0, min(values))
     top_value = high if high is not None else max(values)
-    ticks = nice_ticks(bottom_value, top_value, 4)
+    ticks = nice_ticks(bottom_value, top_value, 4, whole=_whole(series))
     if low is not None:
         ticks = [tick for tick in ticks if tick >= low]
     if high is not None:
         ticks = [tick for tick in ticks if tick <= high]
     first, last = (low if low is not None else ticks[0]), (high if high is not None else ticks[-1])
-    x0, x1, step = _frame(categories, ticks, value_format)
+    x0, x1, step = _frame(categories, ticks, tick_format or value_format)
     top = PAD + 4
-    body, y_of = _y_axis(ticks, first, last, x0, x1, top, value_format)
+    body, y_of = _y_axis(ticks, first, last, x0, x1, top, tick_format or value_format)
     dots: list[str] = []  # drawn after every line, so no line covers a dot
     for index, item in enumerate(series):
         colour = _colour(item, index)
