@@ -38,6 +38,7 @@ def paired_bars(
             Series(labels[1], [row["previous"] for row in rows], colour=GREY),
         ],
         value_format=number_format(lang, digits),
+        tick_format=number_format(lang),
     )
 
 
@@ -59,7 +60,13 @@ def satisfaction_trend(trend: Sequence[dict[str, Any]], lang: str, title: str, s
         )
     )
     return line_chart(
-        title, [step["label"] for step in current], lines, value_format=number_format(lang, 1), low=1, high=5
+        title,
+        [step["label"] for step in current],
+        lines,
+        value_format=number_format(lang, 1),
+        tick_format=number_format(lang),
+        low=1,
+        high=5,
     )
 
 
