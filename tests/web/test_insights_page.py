@@ -114,3 +114,13 @@ def test_the_window_setting_changes_the_classes(client, article, make_user, logi
     # Read just now: its three days have not passed, so it is potential, not yet a success.
     assert figure(html, "deflection_potential") == "1" and figure(html, "deflection_rate") == "no data"
     assert "within 3 days" in html
+
+
+def test_a_crawler_reading_an_article_is_no_visitor(client, article):
+    crawler = {"User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"}
+    assert client.get(f"/help/articles/{article.id}", headers=crawler).status_code == 200
+    assert database.session.scalar(sa.select(sa.func.count()).select_from(SearchEvent)) == 0
+    database.session.refresh(article)
+    assert article.view_count == 1
+    client.get(f"/help/articles/{article.id}", headers={"User-Agent": "Mozilla/5.0 (iPhone) Safari/604.1"})
+    assert database.session.scalars(sa.select(SearchEvent.kind)).all() == ["view"]

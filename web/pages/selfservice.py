@@ -60,7 +60,7 @@ from records.timeutil import local_day_start, local_today
 from web.auth import roles_required
 from web.errors import customer_abort
 from web.extensions import limited
-from web.help_session import current_session_id, forget, remember
+from web.help_session import current_session_id, forget, is_crawler, remember
 from web.pages.display import ui_locale
 from web.pages.record_forms import RecordForm
 
@@ -133,6 +133,10 @@ def category(code: str):
 @bp.get("/articles/<ref>")
 def article(ref: str):
     item, version = get_public_article(ref)
+    if is_crawler():
+        record_view(item)
+        db.session.commit()
+        return render_article(item, version)
     # Every view belongs to the visitor's session: a contact request later in the visit tells whether it helped.
     visit = get_or_start_session(current_session_id())
     if request.args.get("from") == "search":
