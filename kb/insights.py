@@ -244,16 +244,21 @@ def _deflection(
     )
 
 
-def _titles(article_ids: set[int]) -> dict[int, str]:
-    """The live (public) title of each article, else its working title (an article archived since)."""
+def _titles(article_ids: set[int]) -> dict[int, tuple[str, bool]]:
+    """Each article's live (public) title, else its working title, and whether customers can read it now (an
+    article archived since cannot be)."""
     if not article_ids:
         return {}
     rows = db.session.execute(
-        sa.select(Article.id, sa.func.coalesce(ArticleVersion.title, Article.title))
+        sa.select(
+            Article.id,
+            sa.func.coalesce(ArticleVersion.title, Article.title),
+            Article.live_version_id.is_not(None) & (Article.status != ArticleStatus.ARCHIVED),
+        )
         .outerjoin(ArticleVersion, ArticleVersion.id == Article.live_version_id)
         .where(Article.id.in_(article_ids))
     ).all()
-    return dict(rows)
+    return {article_id: (title, bool(public)) for article_id, title, public in rows}
 
 
 def _articles(start: datetime, end: datetime, window: timedelta) -> list[dict[str, Any]]:
@@ -297,7 +302,8 @@ def _articles(start: datetime, end: datetime, window: timedelta) -> list[dict[st
     rows = [
         {
             "id": article_id,
-            "title": titles.get(article_id, f"#{article_id}"),
+            "title": titles.get(article_id, (f"#{article_id}", False))[0],
+            "public": titles.get(article_id, ("", False))[1],
             "views": views.get(article_id, 0),
             "helpful": ratio(answers.get(article_id, (0, 0))[0], sum(answers.get(article_id, (0, 0)))),
             "contacts_after_view": ratio(contacted[article_id], viewers[article_id]),

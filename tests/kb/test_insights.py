@@ -186,3 +186,11 @@ def test_ratio_and_classification_edges():
     assert classify(viewed, [viewed - timedelta(minutes=1)], window, NOW) == "successful"  # asked before reading
     assert classify(viewed, [], window, viewed + window) == "successful"
     assert classify(viewed, [], window, viewed + window - timedelta(seconds=1)) == "potential"
+
+
+def test_an_article_archived_since_keeps_its_figures_but_is_not_public(history, make_user):
+    archive_article(history["one"], by=make_user(Role.TRAINER))
+    database.session.commit()
+    rows = {row["title"]: row for row in self_service_figures(START, END, now=NOW)["articles"]}
+    assert rows["如何重置登录密码"]["views"] == 2 and not rows["如何重置登录密码"]["public"]
+    assert rows["发票怎么开"]["public"]
