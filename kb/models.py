@@ -163,7 +163,7 @@ class SearchEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[str | None] = mapped_column(sa.ForeignKey("search_sessions.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    #: search, click, feedback or contact.
+    #: search, click, view (an article page shown), feedback or contact.
     kind: Mapped[str] = mapped_column(sa.String(20))
     query: Mapped[str | None] = mapped_column(sa.String(500))
     result_count: Mapped[int | None]

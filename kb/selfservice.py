@@ -1,8 +1,8 @@
-"""The public help center: search sessions, clicks, "was this helpful?", contact requests, and deflection figures.
+"""The public help center: search sessions, clicks, "was this helpful?", contact requests, and their counts.
 
 A search session is one visitor's visit: what they searched, which results they opened, what they said about the
 articles, and whether they still asked us for help ("still need help?" opens a contact request, a new open record
-on the web channel). Deflection is the share of sessions that searched and ended without a contact request.
+on the web channel). kb.insights turns these events into the self-service figures.
 
 Like the other operations these flush and never commit; the request commits.
 """
@@ -152,8 +152,15 @@ def _increment(article: Article, **deltas: int) -> None:
     db.session.expire(article, list(deltas))
 
 
-def record_view(article: Article) -> None:
+def record_view(article: Article, session: SearchSession | None = None) -> None:
+    """Count a view of the article page; with the visitor's session, also as an event for the self-service figures
+    (kb.insights: views per article, and whether the visitor still asked for help afterwards)."""
     _increment(article, view_count=1)
+    if session is not None:
+        now = utcnow()
+        db.session.add(SearchEvent(session_id=session.id, at=now, kind="view", article_id=article.id))
+        session.last_seen_at = now
+        db.session.flush()
 
 
 # -- feedback ---------------------------------------------------------------------------------------------------------
@@ -408,11 +415,11 @@ def _ratio(numerator: int, denominator: int) -> float | None:
 
 
 def deflection_summary(start: datetime, end: datetime) -> dict[str, Any]:
-    """Self-service figures for [start, end) in naive UTC. Ratios are None when nothing was there to divide.
+    """Search and feedback counts for [start, end) in naive UTC; ratios are None when nothing was there to divide.
 
-    Searches, clicks and feedback count by when they happened; sessions by when they started.
-    click_through_rate is result clicks per search; deflection_rate is the share of sessions that searched and
-    ended without a contact request.
+    Searches, clicks and feedback count by when they happened; sessions by when they started. The defined
+    self-service figures (click-through, deflection, the self-service score ...) are kb.insights', which builds on
+    these counts. A session that ended without a contact request is not a solved one, so no "deflection" here.
     """
     in_range = sa.and_(SearchEvent.at >= start, SearchEvent.at < end)
     searches, zero_results, clicks = db.session.execute(
@@ -436,12 +443,11 @@ def deflection_summary(start: datetime, end: datetime) -> dict[str, Any]:
             sa.func.count().filter(ArticleFeedback.helpful.is_(False)),
         ).where(ArticleFeedback.created_at >= start, ArticleFeedback.created_at < end)
     ).one()
-    sessions, with_contact, searched, searched_without_contact = db.session.execute(
+    sessions, with_contact, searched = db.session.execute(
         sa.select(
             sa.func.count(),
             sa.func.count().filter(SearchSession.record_id.is_not(None)),
             sa.func.count().filter(SearchSession.searches > 0),
-            sa.func.count().filter(SearchSession.searches > 0, SearchSession.record_id.is_(None)),
         ).where(SearchSession.started_at >= start, SearchSession.started_at < end)
     ).one()
     return {
@@ -452,7 +458,6 @@ def deflection_summary(start: datetime, end: datetime) -> dict[str, Any]:
         "zero_result_rate": _ratio(zero_results, searches),
         "top_zero_result_queries": [{"query": query, "count": number} for query, number in top_zero],
         "clicks": clicks,
-        "click_through_rate": _ratio(clicks, searches),
         "helpful_yes": helpful_yes,
         "helpful_no": helpful_no,
         "helpful_ratio": _ratio(helpful_yes, helpful_yes + helpful_no),
@@ -460,5 +465,4 @@ def deflection_summary(start: datetime, end: datetime) -> dict[str, Any]:
         "sessions_with_contact": with_contact,
         "sessions_without_contact": sessions - with_contact,
         "sessions_with_search": searched,
-        "deflection_rate": _ratio(searched_without_contact, searched),
     }

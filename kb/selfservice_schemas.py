@@ -91,7 +91,19 @@ class DayRangeSchema(Schema):
 
 
 class DeflectionQuerySchema(DayRangeSchema):
-    """The insights page's date range."""
+    """The insights page's date range, its deflection window (N days) and how long unviewed articles are listed after
+    (M days)."""
+
+    window = fields.Integer(
+        strict=False,
+        validate=validate.Range(min=1, max=90, error=_l("Choose from 1 to 90 days.")),
+        metadata={"description": "A contact request within this many days after a view makes it a failed deflection."},
+    )
+    unviewed = fields.Integer(
+        strict=False,
+        validate=validate.Range(min=1, max=730, error=_l("Choose from 1 to 730 days.")),
+        metadata={"description": "List public articles nobody viewed for this many days."},
+    )
 
 
 class FeedbackQuerySchema(PaginationSchema, DayRangeSchema):

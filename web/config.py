@@ -43,6 +43,11 @@ class DefaultConfig:
     #: an active agent, supervisor or administrator. Empty (or not such a user) means the active agent with the
     #: fewest open records.
     SELF_SERVICE_AGENT: str | None = None
+    #: The self-service figures (kb/insights.py): a contact request within this many days after an article view makes
+    #: the view a failed deflection; public articles with no view for SELF_SERVICE_UNVIEWED_DAYS are listed for review.
+    #: The insights page takes other values per visit (?window=, ?unviewed=).
+    SELF_SERVICE_DEFLECTION_DAYS = 7
+    SELF_SERVICE_UNVIEWED_DAYS = 30
     #: The help center's branding (kb/branding.py); an administrator's settings at /admin/help-center win over
     #: these. The name replaces "Help center"/"帮助中心"; the logo is an https:// URL or a path on this site; the
     #: colour is #rrggbb; the default language (zh_CN or en) is for visitors whose browser asks for neither.

@@ -85,7 +85,7 @@ def _contacts(session: Session, window: Window, now: datetime) -> dict[str, Any]
         "rising_topics": rising,
         "satisfaction": satisfaction_figures(window, rows),
         "fcr": fcr_figures(rows),
-        "knowledge": knowledge_figures(session, window, list(topics.values())),
+        "knowledge": knowledge_figures(session, window, list(topics.values()), now),
     }
 
 

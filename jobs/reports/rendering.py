@@ -8,11 +8,7 @@ app context; the locale is forced for the call ("zh_CN" or "en"), whatever the r
 
 from __future__ import annotations
 
-import hashlib
-import json
-import threading
 import warnings
-from collections import OrderedDict
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -29,11 +25,6 @@ from records.enums import Priority
 from records.timeutil import format_local
 
 __all__ = ["render_report_body", "render_report_document", "render_report_pdf", "report_csv", "report_xlsx"]
-
-#: Rendered chart sets kept per (figures, language): a report page is opened many times, drawing takes a second.
-CHART_CACHE_SIZE = 16
-_chart_cache: OrderedDict[tuple[str, str], dict[str, str | None]] = OrderedDict()
-_chart_lock = threading.Lock()
 
 
 @lru_cache(maxsize=1)
@@ -67,21 +58,8 @@ def _chart_text() -> dict[str, str]:
         "previous_overall": _("Overall, previous period"),
         "teams": _("Mean score by team"),
         "fill_rates": _("Field fill rates"),
+        "alert_line": _("Alert threshold"),
     }
-
-
-def _charts(figures: dict[str, Any], lang: str) -> dict[str, str | None]:
-    key = (hashlib.sha256(json.dumps(figures, sort_keys=True, default=str).encode()).hexdigest(), lang)
-    with _chart_lock:
-        if key in _chart_cache:
-            _chart_cache.move_to_end(key)
-            return _chart_cache[key]
-    drawn = charts(figures, lang, _chart_text())
-    with _chart_lock:
-        _chart_cache[key] = drawn
-        while len(_chart_cache) > CHART_CACHE_SIZE:
-            _chart_cache.popitem(last=False)
-    return drawn
 
 
 def report_title(report_data: dict[str, Any]) -> str:
@@ -103,7 +81,7 @@ def _context(report_data: dict[str, Any], lang: str) -> dict[str, Any]:
         "lang": lang,
         "title": report_title(report_data),
         "generated": _generated(report_data.get("generated_at")),
-        "charts": _charts(figures, lang),
+        "charts": charts(figures, lang, _chart_text()),
         "priorities": {priority.value: {"zh": priority.zh, "en": priority.en} for priority in Priority},
     }
 

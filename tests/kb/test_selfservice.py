@@ -204,13 +204,12 @@ def test_deflection_figures_from_a_scripted_day(shelf, make_user):
         {"query": "电子发票", "count": 1},
     ]
     assert figures["clicks"] == 1
-    assert figures["click_through_rate"] == 0.25
     assert (figures["helpful_yes"], figures["helpful_no"], figures["helpful_ratio"]) == (1, 1, 0.5)
     assert figures["sessions"] == 4
     assert figures["sessions_with_search"] == 3
     assert (figures["sessions_with_contact"], figures["sessions_without_contact"]) == (1, 3)
-    assert figures["deflection_rate"] == round(2 / 3, 4)
+    assert "deflection_rate" not in figures  # no session counts as solved for lacking a contact request
 
     earlier = deflection_summary(start - timedelta(days=1), start)
     assert earlier["searches"] == earlier["sessions"] == 0
-    assert earlier["deflection_rate"] is None and earlier["helpful_ratio"] is None
+    assert earlier["zero_result_rate"] is None and earlier["helpful_ratio"] is None

@@ -96,7 +96,9 @@ def test_the_performance_report_for_an_administrator(client, october, sign_in):
     html = text(response)
     assert (figure(html, "count"), figure(html, "mean"), figure(html, "mean-auto")) == ("6", "81.5", "78.5")
     assert (figure(html, "graded"), figure(html, "critical")) == ("1", "1")
-    assert re.search(r'data-band="90-100">.*?width: 100.0%.*?>3</td>', html)
+    assert re.search(r'data-band="90-100">.*?50 %.*?>3</td>', html)
+    chart = re.search(r'data-chart="distribution">(.*?)</figure>', response.get_data(as_text=True), re.S).group(1)
+    assert "<title>90-100: 3</title>" in chart  # the band's bar, drawn by records.charts
     assert re.search(r'data-field="key_details" class="table-danger">.*?data-alert', html)
     assert re.search(r'data-week="2026-W42">.*?>2</td> <td class="text-end">72.5<', html)
     assert 'data-agent="a1"' in html and 'data-agent="b1"' in html

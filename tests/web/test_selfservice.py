@@ -310,10 +310,10 @@ def test_insights_are_for_supervisors_trainers_and_admins(english, client, artic
     assert client.get("/help/insights").status_code == 403
     login_as(Role.SUPERVISOR)
     html = page(client.get("/help/insights"))
-    assert re.search(r'data-figure="searches">1<', html)
+    assert re.search(r'data-figure="sessions">1<', html)
     assert "没有这篇文章" in html
-    refused = page(client.get("/help/insights", query_string={"from": "2026-02-01", "to": "2026-01-01"}))
-    assert "The start date is after the end date." in refused
+    refused = client.get("/help/insights", query_string={"from": "2026-02-01", "to": "2026-01-01"})
+    assert refused.status_code == 422 and "The start date is after the end date." in page(refused)
 
 
 def test_every_help_center_text_has_a_chinese_translation():

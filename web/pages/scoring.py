@@ -10,9 +10,11 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from marshmallow import ValidationError
 
 from records import audit
+from records.charts import ALERT, PALETTE, Series, bar_chart, line_chart, number_format
 from records.db import db
 from records.enums import Role
 from records.models import Team, User
@@ -26,7 +28,7 @@ from scoring.report_exports import REPORT_FORMATS, export_report
 from scoring.reports import parse_period, score_report, scorecard_for, this_month
 from web.auth import STAFF, roles_required
 from web.pages.common import current_user_required
-from web.pages.display import is_chinese_ui
+from web.pages.display import is_chinese_ui, ui_locale
 
 bp = Blueprint("scoring_pages", __name__)
 
@@ -143,9 +145,33 @@ def performance_page():
         team_fixed=user.role == Role.SUPERVISOR,
         show_filters=user.role != Role.AGENT,
         lang=text_language(),
-        largest_band=max([band["count"] for band in report["distribution"]] + [1]),
+        charts=performance_charts(report),
         export_args={name: value for name, value in shown.items() if value},
     )
+
+
+def performance_charts(report: dict[str, Any]) -> dict[str, Markup | None]:
+    """The score distribution (bands under 60 and 80 in the alert colours) and the weekly mean score."""
+    locale = ui_locale()
+    bands = report["distribution"]
+    colours = [ALERT if band["high"] < 60 else PALETTE[1] if band["high"] < 80 else PALETTE[2] for band in bands]
+    weeks = report["weeks"]
+    return {
+        "distribution": bar_chart(
+            _("Score distribution"),
+            [band["label"] for band in bands],
+            [Series(_("Records"), [band["count"] for band in bands], colours=colours)],
+            value_format=number_format(locale),
+        ),
+        "weeks": line_chart(
+            _("Weekly trend"),
+            [row["week"] for row in weeks],
+            [Series(_("Mean score"), [row["mean"] for row in weeks])],
+            value_format=number_format(locale),
+            low=0,
+            high=100,
+        ),
+    }
 
 
 @bp.get("/scoring/performance/export")

@@ -23,10 +23,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from markupsafe import Markup
 from marshmallow import ValidationError
 
 from kb.branding import Branding, current_branding, uploaded_logo
 from kb.content import render_markdown
+from kb.insights import LOW_HELPFUL_RATIO, REVIEW_MIN_ANSWERS, REVIEW_TOP_VIEWED, self_service_figures
 from kb.models import Article, ArticleVersion, FeedbackReason, SearchSession
 from kb.operations import get_public_article
 from kb.schemas import ContactRequestSchema, FeedbackSchema
@@ -36,7 +38,6 @@ from kb.selfservice import (
     add_feedback,
     category_code,
     create_contact_request,
-    deflection_summary,
     get_or_start_session,
     get_session,
     log_click,
@@ -49,6 +50,7 @@ from kb.selfservice import (
     session_queries,
 )
 from kb.selfservice_schemas import DeflectionQuerySchema
+from records.charts import GREY, PALETTE, Series, bar_chart, column_chart, number_format
 from records.db import db
 from records.enums import Language, Role
 from records.importing import flatten_messages
@@ -58,7 +60,7 @@ from records.timeutil import local_day_start, local_today
 from web.auth import roles_required
 from web.errors import customer_abort
 from web.extensions import limited
-from web.help_session import current_session_id, forget, remember
+from web.help_session import current_session_id, forget, is_crawler, remember
 from web.pages.display import ui_locale
 from web.pages.record_forms import RecordForm
 
@@ -71,6 +73,8 @@ INSIGHTS_DEFAULT_DAYS = 30
 #: The Flask-session key holding the number of the visitor's last contact request, for the thank-you page.
 REQUEST_NO_KEY = "help_request_no"
 CONTACT_FIELDS = ("name", "phone", "email", "description")
+#: Articles in the insights page's "most viewed" chart.
+INSIGHT_CHART_ARTICLES = 10
 #: Roles that see the self-service figures.
 INSIGHT_ROLES = (Role.SUPERVISOR, Role.TRAINER, Role.ADMIN)
 
@@ -129,12 +133,17 @@ def category(code: str):
 @bp.get("/articles/<ref>")
 def article(ref: str):
     item, version = get_public_article(ref)
+    if is_crawler():
+        record_view(item)
+        db.session.commit()
+        return render_article(item, version)
+    # Every view belongs to the visitor's session: a contact request later in the visit tells whether it helped.
+    visit = get_or_start_session(current_session_id())
     if request.args.get("from") == "search":
-        visit = get_or_start_session(current_session_id())
         log_click(visit, item)
-        remember(visit)
-    record_view(item)
+    record_view(item, visit)
     db.session.commit()
+    remember(visit)
     return render_article(item, version)
 
 
@@ -246,8 +255,55 @@ def insights():
         args, errors = {}, form_messages(error.messages)
     last = args.get("date_to") or local_today()
     first = args.get("date_from") or last - timedelta(days=INSIGHTS_DEFAULT_DAYS - 1)
-    summary = deflection_summary(local_day_start(first), local_day_start(last + timedelta(days=1)))
-    return render_template("help/insights.html", summary=summary, first=first, last=last, errors=errors)
+    window = args.get("window") or int(current_app.config["SELF_SERVICE_DEFLECTION_DAYS"])
+    unviewed = args.get("unviewed") or int(current_app.config["SELF_SERVICE_UNVIEWED_DAYS"])
+    figures = self_service_figures(
+        local_day_start(first), local_day_start(last + timedelta(days=1)), window_days=window, unviewed_days=unviewed
+    )
+    body = render_template(
+        "help/insights.html",
+        summary=figures,
+        charts=insight_charts(figures),
+        first=first,
+        last=last,
+        window=window,
+        unviewed=unviewed,
+        review={
+            "top": REVIEW_TOP_VIEWED,
+            "share": f"{LOW_HELPFUL_RATIO:.0%}".replace("%", " %"),
+            "answers": REVIEW_MIN_ANSWERS,
+        },
+        errors=errors,
+    )
+    # What was not understood is named on the page, which shows the defaults meanwhile.
+    return body, 422 if errors else 200
+
+
+def insight_charts(figures: dict) -> dict[str, Markup | None]:
+    """The insights page's charts: deflection by day of the first view, and the most viewed articles."""
+    locale = ui_locale()
+    count = number_format(locale)
+    days = figures["days"]
+    outcomes = [
+        Series(_("Successful"), [day["successful"] for day in days], colour=PALETTE[2]),
+        Series(_("Failed"), [day["failed"] for day in days], colour=PALETTE[3]),
+        Series(_("Potential (window still open)"), [day["potential"] for day in days], colour=GREY),
+    ]
+    viewed = [row for row in figures["articles"] if row["views"]][:INSIGHT_CHART_ARTICLES]
+    return {
+        "deflection": column_chart(
+            _("Deflection by day of the first article view"),
+            [day["day"].strftime("%m-%d") for day in days],
+            outcomes,
+            value_format=count,
+        ),
+        "articles": bar_chart(
+            _("Most viewed articles"),
+            [row["title"] for row in viewed],
+            [Series(_("Views"), [row["views"] for row in viewed])],
+            value_format=count,
+        ),
+    }
 
 
 # ----- helpers -------------------------------------------------------------------------------------------------------

@@ -283,6 +283,10 @@ def build_report_fixture(make_user, make_record, make_article) -> dict:
             SearchEvent(session_id="s1", at=june, kind="search", query="物流", result_count=3),
             SearchEvent(session_id="s2", at=june, kind="search", query="退款", result_count=2),
             SearchEvent(session_id="s2", at=june, kind="click", article_id=article.id),
+            # s1 read the article and never asked (a successful deflection); s2 read it and asked an hour later.
+            SearchEvent(session_id="s1", at=june, kind="view", article_id=article.id),
+            SearchEvent(session_id="s2", at=june, kind="view", article_id=article.id),
+            SearchEvent(session_id="s2", at=june + timedelta(hours=1), kind="contact"),
             *(
                 ArticleFeedback(article_id=article.id, helpful=helpful, created_at=june)
                 for helpful in (True, True, False)
@@ -481,7 +485,18 @@ def test_knowledge_base_figures(figures):
     assert help_center["searches"]["current"] == 3
     assert help_center["zero_result_rate"]["current"] == 0.3333
     assert help_center["helpful_ratio"]["current"] == 0.6667
-    assert help_center["deflection_rate"]["current"] == 0.5
+    # s1 read the article and never asked, s2 asked an hour after reading: one success, one failure.
+    assert help_center["deflection_successful"]["current"] == help_center["deflection_failed"]["current"] == 1
+    assert help_center["deflection_potential"]["current"] == 0
+    assert help_center["deflection_success_rate"]["current"] == 0.5
+    assert help_center["click_through_rate"]["current"] == 0.3333  # s2's search was followed by a click
+    assert help_center["contact_after_search_rate"]["current"] == 0.5
+    assert help_center["sessions"]["current"] == 2 and help_center["deflection_days"] == 7
+    # June's records R1-R6 are of customers c1, c2 (twice), c3, c4 and c5; May's P1-P3 of three: 2 ÷ 5 sessions.
+    assert help_center["customers_contacted"]["current"] == 5 and help_center["customers_contacted"]["previous"] == 3
+    assert help_center["self_service_score"]["current"] == 0.4
+    assert help_center["self_service_score"]["previous"] == 0.0  # May: no help-center session, three customers
+    assert "deflection_rate" not in help_center  # the old "searched without a contact request" figure is gone
     assert help_center["top_zero_result_queries"] == [{"query": "手机号138****5678怎么改", "count": 1}]
 
 

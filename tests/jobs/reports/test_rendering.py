@@ -22,6 +22,7 @@ from jobs.reports.rendering import (
     report_xlsx,
 )
 from tests.jobs.reports.test_figures import CUSTOMER_NAME, NOW, PII_PHONE, build_report_fixture
+from tests.records.test_charts import legend_is_clear, parse
 
 
 def _report_data(figures: dict) -> dict:
@@ -159,3 +160,19 @@ def test_an_empty_report_renders(app, db):
         html = render_report_body(_report_data(figures), "en")
     assert "No records in this period." in _text(html)
     assert "Nothing in this period’s figures calls for action." in _text(html)
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_every_report_chart_is_well_formed_with_its_legend_clear_of_the_bars(app, report_data, locale):
+    with app.app_context():
+        html = render_report_body(report_data, locale)
+    charts = re.findall(r"<svg.*?</svg>", html, re.S)
+    assert len(charts) == 5  # channels, categories, satisfaction, teams, fill rates
+    with_legend = 0
+    for svg in charts:
+        root = parse(svg)
+        if root.find("{http://www.w3.org/2000/svg}g[@class='legend']") is not None:
+            legend_is_clear(root)
+            with_legend += 1
+    assert with_legend == 5  # two periods, five satisfaction lines, the fill rates' alert line
+    assert ("本期" if locale == "zh_CN" else "This period") in charts[0]
