@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, current_app, has_request_context, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, has_request_context, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import refresh as refresh_locale
 
@@ -64,6 +64,10 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
+    # A customer's status page speaks the language of their record unless they chose another (records.customer_links).
+    customer = g.get("customer_locale")
+    if customer in languages:
+        return customer
     asked = request.accept_languages.best_match(languages)
     if asked:
         return asked
