@@ -24,7 +24,7 @@ from records.customer_links import (
 )
 from records.db import db as database
 from records.enums import Role, Status
-from records.models import AuditLog, RecordNote
+from records.models import AuditLog, CustomerLink, RecordNote
 from records.presenting import record_to_dict
 from records.timeutil import utcnow
 
@@ -211,3 +211,24 @@ def test_the_public_resolution_names_no_staff_and_no_personal_data(make_record, 
     assert "重置登录状态" in shown
     record.status = Status.OPEN
     assert public_resolution(record) is None, "an open record has no answer yet"
+
+
+@pytest.mark.parametrize("how", ["delete", "erase"])
+def test_deleting_a_record_takes_its_links_and_notes(make_record, people, how):
+    from jobs.erasure import RunMemo, erase_records
+    from records.operations import delete_record
+
+    record = make_record(agent=people["agent"])
+    link = create_link(record, by=record.agent)
+    add_note(link, record, "补充：订单 88001234")
+    database.session.commit()
+    token = token_for(link)
+    if how == "delete":
+        delete_record(record, by=people["admin"])
+    else:
+        erase_records([record.id], [record.number], RunMemo())
+    database.session.commit()
+    for model in (CustomerLink, RecordNote):
+        assert database.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0
+    with pytest.raises(LinkNotFound):
+        open_link(token)
