@@ -151,7 +151,7 @@ def test_the_customer_adds_information_as_a_note(english, client, make_record, s
     assert "13912345678" in revealed
 
 
-def test_the_rating_form_fills_the_satisfaction_fields(english, client, make_record):
+def test_the_rating_form_fills_the_satisfaction_fields(english, client, make_record, sign_in):
     record = make_record(status="resolved", satisfaction=None)
     link = create_link(record, by=record.agent)
     database.session.commit()
@@ -170,6 +170,8 @@ def test_the_rating_form_fills_the_satisfaction_fields(english, client, make_rec
     html = page(client.get(status_path(link)))
     assert "Thank you for rating our service." in html and "You can change it here." in html
     assert re.search(r'name="satisfaction" id="f-satisfaction-4" value="4"\s+checked', html)
+    sign_in(record.agent)
+    assert "rated by the customer" in page(client.get(f"/records/{record.number}"))
 
 
 def test_an_open_record_refuses_a_rating_with_a_message(english, client, make_record):

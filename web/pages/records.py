@@ -18,6 +18,7 @@ from records.access import (
     is_scrubbed_viewer,
     require,
 )
+from records.customer_links import customer_rated
 from records.customers import customer_history
 from records.db import db
 from records.enums import Role
@@ -172,6 +173,7 @@ def render_detail(record: Record, user: User, *, revealed: bool):
         linked_articles=linked_articles_for(record, user),
         may_link_articles=may_link_articles(record, user),
         customer_links=links_for_page(record, user),
+        customer_rated=customer_rated(record),
     )
 
 
