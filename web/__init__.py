@@ -75,6 +75,10 @@ def select_locale() -> str:
     return current_branding().default_language if is_customer_request() else languages[0]
 
 
+def forget_customer_locale() -> None:
+    g.pop("customer_locale", None)
+
+
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
@@ -88,6 +92,8 @@ def register_extensions(app: Flask) -> None:
     app.before_request(refresh_locale)
     # The help center's branding is read once per request; `g` outlives a request in tests and scripts.
     app.before_request(forget_branding)
+    # Likewise the language of the customer's record a status page set (web/pages/customer_status.py).
+    app.before_request(forget_customer_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     bootstrap.init_app(app)
     csrf.init_app(app)
