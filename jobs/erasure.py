@@ -33,7 +33,7 @@ from kb.models import (
 from kb.search import version_passage, version_texts
 from records.changes import touch
 from records.db import db, read_session
-from records.models import AuditLog, Customer, FollowUp, Record, User, record_links
+from records.models import AuditLog, Customer, CustomerLink, FollowUp, Record, RecordNote, User, record_links
 from scoring.models import CalibrationSession, Dispute, Grade, RecordScore
 from text.embeddings import text_hash
 from text.models import EmbeddingCache
@@ -301,6 +301,8 @@ def erase_records(ids: list[int], numbers: list[str], memo: RunMemo) -> int:
         sa.delete(Grade).where(Grade.record_id.in_(ids)),
         sa.delete(RecordScore).where(RecordScore.record_id.in_(ids)),
         sa.delete(FollowUp).where(FollowUp.record_id.in_(ids)),
+        sa.delete(RecordNote).where(RecordNote.record_id.in_(ids)),
+        sa.delete(CustomerLink).where(CustomerLink.record_id.in_(ids)),
         sa.delete(record_links).where(sa.or_(record_links.c.record_id.in_(ids), record_links.c.related_id.in_(ids))),
         sa.delete(Record).where(Record.id.in_(ids)),
     ):

@@ -31,6 +31,7 @@ from kb.models import (
 from kb.search import SearchHit, search_service
 from records import audit
 from records.access import NotFound, can_create_records
+from records.customer_links import create_link
 from records.db import db
 from records.enums import Channel, Role, Status
 from records.models import Record, User
@@ -284,6 +285,8 @@ def create_contact_request(data: dict[str, Any], session_id: str | None = None) 
     session.last_seen_at = now
     db.session.add(SearchEvent(session_id=session.id, at=now, kind="contact"))
     audit.log(ACTOR, "record.contact_request", record, session=session.id, agent=agent.username)
+    # The visitor gets a status link at once (shown on the confirmation, mailed to the address they gave).
+    create_link(record, by=ACTOR)
     db.session.flush()
     return record
 

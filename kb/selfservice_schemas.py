@@ -69,6 +69,10 @@ class FeedbackPageSchema(PageSchema):
 class ContactRequestOutSchema(Schema):
     record_no = fields.String(metadata={"description": "The ticket number to quote when the customer calls back."})
     session = fields.String()
+    status_url = fields.String(
+        metadata={"description": "The customer's status page (no account needed); keep it private, it expires."}
+    )
+    emailed = fields.Boolean(metadata={"description": "Whether the status link was also mailed to the given e-mail."})
 
 
 class SessionOutSchema(Schema):

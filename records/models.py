@@ -248,3 +248,43 @@ class SequenceCounter(db.Model):
 
     key: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     last: Mapped[int] = mapped_column(default=0)
+
+
+class CustomerLink(db.Model):
+    """A signed link that lets the customer of a record see its status, add information and rate it, without an
+    account (records/customer_links.py). The token carries the record id, the purpose and the expiry, signed with
+    the secret key; this row (found by its nonce) lets staff revoke a link before it expires."""
+
+    __tablename__ = "customer_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(sa.ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    #: Random, in the signed token: a token whose nonce has no row (or a revoked one) opens nothing.
+    nonce: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    #: None: made for a help-center contact request, by no staff member.
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: When the link was last e-mailed to the customer (None: shown to copy, never mailed).
+    emailed_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    last_used_at: Mapped[datetime | None]
+
+    record: Mapped[Record] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+
+class RecordNote(db.Model):
+    """Information added to a record by someone other than its staff (the customer through a status link): kept
+    beside the record, never written into its fields."""
+
+    __tablename__ = "record_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(sa.ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    #: "customer" for now; the audit log says through which link.
+    author: Mapped[str] = mapped_column(sa.String(40))
+    text: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    link_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customer_links.id", ondelete="SET NULL"))

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+
 from records import audit
 from records.access import can_manage_customer, can_reveal_record, can_view_record, is_scrubbed_viewer, require
 from records.customers import ANONYMOUS_NAME
+from records.db import db
 from records.masking import mask_email, mask_phone, mask_text
-from records.models import Customer, Record, User
+from records.models import Customer, Record, RecordNote, User
 from records.timeutil import local_today
 
 #: Free-text fields of a record; they are masked for viewers who may not (or did not ask to) reveal personal data.
@@ -39,9 +42,19 @@ def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> d
     text = {
         field: (mask_text(getattr(record, field)) if masked else getattr(record, field)) for field in FREE_TEXT_FIELDS
     }
+    notes = [
+        {"id": note.id, "author": note.author, "created_at": iso_utc(note.created_at), "text": note.text}
+        for note in db.session.scalars(
+            sa.select(RecordNote).where(RecordNote.record_id == record.id).order_by(RecordNote.id)
+        )
+    ]
+    for note in notes:
+        note["text"] = mask_text(note["text"]) if masked else note["text"]
     if scrubbed and record.customer.name and record.customer.name != ANONYMOUS_NAME:
         # A name the customer gave can be repeated in the text ("王先生说..."); trainers must not see it.
         text = {field: value.replace(record.customer.name, "客户") if value else value for field, value in text.items()}
+        for note in notes:
+            note["text"] = note["text"].replace(record.customer.name, "客户")
     today = local_today()
     return {
         "id": record.id,
@@ -86,6 +99,8 @@ def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> d
             for f in record.follow_ups
         ],
         "related": [other.number for other in record.related],
+        # What the customer added through a status link (records.customer_links): beside the record, not in it.
+        "customer_notes": notes,
         "language": record.language.value,
         "created_at": iso_utc(record.created_at),
         "updated_at": iso_utc(record.updated_at),

@@ -360,6 +360,13 @@ class FollowUpOutSchema(Schema):
     overdue = fields.Boolean()
 
 
+class RecordNoteOutSchema(Schema):
+    id = fields.Integer()
+    author = fields.String(metadata={"description": '"customer": added through a status link'})
+    created_at = fields.String(metadata={"description": "UTC, ISO 8601"})
+    text = fields.String(metadata={"description": "Masked like the record's free text unless revealed"})
+
+
 class RecordSummarySchema(Schema):
     id = fields.Integer()
     number = fields.String()
@@ -403,6 +410,10 @@ class RecordOutSchema(Schema):
     customer_feedback = fields.String(allow_none=True)
     follow_ups = fields.List(fields.Nested(FollowUpOutSchema))
     related = fields.List(fields.String())
+    customer_notes = fields.List(
+        fields.Nested(RecordNoteOutSchema),
+        metadata={"description": "What the customer added through a status link; never changes the record's fields"},
+    )
     language = fields.String()
     created_at = fields.String()
     updated_at = fields.String()
@@ -427,3 +438,31 @@ class TokenOutSchema(Schema):
     token_type = fields.String()
     expires_at = fields.String()
     user = fields.Nested(UserOutSchema)
+
+
+def _stars(required: bool = False) -> fields.Integer:
+    message = _l("Choose 1 to 5 stars.")
+    return fields.Integer(
+        required=required,
+        allow_none=not required,
+        strict=False,
+        validate=validate.Range(min=1, max=5, error=message),
+        error_messages={"required": message, "invalid": message, "null": message},
+    )
+
+
+class CustomerRatingSchema(BlankMeansAbsent, Schema):
+    """A customer's rating through a status link: overall 1-5 and, if they like, the three sub-scores."""
+
+    satisfaction = _stars(required=True)
+    satisfaction_efficiency = _stars()
+    satisfaction_resolution = _stars()
+    satisfaction_attitude = _stars()
+
+
+class CustomerNoteSchema(Schema):
+    text = fields.String(
+        required=True,
+        validate=validate.Length(max=5000, error=_l("At most %(limit)d characters.", limit=5000)),
+        error_messages={"required": _l("Write what you would like to add.")},
+    )

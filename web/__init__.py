@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, current_app, has_request_context, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, has_request_context, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import refresh as refresh_locale
 
@@ -64,11 +64,19 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
+    # A customer's status page speaks the language of their record unless they chose another (records.customer_links).
+    customer = g.get("customer_locale")
+    if customer in languages:
+        return customer
     asked = request.accept_languages.best_match(languages)
     if asked:
         return asked
     # Customers' pages speak the help center's default language (an installation's choice, kb/branding.py).
     return current_branding().default_language if is_customer_request() else languages[0]
+
+
+def forget_customer_locale() -> None:
+    g.pop("customer_locale", None)
 
 
 def register_extensions(app: Flask) -> None:
@@ -84,6 +92,8 @@ def register_extensions(app: Flask) -> None:
     app.before_request(refresh_locale)
     # The help center's branding is read once per request; `g` outlives a request in tests and scripts.
     app.before_request(forget_branding)
+    # Likewise the language of the customer's record a status page set (web/pages/customer_status.py).
+    app.before_request(forget_customer_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     bootstrap.init_app(app)
     csrf.init_app(app)

@@ -59,6 +59,8 @@ class DefaultConfig:
     HELP_CENTER_CONTACT_EMAIL: str | None = None
     HELP_CENTER_CONTACT_HOURS: str | None = None
     HELP_CENTER_DEFAULT_LANGUAGE: str | None = None
+    #: Days a customer's status link works (records/customer_links.py; at most 365). Staff can revoke one sooner.
+    CUSTOMER_LINK_DAYS = 30
     #: Deadlines per priority laid over records.sla.DEFAULT_SLA_RULES (high: respond 4 h, resolve 24 h), e.g.
     #: CONSULTKB_SLA_RULES='{"high": {"respond_hours": 2}, "low": null}'; a null removes a deadline. Empty: defaults.
     SLA_RULES: dict | None = None
@@ -108,6 +110,12 @@ class DefaultConfig:
     RATELIMIT_FEEDBACK = "20/minute"
     #: Contact requests become records an agent must handle; a person rarely needs more than a few an hour.
     RATELIMIT_CONTACT = "5/hour"
+    #: Customers' status pages, per address: a person reloads a few times; guessing tokens needs millions.
+    RATELIMIT_CUSTOMER_STATUS = "30/minute"
+    #: Notes and ratings sent through status links, per address and, separately, per link (each becomes work for
+    #: an agent or changes the record's satisfaction).
+    RATELIMIT_CUSTOMER_INPUT = "20/hour"
+    RATELIMIT_CUSTOMER_LINK_INPUT = "10/hour"
     #: Password guessing: failed POST /login and POST /api/v1/auth/tokens together (successful sign-ins don't count).
     RATELIMIT_SIGN_IN = "10/minute"
     #: Log lines as "text" (development) or "json" (one object per line, for log shippers); see web/logging_setup.py.

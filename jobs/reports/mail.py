@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import smtplib
-import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -15,10 +13,8 @@ from sqlalchemy.orm import Session
 from jobs.models import Report, ReportStatus
 from jobs.reports.operations import report_data, report_locale
 from records.db import db
+from records.mail import send, sender
 from records.timeutil import utcnow
-
-#: Seconds to wait for the SMTP server before the run fails (and is retried by the next run).
-SMTP_TIMEOUT = 30
 
 
 def recipients() -> list[str]:
@@ -63,12 +59,11 @@ def report_message(report: Report, to: list[str]) -> EmailMessage:
 
     locale = report_locale()
     data = report_data(report)
-    config = current_app.config
     message = EmailMessage()
     with force_locale(locale):
         kind = report.kind.label(locale)
         message["Subject"] = gettext("ConsultKB %(kind)s report %(period)s", kind=kind, period=report.period)
-    message["From"] = config.get("MAIL_SENDER") or "consultkb@localhost"
+    message["From"] = sender()
     message["To"] = ", ".join(to)
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain="consultkb")
@@ -83,19 +78,3 @@ def report_message(report: Report, to: list[str]) -> EmailMessage:
         filename=f"consultkb-{report.kind.value}-{report.period}.pdf",
     )
     return message
-
-
-def send(message: EmailMessage) -> None:
-    config = current_app.config
-    host, port = config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25)
-    timeout = float(config.get("MAIL_TIMEOUT") or SMTP_TIMEOUT)
-    if config.get("MAIL_USE_SSL"):
-        client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
-    else:
-        client = smtplib.SMTP(host, port, timeout=timeout)
-    with client:
-        if config.get("MAIL_USE_TLS") and not config.get("MAIL_USE_SSL"):
-            client.starttls(context=ssl.create_default_context())
-        if config.get("MAIL_USERNAME"):
-            client.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-        client.send_message(message)

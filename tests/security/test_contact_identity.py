@@ -50,7 +50,8 @@ def test_a_known_phone_does_not_join_the_customers_history(client, db, known):
 
 def test_the_answer_is_the_same_for_a_known_and_an_unknown_phone(client, db, known):
     answers = [request_contact(client, phone) for phone in (PHONE, "13900009999")]
-    assert [sorted(answer) for answer in answers] == [["record_no", "session"]] * 2
+    assert [sorted(answer) for answer in answers] == [["emailed", "record_no", "session", "status_url"]] * 2
+    assert [answer["emailed"] for answer in answers] == [False, False]
     customers = [record_of(db, answer["record_no"]).customer for answer in answers]
     assert [customer.unverified for customer in customers] == [True, True]
     assert len({customer.id for customer in customers} | {known.id}) == 3

@@ -106,6 +106,7 @@ API_PATHS = (
     "/api/v1/records/{record}/score",
     "/api/v1/records/{record}/grades",
     "/api/v1/records/{record}/articles",
+    "/api/v1/records/{record}/customer-links",
     "/api/v1/customers",
     "/api/v1/customers/{customer}",
     "/api/v1/customers/{customer}?reveal=true",

@@ -14,6 +14,7 @@ from web.api import (
     audit,
     auth_tokens,
     cases,
+    customer_links,
     customers,
     grading,
     meta,
@@ -30,6 +31,7 @@ from web.extensions import csrf
 BLUEPRINTS = (
     auth_tokens.blp,
     records.blp,
+    customer_links.blp,
     customers.blp,
     users.blp,
     meta.blp,

@@ -41,6 +41,7 @@ from web.api.common import page_of
 from web.auth import STAFF, roles_required, signed_in_user
 from web.extensions import limited
 from web.help_session import current_session_id, forget, remember
+from web.pages.customer_links import deliver_request_link
 
 log = logging.getLogger(__name__)
 
@@ -169,4 +170,5 @@ class ContactRequests(MethodView):
             abort(503, message="We cannot take requests online right now; please call us instead.")
         db.session.commit()
         forget()
-        return {"record_no": record.number, "session": session.id}
+        link = deliver_request_link(record)
+        return {"record_no": record.number, "session": session.id, "status_url": link["url"], "emailed": link["mailed"]}

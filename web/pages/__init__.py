@@ -13,6 +13,8 @@ from web.pages import (
     calls,
     case_packs,
     cases,
+    customer_links,
+    customer_status,
     customers,
     grading,
     help_branding,
@@ -38,6 +40,8 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(article_reuse.bp)
     app.register_blueprint(proposals.bp)
     app.register_blueprint(selfservice.bp)
+    app.register_blueprint(customer_status.bp)
+    app.register_blueprint(customer_links.bp)
     app.register_blueprint(grading.bp)
     app.register_blueprint(scoring.bp)
     app.register_blueprint(cases.bp)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -17,6 +18,7 @@ from records.access import (
     is_scrubbed_viewer,
     require,
 )
+from records.customer_links import customer_rated
 from records.customers import customer_history
 from records.db import db
 from records.enums import Role
@@ -43,6 +45,7 @@ from records.timeutil import format_local
 from web.auth import RECORD_KEEPERS, STAFF, roles_required
 from web.pages.article_reuse import link_articles_from_form, linked_articles_for, may_link_articles
 from web.pages.common import current_user_required, history_row
+from web.pages.customer_links import links_for_page
 from web.pages.paging import Paging
 from web.pages.record_forms import (
     RecordForm,
@@ -148,6 +151,8 @@ def render_detail(record: Record, user: User, *, revealed: bool):
     shown = record_to_dict(record, viewer=user, revealed=revealed)
     shown["contacted_local"] = format_local(record.contacted_at)
     shown["agent_name"] = record.agent.display_name
+    for note in shown["customer_notes"]:
+        note["created_local"] = format_local(datetime.fromisoformat(note["created_at"].removesuffix("Z")))
     return render_template(
         "records/detail.html",
         record=shown,
@@ -167,6 +172,8 @@ def render_detail(record: Record, user: User, *, revealed: bool):
         ],
         linked_articles=linked_articles_for(record, user),
         may_link_articles=may_link_articles(record, user),
+        customer_links=links_for_page(record, user),
+        customer_rated=customer_rated(record),
     )
 
 

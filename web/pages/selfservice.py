@@ -61,6 +61,7 @@ from web.auth import roles_required
 from web.errors import customer_abort
 from web.extensions import limited
 from web.help_session import current_session_id, forget, is_crawler, remember
+from web.pages.customer_links import deliver_request_link
 from web.pages.display import ui_locale
 from web.pages.record_forms import RecordForm
 
@@ -72,6 +73,8 @@ PAGE_RESULTS = 20
 INSIGHTS_DEFAULT_DAYS = 30
 #: The Flask-session key holding the number of the visitor's last contact request, for the thank-you page.
 REQUEST_NO_KEY = "help_request_no"
+#: ... and its status link, and whether it was mailed.
+REQUEST_LINK_KEY = "help_request_link"
 CONTACT_FIELDS = ("name", "phone", "email", "description")
 #: Articles in the insights page's "most viewed" chart.
 INSIGHT_CHART_ARTICLES = 10
@@ -226,6 +229,7 @@ def contact():
     db.session.commit()
     forget()
     session[REQUEST_NO_KEY] = record.number
+    session[REQUEST_LINK_KEY] = deliver_request_link(record)
     return redirect(url_for("help.thanks"))
 
 
@@ -239,7 +243,8 @@ def thanks():
     number = session.get(REQUEST_NO_KEY)
     if not number:
         return redirect(url_for("help.index"))
-    return render_template("help/thanks.html", number=number)
+    link = session.get(REQUEST_LINK_KEY) or {}
+    return render_template("help/thanks.html", number=number, status_url=link.get("url"), mailed=link.get("mailed"))
 
 
 # ----- staff: deflection figures -------------------------------------------------------------------------------------
