@@ -17,6 +17,7 @@ from records.access import (
     is_scrubbed_viewer,
     require,
 )
+from records.assignment import assignment_history, handler
 from records.customers import customer_history
 from records.db import db
 from records.enums import Role
@@ -53,6 +54,7 @@ from web.pages.record_forms import (
     record_form_errors,
     schema_input,
 )
+from web.pages.worklist import handler_choices, may_assign_on_page
 
 bp = Blueprint("record_pages", __name__)
 
@@ -167,6 +169,10 @@ def render_detail(record: Record, user: User, *, revealed: bool):
         ],
         linked_articles=linked_articles_for(record, user),
         may_link_articles=may_link_articles(record, user),
+        handler_name=handler(record).display_name,
+        assignment_history=assignment_history(record),
+        may_assign=may_assign_on_page(user, record),
+        assignees=handler_choices(user) if may_assign_on_page(user, record) else [],
     )
 
 
