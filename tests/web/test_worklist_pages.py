@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from records.db import db
 from records.enums import Role
-from records.models import AssignmentRule, Notification
+from records.models import AssignmentRule, Notification, Record
 from records.notifications import create_notifications
 from records.timeutil import to_local, utcnow
 
@@ -207,3 +207,24 @@ def test_the_assignment_rules_page_and_api(app, client, sign_in, token_for, floo
     assert api.delete(f"/api/v1/assignment-rules/{rule.id}", headers=headers).status_code == 404
     sign_in(people["sup"])
     assert client.get("/admin/assignment").status_code == 403
+
+
+def test_the_new_record_form_takes_an_assignee(client, sign_in, floor):
+    people, _records = floor
+    sign_in(people["sup"], language="en")
+    form = {
+        "contacted_at": "2026-11-02T14:30",
+        "channel": "phone",
+        "status": "open",
+        "priority": "high",
+        "problem_description": "客户反映登录异常。",
+        "customer_name": "周先生",
+        "customer_phone": "13712345678",
+        "agent": "a1",
+    }
+    refused = client.post("/records/new", data={**form, "assignee": "b1"})
+    assert refused.status_code == 422 and "cannot handle" in refused.get_data(as_text=True)
+    saved = client.post("/records/new", data={**form, "assignee": "a2"})
+    assert saved.status_code == 302
+    record = db.session.scalar(sa.select(Record).where(Record.number == saved.headers["Location"].rsplit("/", 1)[-1]))
+    assert record.agent == people["a1"] and record.assignee == people["a2"]
