@@ -21,7 +21,7 @@ from marshmallow import ValidationError
 
 from records import audit
 from records.access import can_edit_record, require
-from records.db import db
+from records.db import db, row_id
 from records.enums import Role
 from records.models import AssignmentChange, AssignmentRule, Record, Team, User
 from records.people import find_agent
@@ -66,8 +66,9 @@ def resolve_user(reference: str | int | None, *, field: str = "assignee") -> Use
     if reference is None or (isinstance(reference, str) and not reference.strip()):
         return None
     user = None
-    if isinstance(reference, int) or (isinstance(reference, str) and reference.strip().isdigit()):
-        user = db.session.get(User, int(reference))
+    key = row_id(reference.strip() if isinstance(reference, str) else reference)
+    if key is not None:
+        user = db.session.get(User, key)
     if user is None and isinstance(reference, str):
         user = find_agent(reference)
     if user is None:
@@ -336,7 +337,8 @@ def delete_rule(rule: AssignmentRule, *, by: User) -> None:
 
 
 def get_rule(rule_id: int) -> AssignmentRule | None:
-    return db.session.get(AssignmentRule, rule_id)
+    key = row_id(rule_id)
+    return db.session.get(AssignmentRule, key) if key is not None else None
 
 
 def rule_to_dict(rule: AssignmentRule) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from records.access import NotFound, can_view_record
 from records.assignment import handler_id
+from records.db import row_id
 from records.enums import Role
 from records.masking import mask_text
 from records.models import FollowUp, Notification, Record, User
@@ -201,7 +202,8 @@ def list_notifications(
 
 
 def mark_read(user: User, session: Session, notification_id: int) -> Notification:
-    notification = session.get(Notification, notification_id)
+    key = row_id(notification_id)
+    notification = session.get(Notification, key) if key is not None else None
     if notification is None or notification.user_id != user.id:
         raise NotFound(f"No notification {notification_id}.")
     if notification.read_at is None:

@@ -161,6 +161,7 @@ def test_notifications_bell_list_and_api(app, client, sign_in, token_for, floor)
     # Someone else's notification is not found; nor is a made-up one.
     assert api.post(f"/api/v1/notifications/{first}/read", headers=other).status_code == 404
     assert api.post("/api/v1/notifications/999999/read", headers=other).status_code == 404
+    assert api.post(f"/api/v1/notifications/{10**30}/read", headers=other).status_code == 404
     assert api.get("/api/v1/notifications?page=0", headers=other).status_code == 422
     assert client.post("/notifications/read-all").status_code == 302
     assert (
@@ -190,6 +191,7 @@ def test_the_assignment_rules_page_and_api(app, client, sign_in, token_for, floo
     assert rule.candidates == [people["a2"]] and rule.strategy == "fewest_open"
     assert client.get(f"/admin/assignment/{rule.id}").status_code == 200
     assert client.get("/admin/assignment/9999").status_code == 404
+    assert client.get(f"/admin/assignment/{10**30}").status_code == 404
     assert client.post(f"/admin/assignment/{rule.id}/move", data={"direction": "up"}).status_code == 302
     assert api.get("/api/v1/assignment-rules", headers=headers).json[0]["candidates"] == ["a2"]
     patched = api.patch(f"/api/v1/assignment-rules/{rule.id}", json={"active": False}, headers=headers)
@@ -205,6 +207,8 @@ def test_the_assignment_rules_page_and_api(app, client, sign_in, token_for, floo
     )
     assert api.delete(f"/api/v1/assignment-rules/{rule.id}", headers=headers).status_code == 204
     assert api.delete(f"/api/v1/assignment-rules/{rule.id}", headers=headers).status_code == 404
+    huge = {"records": ["1"], "action": "reassign", "assignee": str(10**30)}
+    assert api.post("/api/v1/worklist/bulk", json=huge, headers=headers).status_code == 422
     sign_in(people["sup"])
     assert client.get("/admin/assignment").status_code == 403
 

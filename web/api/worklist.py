@@ -170,8 +170,12 @@ class AssignmentRules(StaffView):
         return rule_to_dict(rule)
 
 
-def rule_or_404(rule_id: int):
-    require_admin(signed_in_user())
+def rule_or_404(rule_id: int, *, reading: bool = False):
+    user = signed_in_user()
+    if reading:
+        require(user.role in (Role.ADMIN, Role.SUPERVISOR), "Administrators and supervisors read the rules.")
+    else:
+        require_admin(user)
     rule = get_rule(rule_id)
     if rule is None:
         abort(404, message=f"No assignment rule {rule_id}.")
@@ -182,7 +186,8 @@ def rule_or_404(rule_id: int):
 class AssignmentRuleItem(StaffView):
     @blp.response(200, AssignmentRuleOutSchema)
     def get(self, rule_id: int):
-        return rule_to_dict(rule_or_404(rule_id))
+        """One rule (administrators and supervisors)."""
+        return rule_to_dict(rule_or_404(rule_id, reading=True))
 
     @blp.arguments(AssignmentRuleUpdateSchema)
     @blp.response(200, AssignmentRuleOutSchema)
