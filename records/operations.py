@@ -26,7 +26,7 @@ from records.access import (
     record_scope,
     require,
 )
-from records.assignment import apply_rules, assign_record, follow_up_fields, resolve_user
+from records.assignment import apply_rules, assign_record, follow_up_fields, may_handle, resolve_user
 from records.customers import find_or_create_customer, returning_customer
 from records.db import db, row_id
 from records.enums import Language, Role, Status
@@ -315,6 +315,10 @@ def update_record(record: Record, changes: dict[str, Any], *, by: User) -> list[
         if team is not None and team.id != record.team_id:
             record.team = team
             changed.append("team")
+            db.session.flush()
+            if record.assignee is not None and not may_handle(record.assignee, record):
+                # The assignee belongs to the team the record left: the record goes back to its agent.
+                assign_record(record, None, by=None)
 
     if "assignee" in values:
         assignee = resolve_user(values.pop("assignee"))

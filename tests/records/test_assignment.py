@@ -155,3 +155,11 @@ def test_a_follow_up_owner_may_be_a_user_and_written_names_are_kept(team):
     assert "owner" in no_owner.value.messages
     owners = [item["owner_user"] for item in record_to_dict(record, viewer=team["agent"])["follow_ups"]]
     assert sorted(owner or "" for owner in owners) == ["", "second", "senior"]
+
+
+def test_a_record_moved_to_another_team_leaves_its_assignee(team):
+    record = new_record(team["supervisor"], agent="li", assignee="senior")
+    update_record(record, RecordUpdateSchema().load({"team": "客服B组"}), by=team["admin"])
+    db.session.commit()
+    assert record.assignee is None and not can_view_record(team["senior"], record)
+    assert assignment_history(record)[-1].to_user_id is None
