@@ -221,4 +221,8 @@ def unread_notifications() -> dict[str, Any]:
     user = signed_in_user()
     if user is None or user.role not in STAFF:
         return {"unread_notifications": 0}
-    return {"unread_notifications": unread_count(user, db.session)}
+    try:
+        return {"unread_notifications": unread_count(user, db.session)}
+    except sa.exc.SQLAlchemyError:
+        # An error page about the database itself must still render; the bell then shows no count.
+        return {"unread_notifications": 0}
