@@ -87,7 +87,7 @@ def assign_record(
         taking = assignee is not None and assignee.id == by.id and can_edit_record(by, record)
         require(
             taking or can_assign(by, record),
-            "Only administrators and the supervisors of the record's team assign records to others.",
+            _l("Only administrators and the supervisors of the record's team assign records to others."),
         )
         if record.archived_at is not None:
             raise ValidationError(
@@ -233,7 +233,7 @@ def apply_rules(record: Record) -> User | None:
 
 
 def require_admin(by: User) -> None:
-    require(by.role == Role.ADMIN, "Only administrators configure assignment rules.")
+    require(by.role == Role.ADMIN, _l("Only administrators configure assignment rules."))
 
 
 def rule_values(data: dict[str, Any], current: AssignmentRule | None = None) -> dict[str, Any]:

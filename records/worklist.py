@@ -90,7 +90,7 @@ class Worklist:
 
 
 def require_worklist(user: User) -> None:
-    require(user.role in WORKLIST_ROLES, "The worklist is for agents, supervisors and administrators.")
+    require(user.role in WORKLIST_ROLES, _l("The worklist is for agents, supervisors and administrators."))
 
 
 def _conditions(user: User, filters: WorklistFilters) -> list[sa.ColumnElement[bool]]:

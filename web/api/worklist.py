@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint, abort
 
 from records.access import require
@@ -156,7 +157,7 @@ class AssignmentRules(StaffView):
     def get(self):
         """The assignment rules in the order they are tried (administrators and supervisors read them)."""
         require(
-            signed_in_user().role in (Role.ADMIN, Role.SUPERVISOR), "Administrators and supervisors read the rules."
+            signed_in_user().role in (Role.ADMIN, Role.SUPERVISOR), _l("Administrators and supervisors read the rules.")
         )
         return [rule_to_dict(rule) for rule in list_rules()]
 
@@ -173,7 +174,7 @@ class AssignmentRules(StaffView):
 def rule_or_404(rule_id: int, *, reading: bool = False):
     user = signed_in_user()
     if reading:
-        require(user.role in (Role.ADMIN, Role.SUPERVISOR), "Administrators and supervisors read the rules.")
+        require(user.role in (Role.ADMIN, Role.SUPERVISOR), _l("Administrators and supervisors read the rules."))
     else:
         require_admin(user)
     rule = get_rule(rule_id)
