@@ -313,8 +313,9 @@ class Notification(db.Model):
     """An in-app reminder of a deadline (records.notifications); one per user, deadline and stage."""
 
     __tablename__ = "notifications"
+    #: Deadline first: each run looks its reminders up by deadline key.
     __table_args__ = (
-        sa.UniqueConstraint("user_id", "deadline_key", "stage", name="uq_notifications_user_deadline_stage"),
+        sa.UniqueConstraint("deadline_key", "stage", "user_id", name="uq_notifications_deadline_stage_user"),
         sa.Index("ix_notifications_user_read", "user_id", "read_at"),
     )
 

@@ -37,6 +37,8 @@ REMINDER_LEAD_HOURS = 1.0
 #: breaches would otherwise flood every inbox; they are on the worklist. SLA_REMINDER_WINDOW_DAYS overrides.
 REMINDER_WINDOW_DAYS = 3
 STAGES = ("soon", "due")
+#: Deadline keys per IN (...) lookup: well under SQLite's limit of bound parameters.
+LOOKUP_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -153,14 +155,16 @@ def create_notifications(session: Session, *, now: datetime | None = None) -> li
     reminders = due_reminders(session, now=now)
     if not reminders:
         return []
-    keys = {(r.user_id, r.deadline_key, r.stage) for r in reminders}
-    existing = set(
-        session.execute(
-            sa.select(Notification.user_id, Notification.deadline_key, Notification.stage).where(
-                Notification.deadline_key.in_({key for _user, key, _stage in keys})
-            )
-        ).all()
-    )
+    deadline_keys = sorted({r.deadline_key for r in reminders})
+    existing: set[tuple[int, str, str]] = set()
+    for start in range(0, len(deadline_keys), LOOKUP_BATCH):
+        existing.update(
+            session.execute(
+                sa.select(Notification.user_id, Notification.deadline_key, Notification.stage).where(
+                    Notification.deadline_key.in_(deadline_keys[start : start + LOOKUP_BATCH])
+                )
+            ).all()
+        )
     created = []
     for reminder in reminders:
         if (reminder.user_id, reminder.deadline_key, reminder.stage) in existing:

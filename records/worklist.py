@@ -34,6 +34,8 @@ PRIORITY_RANK = {Priority.URGENT.value: 0, Priority.HIGH.value: 1, Priority.MEDI
 BULK_LIMIT = 200
 BULK_ACTIONS = ("reassign", "priority", "follow_up")
 WORKLIST_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+#: Ids per IN (...) lookup: well under SQLite's limit of bound parameters however long the list is.
+LOOKUP_BATCH = 500
 
 
 @dataclass
@@ -163,15 +165,15 @@ def worklist(user: User, filters: WorklistFilters, *, now: datetime) -> Worklist
 
 def _with_handlers(items: list[WorkItem]) -> list[WorkItem]:
     """Fill in who handles each row's record (its assignee, else its agent) and the follow-ups' priorities."""
-    ids = {item.record_id for item in items}
-    if not ids:
-        return items
-    rows = db.session.execute(
-        sa.select(Record.id, Record.priority, handler_id(), User.display_name)
-        .join(User, User.id == handler_id())
-        .where(Record.id.in_(ids))
-    )
-    known = {row[0]: (getattr(row[1], "value", row[1]), row[2], row[3]) for row in rows}
+    ids = sorted({item.record_id for item in items})
+    known = {}
+    for start in range(0, len(ids), LOOKUP_BATCH):
+        rows = db.session.execute(
+            sa.select(Record.id, Record.priority, handler_id(), User.display_name)
+            .join(User, User.id == handler_id())
+            .where(Record.id.in_(ids[start : start + LOOKUP_BATCH]))
+        )
+        known.update({row[0]: (getattr(row[1], "value", row[1]), row[2], row[3]) for row in rows})
     filled = []
     for item in items:
         priority, person_id, name = known[item.record_id]

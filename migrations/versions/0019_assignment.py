@@ -119,7 +119,7 @@ def upgrade():
             ["user_id"], ["users.id"], name=op.f("fk_notifications_user_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
-        sa.UniqueConstraint("user_id", "deadline_key", "stage", name="uq_notifications_user_deadline_stage"),
+        sa.UniqueConstraint("deadline_key", "stage", "user_id", name="uq_notifications_deadline_stage_user"),
     )
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_notifications_record_id"), ["record_id"], unique=False)
