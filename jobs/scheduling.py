@@ -112,6 +112,12 @@ def missing_scores() -> dict[str, Any]:
     return {"scored": score_missing()}
 
 
+def sla_reminders() -> dict[str, Any]:
+    from jobs.reminders import send_reminders
+
+    return send_reminders()
+
+
 JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob("weekly_report", "0 8 * * mon", weekly_report, _l("Weekly improvement report (last ISO week)")),
     ScheduledJob("monthly_report", "0 8 1 * *", monthly_report, _l("Monthly improvement report (last month)")),
@@ -125,6 +131,10 @@ JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob("missing_scores", "0 4 * * *", missing_scores, _l("Store the scores of records older than scoring")),
     # After retention and before the 08:00 reports, which then scan only the days not settled yet.
     ScheduledJob("report_days", "15 4 * * *", report_days, _l("Keep the report figures of settled days")),
+    # Every 10 minutes: a reminder an hour ahead of an urgent record's deadline still comes 50-60 minutes ahead.
+    ScheduledJob(
+        "sla_reminders", "*/10 * * * *", sla_reminders, _l("Remind handlers and supervisors of SLA deadlines")
+    ),
 )
 JOBS_BY_ID = {job.id: job for job in JOBS}
 

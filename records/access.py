@@ -1,7 +1,7 @@
 """Who may see and change what.
 
-agent: own records and the customers of those records; supervisor: the team's; trainer: every record but scrubbed
-(no customer identity, personal data in text always masked, no changes); admin: everything.
+agent: own records (taken or assigned to them) and the customers of those records; supervisor: the team's; trainer:
+every record but scrubbed (no customer identity, personal data in text always masked, no changes); admin: everything.
 Contact details and personal data in text are masked unless the role may reveal them and asks to; every reveal is
 audit-logged by the caller.
 
@@ -34,7 +34,9 @@ def record_scope(user: User) -> sa.ColumnElement[bool]:
         return sa.true()
     if user.role == Role.SUPERVISOR:
         return Record.team_id == user.team_id if user.team_id else sa.false()
-    return Record.agent_id == user.id
+    # A record assigned to an agent is theirs to handle; only someone who may change it assigns it, and only to a
+    # member of its team (records.assignment.may_handle), so no record leaves its team this way.
+    return sa.or_(Record.agent_id == user.id, Record.assignee_id == user.id)
 
 
 def customer_scope(user: User) -> sa.ColumnElement[bool]:
@@ -72,7 +74,7 @@ def can_view_record(user: User, record: Record) -> bool:
         return True
     if user.role == Role.SUPERVISOR:
         return user.team_id is not None and record.team_id == user.team_id
-    return record.agent_id == user.id
+    return user.id in (record.agent_id, record.assignee_id)
 
 
 def can_edit_record(user: User, record: Record) -> bool:

@@ -52,6 +52,7 @@ def canonical_row(record: Record, viewer: User, *, revealed: bool) -> dict[str, 
             {
                 "action": f["action"],
                 "owner": f["owner"],
+                **({"owner_user": f["owner_user"]} if f["owner_user"] else {}),
                 "due": f["due"].isoformat() if f["due"] else None,
                 "done": f["done"],
             }

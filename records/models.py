@@ -190,9 +190,12 @@ class Record(db.Model):
     #: A dispute or legal claim: retention neither archives nor deletes the record while this is set.
     legal_hold: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     legal_hold_reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: Who handles the record now (records.assignment), besides the agent who took the contact; None: that agent.
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
     customer: Mapped[Customer] = relationship(back_populates="records")
     agent: Mapped[User] = relationship(foreign_keys=[agent_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     team: Mapped[Team | None] = relationship()
     follow_ups: Mapped[list[FollowUp]] = relationship(
         back_populates="record", cascade="all, delete-orphan", order_by="FollowUp.due"
@@ -215,14 +218,17 @@ class FollowUp(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[int] = mapped_column(sa.ForeignKey("records.id", ondelete="CASCADE"), index=True)
     action: Mapped[str] = mapped_column(sa.Text)
-    #: 负责人: a name, not necessarily a user of this system (another department's colleague).
+    #: 负责人 as written: a name, not necessarily a user of this system (another department's colleague), kept as
+    #: imported; `owner_user` is the user it names when it names one, who gets the reminders.
     owner: Mapped[str] = mapped_column(sa.String(120))
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     due: Mapped[date | None] = mapped_column(index=True)
     done: Mapped[bool] = mapped_column(default=False)
     done_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     record: Mapped[Record] = relationship(back_populates="follow_ups")
+    owner_user: Mapped[User | None] = relationship()
 
 
 class AuditLog(db.Model):
@@ -288,3 +294,84 @@ class RecordNote(db.Model):
     text: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     link_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customer_links.id", ondelete="SET NULL"))
+assignment_rule_users = sa.Table(
+    "assignment_rule_users",
+    db.metadata,
+    sa.Column("rule_id", sa.ForeignKey("assignment_rules.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class AssignmentRule(db.Model):
+    """Who a new record is assigned to (records.assignment): the first active rule, by position, whose conditions
+    all match (an empty condition matches anything) picks one of its candidates."""
+
+    __tablename__ = "assignment_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    active: Mapped[bool] = mapped_column(default=True)
+    category: Mapped[str | None] = mapped_column(sa.String(60))
+    customer_tier: Mapped[CustomerTier | None] = mapped_column(enum_column(CustomerTier))
+    channel: Mapped[Channel | None] = mapped_column(enum_column(Channel))
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="CASCADE"))
+    #: "round_robin" (in turn) or "fewest_open" (the candidate with the fewest open records to handle).
+    strategy: Mapped[str] = mapped_column(sa.String(20), default="round_robin")
+    #: Round robin: the candidate who got the last record.
+    last_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    team: Mapped[Team | None] = relationship()
+    candidates: Mapped[list[User]] = relationship(secondary=assignment_rule_users, order_by="User.id")
+
+
+class AssignmentChange(db.Model):
+    """One (re)assignment of a record: who changed it, from whom to whom, when, and by which rule."""
+
+    __tablename__ = "assignment_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(sa.ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: None: the system, by a rule.
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    from_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    to_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: The rule's name when a rule assigned the record.
+    rule_name: Mapped[str | None] = mapped_column(sa.String(120))
+
+    record: Mapped[Record] = relationship()
+    by: Mapped[User | None] = relationship(foreign_keys=[by_id])
+    from_user: Mapped[User | None] = relationship(foreign_keys=[from_user_id])
+    to_user: Mapped[User | None] = relationship(foreign_keys=[to_user_id])
+
+
+class Notification(db.Model):
+    """An in-app reminder of a deadline (records.notifications); one per user, deadline and stage."""
+
+    __tablename__ = "notifications"
+    #: Deadline first: each run looks its reminders up by deadline key.
+    __table_args__ = (
+        sa.UniqueConstraint("deadline_key", "stage", "user_id", name="uq_notifications_deadline_stage_user"),
+        sa.Index("ix_notifications_user_read", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    record_id: Mapped[int | None] = mapped_column(sa.ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    #: "respond", "resolve" or "follow_up".
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    #: "soon" (before the deadline), "due" (the deadline passed: a breach).
+    stage: Mapped[str] = mapped_column(sa.String(10))
+    #: Names the deadline: kind, record or follow-up, and the due moment (a changed deadline is a new one).
+    deadline_key: Mapped[str] = mapped_column(sa.String(120))
+    due: Mapped[datetime]
+    #: What the reminder says, beside the record: the follow-up's action (masked), the handler's name ...
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+    emailed_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+    record: Mapped[Record | None] = relationship()

@@ -26,6 +26,7 @@ from records.access import (
     record_scope,
     require,
 )
+from records.assignment import apply_rules, assign_record, follow_up_fields, may_handle, resolve_user
 from records.customers import find_or_create_customer, returning_customer
 from records.db import db, row_id
 from records.enums import Language, Role, Status
@@ -171,6 +172,7 @@ def create_record(data: dict[str, Any], *, by: User, unverified_customer: bool =
         unverified=unverified_customer,
     )
     follow_ups = values.pop("follow_ups", None) or []
+    assignee = resolve_user(values.pop("assignee", None))
     related = resolve_related(values.pop("related", None) or [], source)
     if not values.get("language"):
         values["language"] = detect_language(values.get("problem_description"), values.get("customer_request"))
@@ -187,12 +189,16 @@ def create_record(data: dict[str, Any], *, by: User, unverified_customer: bool =
     )
     if record.status == Status.RESOLVED:
         record.resolved_at = utcnow()
-    record.follow_ups = [FollowUp(**item) for item in follow_ups]
     db.session.add(record)
+    db.session.flush()  # links, follow-up owners and the assignment need the record's id and team
+    record.follow_ups = [FollowUp(**follow_up_fields(item, record)) for item in follow_ups]
     if related:
-        db.session.flush()  # the links need the new record's id
         link_records(record, related)
     audit.log(by, "record.create", record, source=source, external_id=record.external_id)
+    if assignee is None:
+        apply_rules(record)
+    else:
+        assign_record(record, assignee, by=by)
     db.session.flush()
     return record
 
@@ -309,11 +315,20 @@ def update_record(record: Record, changes: dict[str, Any], *, by: User) -> list[
         if team is not None and team.id != record.team_id:
             record.team = team
             changed.append("team")
+            db.session.flush()
+            if record.assignee is not None and not may_handle(record.assignee, record):
+                # The assignee belongs to the team the record left: the record goes back to its agent.
+                assign_record(record, None, by=None)
+
+    if "assignee" in values:
+        assignee = resolve_user(values.pop("assignee"))
+        if (assignee.id if assignee else None) != record.assignee_id and assign_record(record, assignee, by=by):
+            changed.append("assignee")
 
     existing = {(f.action, f.owner, f.due) for f in record.follow_ups}
     new_follow_ups = [
         item
-        for item in values.pop("follow_ups", None) or []
+        for item in (follow_up_fields(item, record) for item in values.pop("follow_ups", None) or [])
         if (item["action"], item["owner"], item["due"]) not in existing
     ]
     related = resolve_related(values.pop("related", None) or [], record.source, exclude=record)
@@ -428,7 +443,7 @@ def get_follow_up(record: Record, follow_up_id: int) -> FollowUp:
 def add_follow_up(record: Record, data: dict[str, Any], *, by: User) -> FollowUp:
     require(can_edit_record(by, record), "You may not change this record.")
     require_not_archived(record)
-    follow_up = FollowUp(**data)
+    follow_up = FollowUp(**follow_up_fields(data, record))
     record.follow_ups.append(follow_up)
     db.session.flush()
     audit.log(by, "follow_up.create", record, follow_up_id=follow_up.id)
@@ -439,7 +454,7 @@ def update_follow_up(follow_up: FollowUp, changes: dict[str, Any], *, by: User) 
     record = follow_up.record
     require(can_edit_record(by, record), "You may not change this record.")
     require_not_archived(record)
-    for field, value in changes.items():
+    for field, value in follow_up_fields(changes, record).items():
         setattr(follow_up, field, value)
     if "done" in changes:
         follow_up.done_at = utcnow() if follow_up.done else None

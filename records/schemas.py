@@ -171,9 +171,22 @@ class CollaborationSchema(Schema):
 
 class FollowUpInputSchema(Schema):
     action = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    owner = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    owner = fields.String(
+        validate=validate.Length(min=1, max=120),
+        metadata={"description": "负责人 as written; may name someone who is not a user. Required without owner_user."},
+    )
+    owner_user = fields.String(
+        validate=validate.Length(max=80),
+        allow_none=True,
+        metadata={"description": "The owner as a user (username, agent code or e-mail), who gets the reminders."},
+    )
     due = fields.Date(required=True)
     done = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def has_an_owner(self, data: dict, partial: bool | Any = False, **kwargs: Any) -> None:
+        if not partial and not data.get("owner") and not data.get("owner_user"):
+            raise ValidationError({"owner": [_l("Name the follow-up's owner (负责人), or choose a user.")]})
 
     @pre_load
     def date_part_of_due(self, data: Any, **kwargs: Any) -> Any:
@@ -203,6 +216,14 @@ class RecordInputSchema(BlankMeansAbsent, Schema):
     contacted_at = ContactTimeField(required=True)
     duration_minutes = fields.Integer(validate=validate.Range(min=0, max=1440), allow_none=True)
     agent = fields.String(validate=validate.Length(min=1, max=80))
+    assignee = fields.String(
+        validate=validate.Length(max=80),
+        allow_none=True,
+        metadata={
+            "description": "Who handles the record (username, agent code or e-mail); left out, the assignment rules "
+            "choose on creation; null on PATCH gives it back to the agent."
+        },
+    )
     team = fields.String(validate=validate.Length(min=1, max=80), allow_none=True)
     category = fields.String(validate=validate.Length(max=60), allow_none=True)
     subcategory = fields.String(validate=validate.Length(max=60), allow_none=True)
@@ -249,7 +270,7 @@ def record_rule_errors(values: dict[str, Any]) -> dict[str, list[str]]:
         open_follow_ups = [
             item
             for item in values.get("follow_ups") or []
-            if not item.get("done") and item.get("owner") and item.get("due")
+            if not item.get("done") and (item.get("owner") or item.get("owner_user")) and item.get("due")
         ]
         if not open_follow_ups:
             errors["follow_ups"] = [
@@ -355,6 +376,7 @@ class FollowUpOutSchema(Schema):
     id = fields.Integer()
     action = fields.String()
     owner = fields.String()
+    owner_user = fields.String(allow_none=True, metadata={"description": "The owner's username when a user owns it."})
     due = fields.Date(allow_none=True)
     done = fields.Boolean()
     overdue = fields.Boolean()
@@ -389,6 +411,9 @@ class RecordOutSchema(Schema):
     contacted_at = fields.String(metadata={"description": "UTC, ISO 8601, minute precision"})
     duration_minutes = fields.Integer(allow_none=True)
     agent = fields.String()
+    assignee = fields.String(
+        allow_none=True, metadata={"description": "Username of who handles the record; null: the agent."}
+    )
     team = fields.String(allow_none=True)
     category = fields.String(allow_none=True)
     subcategory = fields.String(allow_none=True)

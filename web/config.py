@@ -87,6 +87,10 @@ class DefaultConfig:
     #: MAIL_SERVER is set; the language of mailed and exported reports.
     REPORT_RECIPIENTS: list = []
     REPORT_LOCALE = "zh_CN"
+    #: SLA reminders (jobs/reminders.py, records/notifications.py): hours ahead of a deadline the handler is
+    #: reminded, and how many days back a missed deadline still reminds anyone (older ones are on the worklist).
+    SLA_REMINDER_LEAD_HOURS = 1.0
+    SLA_REMINDER_WINDOW_DAYS = 3
     MAIL_SERVER: str | None = None
     MAIL_PORT = 25
     #: STARTTLS after connecting (port 587), or TLS from the start (port 465).

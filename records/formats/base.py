@@ -15,7 +15,7 @@ FORMATS = ("csv", "jsonl", "xlsx", "zendesk", "freshdesk", "transcript")
 CANONICAL_COLUMNS = (
     "external_id", "source", "customer_no", "customer_name", "customer_phone", "customer_email", "customer_type",
     "company", "industry", "customer_tier", "customer_tags", "channel", "channel_platform", "contacted_at",
-    "duration_minutes", "agent", "team", "category", "subcategory", "tags", "priority", "status",
+    "duration_minutes", "agent", "assignee", "team", "category", "subcategory", "tags", "priority", "status",
     "problem_description", "customer_request", "key_details", "attachments", "emotion", "handling_steps",
     "collaboration", "resolution", "satisfaction", "satisfaction_efficiency", "satisfaction_resolution",
     "satisfaction_attitude", "customer_feedback", "follow_ups", "related", "language",
@@ -37,7 +37,7 @@ _LIST_SEPARATORS = re.compile(r"[,，;；|]")
 _STRUCTURED_EXAMPLES = {
     "attachments": '[{"type": "screenshot", "obtained_via": "wechat", "note": "..."}]',
     "collaboration": '[{"department": "物流部", "ticket_no": "WL-1001", "note": "..."}]',
-    "follow_ups": '[{"action": "...", "owner": "wang", "due": "YYYY-MM-DD", "done": false}]',
+    "follow_ups": '[{"action": "...", "owner": "wang", "owner_user": "wang", "due": "YYYY-MM-DD", "done": false}]',
 }
 
 

@@ -253,3 +253,37 @@ def test_demo_seed_fills_an_empty_database_once(cli, db):
 
     logins = cli("demo", "logins")
     assert "admin / admin-demo" in logins.output and "agent" in logins.output
+
+
+def test_imports_carry_the_assignee_and_follow_up_owners_and_exports_keep_them(cli, db, agents, tmp_path):
+    source = tmp_path / "assigned.jsonl"
+    rows = [
+        {
+            "external_id": "AS-1",
+            "channel": "phone",
+            "contacted_at": "2026-10-08 09:30",
+            "agent": "wang",
+            "assignee": "li",
+            "status": "pending",
+            "problem_description": "退款未到账",
+            "follow_ups": [{"action": "回电", "owner": "li", "due": "2026-10-10"}],
+        },
+        {
+            "external_id": "AS-2",
+            "channel": "phone",
+            "contacted_at": "2026-10-08 10:30",
+            "agent": "wang",
+            "assignee": "alice",  # another team's agent may not handle 客服A组's record
+            "status": "open",
+            "problem_description": "发票抬头错误",
+        },
+    ]
+    source.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in rows), encoding="utf-8")
+    result = cli("records", "import", source)
+    assert result.exit_code == 1 and "row 2: assignee" in result.stderr
+    record = db.session.scalar(sa.select(Record).where(Record.external_id == "AS-1"))
+    assert record.assignee.username == "li" and record.follow_ups[0].owner_user.username == "li"
+    target = tmp_path / "out.jsonl"
+    assert cli("records", "export", target, "--reveal").exit_code == 0
+    (exported,) = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert exported["assignee"] == "li" and exported["follow_ups"][0]["owner_user"] == "li"

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from jobs.models import JobRun
 from jobs.reports import generate_report
+from records.assignment import create_rule
 from records.db import db as database
 from records.enums import Role
 from records.timeutil import to_local, utcnow
@@ -51,6 +52,10 @@ PAGES = (
     "/admin/users",
     "/admin/jobs",
     "/admin/jobs?job=retention",
+    "/worklist",
+    "/worklist?kind=follow_up&sort=priority",
+    "/notifications",
+    "/admin/assignment",
 )
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
@@ -143,6 +148,11 @@ API_PATHS = (
     "/api/v1/jobs",
     "/api/v1/jobs/runs",
     "/api/v1/alerts",
+    "/api/v1/worklist",
+    "/api/v1/notifications",
+    "/api/v1/assignment-rules",
+    "/api/v1/assignment-rules/{rule}",
+    "/api/v1/records/{record}/assignments",
     "/api/v1/openapi.json",
     "/api/v1/docs",
 )
@@ -159,7 +169,9 @@ API_NOT_WALKED = {"swagger_assets": "the API docs' static files"}
 
 
 def endpoint_of(adapter, path: str) -> str:
-    placeholders = dict.fromkeys(("record", "customer", "article", "case", "pack", "calibration", "proposal"), 1)
+    placeholders = dict.fromkeys(
+        ("record", "customer", "article", "case", "pack", "calibration", "proposal", "rule"), 1
+    )
     return adapter.match(path.split("?")[0].format(**placeholders, period="2026-11"), method="GET")[0]
 
 
@@ -191,6 +203,9 @@ def test_api_gets_do_not_write(client, make_user, make_record, make_article, tok
     assign_collection(pack, [agent], by=supervisor)
     calibration = create_session("十一月校准", [record.id], [supervisor.id, trainer.id], by=supervisor)
     proposal = add_proposal(database, [record], title="忘记密码怎么办")
+    admin = user if role == Role.ADMIN else make_user(Role.ADMIN)
+    rule = create_rule({"name": "VIP", "customer_tier": "vip", "candidates": [agent.username]}, by=admin)
+    database.session.commit()  # the report below reads in sessions of its own
     last_month = (to_local(utcnow()).date().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     period = generate_report("monthly", last_month).report.period
     database.session.add(dead_run())
@@ -205,6 +220,7 @@ def test_api_gets_do_not_write(client, make_user, make_record, make_article, tok
         "pack": pack.id,
         "calibration": calibration.id,
         "proposal": proposal.id,
+        "rule": rule.id,
         "period": period,
     }
     headers = token_for(user)

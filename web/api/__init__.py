@@ -24,6 +24,7 @@ from web.api import (
     scores,
     selfservice,
     users,
+    worklist,
 )
 from web.auth import bearer_token, signed_in_user
 from web.extensions import csrf
@@ -44,6 +45,7 @@ BLUEPRINTS = (
     cases.blp,
     cases.collections_blp,
     reports.blp,
+    worklist.blp,
 )
 SWAGGER_ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"
 

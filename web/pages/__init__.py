@@ -9,6 +9,7 @@ from web.pages import (
     article_feedback,
     article_reuse,
     articles,
+    assignment_rules,
     calibration_pages,  # noqa: F401  (its views register on grading.bp)
     calls,
     case_packs,
@@ -23,6 +24,7 @@ from web.pages import (
     reports,
     scoring,
     selfservice,
+    worklist,
 )
 from web.pages.display import register_template_helpers
 from web.pages.views import bp
@@ -47,4 +49,7 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(cases.bp)
     app.register_blueprint(case_packs.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(worklist.bp)
+    app.register_blueprint(assignment_rules.bp)
+    app.context_processor(worklist.unread_notifications)
     register_template_helpers(app)

@@ -56,7 +56,7 @@ RECORD_FIELDS = (
     "related",
 )
 
-NEW_ONLY_FIELDS = ("agent", "customer_no", *CUSTOMER_FIELDS)
+NEW_ONLY_FIELDS = ("agent", "assignee", "customer_no", *CUSTOMER_FIELDS)
 
 #: Repeated rows and their columns; inputs are named like "follow_ups-0-owner".
 ROW_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -105,6 +105,7 @@ def field_labels() -> dict[str, str]:
         "channel_platform": _("Platform"),
         "duration_minutes": _("Duration (minutes)"),
         "agent": _("Agent"),
+        "assignee": _("Handled by"),
         "team": _("Team"),
         "category": _("Problem type"),
         "subcategory": _("Subcategory"),

@@ -19,6 +19,7 @@ from records.access import (
     require,
 )
 from records.customer_links import customer_rated
+from records.assignment import assignment_history, handler
 from records.customers import customer_history
 from records.db import db
 from records.enums import Role
@@ -56,6 +57,7 @@ from web.pages.record_forms import (
     record_form_errors,
     schema_input,
 )
+from web.pages.worklist import handler_choices, may_assign_on_page
 
 bp = Blueprint("record_pages", __name__)
 
@@ -174,6 +176,10 @@ def render_detail(record: Record, user: User, *, revealed: bool):
         may_link_articles=may_link_articles(record, user),
         customer_links=links_for_page(record, user),
         customer_rated=customer_rated(record),
+        handler_name=handler(record).display_name,
+        assignment_history=assignment_history(record),
+        may_assign=may_assign_on_page(user, record),
+        assignees=handler_choices(user) if may_assign_on_page(user, record) else [],
     )
 
 
