@@ -18,8 +18,8 @@ from records.access import (
     is_scrubbed_viewer,
     require,
 )
-from records.customer_links import customer_rated
 from records.assignment import assignment_history, handler
+from records.customer_links import customer_rated
 from records.customers import customer_history
 from records.db import db
 from records.enums import Role
