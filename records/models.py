@@ -294,6 +294,8 @@ class RecordNote(db.Model):
     text: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     link_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customer_links.id", ondelete="SET NULL"))
+
+
 assignment_rule_users = sa.Table(
     "assignment_rule_users",
     db.metadata,
