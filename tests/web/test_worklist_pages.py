@@ -42,7 +42,7 @@ def test_the_worklist_page_by_role(client, sign_in, floor):
     sign_in(people["sup"], language="zh_CN")
     html = client.get("/worklist").get_data(as_text=True)
     assert records["a1"].number in html and records["a2"].number in html and records["b1"].number not in html
-    assert "SLA 工作清单" in html and "stack-table" in html and 'name="viewport"' in html
+    assert "SLA 工作清单" in html and "table-stack" in html and 'name="viewport"' in html
     assert "客服A组: 2" in html
     # Filters and sorting; a bad filter is reported and ignored, never a 500.
     filtered = client.get("/worklist?priority=urgent").get_data(as_text=True)
