@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from records.masking import find_pii, mask_text
-from records.models import Record
+from records.models import Record, written_at
 from scoring import reading
 
 
@@ -64,6 +64,19 @@ def core_fields(record: Record, scale: float, context: dict) -> Outcome:
     )
 
 
+#: Said of a record imported as it was written elsewhere, where the template would refuse it at entry.
+HISTORY_NOTE = (
+    "（从其他系统导入的历史记录，按原样保存；现行模板在录入时不会接受。）",
+    " (Imported history, kept as it was written; today's template would not accept it at entry.)",
+)
+
+
+def _history(record: Record, rule: str, why_zh: str, why_en: str) -> tuple[str, str]:
+    if rule in (record.template_exceptions or ()):
+        return why_zh + HISTORY_NOTE[0], why_en + HISTORY_NOTE[1]
+    return why_zh, why_en
+
+
 def follow_up_complete(record: Record, scale: float, context: dict) -> Outcome:
     open_items = [item for item in record.follow_ups if not item.done]
     if any(_filled(item.owner) and item.due for item in open_items):
@@ -73,6 +86,7 @@ def follow_up_complete(record: Record, scale: float, context: dict) -> Outcome:
         why_en = "A pending or transferred record has no open follow-up."
     else:
         why_zh, why_en = "跟进事项缺少负责人或期限。", "The follow-up lacks an owner or a due date."
+    why_zh, why_en = _history(record, "follow_ups", why_zh, why_en)
     return lost(
         0,
         why_zh,
@@ -101,8 +115,7 @@ def resolution_confirmed(record: Record, scale: float, context: dict) -> Outcome
     if not has_resolution:
         return lost(
             0,
-            "已解决的记录没有填写解决方案。",
-            "A resolved record has no resolution.",
+            *_history(record, "resolution", "已解决的记录没有填写解决方案。", "A resolved record has no resolution."),
             "写明最终如何解决（做了什么、结果如何），并记录客户确认或评分。",
             "State how it was resolved (what was done, what the outcome is) and record the customer's confirmation "
             "or rating.",
@@ -313,9 +326,16 @@ def resolution_outcome(record: Record, scale: float, context: dict) -> Outcome:
     )
 
 
+def entry_time_known(record: Record) -> bool:
+    """Timeliness applies when we know when the record was written: always for records entered here, for imported
+    ones only when the import gave `recorded_at` (the import time says nothing about the agent's promptness)."""
+    return record.imported_at is None or record.recorded_at is not None
+
+
 def timeliness(record: Record, scale: float, context: dict) -> Outcome:
     limit = context["timeliness_limit"]
-    delay = (record.created_at or record.contacted_at) - record.contacted_at
+    written = written_at(record.recorded_at, record.imported_at, record.created_at)
+    delay = (written or record.contacted_at) - record.contacted_at
     if delay <= limit:
         return full(scale)
     hours = delay.total_seconds() / 3600
@@ -408,7 +428,20 @@ CHECKS: dict[str, Callable[[Record, float, dict], Outcome]] = {
 }
 
 
+#: Checks that apply only when the record says something: timeliness needs to know when the record was written.
+APPLIES_WHEN: dict[str, Callable[[Record], bool]] = {"timeliness": entry_time_known}
+
+
+def applicability_key(record: Record) -> tuple:
+    """What `applies` reads of a record: records alike in these have the same criteria applying (bulk scoring
+    works the criteria out once per combination)."""
+    return (record.status, record.channel, record.category, record.subcategory, entry_time_known(record))
+
+
 def applies(criterion: dict, record: Record) -> bool:
+    condition = APPLIES_WHEN.get(criterion["key"])
+    if condition is not None and not condition(record):
+        return False
     statuses = criterion.get("statuses")
     # Statuses are StrEnums: they compare equal to their values.
     if statuses and record.status not in statuses:

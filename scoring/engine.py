@@ -26,7 +26,7 @@ from records.changes import touch
 from records.db import db, read_session
 from records.models import FollowUp, Record
 from records.timeutil import utcnow
-from scoring.checks import CHECKS, applies, now_context
+from scoring.checks import CHECKS, applicability_key, applies, now_context
 from scoring.models import RecordScore, Rubric
 
 DEFAULT_RUBRIC = Path(__file__).with_name("default_rubric.json")
@@ -189,7 +189,7 @@ def points_for(record: Record, plan: Plan, context: dict) -> dict[str, float]:
     """Points per applicable criterion, without explanations: what is stored (explanations are made when shown)."""
     view = _LoadedValues(record)
     # Which criteria apply depends only on these fields: worked out once per combination, not per record.
-    applicability = (view.status, view.channel, view.category, view.subcategory)
+    applicability = applicability_key(view)
     selected = context.setdefault("applicable_checks", {}).get(applicability)
     if selected is None:
         selected = [(key, check, scale) for key, check, scale, criterion in plan if applies(criterion, view)]
