@@ -112,6 +112,15 @@ def missing_scores() -> dict[str, Any]:
     return {"scored": score_missing()}
 
 
+def close_disputes() -> dict[str, Any]:
+    """Close grade disputes nobody ruled on within DISPUTE_DAYS: the grade stands, and is locked."""
+    from scoring.grading import close_overdue_disputes
+
+    closed = close_overdue_disputes()
+    db.session.commit()
+    return {"closed": closed}
+
+
 JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob("weekly_report", "0 8 * * mon", weekly_report, _l("Weekly improvement report (last ISO week)")),
     ScheduledJob("monthly_report", "0 8 1 * *", monthly_report, _l("Monthly improvement report (last month)")),
@@ -125,6 +134,7 @@ JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob("missing_scores", "0 4 * * *", missing_scores, _l("Store the scores of records older than scoring")),
     # After retention and before the 08:00 reports, which then scan only the days not settled yet.
     ScheduledJob("report_days", "15 4 * * *", report_days, _l("Keep the report figures of settled days")),
+    ScheduledJob("close_disputes", "5 * * * *", close_disputes, _l("Close grade disputes past their deadline")),
 )
 JOBS_BY_ID = {job.id: job for job in JOBS}
 

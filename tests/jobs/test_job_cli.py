@@ -30,6 +30,7 @@ def test_jobs_list_start_and_runs(app, db):
         "database_statistics",
         "report_days",
         "missing_scores",
+        "close_disputes",
     }
     assert jobs["weekly_report"]["next_run"] and jobs["weekly_report"]["last_run"] is None
 

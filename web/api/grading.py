@@ -22,7 +22,7 @@ from records.operations import get_record_for
 from records.presenting import iso_utc, record_summary
 from scoring.calibration import (
     CALIBRATION_ROLES,
-    calibration_report,
+    calibration_report_for,
     create_session,
     get_session,
     record_ids_for,
@@ -138,7 +138,7 @@ def session_dict(session: CalibrationSession) -> dict[str, Any]:
         "created_by": person(db.session.get(User, session.created_by_id) if session.created_by_id else None),
         "created_at": iso_utc(session.created_at),
         "closed_at": iso_utc(session.closed_at),
-        "report": calibration_report(session),
+        "report": calibration_report_for(session, current_user()),
     }
 
 
