@@ -53,7 +53,7 @@ def test_the_automatic_score_and_the_supervisor_grade_are_named_apart(client, db
     assert "主管评分" in html and "自动评分" in html
 
 
-# ----- item 5: disputes close, rulings lock ----------------------------------------------------------------------------
+# ----- item 5: disputes close, rulings lock ---------------------------------------------------------------------------
 
 
 def test_a_dispute_closes_after_the_configured_days_and_locks_the_grade(app, db, people, record, monkeypatch):
@@ -108,7 +108,7 @@ def test_the_disputes_list_shows_the_deadline(client, db, people, record, sign_i
     assert "截止时间" in html and dispute.due_at is not None
 
 
-# ----- item 5: calibration scores hidden until everyone has graded ------------------------------------------------------
+# ----- item 5: calibration scores hidden until everyone has graded ----------------------------------------------------
 
 
 def test_calibration_scores_stay_hidden_from_graders_until_all_have_graded(client, db, people, record, sign_in):
@@ -131,7 +131,7 @@ def test_calibration_scores_stay_hidden_from_graders_until_all_have_graded(clien
     assert "data-hidden" not in squashed(client.get(f"/calibrations/{session.id}"))
 
 
-# ----- item 2 on the pages ------------------------------------------------------------------------------------------------
+# ----- item 2 on the pages --------------------------------------------------------------------------------------------
 
 
 def test_performance_and_rubric_pages_show_agreement_and_tuning(client, db, people, make_record, sign_in):
