@@ -5,7 +5,7 @@ grade as `check_points`) and the points the supervisor gave. Where supervisors k
 at one of its levels (the check says 0 of 2 for "specific problem" and supervisors say 1 or 2), the tuning moves that
 level's points towards theirs:
 
-    tuned = level + clip(n ÷ (n + PRIOR) × (mean of the graders' points − level), ±MAX_SHIFT)
+    tuned = level + clip(n ÷ (n + PRIOR) × (median of the graders' points − level), ±MAX_SHIFT)
 
 with all points as fractions of the criterion's scale, and only for levels with at least MIN_EXAMPLES grades. It is
 bounded (never more than MAX_SHIFT of the scale, shrunk while examples are few), visible (the rubric page lists
@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from statistics import fmean
+from statistics import fmean, median
 from typing import Any
 
 import sqlalchemy as sa
@@ -103,7 +103,9 @@ def fit(examples: Iterable[Example]) -> dict[str, Fit]:
             if len(humans) < MIN_EXAMPLES:
                 continue
             start = float(level)
-            gap = len(humans) / (len(humans) + PRIOR) * (fmean(humans) - start)
+            # The median, not the mean: agreement counts distance, which the median of the grades minimises, and
+            # any move from the check's level towards it brings the level's expected agreement up.
+            gap = len(humans) / (len(humans) + PRIOR) * (median(humans) - start)
             tuned = min(1.0, max(0.0, start + max(-MAX_SHIFT, min(MAX_SHIFT, gap))))
             if abs(tuned - start) >= MIN_SHIFT:
                 mapping[level] = round(tuned, 3)
