@@ -446,6 +446,17 @@ class RecordOutSchema(Schema):
     language = fields.String()
     created_at = fields.String()
     updated_at = fields.String()
+    recorded_at = fields.String(
+        allow_none=True, metadata={"description": "Imports: when the record was first written in the source system."}
+    )
+    imported_at = fields.String(allow_none=True, metadata={"description": "Set for records that came by import."})
+    template_exceptions = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Imported history kept despite today's template: follow_ups (pending without an open "
+            "follow-up with owner and due date), resolution (resolved without one)."
+        },
+    )
     masked = fields.Boolean(metadata={"description": "True when personal data in the record is masked."})
 
 

@@ -14,7 +14,7 @@ from records.models import Record
 from records.operations import add_follow_up, update_record
 from records.schemas import RecordUpdateSchema
 from scoring.operations import scorecard
-from tests.conftest import record_payload
+from tests.conftest import PASSWORD, record_payload
 
 
 @pytest.fixture
@@ -144,3 +144,15 @@ def test_editing_an_imported_record_asks_for_todays_rules_and_clears_the_flag(db
     record = db.session.scalar(sa.select(Record))
     add_follow_up(record, {"action": "回访客户", "owner": "王磊", "due": datetime(2026, 12, 20).date()}, by=wang)
     assert record.template_exceptions == []
+
+
+def test_the_record_page_and_api_show_the_flag(client, db, wang, token_for):
+    import_rows([row(2, status="pending", resolution=None, recorded_at="2025-03-02 10:20")], source="csv")
+    record = db.session.scalar(sa.select(Record))
+    answer = client.get(f"/api/v1/records/{record.number}", headers=token_for(wang)).get_json()
+    assert answer["template_exceptions"] == ["follow_ups"]
+    assert answer["recorded_at"].startswith("2025-03-02T02:20") and answer["imported_at"]
+    assert client.post("/login", data={"username": "wang", "password": PASSWORD}).status_code == 302
+    client.post("/language", data={"language": "zh_CN"})
+    html = client.get(f"/records/{record.number}").get_data(as_text=True)
+    assert "导入的历史记录" in html and "跟进事项缺少负责人或截止日期" in html
