@@ -157,3 +157,38 @@ def test_performance_and_rubric_pages_show_agreement_and_tuning(client, db, peop
     assert client.post("/admin/rubric/tuning/charm", data={"action": "off"}).status_code == 404
     assert client.post("/admin/rubric/tuning/specific_problem", data={"action": "remove"}).status_code == 303
     assert 'data-tuning="specific_problem"' not in squashed(client.get("/admin/rubric"))
+
+
+def test_the_api_gives_deadlines_locks_agreement_and_hides_calibration_scores(client, db, people, record, token_for):
+    grade = grade_record(record, {**full_points(record), "specific_problem": 0}, None, by=people["supervisor"])
+    db.session.commit()
+    answer = client.post(
+        f"/api/v1/grades/{grade.id}/dispute", headers=token_for(people["agent"]), json={"reason": "有订单号"}
+    ).get_json()
+    assert answer["due_at"] and answer["grade"]["agreement"]["core_fields"] == 100
+    dispute_id = answer["id"]
+    ruled = client.post(
+        f"/api/v1/disputes/{dispute_id}/resolve",
+        headers=token_for(people["supervisor"]),
+        json={"outcome": "upheld", "note": "维持"},
+    )
+    assert ruled.status_code == 200, ruled.get_json()
+    assert ruled.get_json()["grade"]["locked_at"] and ruled.get_json()["effective"]["locked"] is True
+    again = client.post(
+        f"/api/v1/records/{record.number}/grades",
+        headers=token_for(people["supervisor"]),
+        json={"points": full_points(record)},
+    )
+    assert again.status_code == 422 and "locked" in str(again.get_json())
+
+    session = create_session("API", [record.id], [people["supervisor"].id, people["admin"].id], by=people["trainer"])
+    grade_record(record, full_points(record), None, by=people["supervisor"], calibration=session)
+    db.session.commit()
+    seen = client.get(f"/api/v1/calibrations/{session.id}", headers=token_for(people["admin"])).get_json()
+    assert seen["report"]["hidden"] is True and seen["report"]["disagreements"] == []
+    assert (
+        client.get(f"/api/v1/calibrations/{session.id}", headers=token_for(people["trainer"])).get_json()["report"][
+            "hidden"
+        ]
+        is False
+    )

@@ -106,6 +106,9 @@ def grade_dict(grade: Grade) -> dict[str, Any]:
         "calibration_id": grade.calibration_id,
         "created_at": iso_utc(grade.created_at),
         "dispute": {"id": grade.dispute.id, "status": grade.dispute.status.value} if grade.dispute else None,
+        "auto_points": grade.auto_points,
+        "agreement": grade.agreement,
+        "locked_at": iso_utc(grade.locked_at),
     }
 
 
@@ -119,6 +122,7 @@ def dispute_dict(dispute: Dispute) -> dict[str, Any]:
         "resolution_note": dispute.resolution_note,
         "resolved_by": person(dispute.resolved_by),
         "resolved_at": iso_utc(dispute.resolved_at),
+        "due_at": iso_utc(dispute.due_at),
         "created_at": iso_utc(dispute.created_at),
         "effective": effective_score(dispute.grade.record),
     }
