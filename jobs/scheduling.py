@@ -118,6 +118,15 @@ def sla_reminders() -> dict[str, Any]:
     return send_reminders()
 
 
+def close_disputes() -> dict[str, Any]:
+    """Close grade disputes nobody ruled on within DISPUTE_DAYS: the grade stands, and is locked."""
+    from scoring.grading import close_overdue_disputes
+
+    closed = close_overdue_disputes()
+    db.session.commit()
+    return {"closed": closed}
+
+
 JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob("weekly_report", "0 8 * * mon", weekly_report, _l("Weekly improvement report (last ISO week)")),
     ScheduledJob("monthly_report", "0 8 1 * *", monthly_report, _l("Monthly improvement report (last month)")),
@@ -135,6 +144,7 @@ JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob(
         "sla_reminders", "*/10 * * * *", sla_reminders, _l("Remind handlers and supervisors of SLA deadlines")
     ),
+    ScheduledJob("close_disputes", "5 * * * *", close_disputes, _l("Close grade disputes past their deadline")),
 )
 JOBS_BY_ID = {job.id: job for job in JOBS}
 

@@ -33,6 +33,8 @@ def canonical_row(record: Record, viewer: User, *, revealed: bool) -> dict[str, 
         record_no=record.number,
         # Local time without offset: what a person reads, and what the importer reads back the same way.
         contacted_at=format_local(record.contacted_at),
+        # When the record was written: an import of this file scores timeliness on it, as this system did.
+        recorded_at=format_local(record.written_at) or None,
         customer_no=customer["number"],
         customer_name=customer["name"],
         customer_phone=customer["phone"],

@@ -1,4 +1,10 @@
-"""Writing imported rows: each row validated like an API request, written atomically, idempotent by external_id."""
+"""Writing imported rows: each row validated like an API request, written atomically, idempotent by external_id.
+
+Imports bring history from other systems, so a row that today's template would refuse at entry (a pending record
+without a follow-up owner or due date, a resolved one without a resolution: records.schemas.HISTORY_RULES) is kept,
+flagged in Record.template_exceptions and scored low for it; only malformed rows are rejected. The optional
+`recorded_at` column says when the record was first written there, which is what timeliness is scored on.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ from records.enums import Role
 from records.formats import SourceRow
 from records.models import Record, User
 from records.operations import create_record, update_record
-from records.schemas import RecordInputSchema
+from records.schemas import ImportRecordSchema
 
 #: Rows are committed in batches: a crash loses at most one batch, and a re-run (idempotent) completes it.
 COMMIT_EVERY_ROWS = 200
@@ -80,7 +86,7 @@ def import_rows(
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     actor = by or system_actor()
-    schema = RecordInputSchema()
+    schema = ImportRecordSchema()
     report = ImportReport()
     # (source, external_id) → the row that gave it first: a later row with the same id is rejected, not applied over
     # the first (the last would win, and importing the file again would flip the record back and forth).
@@ -97,7 +103,7 @@ def import_rows(
 
 def _import_row(
     row: SourceRow,
-    schema: RecordInputSchema,
+    schema: ImportRecordSchema,
     actor: User,
     source: str,
     default_agent: str | None,
@@ -133,12 +139,12 @@ def _import_row(
         # A savepoint per row: a row rejected half-way (e.g. an unknown related record) leaves nothing behind.
         with db.session.begin_nested():
             if existing is None:
-                create_record(data, by=actor)
+                create_record(data, by=actor, imported=True)
                 report.created += 1
             else:
                 for key in ("customer", "customer_no"):
                     data.pop(key, None)
-                if update_record(existing, data, by=actor):
+                if update_record(existing, data, by=actor, imported=True):
                     report.updated += 1
                 else:
                     report.unchanged += 1

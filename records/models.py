@@ -192,6 +192,14 @@ class Record(db.Model):
     legal_hold_reason: Mapped[str | None] = mapped_column(sa.Text)
     #: Who handles the record now (records.assignment), besides the agent who took the contact; None: that agent.
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    #: When the record was first written, in the system it was imported from (the import's `recorded_at`); it, not
+    #: the import time in created_at, is what says how promptly an imported record was entered.
+    recorded_at: Mapped[datetime | None]
+    #: Set when the record came in through an import (history from another system) rather than the form or the API.
+    imported_at: Mapped[datetime | None]
+    #: The template rules an imported record was accepted despite (keys of records.schemas.HISTORY_RULES, e.g.
+    #: "follow_ups", "resolution"): history is kept as it was written, flagged, and scored low for it.
+    template_exceptions: Mapped[list[str] | None] = mapped_column(sa.JSON)
 
     customer: Mapped[Customer] = relationship(back_populates="records")
     agent: Mapped[User] = relationship(foreign_keys=[agent_id])
@@ -208,6 +216,19 @@ class Record(db.Model):
 
     def __repr__(self) -> str:
         return f"<Record {self.number} {self.status.value}>"
+
+    @property
+    def written_at(self) -> datetime | None:
+        """When the record was first written: the source system's time for an import that gave it, the time it was
+        saved here for one entered here, None for an import that did not say (timeliness then does not apply)."""
+        return written_at(self.recorded_at, self.imported_at, self.created_at)
+
+
+def written_at(recorded_at: datetime | None, imported_at: datetime | None, created_at: datetime | None):
+    """Record.written_at from its columns (for callers holding plain values, like bulk scoring)."""
+    if recorded_at is not None:
+        return recorded_at
+    return None if imported_at is not None else created_at
 
 
 class FollowUp(db.Model):

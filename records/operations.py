@@ -35,7 +35,7 @@ from records.models import Customer, FollowUp, Record, Team, User, record_links
 from records.numbering import RECORD_NUMBER, kept_number, next_number
 from records.people import find_agent
 from records.presenting import FREE_TEXT_FIELDS
-from records.schemas import record_rule_errors
+from records.schemas import HISTORY_RULES, record_rule_errors
 from records.taxonomy import Taxonomy, load_taxonomy
 from records.timeutil import format_local, local_day_start, to_local, utcnow
 
@@ -61,6 +61,8 @@ PLAIN_FIELDS = (
     "category",
     "subcategory",
 )
+#: Fields only an import sets (records.schemas.ImportRecordSchema): a record's history in the system it came from.
+HISTORY_FIELDS = ("recorded_at", "template_exceptions")
 
 
 #: Longest legal-hold reason kept; a sentence or two naming the dispute and its reference.
@@ -147,11 +149,15 @@ def apply_category(values: dict[str, Any], current: Any | None) -> None:
         raise ValidationError({"category": [str(exc)]}) from None
 
 
-def create_record(data: dict[str, Any], *, by: User, unverified_customer: bool = False) -> Record:
-    """Create a record from data loaded by RecordInputSchema.
+def create_record(
+    data: dict[str, Any], *, by: User, unverified_customer: bool = False, imported: bool = False
+) -> Record:
+    """Create a record from data loaded by RecordInputSchema (ImportRecordSchema when `imported`).
 
     `unverified_customer`: the customer details come from someone nobody verified (the public contact form); the
     record goes to a new customer flagged unverified, never to an existing one with the same phone or e-mail.
+    `imported`: the record is history from another system (records.importing); it keeps when it was first written
+    and the template rules it was accepted despite.
     """
     require(can_create_records(by), "Your role cannot create records.")
     values = dict(data)
@@ -187,6 +193,10 @@ def create_record(data: dict[str, Any], *, by: User, unverified_customer: bool =
         created_by_id=by.id,
         **{key: value for key, value in values.items() if key in PLAIN_FIELDS},
     )
+    if imported:
+        record.imported_at = utcnow()
+        record.recorded_at = values.get("recorded_at")
+        record.template_exceptions = list(values.get("template_exceptions") or [])
     if record.status == Status.RESOLVED:
         record.resolved_at = utcnow()
     db.session.add(record)
@@ -287,11 +297,12 @@ def follow_up_state(record: Record) -> list[dict[str, Any]]:
     return [{"action": f.action, "owner": f.owner, "due": f.due, "done": f.done} for f in record.follow_ups]
 
 
-def update_record(record: Record, changes: dict[str, Any], *, by: User) -> list[str]:
+def update_record(record: Record, changes: dict[str, Any], *, by: User, imported: bool = False) -> list[str]:
     """Apply a partial update loaded by RecordUpdateSchema; return the names of the fields that changed.
 
     `follow_ups` here adds follow-ups (an identical open one is not added twice); existing ones change through
-    `update_follow_up`.
+    `update_follow_up`. `imported`: the changes come from an import of the record's history (ImportRecordSchema),
+    which may break HISTORY_RULES; the record keeps which ones, as create_record does.
     """
     require(can_edit_record(by, record), "You may not change this record.")
     require_not_archived(record)
@@ -337,11 +348,19 @@ def update_record(record: Record, changes: dict[str, Any], *, by: User) -> list[
     merged.update({key: value for key, value in values.items() if key in merged})
     merged["follow_ups"] = follow_up_state(record) + new_follow_ups
     errors = record_rule_errors(merged)
+    exceptions = [key for key in HISTORY_RULES if key in errors] if imported else []
+    errors = {key: value for key, value in errors.items() if key not in exceptions}
     if errors:
         raise ValidationError(errors)
 
+    if imported:
+        values["template_exceptions"] = exceptions
+    elif record.template_exceptions:
+        # Edited through the form or the API, the record now meets today's rules (they were checked above).
+        record.template_exceptions = []
+        changed.append("template_exceptions")
     for field, value in values.items():
-        if field in PLAIN_FIELDS and getattr(record, field) != value:
+        if (field in PLAIN_FIELDS or (imported and field in HISTORY_FIELDS)) and getattr(record, field) != value:
             setattr(record, field, value)
             changed.append(field)
     for item in new_follow_ups:
@@ -433,6 +452,15 @@ def get_record_for(user: User, reference: int | str) -> Record:
     return record
 
 
+def refresh_template_exceptions(record: Record) -> None:
+    """An imported record's flags keep only the template rules it still breaks (a follow-up added later fixes one)."""
+    if record.template_exceptions:
+        broken = record_rule_errors(
+            {"status": record.status, "resolution": record.resolution, "follow_ups": follow_up_state(record)}
+        )
+        record.template_exceptions = [key for key in record.template_exceptions if key in broken]
+
+
 def get_follow_up(record: Record, follow_up_id: int) -> FollowUp:
     follow_up = db.session.get(FollowUp, follow_up_id)
     if follow_up is None or follow_up.record_id != record.id:
@@ -445,6 +473,7 @@ def add_follow_up(record: Record, data: dict[str, Any], *, by: User) -> FollowUp
     require_not_archived(record)
     follow_up = FollowUp(**follow_up_fields(data, record))
     record.follow_ups.append(follow_up)
+    refresh_template_exceptions(record)
     db.session.flush()
     audit.log(by, "follow_up.create", record, follow_up_id=follow_up.id)
     return follow_up
@@ -463,6 +492,7 @@ def update_follow_up(follow_up: FollowUp, changes: dict[str, Any], *, by: User) 
     )
     if errors:
         raise ValidationError(errors)
+    refresh_template_exceptions(record)
     audit.log(by, "follow_up.update", record, follow_up_id=follow_up.id, fields=sorted(changes))
     db.session.flush()
     return follow_up

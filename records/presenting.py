@@ -106,6 +106,9 @@ def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> d
         "language": record.language.value,
         "created_at": iso_utc(record.created_at),
         "updated_at": iso_utc(record.updated_at),
+        "recorded_at": iso_utc(record.recorded_at),
+        "imported_at": iso_utc(record.imported_at),
+        "template_exceptions": list(record.template_exceptions or []),
         "masked": masked,
     }
 

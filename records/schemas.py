@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import EXCLUDE, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
 from records.enums import (
     Channel,
@@ -260,6 +260,46 @@ class RecordUpdateSchema(PartialMixin, RecordInputSchema):
     pass
 
 
+#: Template rules a record imported from history may break: they say what an agent must write *now*, and a record
+#: written years ago in another system is what it is. It is stored, flagged (Record.template_exceptions) and scored
+#: low for it; every other rule (and every malformed value) still rejects the row.
+HISTORY_RULES = ("follow_ups", "resolution")
+
+
+class HistoryFollowUpSchema(FollowUpInputSchema):
+    """A follow-up as another system kept it: the owner and the due date may be missing (the record is then flagged
+    for HISTORY_RULES' "follow_ups"); what is given must still be well-formed."""
+
+    owner = fields.String(load_default="", validate=validate.Length(max=120))
+    due = fields.Date(load_default=None, allow_none=True)
+
+
+class ImportRecordSchema(RecordInputSchema):
+    """A row of an import file: a record as RecordInputSchema loads it, plus when it was first written
+    (`recorded_at`), and accepted despite HISTORY_RULES (the rules broken come back in `template_exceptions`)."""
+
+    follow_ups = fields.List(fields.Nested(HistoryFollowUpSchema))
+
+    recorded_at = ContactTimeField(
+        allow_none=True,
+        metadata={"description": "When the record was first written in the source system; feeds timeliness."},
+    )
+
+    @validates_schema
+    def follows_record_rules(self, data: dict, partial: bool | Any = False, **kwargs: Any) -> None:
+        errors = {key: value for key, value in record_rule_errors(data).items() if key not in HISTORY_RULES}
+        recorded, contacted = data.get("recorded_at"), data.get("contacted_at")
+        if recorded is not None and contacted is not None and recorded < contacted:
+            errors["recorded_at"] = [_l("The record was written before the contact it records.")]
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def note_exceptions(self, data: dict, **kwargs: Any) -> dict:
+        data["template_exceptions"] = [key for key in HISTORY_RULES if key in record_rule_errors(data)]
+        return data
+
+
 def record_rule_errors(values: dict[str, Any]) -> dict[str, list[str]]:
     """The template's rules that span fields. `values` is a whole record's state after loading."""
     errors: dict[str, list[str]] = {}
@@ -442,6 +482,17 @@ class RecordOutSchema(Schema):
     language = fields.String()
     created_at = fields.String()
     updated_at = fields.String()
+    recorded_at = fields.String(
+        allow_none=True, metadata={"description": "Imports: when the record was first written in the source system."}
+    )
+    imported_at = fields.String(allow_none=True, metadata={"description": "Set for records that came by import."})
+    template_exceptions = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Imported history kept despite today's template: follow_ups (pending without an open "
+            "follow-up with owner and due date), resolution (resolved without one)."
+        },
+    )
     masked = fields.Boolean(metadata={"description": "True when personal data in the record is masked."})
 
 

@@ -273,6 +273,34 @@ def calibration_report(session: CalibrationSession) -> dict[str, Any]:
     }
 
 
+def scores_hidden(session: CalibrationSession, viewer: User, report: dict[str, Any]) -> bool:
+    """A grader of an open session sees nobody else's scores until every grader has graded every record: knowing
+    them first would pull their own grades towards the others' and hide the disagreement calibration is to find."""
+    return viewer.id in session.grader_ids and session.closed_at is None and not report["complete"]
+
+
+def calibration_report_for(session: CalibrationSession, viewer: User) -> dict[str, Any]:
+    """The session's report as `viewer` may see it: without scores, alphas and disagreements while they are hidden
+    from a grader (scores_hidden); how many grades are in is always shown."""
+    report = calibration_report(session)
+    if not scores_hidden(session, viewer, report):
+        return {**report, "hidden": False}
+    return {
+        "records": report["records"],
+        "graders": report["graders"],
+        "grades": report["grades"],
+        "complete": False,
+        "hidden": True,
+        "score": {"alpha": None, "alpha_with_auto": None, "records": report["score"]["records"]},
+        "criteria": [{**item, "alpha": None, "alpha_with_auto": None} for item in report["criteria"]],
+        "per_grader": [
+            {**row, "mean_score": None, "mean_abs_diff_from_auto": None} if row["grader_id"] != viewer.id else row
+            for row in report["per_grader"]
+        ],
+        "disagreements": [],
+    }
+
+
 def _count(column: Sequence[float | None]) -> int:
     return sum(1 for value in column if value is not None)
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from records.masking import find_pii, mask_text
-from records.models import Record
+from records.models import Record, written_at
 from scoring import reading
 
 
@@ -64,15 +64,43 @@ def core_fields(record: Record, scale: float, context: dict) -> Outcome:
     )
 
 
+#: Said of a record imported as it was written elsewhere, where the template would refuse it at entry.
+HISTORY_NOTE = (
+    "（从其他系统导入的历史记录，按原样保存；现行模板在录入时不会接受。）",
+    " (Imported history, kept as it was written; today's template would not accept it at entry.)",
+)
+
+
+def _history(record: Record, rule: str, why_zh: str, why_en: str) -> tuple[str, str]:
+    if rule in (record.template_exceptions or ()):
+        return why_zh + HISTORY_NOTE[0], why_en + HISTORY_NOTE[1]
+    return why_zh, why_en
+
+
 def follow_up_complete(record: Record, scale: float, context: dict) -> Outcome:
     open_items = [item for item in record.follow_ups if not item.done]
     if any(_filled(item.owner) and item.due for item in open_items):
         return full(scale)
+    if context.get("points_only"):
+        return Outcome(0)
     if not open_items:
         why_zh = "待跟进/需转交的记录没有未完成的跟进事项。"
         why_en = "A pending or transferred record has no open follow-up."
     else:
-        why_zh, why_en = "跟进事项缺少负责人或期限。", "The follow-up lacks an owner or a due date."
+        # Name the field and the follow-ups that fall short, and what each lacks.
+        parts_zh, parts_en = [], []
+        for item in open_items[:3]:
+            missing = [
+                (zh, en)
+                for ok, zh, en in ((_filled(item.owner), "负责人", "owner"), (item.due, "截止日期", "due date"))
+                if not ok
+            ]
+            action = mask_text((item.action or "").strip())[:30]
+            parts_zh.append(f"“{action}”缺少{'、'.join(zh for zh, _en in missing)}")
+            parts_en.append(f'"{action}" has no {" or ".join(en for _zh, en in missing)}')
+        why_zh = f"后续跟进计划：{'；'.join(parts_zh)}。"
+        why_en = f"Follow-up plan: {'; '.join(parts_en)}."
+    why_zh, why_en = _history(record, "follow_ups", why_zh, why_en)
     return lost(
         0,
         why_zh,
@@ -101,8 +129,7 @@ def resolution_confirmed(record: Record, scale: float, context: dict) -> Outcome
     if not has_resolution:
         return lost(
             0,
-            "已解决的记录没有填写解决方案。",
-            "A resolved record has no resolution.",
+            *_history(record, "resolution", "已解决的记录没有填写解决方案。", "A resolved record has no resolution."),
             "写明最终如何解决（做了什么、结果如何），并记录客户确认或评分。",
             "State how it was resolved (what was done, what the outcome is) and record the customer's confirmation "
             "or rating.",
@@ -313,9 +340,16 @@ def resolution_outcome(record: Record, scale: float, context: dict) -> Outcome:
     )
 
 
+def entry_time_known(record: Record) -> bool:
+    """Timeliness applies when we know when the record was written: always for records entered here, for imported
+    ones only when the import gave `recorded_at` (the import time says nothing about the agent's promptness)."""
+    return record.imported_at is None or record.recorded_at is not None
+
+
 def timeliness(record: Record, scale: float, context: dict) -> Outcome:
     limit = context["timeliness_limit"]
-    delay = (record.created_at or record.contacted_at) - record.contacted_at
+    written = written_at(record.recorded_at, record.imported_at, record.created_at)
+    delay = (written or record.contacted_at) - record.contacted_at
     if delay <= limit:
         return full(scale)
     hours = delay.total_seconds() / 3600
@@ -329,10 +363,50 @@ def timeliness(record: Record, scale: float, context: dict) -> Outcome:
     )
 
 
+#: The free-text fields as the record form names them, for explanations that say where the words are.
+FIELD_NAMES = {
+    "problem_description": ("问题描述", "problem description"),
+    "customer_request": ("客户诉求", "customer request"),
+    "key_details": ("关键细节", "key details"),
+    "handling_steps": ("客服响应措施", "handling steps"),
+    "resolution": ("解决方案", "resolution"),
+}
+#: Characters quoted on each side of personal data in a free text, so the agent finds the place.
+PII_CONTEXT = 8
+
+
+def pii_places(record: Record, label: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(field, kind, the words around it) of each piece of personal data in the record's free text. The piece
+    itself is replaced by `label[kind]` (e.g. "[手机号]"): a masked form would look as harmless as the page shows the
+    text, and the explanation must not carry the data (training cases keep explanations)."""
+    places = []
+    for name in _FREE_TEXT:
+        text = getattr(record, name) or ""
+        for match in find_pii(text):
+            places.append((name, match.kind, f"{_lead_in(text, match.start)}[{label[match.kind]}]"))
+    return places
+
+
+_CUT = re.compile(r"^\S*?[\s,，。;；:：、]+")
+#: Digits (a part of another number is still personal data) and capitalised words (names: "Mr Smith").
+_DIGITS = re.compile(r"[0-9*]+|\b[A-Z][\w'-]*")
+
+
+def _lead_in(text: str, start: int) -> str:
+    """The words just before position `start`: whole words only (a cut name or number could name someone), without
+    digits or capitalised words; enough to find the place, nothing that names anyone."""
+    window = text[max(0, start - PII_CONTEXT) : start]
+    if start > PII_CONTEXT:
+        window = _CUT.sub("", window, count=1) if _CUT.search(window) else window[len(window) // 2 :]
+    return " ".join(_DIGITS.sub("", window.replace("\n", " ")).split()).strip(" (（,，")
+
+
 def no_unmasked_pii(record: Record, scale: float, context: dict) -> Outcome:
     kinds = sorted({match.kind for match in find_pii(free_text(record, context))})
     if not kinds:
         return full(scale)
+    if context.get("points_only"):
+        return Outcome(0)
     names_zh = {"phone": "手机号", "email": "邮箱", "id_number": "身份证号", "bank_card": "银行卡号"}
     names_en = {
         "phone": "phone number",
@@ -340,10 +414,15 @@ def no_unmasked_pii(record: Record, scale: float, context: dict) -> Outcome:
         "id_number": "ID number",
         "bank_card": "card number",
     }
+    # Name the field and quote the words around each piece (masked as pages show it), so it can be found and fixed.
+    zh_places = pii_places(record, names_zh)[:3]
+    en_places = pii_places(record, names_en)[:3]
+    where_zh = "；".join(f"{FIELD_NAMES[field][0]}：“{words}”" for field, _kind, words in zh_places)
+    where_en = "; ".join(f'{FIELD_NAMES[field][1]}: "{words}"' for field, _kind, words in en_places)
     return lost(
         0,
-        f"自由文本中有未脱敏的{'、'.join(names_zh[kind] for kind in kinds)}。",
-        f"Unmasked {', '.join(names_en[kind] for kind in kinds)} in free text.",
+        f"自由文本中有未脱敏的{'、'.join(names_zh[kind] for kind in kinds)}：{where_zh}。",
+        f"Unmasked {', '.join(names_en[kind] for kind in kinds)} in free text: {where_en}.",
         "联系方式填在客户信息栏；正文中只写脱敏形式（如138****5678）或不写。",
         "Put contact details in the customer fields; in free text write only a masked form (138****5678) or none.",
     )
@@ -408,7 +487,20 @@ CHECKS: dict[str, Callable[[Record, float, dict], Outcome]] = {
 }
 
 
+#: Checks that apply only when the record says something: timeliness needs to know when the record was written.
+APPLIES_WHEN: dict[str, Callable[[Record], bool]] = {"timeliness": entry_time_known}
+
+
+def applicability_key(record: Record) -> tuple:
+    """What `applies` reads of a record: records alike in these have the same criteria applying (bulk scoring
+    works the criteria out once per combination)."""
+    return (record.status, record.channel, record.category, record.subcategory, entry_time_known(record))
+
+
 def applies(criterion: dict, record: Record) -> bool:
+    condition = APPLIES_WHEN.get(criterion["key"])
+    if condition is not None and not condition(record):
+        return False
     statuses = criterion.get("statuses")
     # Statuses are StrEnums: they compare equal to their values.
     if statuses and record.status not in statuses:

@@ -26,8 +26,9 @@ from records.changes import touch
 from records.db import db, read_session
 from records.models import FollowUp, Record
 from records.timeutil import utcnow
-from scoring.checks import CHECKS, applies, now_context
+from scoring.checks import CHECKS, applicability_key, applies, now_context
 from scoring.models import RecordScore, Rubric
+from scoring.tuning import Mapping, active_mapping, level_key, tune
 
 DEFAULT_RUBRIC = Path(__file__).with_name("default_rubric.json")
 PENDING_KEY = "scoring_pending_records"
@@ -87,6 +88,8 @@ class CriterionResult:
     points: float | None
     explanation: dict[str, str]
     suggestion: dict[str, str]
+    #: The check's own points when this installation's tuning (scoring.tuning) changed them, else None.
+    check_points: float | None = None
 
     @property
     def failed(self) -> bool:
@@ -104,6 +107,7 @@ class CriterionResult:
             "points": self.points,
             "explanation": self.explanation or None,
             "suggestion": self.suggestion or None,
+            "check_points": self.check_points,
         }
 
 
@@ -147,13 +151,21 @@ def weighted_score(
     return (round(100.0 * earned / total_weight, 1) if total_weight else 100.0), False
 
 
-def evaluate(record: Record, definition: dict, now: datetime | None = None) -> Evaluation:
+def evaluate(
+    record: Record, definition: dict, now: datetime | None = None, tuning: Mapping | None = None
+) -> Evaluation:
+    """Every criterion's points, explanation and suggestion; `tuning` (scoring.tuning.active_mapping) adjusts the
+    points as stored scores have them, and the explanation says from what."""
     context = now_context(int(definition.get("timeliness_minutes", 30)), now or utcnow())
     results = []
     for criterion in definition["criteria"]:
         check = CHECKS.get(criterion["key"])
         applicable = check is not None and applies(criterion, record)
         outcome = check(record, float(criterion["scale"]), context) if applicable else None
+        if outcome is not None and tuning and criterion["key"] in tuning:
+            outcome, original = _tuned(outcome, float(criterion["scale"]), tuning[criterion["key"]])
+        else:
+            original = None
         results.append(
             CriterionResult(
                 key=criterion["key"],
@@ -166,11 +178,30 @@ def evaluate(record: Record, definition: dict, now: datetime | None = None) -> E
                 points=None if outcome is None else round(outcome.points, 3),
                 explanation=outcome.explanation if outcome else {},
                 suggestion=outcome.suggestion if outcome else {},
+                check_points=original,
             )
         )
     evaluation = Evaluation(0.0, False, results)
     evaluation.score, evaluation.critical_failed = weighted_score(definition, evaluation.points())
     return evaluation
+
+
+def _tuned(outcome, scale: float, levels: dict[str, float]):
+    """The outcome with the tuned points, and the check's own points (None when the tuning leaves this level)."""
+    fraction = levels.get(level_key(min(1.0, outcome.points / scale)))
+    if fraction is None:
+        return outcome, None
+    original = round(outcome.points, 3)
+    points = round(fraction * scale, 3)
+    zh = f"本系统根据主管评分的调整：检查给 {original:g} 分，调整为 {points:g} 分。"
+    en = (
+        f"Adjusted by this installation's tuning from supervisors' grades: the check gave {original:g}, now {points:g}."
+    )
+    explanation = {
+        "zh": " ".join(filter(None, [outcome.explanation.get("zh"), zh])),
+        "en": " ".join(filter(None, [outcome.explanation.get("en"), en])),
+    }
+    return type(outcome)(points, explanation, outcome.suggestion), original
 
 
 Plan = list[tuple[str, Callable, float, dict]]
@@ -189,7 +220,7 @@ def points_for(record: Record, plan: Plan, context: dict) -> dict[str, float]:
     """Points per applicable criterion, without explanations: what is stored (explanations are made when shown)."""
     view = _LoadedValues(record)
     # Which criteria apply depends only on these fields: worked out once per combination, not per record.
-    applicability = (view.status, view.channel, view.category, view.subcategory)
+    applicability = applicability_key(view)
     selected = context.setdefault("applicable_checks", {}).get(applicability)
     if selected is None:
         selected = [(key, check, scale) for key, check, scale, criterion in plan if applies(criterion, view)]
@@ -213,7 +244,7 @@ class _LoadedValues:
 def store_scores(session: Session, rubric: Rubric, records: Iterable[Record], now: datetime | None = None) -> int:
     """Upsert the automatic score of each record; returns how many were scored."""
     records = list(records)
-    rows = score_rows(rubric, records, now or utcnow())
+    rows = score_rows(rubric, records, now or utcnow(), active_mapping(session))
     if not rows:
         return 0
     session.execute(sa.delete(RecordScore).where(RecordScore.record_id.in_([row["record_id"] for row in rows])))
@@ -226,18 +257,24 @@ def store_scores(session: Session, rubric: Rubric, records: Iterable[Record], no
 def unstored_scores(rubric: Rubric, records: Iterable[Record], now: datetime | None = None) -> dict[int, RecordScore]:
     """record id → its automatic score computed now and left out of the session, for pages that show records no
     score was stored for yet (older than scoring, until `consultkb scoring rescore --missing`)."""
-    return {row["record_id"]: RecordScore(**row, rubric=rubric) for row in score_rows(rubric, records, now or utcnow())}
+    rows = score_rows(rubric, records, now or utcnow(), active_mapping())
+    return {row["record_id"]: RecordScore(**row, rubric=rubric) for row in rows}
 
 
-def score_rows(rubric: Rubric, records: Iterable[Record], now: datetime) -> list[dict[str, Any]]:
-    """The record_scores rows of `records` by `rubric` at `now`."""
+def score_rows(
+    rubric: Rubric, records: Iterable[Record], now: datetime, tuning: Mapping | None = None
+) -> list[dict[str, Any]]:
+    """The record_scores rows of `records` by `rubric` at `now`, with this installation's `tuning` applied."""
     definition = rubric.definition
     context = now_context(int(definition.get("timeliness_minutes", 30)), now, points_only=True)
     plan = check_plan(definition)
     weights = score_weights(definition)
+    scales = {key: scale for key, (_weight, scale, _critical) in weights.items()}
     rows = []
     for record in records:
         points = points_for(record, plan, context)
+        if tuning:
+            points = tune(points, tuning, scales)
         score, critical_failed = weighted_score(definition, points, weights)
         rows.append(
             {

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
@@ -22,15 +24,25 @@ from records.db import db, row_id
 from records.enums import Role
 from records.models import Record, User
 from records.timeutil import utcnow
+from scoring.agreement import points_agreement
 from scoring.engine import current_rubric, evaluate, weighted_score
 from scoring.models import CalibrationSession, Dispute, DisputeStatus, Grade
 from scoring.operations import record_score
+from scoring.tuning import active_mapping
 
 #: Roles that grade records outside calibration sessions (supervisors only their team's records).
 GRADER_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 #: Roles that may grade inside a calibration session they are a grader of.
 CALIBRATION_GRADER_ROLES = (Role.SUPERVISOR, Role.TRAINER, Role.ADMIN)
 DISPUTE_OUTCOMES = (DisputeStatus.UPHELD.value, DisputeStatus.CHANGED.value)
+#: The default of DISPUTE_DAYS: a week for the supervisor to rule.
+DEFAULT_DISPUTE_DAYS = 7
+
+
+def dispute_days() -> int:
+    """Days a dispute stays open (DISPUTE_DAYS)."""
+    days = current_app.config.get("DISPUTE_DAYS", DEFAULT_DISPUTE_DAYS) if has_app_context() else None
+    return max(1, int(days or DEFAULT_DISPUTE_DAYS))
 
 
 # ----- who grades --------------------------------------------------------------------------------------------------
@@ -121,8 +133,24 @@ def grade_record(
             "Supervisors grade their own team's records and administrators any record; not one's own records.",
         )
     rubric = current_rubric()
+    if calibration is None:
+        current = current_grade(record)
+        if current is not None and current.locked_at is not None:
+            raise ValidationError(
+                {"grade": [_l("A dispute's final ruling locked this record's grade; it can no longer be changed.")]}
+            )
     cleaned = validate_points(record, rubric.definition, points)
     score, _ = weighted_score(rubric.definition, cleaned)
+    # What the automatic score said at grading time, tuned as stored scores are and as the checks gave it: the
+    # grade is then both a measure of agreement and a labelled example for the tuning (scoring.tuning).
+    automatic = evaluate(record, rubric.definition, tuning=active_mapping()).criteria
+    auto_points = {item.key: item.points for item in automatic if item.applicable and item.points is not None}
+    check_points = {
+        item.key: item.check_points if item.check_points is not None else item.points
+        for item in automatic
+        if item.applicable and item.points is not None
+    }
+    scales = {item.key: item.scale for item in automatic}
     comment = (comment or "").strip() or None
     grade = None
     if calibration is not None:
@@ -138,6 +166,9 @@ def grade_record(
     grade.points = cleaned
     grade.score = score
     grade.comment = comment
+    grade.auto_points = auto_points
+    grade.check_points = check_points
+    grade.agreement = points_agreement(auto_points, cleaned, scales)
     grade.created_at = utcnow()
     db.session.flush()
     audit.log(
@@ -230,6 +261,7 @@ def effective_score(record: Record) -> dict[str, Any]:
         "effective": effective(auto, grade),
         "grade_id": grade.id if grade else None,
         "graded_by": grade.grader.username if grade else None,
+        "locked": grade is not None and grade.locked_at is not None,
     }
 
 
@@ -245,13 +277,23 @@ def dispute_grade(grade: Grade, reason: str, *, by: User) -> Dispute:
         )
     if grade.dispute is not None:
         raise ValidationError({"grade": [_l("This grade is already disputed.")]})
+    if grade.locked_at is not None:
+        raise ValidationError({"grade": [_l("This grade is final: a dispute's ruling locked it.")]})
     current = current_grade(grade.record)
     if current is None or current.id != grade.id:
         raise ValidationError({"grade": [_l("A newer grade replaced this one; dispute the record's current grade.")]})
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_l("Say why you disagree with the grade.")]})
-    dispute = Dispute(grade=grade, agent=by, reason=reason, status=DisputeStatus.OPEN)
+    now = utcnow()
+    dispute = Dispute(
+        grade=grade,
+        agent=by,
+        reason=reason,
+        status=DisputeStatus.OPEN,
+        created_at=now,
+        due_at=now + timedelta(days=dispute_days()),
+    )
     db.session.add(dispute)
     db.session.flush()
     audit.log(by, "grade.dispute", grade.record, grade_id=grade.id, dispute_id=dispute.id)
@@ -281,6 +323,14 @@ def resolve_dispute(
         raise ValidationError(
             {"dispute": [_l("This dispute is already resolved: %(status)s.", status=dispute.status.label_lazy())]}
         )
+    if dispute.due_at is not None and utcnow() > dispute.due_at:
+        raise ValidationError(
+            {
+                "dispute": [
+                    _l("This dispute closed unanswered after %(days)s days; the grade stands.", days=dispute_days())
+                ]
+            }
+        )
     errors: dict[str, list[str]] = {}
     if outcome not in DISPUTE_OUTCOMES:
         errors["outcome"] = [_l("Choose whether the grade is upheld or changed.")]
@@ -300,6 +350,8 @@ def resolve_dispute(
     dispute.resolution_note = note
     dispute.resolved_by = by
     dispute.resolved_at = utcnow()
+    # The ruling is final: the grade it leaves as the record's grade is locked.
+    (new_grade or dispute.grade).locked_at = dispute.resolved_at
     db.session.flush()
     audit.log(
         by,
@@ -310,6 +362,23 @@ def resolve_dispute(
         new_grade_id=new_grade.id if new_grade else None,
     )
     return dispute
+
+
+def close_overdue_disputes(now: datetime | None = None) -> int:
+    """Close the open disputes past their deadline: the grade stands and is locked. Returns how many."""
+    now = now or utcnow()
+    overdue = db.session.scalars(
+        sa.select(Dispute).where(
+            Dispute.status == DisputeStatus.OPEN, Dispute.due_at.is_not(None), Dispute.due_at < now
+        )
+    ).all()
+    for dispute in overdue:
+        dispute.status = DisputeStatus.EXPIRED
+        dispute.resolved_at = now
+        dispute.grade.locked_at = now
+        audit.log(None, "grade.dispute_expire", dispute.grade.record, dispute_id=dispute.id)
+    db.session.flush()
+    return len(overdue)
 
 
 def list_disputes(viewer: User, status: DisputeStatus | str | None = None) -> list[Dispute]:

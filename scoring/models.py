@@ -68,6 +68,14 @@ class Grade(db.Model):
     calibration_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("calibration_sessions.id", ondelete="CASCADE"), index=True
     )
+    #: criterion key → the automatic points as the record's score had them when it was graded (tuned, if the
+    #: installation's tuning was on), and the checks' own points before tuning: the override is a labelled example.
+    auto_points: Mapped[dict | None] = mapped_column(sa.JSON)
+    check_points: Mapped[dict | None] = mapped_column(sa.JSON)
+    #: criterion key → agreement of the automatic with the grader's points, 0-100 (scoring.agreement).
+    agreement: Mapped[dict | None] = mapped_column(sa.JSON)
+    #: Set by a dispute's final ruling (or its closing unanswered): the record's grade then stays as it is.
+    locked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     record: Mapped[Record] = relationship()
@@ -80,6 +88,7 @@ class DisputeStatus(LabelledEnum):
     OPEN = ("open", "待处理", "Open")
     UPHELD = ("upheld", "维持原评分", "Grade upheld")
     CHANGED = ("changed", "已改分", "Grade changed")
+    EXPIRED = ("expired", "逾期关闭（维持原评分）", "Closed unanswered (grade stands)")
 
 
 class Dispute(db.Model):
@@ -95,6 +104,8 @@ class Dispute(db.Model):
     resolution_note: Mapped[str | None] = mapped_column(sa.Text)
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     resolved_at: Mapped[datetime | None]
+    #: The dispute closes by then (DISPUTE_DAYS after it was raised): a ruling, or it closes with the grade standing.
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     grade: Mapped[Grade] = relationship(back_populates="dispute")
@@ -116,6 +127,28 @@ class CalibrationSession(db.Model):
     closed_at: Mapped[datetime | None]
 
     grades: Mapped[list[Grade]] = relationship(order_by="Grade.id")
+
+
+class CriterionTuning(db.Model):
+    """This installation's adjustment of one criterion's automatic points, learnt from supervisors' overrides
+    (scoring.tuning): for each level of points the check gives, the points graders gave on average, shrunk towards
+    the check's and bounded. The rubric owner sees it, switches it off and on, or removes it."""
+
+    __tablename__ = "scoring_tunings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    criterion: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    #: The check's points as a fraction of the scale ("0.5") → the tuned fraction.
+    mapping: Mapped[dict] = mapped_column(sa.JSON)
+    #: Graded records it was learnt from, and their agreement (0-100) before and after, on those same grades.
+    examples: Mapped[int]
+    agreement_before: Mapped[float | None]
+    agreement_after: Mapped[float | None]
+    enabled: Mapped[bool] = mapped_column(default=True)
+    fitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    fitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    fitted_by: Mapped[User | None] = relationship()
 
 
 # A record's scores and grades are part of the report figures kept per contact day (records.changes).

@@ -15,14 +15,11 @@ from marshmallow import ValidationError
 from records import audit
 from records.access import require
 from records.db import db
-from records.enums import Role
 from records.models import Record, User
 from scoring.checks import CHECKS
 from scoring.engine import current_rubric, default_definition, evaluate, newest_rubric, unstored_scores
 from scoring.models import RecordScore, Rubric
-
-#: Roles that change the rubric.
-RUBRIC_EDITORS = (Role.ADMIN,)
+from scoring.tuning import RUBRIC_EDITORS, active_mapping
 
 
 def record_score(record: Record) -> RecordScore:
@@ -38,7 +35,7 @@ def scorecard(record: Record) -> dict[str, Any]:
     """The automatic score with every criterion's points, explanation and suggestion, by the rubric version that
     made the stored score."""
     stored = record_score(record)
-    evaluation = evaluate(record, stored.rubric.definition, stored.computed_at)
+    evaluation = evaluate(record, stored.rubric.definition, stored.computed_at, active_mapping())
     return {
         "record_id": record.id,
         "record_number": record.number,

@@ -28,8 +28,9 @@ from records.enums import Role, Status
 from records.masking import mask_text
 from records.models import FollowUp, Record, Team, User, record_links
 from records.timeutil import local_day_start, local_today, to_local
+from scoring.agreement import points_agreement, summarise
 from scoring.engine import newest_rubric, unstored_scores
-from scoring.grading import counts_for_record_sql, effective
+from scoring.grading import counts_for_record_sql, effective, newest_record_grades_sql
 from scoring.models import Grade, RecordScore, Rubric
 from scoring.operations import scorecard
 
@@ -446,9 +447,13 @@ def score_report(
     criteria = CriterionTally()
     by_agent: dict[int, AgentTally] = {}
     rows = []
+    agreements = []
     for record, score in scored:
-        row = record_row(record, score, grades.get(record.id), rubrics[score.rubric_id].version)
+        grade = grades.get(record.id)
+        row = record_row(record, score, grade, rubrics[score.rubric_id].version)
         rows.append(row)
+        if grade is not None:
+            agreements.append((row["team"], grade_agreement(grade, score, scales.get(grade.rubric_id, {}))))
         iso = to_local(record.contacted_at).date().isocalendar()
         by_week.setdefault((iso.year, iso.week), []).append(row["effective_score"])
         criteria.add(score.points, scales[score.rubric_id])
@@ -473,6 +478,7 @@ def score_report(
         "mean_effective": _mean([row["effective_score"] for row in rows]),
         "distribution": _distribution([row["effective_score"] for row in rows]),
         "weakest_criteria": criteria.rows(names),
+        "agreement": summarise(agreements, names, [item["key"] for item in newest.definition["criteria"]]),
         "fill_rates": _fill_rates(record for record, _score in scored),
         "alert_below": FILL_RATE_ALERT,
         "weeks": [
@@ -490,6 +496,46 @@ def score_report(
         "agents": [] if agent is not None else [tally.row(names) for tally in sorted(by_agent.values())],
         "records": rows,
     }
+
+
+def grade_agreement(grade: Grade, score: RecordScore, scales: dict[str, float]) -> dict[str, float]:
+    """The agreement stored with the grade; for grades older than that, the record's automatic points against it."""
+    if grade.agreement is not None:
+        return grade.agreement
+    return points_agreement(score.points, grade.points, scales)
+
+
+def agreement_summary(conditions: list[sa.ColumnElement[bool]], session=None) -> dict[str, Any]:
+    """Agreement (scoring.agreement) of the records matching `conditions` that have a grade (their newest outside
+    calibration sessions), per criterion and per team: what the rubric page and the improvement reports show."""
+    session = session or db.session
+    newest = newest_record_grades_sql()
+    query = (
+        sa.select(Team.name, Grade, RecordScore)
+        .select_from(Grade)
+        .join(Record, Record.id == Grade.record_id)
+        .outerjoin(Team, Team.id == Record.team_id)
+        .outerjoin(RecordScore, RecordScore.record_id == Record.id)
+        .where(Grade.id.in_(sa.select(newest.c.grade_id)), *conditions)
+        .order_by(Grade.id)
+    )
+    names: dict[str, dict[str, str]] = {}
+    scales: dict[int, dict[str, float]] = {}
+    order: list[str] = []
+    for rubric in session.scalars(sa.select(Rubric).order_by(Rubric.version)):
+        scales[rubric.id] = {item["key"]: float(item["scale"]) for item in rubric.definition["criteria"]}
+        names.update(
+            {
+                item["key"]: {"zh": item.get("zh", item["key"]), "en": item.get("en", item["key"])}
+                for item in rubric.definition["criteria"]
+            }
+        )
+        order = [item["key"] for item in rubric.definition["criteria"]]
+    graded = [
+        (team, grade_agreement(grade, score, scales.get(grade.rubric_id, {})) if score else grade.agreement or {})
+        for team, grade, score in session.execute(query)
+    ]
+    return summarise(graded, names, order)
 
 
 @dataclass

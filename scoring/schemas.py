@@ -119,6 +119,7 @@ class EffectiveScoreSchema(Schema):
     effective = fields.Float(metadata={"description": "The grade when there is one, else the automatic score."})
     grade_id = fields.Integer(allow_none=True)
     graded_by = fields.String(allow_none=True)
+    locked = fields.Boolean(metadata={"description": "A dispute's final ruling locked the grade."})
 
 
 class DisputeBriefSchema(Schema):
@@ -139,6 +140,19 @@ class GradeOutSchema(Schema):
     calibration_id = fields.Integer(allow_none=True)
     created_at = fields.String()
     dispute = fields.Nested(DisputeBriefSchema, allow_none=True)
+    auto_points = fields.Dict(
+        allow_none=True, metadata={"description": "The automatic points when the grade was given (criterion → points)."}
+    )
+    agreement = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "Criterion → agreement of the automatic with the grader's points, 0-100 (Zendesk QA)."
+        },
+    )
+    locked_at = fields.String(
+        allow_none=True,
+        metadata={"description": "Set when a dispute's final ruling (or its closing) locked the grade."},
+    )
 
 
 class GradeCreatedSchema(GradeOutSchema):
@@ -161,6 +175,9 @@ class DisputeOutSchema(Schema):
     resolution_note = fields.String(allow_none=True)
     resolved_by = fields.Nested(PersonSchema, allow_none=True)
     resolved_at = fields.String(allow_none=True)
+    due_at = fields.String(
+        allow_none=True, metadata={"description": "The dispute closes by then, with the grade standing if unanswered."}
+    )
     created_at = fields.String()
     effective = fields.Nested(EffectiveScoreSchema)
 
@@ -202,6 +219,9 @@ class CalibrationReportSchema(Schema):
     graders = fields.Integer()
     grades = fields.Integer()
     complete = fields.Boolean()
+    hidden = fields.Boolean(
+        metadata={"description": "True for a grader while others' scores are hidden (not every grade is in yet)."}
+    )
     score = fields.Nested(AlphaSchema)
     criteria = fields.List(fields.Nested(CriterionAgreementSchema))
     per_grader = fields.List(fields.Nested(GraderSummarySchema))

@@ -71,6 +71,12 @@ class DefaultConfig:
     #: over at least this many records (scoring.cases.suggestions says why these values).
     CASE_WEAKNESS_MARGIN = 0.15
     CASE_WEAKNESS_MIN_RECORDS = 5
+    #: A criterion whose automatic points agree with supervisors' grades less than this (0-100, Zendesk QA's
+    #: agreement; 75 is where its "strong" band starts) is flagged for the rubric owner (scoring/agreement.py).
+    SCORING_AGREEMENT_ALERT = 75
+    #: Days a grade dispute stays open: by then a supervisor rules, or it closes with the grade standing. Either way
+    #: the grade is then locked (scoring/grading.py).
+    DISPUTE_DAYS = 7
     #: How long records are kept, per top-level category (code or label; "default" for the rest), and what happens
     #: after: {"years": N, "action": "archive" | "delete"}. The guides ask for 2–3 years in general and 5–7 in
     #: regulated industries; records under legal hold (disputes) are exempt. See jobs/retention.py.

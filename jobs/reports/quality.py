@@ -27,7 +27,7 @@ from records.enums import Status
 from records.models import Customer, Record, Team, User
 from scoring.grading import counts_for_record_sql, newest_record_grades_sql
 from scoring.models import Grade, RecordScore, Rubric
-from scoring.reports import FILL_RATE_ALERT, TEMPLATE_FIELDS
+from scoring.reports import FILL_RATE_ALERT, TEMPLATE_FIELDS, agreement_summary
 
 #: Contact times are kept as seconds since this moment (plain JSON numbers that sort).
 EPOCH = datetime(1970, 1, 1)
@@ -81,6 +81,12 @@ def _grades(
         .order_by(grades.c.grade_id)
     )
     return [tuple(row) for row in session.execute(query)]
+
+
+def agreement_figures(session: Session, window: Window) -> dict[str, Any]:
+    """Agreement of the automatic points with the period's grades, per criterion and team (scoring.agreement)."""
+    current = window.which() == CURRENT
+    return agreement_summary([window.contacted(), current], session)
 
 
 def criteria_rows(session: Session, span: DaySpan, _now: datetime) -> Iterable[dict[str, Any]]:
@@ -278,6 +284,7 @@ def quality_figures(session: Session, window: Window, now: datetime) -> dict[str
         "graded": compare(int(total[CURRENT].get("graded", 0)), int(total[PREVIOUS].get("graded", 0))),
         "critical_failed": compare(int(total[CURRENT].get("critical", 0)), int(total[PREVIOUS].get("critical", 0))),
         "weakest_criteria": _criteria_rows(total, names),
+        "agreement": agreement_figures(session, window),
         "fill_rates": _fill_rows(total),
         "alert_below": FILL_RATE_ALERT,
         "by_team": sorted(

@@ -18,7 +18,7 @@ CANONICAL_COLUMNS = (
     "duration_minutes", "agent", "assignee", "team", "category", "subcategory", "tags", "priority", "status",
     "problem_description", "customer_request", "key_details", "attachments", "emotion", "handling_steps",
     "collaboration", "resolution", "satisfaction", "satisfaction_efficiency", "satisfaction_resolution",
-    "satisfaction_attitude", "customer_feedback", "follow_ups", "related", "language",
+    "satisfaction_attitude", "customer_feedback", "follow_ups", "related", "language", "recorded_at",
 )  # fmt: skip
 REQUIRED_COLUMNS = ("external_id", "channel", "contacted_at", "agent", "status", "problem_description")
 IGNORED_COLUMNS = frozenset({"record_no"})  # written by the export, meaningless on import

@@ -31,6 +31,7 @@ def test_jobs_list_start_and_runs(app, db):
         "report_days",
         "missing_scores",
         "sla_reminders",
+        "close_disputes",
     }
     assert jobs["weekly_report"]["next_run"] and jobs["weekly_report"]["last_run"] is None
 

@@ -50,6 +50,7 @@ def test_a_grade_overrides_the_automatic_score_which_is_kept(db, people, record)
         "effective": grade.score,
         "grade_id": grade.id,
         "graded_by": people["supervisor"].username,
+        "locked": False,
     }
     assert record_score(record).score == auto
     assert db.session.query(AuditLog).filter_by(action="grade.create").count() == 1

@@ -30,7 +30,10 @@ def test_grading_a_record(client, db, headers, record):
         "effective": body["score"],
         "grade_id": body["id"],
         "graded_by": body["grader"]["username"],
+        "locked": False,
     }
+    assert body["auto_points"] == record_score(record).points and body["locked_at"] is None
+    assert body["agreement"]["specific_problem"] == 100 - 50 * abs(record_score(record).points["specific_problem"] - 1)
 
     listing = client.get(f"/api/v1/records/{record.id}/grades", headers=headers["agent"])
     assert listing.status_code == 200

@@ -130,6 +130,7 @@ API_PATHS = (
     "/api/v1/scores",
     "/api/v1/rubric",
     "/api/v1/rubric/versions",
+    "/api/v1/rubric/tuning",
     "/api/v1/disputes",
     "/api/v1/review-sample",
     "/api/v1/calibrations/{calibration}",

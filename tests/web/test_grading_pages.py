@@ -280,7 +280,9 @@ def test_review_sample_lists_records_per_agent_with_grade_links(client, db, peop
 def test_grading_pages_in_chinese(client, db, people, record, sign_in):
     sign_in(people["supervisor"], language="zh_CN")
     html = squashed(client.get(f"/records/{record.number}/grade"))
-    assert "保存评分" in html and "自动评分" in html and "问题描述具体" in html
+    assert "保存主管评分" in html and "自动评分" in html and "问题描述具体" in html
+    # The automatic score and a supervisor's grade have different names.
+    assert "主管评分" in html
     assert "Save grade" not in html and "Specific problem description" not in html
     points = points_form(full_points(record))
     points["points-core_fields"] = "9"
@@ -288,7 +290,7 @@ def test_grading_pages_in_chinese(client, db, people, record, sign_in):
     assert "9 不在 0 到 4 之间。" in refused
     assert "新建校准" in squashed(client.get("/calibrations"))
     assert "抽样" in squashed(client.get("/review-sample"))
-    assert "评分申诉" in squashed(client.get("/disputes"))
+    assert "主管评分申诉" in squashed(client.get("/disputes"))
 
 
 def test_every_grading_text_has_a_chinese_translation():

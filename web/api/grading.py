@@ -22,7 +22,7 @@ from records.operations import get_record_for
 from records.presenting import iso_utc, record_summary
 from scoring.calibration import (
     CALIBRATION_ROLES,
-    calibration_report,
+    calibration_report_for,
     create_session,
     get_session,
     record_ids_for,
@@ -106,6 +106,9 @@ def grade_dict(grade: Grade) -> dict[str, Any]:
         "calibration_id": grade.calibration_id,
         "created_at": iso_utc(grade.created_at),
         "dispute": {"id": grade.dispute.id, "status": grade.dispute.status.value} if grade.dispute else None,
+        "auto_points": grade.auto_points,
+        "agreement": grade.agreement,
+        "locked_at": iso_utc(grade.locked_at),
     }
 
 
@@ -119,6 +122,7 @@ def dispute_dict(dispute: Dispute) -> dict[str, Any]:
         "resolution_note": dispute.resolution_note,
         "resolved_by": person(dispute.resolved_by),
         "resolved_at": iso_utc(dispute.resolved_at),
+        "due_at": iso_utc(dispute.due_at),
         "created_at": iso_utc(dispute.created_at),
         "effective": effective_score(dispute.grade.record),
     }
@@ -138,7 +142,7 @@ def session_dict(session: CalibrationSession) -> dict[str, Any]:
         "created_by": person(db.session.get(User, session.created_by_id) if session.created_by_id else None),
         "created_at": iso_utc(session.created_at),
         "closed_at": iso_utc(session.closed_at),
-        "report": calibration_report(session),
+        "report": calibration_report_for(session, current_user()),
     }
 
 

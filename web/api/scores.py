@@ -18,15 +18,16 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from records.access import require
 from records.db import db
-from records.models import Team, User
+from records.models import Record, Team, User
 from records.operations import get_record_for
 from records.people import find_agent
 from records.presenting import iso_utc
 from records.schemas import FILTER_DAYS, PageSchema, PaginationSchema
-from records.timeutil import local_day_start, local_today
+from records.timeutil import local_day_start, local_today, utcnow
 from scoring.engine import newest_rubric
 from scoring.operations import RUBRIC_EDITORS, rubric_versions, update_rubric
-from scoring.reports import report_summary, score_report, scorecard_for
+from scoring.reports import agreement_summary, report_summary, score_report, scorecard_for
+from scoring.tuning import refit, remove_tuning, set_enabled, tunings
 from web.api.articles import current_user
 from web.api.common import StaffView
 
@@ -171,6 +172,32 @@ class ReportAgentSchema(Schema):
     weakest = fields.Nested(ReportCriterionRefSchema, allow_none=True)
 
 
+class AgreementRowSchema(Schema):
+    key = fields.String()
+    name = fields.Nested(BilingualTextSchema)
+    grades = fields.Integer(metadata={"description": "Graded records the criterion applied to."})
+    agreement = fields.Float(
+        allow_none=True,
+        metadata={"description": "Mean of 100 × (1 − |automatic − grade points| ÷ scale) over those records."},
+    )
+    band = fields.String(allow_none=True, metadata={"description": "Zendesk QA's band: strong, moderate or weak."})
+    flagged = fields.Boolean(metadata={"description": "Below `threshold` over at least `min_grades` grades."})
+
+
+class AgreementTeamSchema(Schema):
+    team = fields.String()
+    criteria = fields.List(fields.Nested(AgreementRowSchema))
+
+
+class ReportAgreementSchema(Schema):
+    grades = fields.Integer(metadata={"description": "Graded records in the report."})
+    threshold = fields.Float()
+    min_grades = fields.Integer()
+    criteria = fields.List(fields.Nested(AgreementRowSchema))
+    flagged = fields.List(fields.String())
+    teams = fields.List(fields.Nested(AgreementTeamSchema))
+
+
 class ReportSummarySchema(Schema):
     start = UtcTime()
     end = UtcTime()
@@ -186,6 +213,10 @@ class ReportSummarySchema(Schema):
     mean_effective = fields.Float(allow_none=True)
     distribution = fields.List(fields.Nested(ReportBandSchema))
     weakest_criteria = fields.List(fields.Nested(ReportCriterionSchema))
+    agreement = fields.Nested(
+        ReportAgreementSchema,
+        metadata={"description": "Agreement of the automatic points with supervisors' grades, per criterion and team."},
+    )
     fill_rates = fields.List(fields.Nested(ReportFillRateSchema))
     alert_below = fields.Float()
     weeks = fields.List(fields.Nested(ReportWeekSchema))
@@ -324,3 +355,71 @@ class RubricVersions(StaffView):
     def get(self):
         """Every rubric version, newest first, with who made it and why."""
         return rubric_versions() or [newest_rubric()]
+
+
+class TuningOutSchema(Schema):
+    criterion = fields.String()
+    mapping = fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(),
+        metadata={"description": "The check's points as a share of the scale → the tuned share."},
+    )
+    examples = fields.Integer(metadata={"description": "Labelled examples (grades) it was learnt from."})
+    agreement_before = fields.Float(allow_none=True)
+    agreement_after = fields.Float(allow_none=True)
+    enabled = fields.Boolean()
+    fitted_at = UtcTime()
+
+
+class TuningPageSchema(Schema):
+    items = fields.List(fields.Nested(TuningOutSchema))
+    agreement = fields.Nested(ReportAgreementSchema)
+
+
+class TuningSwitchSchema(Schema):
+    enabled = fields.Boolean(required=True)
+
+
+class AgreementQuerySchema(Schema):
+    days = fields.Integer(load_default=90, validate=validate.Range(min=1, max=3660))
+
+
+@blp.route("/rubric/tuning")
+class TuningView(StaffView):
+    @admins_only
+    @blp.arguments(AgreementQuerySchema, location="query")
+    @blp.response(200, TuningPageSchema)
+    def get(self, args: dict):
+        """The rubric owner's view: agreement of the automatic points with supervisors' grades over the last `days`
+        (per criterion and team, flagged below SCORING_AGREEMENT_ALERT), and the tuning learnt from the grades."""
+        since = utcnow() - timedelta(days=args["days"])
+        return {"items": tunings(), "agreement": agreement_summary([Record.contacted_at >= since])}
+
+    @admins_only
+    @blp.response(200, TuningPageSchema)
+    def post(self):
+        """Learn the tuning again from every supervisor's grade so far (bounded, see scoring/tuning.py). Stored
+        scores change at the next `consultkb scoring rescore`."""
+        found = refit(newest_rubric().definition, by=current_user())
+        db.session.commit()
+        since = utcnow() - timedelta(days=90)
+        return {"items": found, "agreement": agreement_summary([Record.contacted_at >= since])}
+
+
+@blp.route("/rubric/tuning/<string:criterion>")
+class TuningCriterionView(StaffView):
+    @admins_only
+    @blp.arguments(TuningSwitchSchema)
+    @blp.response(200, TuningOutSchema)
+    def patch(self, data: dict, criterion: str):
+        """Switch a criterion's tuning on or off."""
+        row = set_enabled(criterion, data["enabled"], by=current_user())
+        db.session.commit()
+        return row
+
+    @admins_only
+    @blp.response(204)
+    def delete(self, criterion: str):
+        """Remove a criterion's tuning: its automatic points are the check's own again (after a rescore)."""
+        remove_tuning(criterion, by=current_user())
+        db.session.commit()

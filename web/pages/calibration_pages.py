@@ -21,7 +21,7 @@ from records.operations import get_record_for
 from records.timeutil import format_local, to_local
 from scoring.calibration import (
     CALIBRATION_ROLES,
-    calibration_report,
+    calibration_report_for,
     can_view_session,
     create_session,
     get_session,
@@ -151,7 +151,7 @@ def alpha_band(alpha: float | None) -> tuple[str, str]:
 def calibration_detail(session_id: int):
     user = current_user_required()
     session = get_session(session_id, user)
-    report = calibration_report(session)
+    report = calibration_report_for(session, user)
     records = {
         record.id: record for record in db.session.scalars(sa.select(Record).where(Record.id.in_(session.record_ids)))
     }

@@ -20,7 +20,7 @@ from records.masking import mask_text
 from records.models import Record, User
 from records.operations import get_record_for
 from records.presenting import record_to_dict
-from records.timeutil import format_local
+from records.timeutil import format_local, utcnow
 from scoring.engine import newest_rubric
 from scoring.grading import (
     GRADER_ROLES,
@@ -264,9 +264,9 @@ def render_grade_page(
         auto_points=auto_points(card),
         effective=effective,
         grades=[grade_row(grade) for grade in grades],
-        may_grade=can_grade(user, record),
-        # Only the record's current grade can be disputed, once, by the agent who took the contact.
-        disputable_id=effective["grade_id"] if record.agent_id == user.id else None,
+        may_grade=can_grade(user, record) and not effective["locked"],
+        # Only the record's current grade can be disputed, once, by the agent who took the contact; never a final one.
+        disputable_id=effective["grade_id"] if record.agent_id == user.id and not effective["locked"] else None,
         form=form,
         dispute_form=dispute_form,
         labels=labels(),
@@ -349,6 +349,8 @@ def dispute_row(dispute: Dispute) -> dict[str, Any]:
         "status": dispute.status.value,
         "reason": dispute.reason,
         "created_local": format_local(dispute.created_at),
+        "due_local": format_local(dispute.due_at),
+        "overdue": dispute.status == DisputeStatus.OPEN and dispute.due_at is not None and utcnow() > dispute.due_at,
     }
 
 
@@ -381,7 +383,10 @@ def render_dispute(dispute: Dispute, user: User, form: GradingForm, criteria: li
         resolved_by=dispute.resolved_by.display_name if dispute.resolved_by else None,
         resolved_local=format_local(dispute.resolved_at),
         effective=effective_score(record),
-        may_resolve=supervises(user, record) and dispute.status == DisputeStatus.OPEN,
+        may_resolve=supervises(user, record)
+        and dispute.status == DisputeStatus.OPEN
+        and not (dispute.due_at is not None and utcnow() > dispute.due_at),
+        locked=dispute.grade.locked_at is not None or (effective_score(record)["locked"]),
         criteria=criteria,
         form=form,
         labels=labels(),

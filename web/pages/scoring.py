@@ -4,6 +4,7 @@ the work."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -17,15 +18,16 @@ from records import audit
 from records.charts import ALERT, PALETTE, Series, bar_chart, line_chart, number_format
 from records.db import db
 from records.enums import Role
-from records.models import Team, User
+from records.models import Record, Team, User
 from records.operations import get_record_for
-from records.timeutil import format_local
+from records.timeutil import format_local, utcnow
 from scoring.checks import CHECKS
 from scoring.engine import default_definition, newest_rubric, rubric_note
 from scoring.models import RecordScore
 from scoring.operations import RUBRIC_EDITORS, rubric_versions, update_rubric
 from scoring.report_exports import REPORT_FORMATS, export_report
-from scoring.reports import parse_period, score_report, scorecard_for, this_month
+from scoring.reports import agreement_summary, parse_period, score_report, scorecard_for, this_month
+from scoring.tuning import refit, remove_tuning, set_enabled, tunings
 from web.auth import STAFF, roles_required
 from web.pages.common import current_user_required
 from web.pages.display import is_chinese_ui, ui_locale
@@ -34,6 +36,8 @@ bp = Blueprint("scoring_pages", __name__)
 
 #: Roles that pick any team and any agent on the performance page (supervisors: their team; agents: themselves).
 SEE_ALL = (Role.ADMIN, Role.TRAINER)
+#: The rubric page shows the agreement of the grades of records contacted in this many days.
+AGREEMENT_DAYS = 90
 MIME_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -297,6 +301,7 @@ def render_rubric(rows, values, errors, status: int = 200):
         }
         for rubric in rubric_versions() or [newest_rubric()]
     ]
+    names = {row["key"]: {"zh": row.get("zh", row["key"]), "en": row.get("en", row["key"])} for row in rows}
     body = render_template(
         "scoring/rubric.html",
         rows=rows,
@@ -305,8 +310,70 @@ def render_rubric(rows, values, errors, status: int = 200):
         versions=versions,
         current_version=versions[0]["version"],
         lang=text_language(),
+        agreement=agreement_summary([Record.contacted_at >= utcnow() - timedelta(days=AGREEMENT_DAYS)]),
+        agreement_days=AGREEMENT_DAYS,
+        tunings=[tuning_row(item, names) for item in tunings()],
     )
     return body, status
+
+
+def tuning_row(item, names: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """A criterion's tuning as the rubric page lists it: each tuned level as "check's points → tuned points"."""
+    scale = next(
+        (float(row["scale"]) for row in newest_rubric().definition["criteria"] if row["key"] == item.criterion), 1.0
+    )
+    return {
+        "criterion": item.criterion,
+        "name": names.get(item.criterion, {"zh": item.criterion, "en": item.criterion}),
+        "levels": [
+            (float(level) * scale, tuned * scale)
+            for level, tuned in sorted(item.mapping.items(), key=lambda p: float(p[0]))
+        ],
+        "examples": item.examples,
+        "before": item.agreement_before,
+        "after": item.agreement_after,
+        "enabled": item.enabled,
+        "fitted_local": format_local(item.fitted_at),
+    }
+
+
+@bp.post("/admin/rubric/tuning")
+@roles_required(*RUBRIC_EDITORS)
+def tuning_refit_page():
+    user = current_user_required()
+    found = refit(newest_rubric().definition, by=user)
+    db.session.commit()
+    flash(
+        _(
+            "Tuning learnt again from the supervisors' grades: %(num)s criteria tuned. Stored scores change at the "
+            "next `consultkb scoring rescore`.",
+            num=len(found),
+        ),
+        "success",
+    )
+    return redirect(url_for("scoring_pages.rubric_page") + "#h-tuning", code=303)
+
+
+@bp.post("/admin/rubric/tuning/<criterion>")
+@roles_required(*RUBRIC_EDITORS)
+def tuning_switch_page(criterion: str):
+    user = current_user_required()
+    action = request.form.get("action", "")
+    if action not in ("on", "off", "remove"):
+        abort(400, description=_("Choose to switch the tuning on, off or remove it."))
+    if action == "remove":
+        remove_tuning(criterion, by=user)
+        message = _("Tuning of %(criterion)s removed.", criterion=criterion)
+    else:
+        set_enabled(criterion, action == "on", by=user)
+        message = (
+            _("Tuning of %(criterion)s switched on.", criterion=criterion)
+            if action == "on"
+            else _("Tuning of %(criterion)s switched off.", criterion=criterion)
+        )
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("scoring_pages.rubric_page") + "#h-tuning", code=303)
 
 
 @bp.route("/admin/rubric", methods=["GET", "POST"])
