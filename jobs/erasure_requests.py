@@ -199,7 +199,8 @@ def _count_visits(ids: list[int]) -> int:
 
 def _searches_naming(customer: Customer) -> list[int]:
     """Help-center searches whose words hold the customer's phone (its last SEARCHED_PHONE_DIGITS digits, however
-    typed), e-mail or name. Visitors type such things into the search box; they are the customer's data too."""
+    typed), e-mail or name. Visitors type such things into the search box; they are the customer's data too. The
+    visits that ended in the customer's records are left out: they go whole with the records."""
     conditions = []
     digits = customer.phone_key or ""
     if len(digits) >= SEARCHED_PHONE_DIGITS:
@@ -215,7 +216,16 @@ def _searches_naming(customer: Customer) -> list[int]:
         conditions.append(sa.func.lower(SearchEvent.query).like(like_pattern(name.lower()), escape="\\"))
     if not conditions:
         return []
-    query = sa.select(SearchEvent.id).where(SearchEvent.query.is_not(None), sa.or_(*conditions))
+    own_visits = (
+        sa.select(SearchSession.id)
+        .join(Record, Record.id == SearchSession.record_id)
+        .where(Record.customer_id == customer.id)
+    )
+    query = sa.select(SearchEvent.id).where(
+        SearchEvent.query.is_not(None),
+        sa.or_(SearchEvent.session_id.is_(None), SearchEvent.session_id.not_in(own_visits)),
+        sa.or_(*conditions),
+    )
     return list(db.session.scalars(query))
 
 
