@@ -2,15 +2,17 @@
 
 A record reaches further than its row: follow-ups, links between records, scores, grades and their disputes,
 calibration samples, article source and reuse links, FAQ proposal members and the draft text taken from the record
-(sentences, keywords), cached sentence vectors of its text, examples quoting it in stored reports and the report rows
-kept for its contact days, the help-center visit that ended in it (its searches and feedback comments), every audit
-detail of its entries but references, and its customer once no record of theirs is left. An erasure on request
-(jobs.erasure_requests: an administrator deleting a record, or erasing a customer) also deletes the training cases
-made from it; retention keeps those anonymised snapshots (the database sets their link to the record to NULL).
+(sentences, keywords), the text of article drafts approved from such a proposal and never published, cached sentence
+vectors of its text, examples quoting it in stored reports and the report rows kept for its contact days, the
+help-center visit that ended in it (its searches and feedback comments), every detail but references in its audit
+entries, and its customer once no record of theirs is left. An erasure on request (jobs.erasure_requests: an
+administrator deleting a record, or erasing a customer) also deletes the training cases made from it; retention keeps
+those anonymised snapshots (the database sets their link to the record to NULL).
 
-Not touched: the Whoosh index (one document per public article, never a record), exports (written where the user
-chose, never kept under DATA_DIR), and backups, which keep their own rotation. On SQLite every connection runs with
-secure_delete (records.db), so the database file keeps no readable copy of what was deleted.
+Not touched: published articles (the knowledge base's own text, which a reviewer read and published), the Whoosh
+index (one document per public article, never a record), exports (written where the user chose, never kept under
+DATA_DIR), and backups, which keep their own rotation. On SQLite every connection runs with secure_delete
+(records.db), so the database file keeps no readable copy of what was deleted.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from kb.models import (
     ArticleFeedback,
     ArticleRecordLink,
     ArticleVersion,
+    LinkKind,
     Proposal,
     ProposalMember,
     SearchEvent,
@@ -274,6 +277,67 @@ def scrub_proposal_drafts(ids: list[int], texts: dict[int, EvidenceTexts], memo:
     return changed
 
 
+def scrub_draft_articles(ids: list[int], texts: dict[int, EvidenceTexts], memo: RunMemo) -> int:
+    """Take the deleted records' text out of the articles drafted from them (an approved proposal) that customers have
+    never seen, and out of those articles' versions, as from a proposal's draft: a sentence, body line, alternative
+    question or tag is the record's when it is its text or holds a word no other source record of the article uses.
+
+    Published articles are the knowledge base's own text, read and published by a reviewer: an erasure leaves them
+    alone (their source links go). Returns how many articles changed.
+    """
+    session = db.session
+    holders: dict[int, set[int]] = defaultdict(set)
+    for article_id, record_id in session.execute(
+        sa.select(ArticleRecordLink.article_id, ArticleRecordLink.record_id).where(
+            ArticleRecordLink.record_id.in_(ids), ArticleRecordLink.kind == LinkKind.SOURCE
+        )
+    ):
+        holders[article_id].add(record_id)
+    if not holders:
+        return 0
+    deleted = set(ids)
+    changed = 0
+    drafts = sa.select(Article).where(Article.id.in_(list(holders)), Article.live_version_id.is_(None))
+    for article in session.scalars(drafts.order_by(Article.id)):
+        mine = [texts[record_id] for record_id in holders[article.id] if record_id in texts]
+        others = session.scalars(
+            sa.select(ArticleRecordLink.record_id).where(
+                ArticleRecordLink.article_id == article.id, ArticleRecordLink.kind == LinkKind.SOURCE
+            )
+        )
+        remaining = list(memo.texts(record_id for record_id in others if record_id not in deleted).values())
+        exact = set().union(*(item.phrasings | item.answers for item in mine))
+        exact -= set().union(*(item.phrasings | item.answers for item in remaining))
+        words = own_words(mine, remaining)
+
+        def gone(text: str | None) -> bool:
+            return _key(text) in exact or _quotes(text, words)  # noqa: B023 (used within this iteration)
+
+        touched = False
+        for holder in (article, *article.versions):
+            alt_questions = [text for text in holder.alt_questions or [] if not gone(text)]
+            title = holder.title
+            if gone(title):
+                title = alt_questions.pop(0) if alt_questions else ""
+            body = "" if gone(holder.body) else "\n".join(line for line in holder.body.splitlines() if not gone(line))
+            summary = None if gone(holder.summary) else holder.summary
+            tags = [tag for tag in holder.tags or [] if not gone(tag)]
+            if (title, body, summary, alt_questions, tags) != (
+                holder.title,
+                holder.body,
+                holder.summary,
+                holder.alt_questions or [],
+                holder.tags or [],
+            ):
+                holder.title, holder.body, holder.summary = title, body, summary
+                holder.alt_questions, holder.tags = alt_questions, tags
+                touched = True
+        if touched:
+            scrub_audit_details("article", [str(article.id)])
+            changed += 1
+    return changed
+
+
 def drop_cached_vectors(ids: list[int], texts: dict[int, EvidenceTexts], memo: RunMemo) -> int:
     """Delete the cached vectors of the deleted records' texts, unless a live record or an article has the same
     text. Only records with the same problem description can share a question text, so only those are checked."""
@@ -407,6 +471,7 @@ def erase_records(ids: list[int], numbers: list[str], memo: RunMemo, *, on_reque
 
     note = proposal_notes.DRAFT_ERASED if on_request else proposal_notes.DRAFT_TRIMMED
     scrub_proposal_drafts(ids, texts, memo, note)
+    scrub_draft_articles(ids, texts, memo)
     drop_cached_vectors(ids, texts, memo)
     prune_reports(ids)
     drop_day_rows(moments)

@@ -21,9 +21,9 @@ from click.testing import CliRunner
 from flask import Flask
 
 from jobs.reports.operations import generate_report
-from kb.models import Proposal, ProposalMember, ProposalStatus, SearchEvent
+from kb.models import Article, Proposal, ProposalMember, ProposalStatus, SearchEvent
 from kb.proposal_engine import load_evidence, refresh_proposals
-from kb.proposals import update_draft
+from kb.proposals import approve_proposal, update_draft
 from kb.search import search_service
 from kb.selfservice import create_contact_request, get_or_start_session, log_search
 from records.db import READ_ONLY_OPTION
@@ -266,6 +266,26 @@ def test_deleting_a_record_leaves_its_text_nowhere(app, plant, people, client, t
     assert entry.details["help_center_visits"] == 1
     # The other records' proposal lives on without the erased record.
     assert not database.session.scalar(sa.select(ProposalMember).where(ProposalMember.record_id == record_id))
+
+
+def test_an_article_drafted_from_the_record_and_never_published_loses_its_text(app, plant, people, client, token_for):
+    marker = new_marker()
+    record = plant(marker)
+    proposal = database.session.scalar(
+        sa.select(Proposal).join(ProposalMember).where(ProposalMember.record_id == record.id)
+    )
+    article = approve_proposal(proposal, by=people["trainer"])
+    database.session.commit()
+    article_id = article.id
+    assert {"articles.alt_questions", "article_versions.alt_questions"} <= set(rows_holding(marker))
+
+    response = client.delete(f"/api/v1/records/{record.number}", headers=token_for(people["admin"]))
+    assert response.status_code == 204
+    database.session.expire_all()
+    assert traces(app, marker) == {}
+    draft = database.session.get(Article, article_id)
+    # What the other records asked stays.
+    assert draft.title and draft.body and draft.versions[0].title == draft.title
 
 
 def test_only_administrators_delete_and_records_on_hold_are_kept(plant, people, client, token_for):
