@@ -17,6 +17,7 @@ DATA_DIR), and backups, which keep their own rotation. On SQLite every connectio
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -200,15 +201,20 @@ class RunMemo:
         return {record_id: self._texts[record_id] for record_id in wanted if record_id in self._texts}
 
 
-def own_words(erased: list[EvidenceTexts], remaining: list[EvidenceTexts]) -> set[str]:
-    """The erased records' words that no remaining member of the proposal uses anywhere in its text."""
-    words = set().union(*(item.words for item in erased))
-    return {word for word in words if not any(word in item.text for item in remaining)}
+class Quoting:
+    """Whether a text holds a word of the erased records that no remaining member (or source record) uses anywhere
+    in its text. Latin words count only as whole words ("tick" is not in "ticket"); Chinese words anywhere."""
 
+    def __init__(self, erased: list[EvidenceTexts], remaining: list[EvidenceTexts]) -> None:
+        words = set().union(*(item.words for item in erased))
+        own = sorted(word for word in words if not any(word in item.text for item in remaining))
+        parts = [
+            rf"(?<![0-9a-z_]){re.escape(word)}(?![0-9a-z_])" if word.isascii() else re.escape(word) for word in own
+        ]
+        self.pattern = re.compile("|".join(parts)) if parts else None
 
-def _quotes(text: str | None, words: set[str]) -> bool:
-    folded = (text or "").casefold()
-    return any(word in folded for word in words)
+    def __call__(self, text: str | None) -> bool:
+        return self.pattern is not None and self.pattern.search((text or "").casefold()) is not None
 
 
 def scrub_proposal_drafts(ids: list[int], texts: dict[int, EvidenceTexts], memo: RunMemo, note: str) -> int:
@@ -239,10 +245,10 @@ def scrub_proposal_drafts(ids: list[int], texts: dict[int, EvidenceTexts], memo:
         answers = set().union(*(item.answers for item in mine))
         phrasings -= set().union(*(item.phrasings for item in remaining))
         answers -= set().union(*(item.answers for item in remaining))
-        words = own_words(mine, remaining)
+        quotes = Quoting(mine, remaining)
 
         def gone(text: str | None, exact: set[str]) -> bool:
-            return _key(text) in exact or _quotes(text, words)  # noqa: B023 (used within this iteration)
+            return _key(text) in exact or quotes(text)  # noqa: B023 (used within this iteration)
 
         keywords = [
             word
@@ -308,10 +314,10 @@ def scrub_draft_articles(ids: list[int], texts: dict[int, EvidenceTexts], memo: 
         remaining = list(memo.texts(record_id for record_id in others if record_id not in deleted).values())
         exact = set().union(*(item.phrasings | item.answers for item in mine))
         exact -= set().union(*(item.phrasings | item.answers for item in remaining))
-        words = own_words(mine, remaining)
+        quotes = Quoting(mine, remaining)
 
         def gone(text: str | None) -> bool:
-            return _key(text) in exact or _quotes(text, words)  # noqa: B023 (used within this iteration)
+            return _key(text) in exact or quotes(text)  # noqa: B023 (used within this iteration)
 
         touched = False
         for holder in (article, *article.versions):

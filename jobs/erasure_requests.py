@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
-from jobs.erasure import RunMemo, erase_records, scrub_audit_details
+from jobs.erasure import CHUNK, RunMemo, erase_records, scrub_audit_details
 from kb.models import SearchEvent, SearchSession
 from records import audit
 from records.access import require
@@ -145,10 +145,11 @@ def erase_customer(customer: Customer, *, by: User) -> ErasureSummary:
     summary.searches = len(searches)
     number = customer.number
     # Searches naming them, in whichever visit: the visits that ended in their records go whole with the records.
-    for start in range(0, len(searches), 500):
-        db.session.execute(sa.delete(SearchEvent).where(SearchEvent.id.in_(searches[start : start + 500])))
-    if ids:
-        erase_records(ids, summary.records, RunMemo(), on_request=True)
+    for start in range(0, len(searches), CHUNK):
+        db.session.execute(sa.delete(SearchEvent).where(SearchEvent.id.in_(searches[start : start + CHUNK])))
+    memo = RunMemo()
+    for start in range(0, len(ids), CHUNK):  # the statements' IN lists stay within the databases' limits
+        erase_records(ids[start : start + CHUNK], summary.records[start : start + CHUNK], memo, on_request=True)
     # erase_records deleted the customer once their last record went; one without records goes here.
     remaining = db.session.scalar(sa.select(Customer).where(Customer.number == number))
     if remaining is not None:

@@ -436,3 +436,16 @@ def test_every_sqlite_connection_zeroes_what_it_deletes(db, tmp_path):
     if database.engine.dialect.name == "sqlite":
         with database.engine.connect() as pooled:
             assert pooled.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+
+
+def test_a_draft_sentence_goes_when_it_holds_a_word_only_the_erased_record_used(db):
+    from jobs.erasure import Quoting, evidence_texts
+
+    erased = evidence_texts("The tick box QZXWORD is greyed out", None, "Reinstalled the app", "en")
+    remaining = [evidence_texts("Cannot open a support ticket", None, "Reinstalled the app", "en")]
+    quotes = Quoting([erased], remaining)
+    assert quotes("Why is the QZXWORD box greyed out?") and quotes("The tick box will not work")
+    # Words the other records use, or that merely contain an erased word, stay.
+    assert not quotes("How do I open a support ticket?") and not quotes("Reinstall the app")
+    zh = Quoting([evidence_texts("发票抬头QZX写错了", None, "已重开发票", "zh")], [])
+    assert zh("发票抬头QZX怎么改")
