@@ -2,10 +2,10 @@
 
 Both run the erasure retention runs (jobs.erasure.erase_records), which reaches every store that copied the
 records' text, and go further in three ways: the training cases made from the records are deleted too (retention
-keeps those anonymised snapshots), the customer's own traces outside their records are erased (the help-center
-visits that ended in their contact requests, searches whose words hold their phone, e-mail or name, their audit
-entries' details), and on SQLite the write-ahead log is checkpointed and truncated afterwards, so that no copy of
-the erased text stays readable in the database's files (records.db.reclaim_erased_space).
+keeps those anonymised snapshots); erasing a customer also deletes the help-center searches whose words hold their
+phone, e-mail or name, in anyone's visit, and their profile even without records; and on SQLite the write-ahead log
+is checkpointed and truncated afterwards, so that no copy of the erased text stays readable in the database's files
+(records.db.reclaim_erased_space).
 
 Records on legal hold or under an open grade dispute are refused, as retention leaves them: a legal claim is an
 exception to the right to erasure (GDPR art. 17(3)(e)); clear the hold first.
@@ -228,13 +228,3 @@ def _searches_naming(customer: Customer) -> list[int]:
         sa.or_(*conditions),
     )
     return list(db.session.scalars(query))
-
-
-__all__ = [
-    "ErasureSummary",
-    "erase_customer",
-    "erase_record",
-    "erasure_preview",
-    "finish_erasure",
-    "may_erase",
-]
