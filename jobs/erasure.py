@@ -438,14 +438,24 @@ def drop_visit_ids(visits: list[str]) -> int:
     return len(visits)
 
 
-def drop_training_cases(ids: list[int]) -> list[int]:
-    """Delete the training cases made from the records (and their places in packs); returns their ids."""
+def drop_training_cases(ids: list[int], numbers: list[str]) -> list[int]:
+    """Delete the training cases made from the records (and their places in packs), and the titles (taken from the
+    record's text) in the audit entries of those cases and of cases made from them and deleted earlier; returns the
+    ids of the cases deleted now."""
     session = db.session
     cases = list(session.scalars(sa.select(TrainingCase.id).where(TrainingCase.source_record_id.in_(ids))))
     if cases:
         session.execute(sa.delete(CollectionItem).where(CollectionItem.case_id.in_(cases)))
         session.execute(sa.delete(TrainingCase).where(TrainingCase.id.in_(cases)))
-        scrub_audit_details("trainingcase", map(str, cases))
+    # "case.create" names the record a case was made from; cases are curated by hand, so there are few to read.
+    wanted = set(numbers)
+    made = session.execute(
+        sa.select(AuditLog.object_id, AuditLog.details).where(
+            AuditLog.action == "case.create", AuditLog.object_type == "trainingcase"
+        )
+    )
+    earlier = {object_id for object_id, details in made if (details or {}).get("record") in wanted and object_id}
+    scrub_audit_details("trainingcase", {*map(str, cases), *earlier})
     return cases
 
 
@@ -484,7 +494,7 @@ def erase_records(ids: list[int], numbers: list[str], memo: RunMemo, *, on_reque
     prune_calibrations(ids)
     drop_visits(ids)
     if on_request:
-        drop_training_cases(ids)
+        drop_training_cases(ids, numbers)
     scrub_audit_details("record", numbers)
     session.flush()
 

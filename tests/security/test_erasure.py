@@ -32,7 +32,7 @@ from records.enums import Role
 from records.models import AuditLog, Customer, Record
 from records.operations import clear_legal_hold, set_legal_hold, update_record
 from records.schemas import RecordUpdateSchema
-from scoring.cases.operations import create_case
+from scoring.cases.operations import create_case, delete_case
 from scoring.grading import dispute_grade, grade_record, resolve_dispute
 from tests.scoring.helpers import full_points
 from text.embeddings import store_vectors, text_hash
@@ -180,8 +180,9 @@ def plant(db, make_record, make_article, people):
         resolve_dispute(dispute_grade(grade, f"不同意{marker}", by=agent), "upheld", f"维持{marker}", by=supervisor)
         set_legal_hold(record, f"投诉仲裁{marker}", by=supervisor)
         clear_legal_hold(record, by=supervisor)
-        # A training case made from it.
+        # A training case made from it, and one made and deleted again (its title, from the record, is audit-logged).
         create_case(record, {"kind": "cautionary", "dimensions": ["communication"]}, by=trainer)
+        delete_case(create_case(record, {"kind": "exemplary", "dimensions": ["empathy"]}, by=trainer), by=trainer)
         database.session.commit()
 
         # FAQ proposals drafted from the parcel records, and a trainer's edit quoting the record.
