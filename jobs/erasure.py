@@ -21,6 +21,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -101,8 +102,13 @@ class EvidenceTexts:
     answers: set[str]
     #: The record's problem, request and resolution as the engine reads them, casefolded: keywords come from these.
     text: str
-    #: Its words (kb.drafting.corpus_words: jieba words for Chinese, English words otherwise), casefolded.
-    words: set[str]
+    language: str
+
+    @cached_property
+    def words(self) -> set[str]:
+        """The words of `text` (kb.drafting.corpus_words: jieba words for Chinese, English words otherwise); only
+        the erased records' are needed, and segmenting costs about a millisecond a record."""
+        return corpus_words(self.text, Language(self.language)) if self.text else set()
 
 
 def evidence_texts(
@@ -122,8 +128,9 @@ def evidence_texts(
         }
         answers.discard("")
     raw = "\n".join(text for text in (problem, asked, request, resolution) if text)
-    words = {word.casefold() for word in corpus_words(raw, Language(language))} if raw else set()
-    return EvidenceTexts(question=question, phrasings=phrasings, answers=answers, text=raw.casefold(), words=words)
+    return EvidenceTexts(
+        question=question, phrasings=phrasings, answers=answers, text=raw.casefold(), language=language
+    )
 
 
 def _record_texts(session: Session, condition: sa.ColumnElement[bool]) -> dict[int, EvidenceTexts]:
@@ -185,11 +192,15 @@ class RunMemo:
             )
             problems = sa.select(Record.problem_description).where(Record.id.in_(ids)).scalar_subquery()
             twins = reader.scalars(sa.select(Record.id).where(Record.problem_description.in_(problems)))
+            members = set(members)
             wanted = {*ids, *members, *twins} - set(self._texts)
             missing = sorted(wanted)
             for start in range(0, len(missing), CHUNK):
                 chunk = missing[start : start + CHUNK]
                 self._texts.update(_record_texts(reader, Record.id.in_(chunk)))
+        # The words of the records whose drafts will be trimmed, segmented now rather than under the write lock.
+        for record_id in members.intersection(ids):
+            _ = self._texts[record_id].words if record_id in self._texts else None
         # The articles' text hashes too: computed once, and not inside the transaction.
         _ = self.article_hashes
 
@@ -207,7 +218,8 @@ class Quoting:
 
     def __init__(self, erased: list[EvidenceTexts], remaining: list[EvidenceTexts]) -> None:
         words = set().union(*(item.words for item in erased))
-        own = sorted(word for word in words if not any(word in item.text for item in remaining))
+        others = "\n".join(item.text for item in remaining)
+        own = sorted(word for word in words if word not in others)
         parts = [
             rf"(?<![0-9a-z_]){re.escape(word)}(?![0-9a-z_])" if word.isascii() else re.escape(word) for word in own
         ]
