@@ -366,7 +366,7 @@ def test_a_customer_without_records_is_erased_too(db, people, client, token_for)
     assert database.session.scalar(sa.select(Customer).where(Customer.number == "C20261101001")) is None
 
 
-def test_the_command_line_asks_first_and_erases(app, plant):
+def test_the_command_line_asks_first_and_erases(app, plant, people):
     marker = new_marker()
     record = plant(marker)
     number = record.customer.number
@@ -375,6 +375,13 @@ def test_the_command_line_asks_first_and_erases(app, plant):
     assert declined.exit_code == 1 and "1 record(s)" in declined.output and record.number in declined.output
     database.session.expire_all()
     assert database.session.get(Record, record.id) is not None
+
+    set_legal_hold(record, "仲裁中", by=people["supervisor"])
+    database.session.commit()
+    held = runner.invoke(app.cli, ["customers", "erase", number, "--yes"])
+    assert held.exit_code == 1 and f"Record {record.number} is under legal hold" in held.output
+    clear_legal_hold(record, by=people["supervisor"])
+    database.session.commit()
 
     unknown = runner.invoke(app.cli, ["customers", "erase", "C20990101001", "--yes"])
     assert unknown.exit_code != 0 and "There is no customer C20990101001" in unknown.output
