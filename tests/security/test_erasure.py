@@ -21,11 +21,11 @@ from click.testing import CliRunner
 from flask import Flask
 
 from jobs.reports.operations import generate_report
-from kb.models import Article, Proposal, ProposalMember, ProposalStatus, SearchEvent
+from kb.models import Article, ArticleFeedback, Proposal, ProposalMember, ProposalStatus, SearchEvent
 from kb.proposal_engine import load_evidence, refresh_proposals
 from kb.proposals import approve_proposal, update_draft
 from kb.search import search_service
-from kb.selfservice import create_contact_request, get_or_start_session, log_search
+from kb.selfservice import add_feedback, create_contact_request, get_or_start_session, log_search
 from records.db import READ_ONLY_OPTION
 from records.db import db as database
 from records.enums import Role
@@ -133,7 +133,7 @@ def plant(db, make_record, make_article, people):
         )
         for index in range(5)
     ]
-    make_article(title="快递单号查不到物流信息怎么办", body="1. 联系快递公司\n2. 等待重新派送")
+    article = make_article(title="快递单号查不到物流信息怎么办", body="1. 联系快递公司\n2. 等待重新派送")
 
     def factory(marker: str, *, customer: dict | None = None, extra_searches: tuple[str, ...] = ()) -> Record:
         # A visitor searches the help center for the marker, then asks for help: the contact request carries the
@@ -142,6 +142,8 @@ def plant(db, make_record, make_article, people):
         log_search(visit, f"{marker} 包裹没有物流", 0)
         for query in extra_searches:
             log_search(visit, query, 0)
+        # ... and says the article did not help, in words that name them.
+        add_feedback(article, False, f"没用，我的单号是{marker}", visit.id)
         contact = customer or {"name": "匿名客户", "phone": "13700001111"}
         record = create_contact_request(
             {
@@ -244,6 +246,7 @@ def test_deleting_a_record_leaves_its_text_nowhere(app, plant, people, client, t
         "reports.figures",
         "training_cases.problem_description",
         "search_events.query",
+        "article_feedback.comment",
         "record_grades.comment",
         "grade_disputes.reason",
         "audit_log.details",
@@ -265,6 +268,9 @@ def test_deleting_a_record_leaves_its_text_nowhere(app, plant, people, client, t
     assert (entry.actor, entry.object_type, entry.object_id) == (people["admin"].username, "record", number)
     assert entry.details["records"] == [number] and entry.details["training_cases"] == 1
     assert entry.details["help_center_visits"] == 1
+    # The visitor's vote still counts, without their words or visit.
+    feedback = database.session.scalar(sa.select(ArticleFeedback))
+    assert (feedback.helpful, feedback.comment, feedback.session_id) == (False, None, None)
     # The other records' proposal lives on without the erased record.
     assert not database.session.scalar(sa.select(ProposalMember).where(ProposalMember.record_id == record_id))
 
