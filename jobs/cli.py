@@ -149,3 +149,57 @@ def runs_command(job_id: str | None, limit: int, as_json: bool) -> None:
     for row in rows:
         error = (row["error"] or "").strip().splitlines()[-1:] or [""]
         click.echo(f"{row['started_at'][:19]} {row['job_id']:17} {row['status']:9} {row['trigger']:12} {error[0]}")
+
+
+customers_cli = AppGroup("customers", help="Customers: erasure on request (PIPL / GDPR).")
+
+
+@customers_cli.command("erase")
+@click.argument("number")
+@click.option("--yes", is_flag=True, help="Erase without asking for confirmation.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was erased as JSON.")
+def erase_customer_command(number: str, yes: bool, as_json: bool) -> None:
+    """Erase the customer NUMBER (e.g. C20240501001) and everything about them, on their request.
+
+    Every record of theirs goes from every store (follow-ups, scores, grades, FAQ drafts and keywords, cached
+    vectors, stored reports, training cases, help-center visits and searches naming them), and the profile; the
+    audit log keeps that it happened, not what was erased. Records on legal hold or under open dispute stop it.
+    """
+    import sqlalchemy as sa
+    from flask_babel import force_locale
+    from marshmallow import ValidationError
+
+    from jobs.erasure_requests import erase_customer, erasure_preview, finish_erasure
+    from records.db import db
+    from records.importing import flatten_messages, system_actor
+    from records.models import Customer
+
+    customer = db.session.scalar(sa.select(Customer).where(Customer.number == number.strip()))
+    if customer is None:
+        raise click.ClickException(f"There is no customer {number}.")
+    if not yes:
+        preview = erasure_preview(customer)
+        click.echo(
+            f"Customer {customer.number}: {len(preview.records)} record(s)"
+            + (f" ({', '.join(preview.records)})" if preview.records else "")
+            + f", {preview.training_cases} training case(s), {preview.help_center_visits} help-center visit(s) and "
+            f"{preview.searches} search(es) naming them will be erased. This cannot be undone."
+        )
+        click.confirm("Erase this customer?", abort=True)
+    try:
+        summary = erase_customer(customer, by=system_actor())
+    except ValidationError as error:
+        db.session.rollback()
+        with force_locale("en"):  # the command line speaks English
+            for _field, message in flatten_messages(error.messages):
+                click.secho(f"Error: {message}", fg="red", err=True)
+        sys.exit(1)
+    db.session.commit()
+    finish_erasure()
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(
+            f"Erased customer {summary.customer}: {len(summary.records)} record(s), {summary.training_cases} "
+            f"training case(s), {summary.help_center_visits} help-center visit(s), {summary.searches} search(es)."
+        )

@@ -18,12 +18,18 @@ REGROWN = "regrown"
 OBSOLETE = "obsolete"
 #: The retention job removed the text of deleted records from the proposal's draft.
 DRAFT_TRIMMED = "draft_trimmed"
+#: An administrator deleted records, or erased a customer, whose text the draft held: it was removed.
+DRAFT_ERASED = "draft_erased"
 
 _WORDING = {
     REGROWN: _l("Proposed again: grew from %(before)s to %(after)s records since it was rejected."),
     OBSOLETE: _l("Its records no longer form a group of their own, or an article now covers them."),
     DRAFT_TRIMMED: _l(
         "Text taken from records deleted under the retention policy was removed from this draft; "
+        "the next refresh (consultkb kb propose) drafts it again."
+    ),
+    DRAFT_ERASED: _l(
+        "Text taken from records that were deleted or erased on request was removed from this draft; "
         "the next refresh (consultkb kb propose) drafts it again."
     ),
 }

@@ -3,6 +3,7 @@
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -88,6 +89,10 @@ def _sqlite_connection_setup(dbapi_connection, connection_record) -> None:
     # WAL lets web workers read while an import writes; the timeout makes a second writer wait instead of failing.
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA busy_timeout = 15000")
+    # Deleted and overwritten content is zeroed in the file instead of left in free space, where anyone with a copy
+    # of the file could read it: an erased record or customer must not stay readable (jobs.erasure). It costs a
+    # write of the freed bytes; deletions are rare next to reads.
+    cursor.execute("PRAGMA secure_delete = ON")
     cursor.close()
 
 
@@ -130,3 +135,26 @@ def refresh_statistics() -> dict[str, str]:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("ANALYZE")
     return {"analyzed": dialect}
+
+
+def reclaim_erased_space() -> dict[str, Any]:
+    """After an erasure committed, leave no copy of the erased text in the database's files.
+
+    SQLite: secure_delete (set on every connection) zeroes the deleted content in the pages, but the write-ahead
+    log still holds earlier versions of those pages until it is checkpointed and truncated; this does both. It
+    cannot finish while another connection reads a snapshot that needs the log ("busy"); the next erasure or
+    SQLite's own checkpoints finish the job. PostgreSQL keeps deleted rows until VACUUM reclaims them and their
+    space is reused (see the README); nothing is done here.
+    """
+    if db.engine.dialect.name != "sqlite":
+        return {"checkpointed": False}
+    # The driver's connection, outside any transaction (its isolation_level is None): a checkpoint cannot run
+    # inside one.
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        busy, log_frames, checkpointed = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        cursor.close()
+    finally:
+        connection.close()
+    return {"checkpointed": not busy, "log_frames": log_frames, "checkpointed_frames": checkpointed}

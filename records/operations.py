@@ -421,18 +421,6 @@ def clear_legal_hold(record: Record, *, by: User) -> Record:
     return record
 
 
-def delete_record(record: Record, *, by: User) -> None:
-    require(by.role == Role.ADMIN, "Only administrators delete records.")
-    audit.log(by, "record.delete", record, external_id=record.external_id)
-    db.session.execute(
-        sa.delete(record_links).where(
-            sa.or_(record_links.c.record_id == record.id, record_links.c.related_id == record.id)
-        )
-    )
-    db.session.delete(record)
-    db.session.flush()
-
-
 def get_record_for(user: User, reference: int | str) -> Record:
     if isinstance(reference, str) and not (reference.isascii() and reference.isdigit()):
         # PostgreSQL refuses text holding NUL; no record number holds one.

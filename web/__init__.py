@@ -15,7 +15,7 @@ import jobs.models  # noqa: F401  (jobs tables belong to the metadata migrations
 import scoring.cases.models  # noqa: F401  (case library tables, likewise)
 import text.models  # noqa: F401  (the vector cache, likewise)
 from demo.cli import demo_cli, seed_demo_articles_command
-from jobs.cli import jobs_cli
+from jobs.cli import customers_cli, jobs_cli
 from jobs.reports.cli import reports_cli
 from kb import search as kb_search
 from kb.branding import current_branding, forget_branding
@@ -125,5 +125,15 @@ def register_cli(app: Flask) -> None:
     # `consultkb kb seed-demo` lives with the demo (which depends on kb, never the other way) but is listed under kb,
     # where it always was; adding the same command again is harmless.
     kb_cli.add_command(seed_demo_articles_command)
-    for group in (users_cli, records_cli, demo_cli, kb_cli, scoring_cli, cases_cli, jobs_cli, reports_cli):
+    for group in (
+        users_cli,
+        records_cli,
+        customers_cli,
+        demo_cli,
+        kb_cli,
+        scoring_cli,
+        cases_cli,
+        jobs_cli,
+        reports_cli,
+    ):
         app.cli.add_command(group)

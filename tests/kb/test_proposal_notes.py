@@ -7,7 +7,7 @@ import json
 import pytest
 
 from kb.models import Proposal, ProposalKind, ProposalStatus
-from kb.proposal_notes import DRAFT_TRIMMED, OBSOLETE, REGROWN, status_note, status_note_text
+from kb.proposal_notes import DRAFT_ERASED, DRAFT_TRIMMED, OBSOLETE, REGROWN, status_note, status_note_text
 from records.enums import Role
 from records.i18n import in_language
 
@@ -34,6 +34,7 @@ def test_a_note_is_stored_as_its_code_and_figures():
             "其记录已不再单独成组，或已有文章涵盖这些问题。",
         ),
         (status_note(DRAFT_TRIMMED), "Text taken from records deleted under the retention policy", "按保留策略删除"),
+        (status_note(DRAFT_ERASED), "Text taken from records that were deleted or erased on request", "应要求清除"),
     ],
 )
 def test_notes_are_worded_in_the_readers_language(db, note, english, chinese):

@@ -8,11 +8,12 @@ import pytest
 import sqlalchemy as sa
 from marshmallow import ValidationError
 
+from jobs.erasure_requests import erase_record
 from records.access import PermissionDenied
 from records.customers import phone_key
 from records.enums import Language, Role, Status
 from records.models import AuditLog, Customer, Record, record_links
-from records.operations import create_record, delete_record, detect_language, update_record
+from records.operations import create_record, detect_language, update_record
 from records.schemas import RecordInputSchema, RecordUpdateSchema
 from records.timeutil import parse_contact_time
 from tests.conftest import record_payload
@@ -112,8 +113,8 @@ def test_related_records_link_both_ways_and_vanish_on_delete(db, make_user, make
     assert [r.number for r in later.related] == [earlier.number]
     assert [r.number for r in earlier.related] == [later.number]
     with pytest.raises(PermissionDenied):
-        delete_record(earlier, by=agent)
-    delete_record(earlier, by=make_user(Role.ADMIN))
+        erase_record(earlier, by=agent)
+    erase_record(earlier, by=make_user(Role.ADMIN))
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(record_links)) == 0
     assert db.session.get(Record, later.id) is not None

@@ -7,8 +7,10 @@ import pytest
 import sqlalchemy as sa
 from marshmallow import ValidationError
 
+from jobs.erasure import RunMemo, erase_records
+from jobs.erasure_requests import erase_record
 from records.access import PermissionDenied
-from records.operations import delete_record, update_record
+from records.operations import update_record
 from records.schemas import RecordUpdateSchema
 from scoring.cases.anonymising import Anonymiser, identifying_data
 from scoring.cases.models import CaseKind, TrainingCase
@@ -129,7 +131,7 @@ def test_the_scores_at_the_time_are_kept_and_scrubbed(db, people, planted):
     assert leaked(as_text(case.criteria)) == []
 
 
-def test_the_case_survives_edits_and_deletion_of_its_record(db, people, planted):
+def test_the_case_survives_edits_and_retention_of_its_record(db, people, planted):
     zh = planted["zh"]
     case = make(zh, people["trainer"])
     db.session.commit()
@@ -138,7 +140,8 @@ def test_the_case_survives_edits_and_deletion_of_its_record(db, people, planted)
     db.session.commit()
     db.session.refresh(case)
     assert case.problem_description == before
-    delete_record(zh, by=people["admin"])
+    # Retention's erasure keeps the anonymised snapshot.
+    erase_records([zh.id], [zh.number], RunMemo())
     db.session.commit()
     db.session.expire_all()
     case = db.session.get(TrainingCase, case.id)
@@ -146,6 +149,15 @@ def test_the_case_survives_edits_and_deletion_of_its_record(db, people, planted)
     assert case.problem_description == before
     assert case_dict(case)["source_deleted"] is True
     assert db.session.get(RecordScore, zh.id) is None
+
+
+def test_an_administrator_deleting_the_record_erases_its_cases(db, people, planted):
+    zh = planted["zh"]
+    case_id = make(zh, people["trainer"]).id
+    db.session.commit()
+    erase_record(zh, by=people["admin"])
+    db.session.commit()
+    assert db.session.get(TrainingCase, case_id) is None
 
 
 # ----- making, editing, deleting -----------------------------------------------------------------------------------

@@ -115,6 +115,7 @@ API_PATHS = (
     "/api/v1/customers",
     "/api/v1/customers/{customer}",
     "/api/v1/customers/{customer}?reveal=true",
+    "/api/v1/customers/{customer}/erase",
     "/api/v1/articles",
     "/api/v1/articles/{article}",
     "/api/v1/articles/{article}/versions",

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from jobs.erasure_requests import erase_record, finish_erasure
 from records.db import db
 from records.operations import (
     LEGAL_HOLD_REASON_CHARS,
@@ -10,7 +11,6 @@ from records.operations import (
     add_follow_up,
     clear_legal_hold,
     create_record,
-    delete_record,
     get_follow_up,
     get_record_for,
     list_records,
@@ -113,10 +113,17 @@ class RecordItem(StaffView):
 
     @blp.response(204)
     def delete(self, ref: str):
-        """Delete a record (administrators)."""
+        """Delete a record from every store (administrators): an erasure, like retention's.
+
+        Its follow-ups, scores, grades, links, the FAQ proposal text and keywords taken from it, cached vectors of
+        its text, examples in stored reports, the help-center visit that ended in it, training cases made from it
+        and its customer once they have no record left; its audit entries keep only references. Records on legal
+        hold or with a grade under open dispute are refused (422). Audit-logged as `record.delete`.
+        """
         user = signed_in_user()
-        delete_record(get_record_for(user, ref), by=user)
+        erase_record(get_record_for(user, ref), by=user)
         db.session.commit()
+        finish_erasure()
 
 
 @blp.route("/<string:ref>/legal-hold")

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
 
+from jobs.erasure_requests import erase_customer, erasure_preview, finish_erasure, may_erase
 from records.access import can_manage_customer
 from records.customers import customer_history, get_customer_for, list_customers, reveal_customer
 from records.db import db
+from records.enums import Role
+from records.importing import flatten_messages
 from records.models import Customer, User
 from records.presenting import customer_to_dict
 from web.auth import RECORD_KEEPERS, STAFF, roles_required
@@ -58,4 +63,51 @@ def render_profile(customer: Customer, user: User, *, revealed: bool):
         history=[history_row(record, user) for record in customer_history(customer, viewer=user)],
         revealed=revealed,
         may_reveal=can_manage_customer(user, customer),
+        may_erase=may_erase(user),
     )
+
+
+# Erasure on request (PIPL / GDPR): administrators, after a confirmation step that asks for the customer number.
+@bp.get("/customers/<ref>/erase")
+@roles_required(Role.ADMIN)
+def erase_customer_form(ref: str):
+    user = current_user_required()
+    return render_erasure(get_customer_for(user, ref), user)
+
+
+@bp.post("/customers/<ref>/erase")
+@roles_required(Role.ADMIN)
+def erase_customer_page(ref: str):
+    user = current_user_required()
+    customer = get_customer_for(user, ref)
+    if request.form.get("confirm", "").strip() != customer.number:
+        problem = _("Type the customer number %(number)s to confirm the erasure.", number=customer.number)
+        return render_erasure(customer, user, errors=[problem], status=422)
+    try:
+        summary = erase_customer(customer, by=user)
+    except ValidationError as exc:
+        db.session.rollback()
+        return render_erasure(
+            customer, user, errors=[message for _key, message in flatten_messages(exc.messages)], status=422
+        )
+    db.session.commit()
+    finish_erasure()
+    flash(
+        _(
+            "Customer %(number)s was erased with %(count)s record(s); the audit log keeps that it happened.",
+            number=summary.customer,
+            count=len(summary.records),
+        ),
+        "success",
+    )
+    return redirect(url_for("customer_pages.list_customers_page"), code=303)
+
+
+def render_erasure(customer: Customer, user: User, *, errors: list[str] | None = None, status: int = 200):
+    page = render_template(
+        "customers/erase.html",
+        customer=customer_to_dict(customer, masked=True, viewer=user),
+        preview=erasure_preview(customer),
+        errors=errors or [],
+    )
+    return page, status

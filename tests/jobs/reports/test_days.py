@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from jobs.erasure import RunMemo, erase_records
+from jobs.erasure_requests import erase_record
 from jobs.models import ReportDayRows
 from jobs.reports import days as report_days
 from jobs.reports.figures import DAY_PARTS, build_figures, keep_day_rows
@@ -21,7 +22,6 @@ from records.db import db as database
 from records.db import read_session
 from records.enums import Role
 from records.models import FollowUp, Record
-from records.operations import delete_record
 from records.timeutil import parse_contact_time
 from scoring.engine import current_rubric, store_scores
 from tests.jobs.reports.test_figures import CUSTOMERS, NOW, build_report_fixture
@@ -210,7 +210,7 @@ def test_deleting_a_record(app, records, make_user):
     _keep()
     before = _figures()
     database.session.expire_all()  # as a later request would find it: nothing loaded yet
-    delete_record(database.session.get(Record, records["R6"].id), by=make_user(Role.ADMIN))
+    erase_record(database.session.get(Record, records["R6"].id), by=make_user(Role.ADMIN))
     database.session.commit()
     after = _changed_figures_match(before)
     assert after["volume"]["total"]["current"] == before["volume"]["total"]["current"] - 1
