@@ -229,7 +229,10 @@ def job_activity(session: Session, job_id: str, now: datetime | None = None) -> 
     request = active_request(session, job_id)
     if request is not None:
         run = session.get(JobRun, request.run_id) if request.run_id else None
-        if request.status == RequestStatus.RUNNING and not worker_alive(request.worker, request.picked_at, now):
+        schedulers = scheduler_heartbeats(session)
+        if request.status == RequestStatus.RUNNING and not worker_alive(
+            request.worker, request.picked_at, now, schedulers
+        ):
             state = "failed"  # taken by a scheduler that died; the next sweep ends it
         else:
             state = "running" if request.status == RequestStatus.RUNNING else "queued"

@@ -73,11 +73,10 @@ def worker_alive(
 
 
 def scheduler_heartbeats(session: Session | None = None) -> dict[str, SchedulerProcess]:
-    """Every scheduler process that wrote a heartbeat, by worker (host:pid)."""
-    if session is not None:
-        return {row.worker: row for row in session.scalars(sa.select(SchedulerProcess))}
-    with Session(db.engine, expire_on_commit=False) as own:
-        return {row.worker: row for row in own.scalars(sa.select(SchedulerProcess))}
+    """Every scheduler process that wrote a heartbeat, by worker (host:pid), read in `session` (default: the app's
+    session; a caller inside a transaction of its own passes that one, as SQLite lets one transaction write)."""
+    session = session if session is not None else db.session
+    return {row.worker: row for row in session.scalars(sa.select(SchedulerProcess))}
 
 
 def _short_error(error: BaseException) -> str:

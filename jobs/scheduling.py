@@ -264,11 +264,9 @@ def mark_dead_runs_now() -> None:
 def build_scheduler(app: Flask) -> BackgroundScheduler:
     """The scheduler with every enabled job, persisted in the app database."""
     config = app.config
+    store = SQLAlchemyJobStore(engine=db.engine, tablename="apscheduler_jobs")
     scheduler = BackgroundScheduler(
-        jobstores={
-            "default": SQLAlchemyJobStore(engine=db.engine, tablename="apscheduler_jobs"),
-            "memory": MemoryJobStore(),
-        },
+        jobstores={"default": store, "memory": MemoryJobStore()},
         executors={"default": ThreadPoolExecutor(EXECUTOR_THREADS)},
         job_defaults={
             "coalesce": True,
@@ -277,15 +275,13 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
         },
         timezone=local_timezone(),
     )
-    # Started paused first: the stored jobs can be read (and nothing runs until serve() resumes it).
-    scheduler.start(paused=True)
     scheduled = [(job, job_trigger(job, app)) for job in enabled_jobs(app)]
     wanted = {job.id for job, trigger in scheduled if trigger is not None}
     for job, trigger in scheduled:
         if trigger is None:
             continue
         extra = {}
-        stored = scheduler.get_job(job.id, jobstore="default")
+        stored = store.lookup_job(job.id)
         # Replacing a stored job computes its next run from now, which would drop a run missed while no scheduler
         # ran (or during a takeover): an unchanged schedule keeps its stored next run, so a missed one runs once.
         if stored is not None and str(stored.trigger) == str(trigger) and stored.next_run_time is not None:
@@ -300,6 +296,7 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
             jobstore="default",
             **extra,
         )
+    scheduler.start(paused=True)
     # Jobs removed from the list (or disabled) since the last start must not linger in the store.
     for stored in scheduler.get_jobs(jobstore="default"):
         if stored.id not in wanted:
