@@ -16,6 +16,7 @@ from web.pages import (
     customers,
     grading,
     help_branding,
+    jobs,
     proposals,
     records,
     reports,
@@ -43,4 +44,5 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(cases.bp)
     app.register_blueprint(case_packs.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(jobs.bp)
     register_template_helpers(app)

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from jobs.requests import job_activity, may_request
 from records import audit
 from records.db import db
 from records.enums import Role
@@ -279,6 +280,8 @@ def render_rubric(rows, values, errors, status: int = 200):
         versions=versions,
         current_version=versions[0]["version"],
         lang=text_language(),
+        # The full rescore after a rubric change, run by the scheduler process (jobs.requests), never in the request.
+        rescore=job_activity(db.session, "rescore") if may_request(current_user_required(), "rescore") else None,
     )
     return body, status
 
@@ -307,8 +310,8 @@ def rubric_page():
         db.session.commit()
         flash(
             _(
-                "Rubric version %(version)s saved. Existing scores keep their version until "
-                "`consultkb scoring rescore`.",
+                "Rubric version %(version)s saved. Existing scores keep their version until the records are "
+                "scored again: start a rescore on this page.",
                 version=saved.version,
             ),
             "success",
