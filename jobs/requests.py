@@ -80,39 +80,38 @@ def active_request(session: Session, job_id: str) -> JobRequest | None:
 
 def request_job(job_id: str, *, by: User) -> JobRequest:
     """Queue a run of `job_id` for the scheduler; RequestRefused when one is queued or running already (409), for an
-    unknown job (404) or for someone who may not ask for it (403). Commits in a session of its own."""
+    unknown job (404) or for someone who may not ask for it (403). Flushes in the app's session; the caller commits
+    (the unique key on the active job decides between two clicks that both passed the check)."""
     if _job(job_id) is None:
         raise RequestRefused(_l("There is no job %(job)s.", job=job_id), 404)
     if not may_request(by, job_id):
         raise RequestRefused(_l("You may not start this job."), 403)
-    with Session(db.engine, expire_on_commit=False) as session:
-        if running_run(session, job_id) is not None or active_request(session, job_id) is not None:
-            raise RequestRefused(_l("This job is already queued or running; its progress is shown below."))
-        request = JobRequest(
-            job_id=job_id, requested_by_id=by.id, status=RequestStatus.QUEUED, active_job=job_id, requested_at=utcnow()
-        )
-        session.add(request)
-        try:
-            session.commit()
-        except IntegrityError:
-            # Someone else's click won between our check and our insert.
-            raise RequestRefused(_l("This job is already queued or running; its progress is shown below.")) from None
-        return request
+    session = db.session
+    if running_run(session, job_id) is not None or active_request(session, job_id) is not None:
+        raise RequestRefused(_l("This job is already queued or running; its progress is shown below."))
+    request = JobRequest(
+        job_id=job_id, requested_by_id=by.id, status=RequestStatus.QUEUED, active_job=job_id, requested_at=utcnow()
+    )
+    try:
+        with session.begin_nested():
+            session.add(request)
+    except IntegrityError:
+        raise RequestRefused(_l("This job is already queued or running; its progress is shown below.")) from None
+    return request
 
 
 def cancel_request(request_id: int, *, by: User) -> bool:
-    """Withdraw a request the scheduler has not taken yet; False if it was taken (or finished) meanwhile."""
-    with Session(db.engine) as session:
-        request = session.get(JobRequest, request_id)
-        if request is None or not may_request(by, request.job_id):
-            raise RequestRefused(_l("There is no such request."), 404)
-        withdrawn = session.execute(
-            sa.update(JobRequest)
-            .where(JobRequest.id == request_id, JobRequest.status == RequestStatus.QUEUED)
-            .values(status=RequestStatus.CANCELLED, active_job=None, finished_at=utcnow())
-        ).rowcount
-        session.commit()
-        return bool(withdrawn)
+    """Withdraw a request the scheduler has not taken yet; False if it was taken (or ended) meanwhile. In the app's
+    session; the caller commits."""
+    request = db.session.get(JobRequest, request_id)
+    if request is None or not may_request(by, request.job_id):
+        raise RequestRefused(_l("There is no such request."), 404)
+    withdrawn = db.session.execute(
+        sa.update(JobRequest)
+        .where(JobRequest.id == request_id, JobRequest.status == RequestStatus.QUEUED)
+        .values(status=RequestStatus.CANCELLED, active_job=None, finished_at=utcnow())
+    ).rowcount
+    return bool(withdrawn)
 
 
 def take_request(now: datetime | None = None) -> JobRequest | None:

@@ -346,11 +346,12 @@ class JobRequests(StaffView):
         (`rescore`) is for administrators.
         """
         _job_or_404(job_id)
-        db.session.commit()  # the request is written in a session of its own
         try:
             request_job(job_id, by=current_user())
         except RequestRefused as refused:
+            db.session.rollback()
             _refused(refused)
+        db.session.commit()
         return job_activity(db.session, job_id).as_dict()
 
 
@@ -369,11 +370,11 @@ class JobRequestDetail(StaffView):
     @blp.alt_response(409, description="The scheduler has taken the request already; it runs to the end.")
     def delete(self, request_id: int):
         """Withdraw a request the scheduler has not taken yet."""
-        db.session.commit()
         try:
             withdrawn = cancel_request(request_id, by=current_user())
         except RequestRefused as refused:
             _refused(refused)
+        db.session.commit()
         if not withdrawn:
             abort(409, message="The scheduler has taken this request already (or it ended); it runs to the end.")
         return None

@@ -70,14 +70,15 @@ def _back() -> str:
 def start_job(job_id: str):
     """Queue a run of the job for the scheduler (the "run now" and "start" buttons)."""
     user = current_user_required()
-    db.session.commit()  # the request is written in a session of its own: ours must not hold SQLite's write lock
     try:
         request_job(job_id, by=user)
     except RequestRefused as refused:
+        db.session.rollback()
         if refused.status != 409:
             abort(refused.status, description=str(refused.message))
         flash(str(refused.message), "info")
         return redirect(_back())
+    db.session.commit()
     if scheduler_status(db.session)["running"]:
         flash(_("Started: the scheduler runs it within a few seconds. Its progress is shown here."), "success")
     else:
@@ -95,11 +96,11 @@ def start_job(job_id: str):
 @roles_required(*STAFF)
 def cancel_job_request(request_id: int):
     user = current_user_required()
-    db.session.commit()
     try:
         withdrawn = cancel_request(request_id, by=user)
     except RequestRefused as refused:
         abort(refused.status, description=str(refused.message))
+    db.session.commit()
     if withdrawn:
         flash(_("The request was withdrawn."), "success")
     else:
