@@ -144,6 +144,17 @@ def test_the_run_history_is_paged(client, login_as, app):
     assert client.get("/admin/jobs?job=nonsense&page=x").status_code == 200
 
 
+def test_starting_a_job_needs_the_csrf_token(app, client, login_as):
+    login_as(Role.ADMIN)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        assert 'name="csrf_token" value="' in client.get("/admin/jobs").get_data(as_text=True)
+        assert client.post("/jobs/index_check/requests", data={"back": "jobs"}).status_code == 400
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert queued("index_check") == []
+
+
 def test_the_api_requests_runs_once_and_reports_them(client, make_user, token_for):
     admin = token_for(make_user(Role.ADMIN))
     trainer = token_for(make_user(Role.TRAINER))
