@@ -32,8 +32,9 @@
     show(block.querySelector("[data-job-no-scheduler]"), data.active && !data.scheduler_running);
     if (!data.active) {
       block.setAttribute("data-active", "false");
+      // Removed, not hidden: the withdraw form's d-inline would override the hidden attribute.
       block.querySelectorAll("form").forEach(function (form) {
-        form.hidden = true;
+        form.remove();
       });
       show(block.querySelector("[data-job-finished]"), true);
     }
