@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from jobs.leadership import scheduler_status
 from jobs.models import JobRequest, JobRun, RequestStatus, RunStatus
 from jobs.runs import run_is_stale, run_job, scheduler_heartbeats, this_worker, worker_alive
-from records.db import db
+from records.db import db, row_id
 from records.enums import Role
 from records.models import User
 from records.timeutil import utcnow
@@ -103,7 +103,7 @@ def request_job(job_id: str, *, by: User) -> JobRequest:
 def cancel_request(request_id: int, *, by: User) -> bool:
     """Withdraw a request the scheduler has not taken yet; False if it was taken (or ended) meanwhile. In the app's
     session; the caller commits."""
-    request = db.session.get(JobRequest, request_id)
+    request = db.session.get(JobRequest, request_id) if row_id(request_id) else None
     if request is None or not may_request(by, request.job_id):
         raise RequestRefused(_l("There is no such request."), 404)
     withdrawn = db.session.execute(

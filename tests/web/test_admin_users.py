@@ -200,6 +200,7 @@ def test_renaming_a_team_keeps_its_members(client, db, people, sign_in):
     same = client.post(f"/admin/teams/{team.id}", data={"name": "客服一组"}, follow_redirects=True)
     assert "Nothing changed." in page(same)
     assert client.post("/admin/teams/999999", data={"name": "夜班组"}).status_code == 404
+    assert client.post(f"/admin/teams/{2**40}", data={"name": "夜班组"}).status_code == 404
     sign_in(people["admin"], language="zh_CN")
     assert "重命名" in page(client.get("/admin/users"))
 

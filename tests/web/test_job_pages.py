@@ -180,6 +180,7 @@ def test_the_api_requests_runs_once_and_reports_them(client, make_user, token_fo
     status = client.get("/api/v1/jobs/index_check/status", headers=admin).get_json()
     assert status["state"] == "succeeded"
     assert client.delete(f"/api/v1/jobs/requests/{status['request_id']}", headers=admin).status_code == 409
+    assert client.delete(f"/api/v1/jobs/requests/{2**40}", headers=admin).status_code == 404
     runs = client.get("/api/v1/jobs/runs?limit=1&offset=0", headers=admin).get_json()["items"]
     assert runs[0]["job_id"] == "index_check" and runs[0]["trigger"].startswith("web:")
     assert client.get("/api/v1/jobs/runs?offset=1", headers=admin).get_json()["items"] == []

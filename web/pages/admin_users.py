@@ -20,7 +20,7 @@ from records.accounts import (
     set_active,
     update_user,
 )
-from records.db import db
+from records.db import db, row_id
 from records.enums import Role
 from records.models import Team, User
 from records.people import create_user, team_names
@@ -129,7 +129,7 @@ def create_team_page():
 @roles_required(Role.ADMIN)
 def rename_team_page(team_id: int):
     admin = current_user_required()
-    team = db.session.get(Team, team_id)
+    team = db.session.get(Team, team_id) if row_id(team_id) else None
     if team is None:
         abort(404, description=_("There is no such team."))
     form = read_form(("name",))
