@@ -51,6 +51,8 @@ KEEPALIVE_INTERVAL = 5
 KEEPALIVE_COUNT = 3
 USER_TIMEOUT_MS = 25_000
 CONNECT_TIMEOUT = 10
+#: SQLite: the file beside the database whose exclusive lock the one scheduler holds.
+LOCK_SUFFIX = ".scheduler.lock"
 #: Heartbeat rows of processes gone longer than this are removed by the leader.
 FORGET_AFTER = timedelta(days=1)
 
@@ -166,8 +168,9 @@ class FileLease:
             owner = self.file.read().strip() or "another process"
             self.file.close()
             self.file = None
+            database = self.path.with_name(self.path.name.removesuffix(LOCK_SUFFIX))
             raise SchedulerRefused(
-                f"Another scheduler ({owner}) is running on this SQLite database ({self.path.with_suffix('')}). "
+                f"Another scheduler ({owner}) is running on this SQLite database ({database}). "
                 "An SQLite installation runs one scheduler; stop that one first, or use PostgreSQL to run a "
                 "standby scheduler on another host."
             ) from None
@@ -195,7 +198,7 @@ def make_lease(engine: Engine | None = None) -> PostgresLease | FileLease:
     database = url.database
     if not database or database == ":memory:" or database.startswith("file::memory:"):
         return FileLease(None)
-    return FileLease(Path(os.path.abspath(database)).with_name(Path(database).name + ".scheduler.lock"))
+    return FileLease(Path(os.path.abspath(database)).with_name(Path(database).name + LOCK_SUFFIX))
 
 
 # ----- heartbeats --------------------------------------------------------------------------------------------------

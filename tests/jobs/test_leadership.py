@@ -41,7 +41,8 @@ def test_sqlite_refuses_a_second_scheduler_clearly(tmp_path):
     first = FileLease(tmp_path / "consultkb.db.scheduler.lock")
     assert first.acquire()
     second = FileLease(tmp_path / "consultkb.db.scheduler.lock")
-    with pytest.raises(SchedulerRefused, match=r"Another scheduler \(.+:\d+\) is running on this SQLite database"):
+    refused = r"Another scheduler \(.+:\d+\) is running on this SQLite database \(.+/consultkb\.db\)"
+    with pytest.raises(SchedulerRefused, match=refused):
         second.acquire()
     first.release()
     assert second.acquire()  # the first one stopped: the next may run
