@@ -398,7 +398,7 @@ def lead(app: Flask, lease, stop: threading.Event, poll: float, started: datetim
     requests = threading.Thread(target=serve_requests, args=(app, leading, stop), name="job-requests", daemon=True)
     scheduler.resume()
     requests.start()
-    log.info("Scheduler leading: %s", ", ".join(job.id for job in enabled_jobs(app)))
+    log.info("Scheduler leading: %s", ", ".join(job.id for job in enabled_jobs(app) if job_trigger(job, app)))
     lost = False
     try:
         while not stop.wait(poll):
