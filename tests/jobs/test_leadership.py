@@ -181,3 +181,44 @@ def test_the_scheduler_leads_runs_requests_and_signs_off(app, db, quiet_jobs, ma
         assert run.status == RunStatus.SUCCEEDED and run.trigger == f"web:{admin.username}"
         assert session.scalar(sa.select(sa.func.count()).select_from(SchedulerProcess)) == 0  # signed off
     assert leadership.poll_seconds(app) == 0.2
+
+
+def test_a_leader_that_loses_its_lock_connection_stops_and_leads_again_when_it_can(app, db, quiet_jobs, caplog):
+    if not on_postgresql():
+        pytest.skip("the advisory lock is PostgreSQL's")
+    stop = threading.Event()
+    thread = threading.Thread(target=serve, args=(app,), kwargs={"stop": stop})
+    thread.start()
+
+    def lock_backends() -> list[int]:
+        with database.engine.connect() as connection:
+            return list(
+                connection.scalars(
+                    sa.text(
+                        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                        "AND classid = :classid AND objid = :objid"
+                    ),
+                    {"classid": leadership.LEADER_LOCK[0], "objid": leadership.LEADER_LOCK[1]},
+                )
+            )
+
+    def wait_for(check) -> None:
+        for _ in range(200):
+            if check():
+                return
+            time.sleep(0.05)
+        raise AssertionError("not within 10 s")
+
+    try:
+        wait_for(lambda: len(lock_backends()) == 1)
+        (first,) = lock_backends()
+        with database.engine.connect() as connection:  # the connection dies as a network failure would end it
+            connection.execute(sa.select(sa.func.pg_terminate_backend(first)))
+        wait_for(lambda: lock_backends() not in ([], [first]))
+        assert "lost its lock" in caplog.text
+        with read_session() as session:
+            assert scheduler_status(session)["leader"].worker == this_worker()
+    finally:
+        stop.set()
+        thread.join(30)
+    assert not thread.is_alive() and lock_backends() == []
