@@ -29,7 +29,8 @@
       }
       show(progress, data.active);
     }
-    show(block.querySelector("[data-job-no-scheduler]"), data.active && !data.scheduler_running);
+    // A queued request's message says so itself; a running one whose scheduler went silent needs the warning.
+    show(block.querySelector("[data-job-no-scheduler]"), data.state === "running" && !data.scheduler_running);
     if (!data.active) {
       block.setAttribute("data-active", "false");
       // Removed, not hidden: the withdraw form's d-inline would override the hidden attribute.
