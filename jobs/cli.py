@@ -56,15 +56,24 @@ def retention_command(dry_run: bool, as_json: bool) -> None:
 
 @jobs_cli.command("run")
 def run_command() -> None:
-    """Run the scheduler in this process until stopped (SIGTERM or Ctrl-C): its own process, never a web worker."""
+    """Run the scheduler in this process until stopped (SIGTERM or Ctrl-C): its own process, never a web worker.
+
+    On PostgreSQL several may run (on several hosts): one leads, the others stand by and take over within
+    JOB_LEADER_POLL_SECONDS when it dies. On SQLite a second one is refused (exit code 2).
+    """
     import logging
 
     from flask import current_app
 
+    from jobs.leadership import SchedulerRefused
     from jobs.scheduling import serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    serve(current_app._get_current_object())
+    try:
+        serve(current_app._get_current_object())
+    except SchedulerRefused as refused:
+        click.secho(f"Error: {refused}", fg="red", err=True)
+        sys.exit(2)
 
 
 @jobs_cli.command("list")

@@ -2,9 +2,12 @@
 
 APScheduler keeps the schedule in the app database (SQLAlchemyJobStore), so a restarted scheduler knows what it
 missed: a run missed by less than the misfire grace still runs once (coalesced), and a report whose period ended while
-no scheduler ran is made when the scheduler starts. Every run is recorded in the job-run table (jobs.runs); the work
-itself is idempotent (one report per period, retention in batches, a proposal refresh that yields to a newer one), so
-a run repeated by a second scheduler started by mistake does no harm.
+no scheduler ran is made when the scheduler starts. Every run is recorded in the job-run table (jobs.runs).
+
+Several `consultkb jobs run` processes may run on PostgreSQL: one leads (an advisory lock, jobs.leadership) and the
+others wait to take over. A scheduled occurrence runs once even across a takeover (the run table's unique (job,
+scheduled_for) key), and the work itself is idempotent (one report per period, retention in batches, a proposal
+refresh that yields to a newer one). The leader also runs the runs asked for in the browser (jobs.requests).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -27,10 +30,11 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy.orm import Session
 
+from jobs.leadership import SchedulerRefused, heartbeat, make_lease, poll_seconds, sign_off
 from jobs.models import JobRun, Report, ReportKind, ReportStatus
 from jobs.reports import generate_report, mail
 from jobs.reports.periods import last_complete_period
-from jobs.runs import DEAD_RUN_SWEEP, last_runs, mark_dead_runs, run_job
+from jobs.runs import DEAD_RUN_SWEEP, AlreadyRun, last_runs, mark_dead_runs, report_progress, run_job
 from records.db import db, read_session
 from records.timeutil import local_timezone, utcnow
 
@@ -45,8 +49,9 @@ EXECUTOR_THREADS = 2
 @dataclass(frozen=True)
 class ScheduledJob:
     id: str
-    #: crontab (minute hour day month day-of-week), in the configured TIMEZONE; JOB_SCHEDULES overrides it.
-    crontab: str
+    #: crontab (minute hour day month day-of-week), in the configured TIMEZONE; JOB_SCHEDULES overrides it. None: the
+    #: job runs only when asked for (by hand or in the browser), unless JOB_SCHEDULES gives it a schedule.
+    crontab: str | None
     work: Callable[[], dict[str, Any] | None]
     #: Marked for translation: the jobs page shows it in the reader's language, the CLI and the scheduler in English.
     description: LazyString
@@ -78,11 +83,22 @@ def retention() -> dict[str, Any]:
     return run_retention(by="scheduler")
 
 
+def stage_progress() -> Callable[[str, int, int], None]:
+    """A progress callback of a job with stages (kb.proposal_engine's), writing to the run (jobs.runs)."""
+    current: list[str | None] = [None]
+
+    def progress(stage: str, done: int, total: int) -> None:
+        report_progress(done, total, stage, force=stage != current[0])
+        current[0] = stage
+
+    return progress
+
+
 def proposal_refresh() -> dict[str, Any]:
     from kb.proposal_engine import RefreshConflict, run_refresh
 
     try:
-        return run_refresh(actor="scheduler").as_dict()
+        return run_refresh(actor="scheduler", progress=stage_progress()).as_dict()
     except RefreshConflict as conflict:
         return {"skipped": str(conflict) or "another refresh finished meanwhile"}
 
@@ -127,6 +143,27 @@ def close_disputes() -> dict[str, Any]:
     return {"closed": closed}
 
 
+def rescore() -> dict[str, Any]:
+    """Score every record again with the newest rubric (after a rubric change): `consultkb scoring rescore`."""
+    import sqlalchemy as sa
+
+    from records.models import Record
+    from scoring.engine import rescore_all
+
+    with read_session() as session:
+        total = session.scalar(sa.select(sa.func.count()).select_from(Record)) or 0
+    done = [0]
+    report_progress(0, total, "score", force=True)
+
+    def advance(count: int) -> None:
+        done[0] += count
+        report_progress(done[0], total, "score")
+
+    scored = rescore_all(progress=advance)
+    report_progress(scored, total, "score", force=True)
+    return {"scored": scored}
+
+
 JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob("weekly_report", "0 8 * * mon", weekly_report, _l("Weekly improvement report (last ISO week)")),
     ScheduledJob("monthly_report", "0 8 1 * *", monthly_report, _l("Monthly improvement report (last month)")),
@@ -145,14 +182,28 @@ JOBS: tuple[ScheduledJob, ...] = (
         "sla_reminders", "*/10 * * * *", sla_reminders, _l("Remind handlers and supervisors of SLA deadlines")
     ),
     ScheduledJob("close_disputes", "5 * * * *", close_disputes, _l("Close grade disputes past their deadline")),
+    # After a rubric change; on request only (the rubric page starts it).
+    ScheduledJob("rescore", None, rescore, _l("Score every record again with the newest rubric")),
 )
 JOBS_BY_ID = {job.id: job for job in JOBS}
 
 
-def job_trigger(job: ScheduledJob, app: Flask | None = None) -> CronTrigger:
+def job_trigger(job: ScheduledJob, app: Flask | None = None) -> CronTrigger | None:
+    """The job's schedule, or None for a job that runs only when asked for."""
     app = app or current_app
     crontab = dict(app.config.get("JOB_SCHEDULES") or {}).get(job.id, job.crontab)
-    return CronTrigger.from_crontab(crontab, timezone=local_timezone())
+    return CronTrigger.from_crontab(crontab, timezone=local_timezone()) if crontab else None
+
+
+def previous_fire_time(trigger: CronTrigger, now: datetime, within: timedelta) -> datetime | None:
+    """The latest time at or before `now` (aware) the trigger fired, looking back at most `within`: the occurrence a
+    coalesced run that starts now is for (APScheduler runs the newest of the missed ones)."""
+    latest = None
+    moment = trigger.get_next_fire_time(None, now - within)
+    while moment is not None and moment <= now:
+        latest = moment
+        moment = trigger.get_next_fire_time(moment, moment + timedelta(seconds=1))
+    return latest
 
 
 def enabled_jobs(app: Flask | None = None) -> list[ScheduledJob]:
@@ -163,7 +214,8 @@ def enabled_jobs(app: Flask | None = None) -> list[ScheduledJob]:
 def next_run(job: ScheduledJob, now: datetime | None = None) -> datetime | None:
     """When the job runs next (aware, local time) by its schedule."""
     local_now = (now or utcnow()).replace(tzinfo=UTC).astimezone(local_timezone())
-    return job_trigger(job).get_next_fire_time(None, local_now)
+    trigger = job_trigger(job)
+    return trigger.get_next_fire_time(None, local_now) if trigger else None
 
 
 @dataclass(frozen=True)
@@ -181,7 +233,7 @@ def job_overview(session: Session, now: datetime | None = None) -> list[JobOverv
     a run left "running" by a dead process is stale (`run_is_stale`) until the scheduler marks it failed."""
     last = last_runs(session)
     return [
-        JobOverview(job.id, job.description, str(job_trigger(job)), next_run(job, now), last.get(job.id))
+        JobOverview(job.id, job.description, str(job_trigger(job) or ""), next_run(job, now), last.get(job.id))
         for job in enabled_jobs()
     ]
 
@@ -197,11 +249,21 @@ def run_now(job_id: str, *, trigger: str) -> dict[str, Any]:
 _app: Flask | None = None
 
 
-def run_scheduled_job(job_id: str) -> None:
-    """What the job store calls (by reference, so it survives restarts)."""
+def run_scheduled_job(job_id: str, catch_up: bool = False) -> None:
+    """What the job store calls (by reference, so it survives restarts). A scheduled run is for its occurrence (the
+    fire time it runs for): one that has a run already, made by a scheduler before a takeover, is not run again."""
     with _app.app_context():
+        job = JOBS_BY_ID[job_id]
+        scheduled_for = None
+        trigger = job_trigger(job, _app)
+        if not catch_up and trigger is not None:
+            grace = timedelta(seconds=int(_app.config.get("JOB_MISFIRE_GRACE_SECONDS") or MISFIRE_GRACE_SECONDS))
+            fired = previous_fire_time(trigger, datetime.now(UTC), grace + timedelta(minutes=1))
+            scheduled_for = fired.astimezone(UTC).replace(tzinfo=None) if fired else None
         try:
-            run_job(job_id, JOBS_BY_ID[job_id].work, trigger="scheduler")
+            run_job(job_id, job.work, trigger="scheduler", scheduled_for=scheduled_for)
+        except AlreadyRun as already:
+            log.info("Not running %s again: %s.", job_id, already)
         except Exception:
             log.exception("Job %s failed; the failure is in the job-run table.", job_id)
         finally:
@@ -222,11 +284,9 @@ def mark_dead_runs_now() -> None:
 def build_scheduler(app: Flask) -> BackgroundScheduler:
     """The scheduler with every enabled job, persisted in the app database."""
     config = app.config
+    store = SQLAlchemyJobStore(engine=db.engine, tablename="apscheduler_jobs")
     scheduler = BackgroundScheduler(
-        jobstores={
-            "default": SQLAlchemyJobStore(engine=db.engine, tablename="apscheduler_jobs"),
-            "memory": MemoryJobStore(),
-        },
+        jobstores={"default": store, "memory": MemoryJobStore()},
         executors={"default": ThreadPoolExecutor(EXECUTOR_THREADS)},
         job_defaults={
             "coalesce": True,
@@ -235,15 +295,26 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
         },
         timezone=local_timezone(),
     )
-    wanted = {job.id for job in enabled_jobs(app)}
-    for job in enabled_jobs(app):
+    scheduled = [(job, job_trigger(job, app)) for job in enabled_jobs(app)]
+    wanted = {job.id for job, trigger in scheduled if trigger is not None}
+    for job, trigger in scheduled:
+        if trigger is None:
+            continue
+        extra = {}
+        stored = store.lookup_job(job.id)
+        # Replacing a stored job computes its next run from now, which would drop a run missed while no scheduler
+        # ran (or during a takeover): an unchanged schedule keeps its stored next run, so a missed one runs once.
+        if stored is not None and str(stored.trigger) == str(trigger) and stored.next_run_time is not None:
+            extra["next_run_time"] = stored.next_run_time
         scheduler.add_job(
             "jobs.scheduling:run_scheduled_job",
-            trigger=job_trigger(job, app),
+            trigger=trigger,
             args=[job.id],
             id=job.id,
             name=str(job.description),
             replace_existing=True,
+            jobstore="default",
+            **extra,
         )
     scheduler.start(paused=True)
     # Jobs removed from the list (or disabled) since the last start must not linger in the store.
@@ -271,16 +342,68 @@ def missed_reports(now: datetime | None = None) -> list[str]:
 
 
 def serve(app: Flask, *, stop: threading.Event | None = None) -> None:
-    """Run the scheduler until SIGTERM/SIGINT (or `stop`): `consultkb jobs run`."""
+    """Run the scheduler until SIGTERM/SIGINT (or `stop`): `consultkb jobs run`.
+
+    It leads when it gets the scheduler lock (jobs.leadership) and otherwise stands by, trying again every
+    JOB_LEADER_POLL_SECONDS; a leader that loses its lock stops scheduling and stands by again. On SQLite a second
+    scheduler raises SchedulerRefused instead of waiting.
+    """
     global _app
     _app = app
     stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+    poll = poll_seconds(app)
+    started = utcnow()
+    with app.app_context():
+        lease = make_lease()
+    standing_by = False
+    try:
+        while not stop.is_set():
+            with app.app_context():
+                try:
+                    leading = lease.acquire()
+                    if not leading:
+                        heartbeat("standby", started_at=started)
+                except SchedulerRefused:
+                    raise
+                except Exception:
+                    log.exception("The scheduler could not reach the database; trying again.")
+                    leading = False
+                finally:
+                    db.session.remove()
+            if leading:
+                standing_by = False
+                lead(app, lease, stop, poll, started)
+                continue
+            if not standing_by:
+                log.info("Standing by: another scheduler holds the lock; trying every %s s.", poll)
+                standing_by = True
+            stop.wait(poll)
+    finally:
+        with app.app_context():
+            lease.release()
+            try:
+                sign_off()
+            except Exception:
+                log.warning("Could not remove this scheduler's heartbeat.", exc_info=True)
+            db.session.remove()
+
+
+def lead(app: Flask, lease, stop: threading.Event, poll: float, started: datetime) -> None:
+    """Schedule (and run requested runs) while this process holds the lock; returns on `stop` or when the lock is
+    lost."""
+    with app.app_context():
+        # First: whoever led before is marked gone, so its runs and report claims count as dead below.
+        heartbeat("leader", started_at=started)
+        db.session.remove()
     mark_dead_runs_now()
     with app.app_context():
         scheduler = build_scheduler(app)
         for job_id in missed_reports():
             log.info("Catching up on %s: its last period has no report.", job_id)
-            scheduler.add_job(run_scheduled_job, args=[job_id], id=f"{job_id}-catch-up", jobstore="memory")
+            scheduler.add_job(run_scheduled_job, args=[job_id, True], id=f"{job_id}-catch-up", jobstore="memory")
         # Runs of `consultkb jobs start` (or another host) that died while this scheduler runs.
         scheduler.add_job(
             mark_dead_runs_now,
@@ -290,12 +413,49 @@ def serve(app: Flask, *, stop: threading.Event | None = None) -> None:
             jobstore="memory",
         )
         db.session.remove()
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
+    leading = threading.Event()
+    leading.set()
+    requests = threading.Thread(target=serve_requests, args=(app, leading, stop), name="job-requests", daemon=True)
     scheduler.resume()
-    log.info("Scheduler running: %s", ", ".join(job.id for job in enabled_jobs(app)))
+    requests.start()
+    log.info("Scheduler leading: %s", ", ".join(job.id for job in enabled_jobs(app) if job_trigger(job, app)))
+    lost = False
     try:
-        stop.wait()
+        while not stop.wait(poll):
+            with app.app_context():
+                if not lease.still_held():
+                    log.error("This scheduler lost its lock (database connection gone); it stops scheduling.")
+                    lost = True
+                    break
+                try:
+                    heartbeat("leader", started_at=started)
+                except Exception:
+                    log.warning("Could not write the scheduler's heartbeat.", exc_info=True)
+                finally:
+                    db.session.remove()
     finally:
-        scheduler.shutdown(wait=True)
+        leading.clear()
+        # Losing the lock: stop firing at once (another process may lead already); running work finishes, its
+        # occurrence recorded once. Stopping: wait for running work, as before.
+        scheduler.shutdown(wait=not lost)
+        if not lost:
+            requests.join()
+
+
+def serve_requests(app: Flask, leading: threading.Event, stop: threading.Event) -> None:
+    """The leader's thread for runs asked for in the browser: one at a time, looked for every
+    JOB_REQUEST_POLL_SECONDS."""
+    from jobs.requests import REQUEST_POLL_SECONDS, poll_requests
+
+    interval = float(app.config.get("JOB_REQUEST_POLL_SECONDS") or REQUEST_POLL_SECONDS)
+    while leading.is_set() and not stop.is_set():
+        ran = 0
+        with app.app_context():
+            try:
+                ran = poll_requests(limit=1)
+            except Exception:
+                log.exception("Looking for requested runs failed; trying again.")
+            finally:
+                db.session.remove()
+        if not ran:
+            stop.wait(interval)

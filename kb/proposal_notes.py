@@ -26,7 +26,7 @@ _WORDING = {
     OBSOLETE: _l("Its records no longer form a group of their own, or an article now covers them."),
     DRAFT_TRIMMED: _l(
         "Text taken from records deleted under the retention policy was removed from this draft; "
-        "the next refresh (consultkb kb propose) drafts it again."
+        "the next refresh (hourly, or \u201cRefresh proposals now\u201d on the proposals page) drafts it again."
     ),
     DRAFT_ERASED: _l(
         "Text taken from records that were deleted or erased on request was removed from this draft; "

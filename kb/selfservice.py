@@ -256,8 +256,8 @@ def contact_agent() -> User:
     )
     if agent is None:
         raise NoAgentAvailable(
-            "No active agent can take self-service contact requests: create an agent "
-            "(`consultkb users create --role agent`) or set CONSULTKB_SELF_SERVICE_AGENT."
+            "No active agent can take self-service contact requests: create an agent at /admin/users "
+            "(or `consultkb users create --role agent`) or set CONSULTKB_SELF_SERVICE_AGENT."
         )
     return agent
 

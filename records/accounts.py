@@ -56,16 +56,37 @@ def get_user(user_id: int) -> User | None:
     return db.session.get(User, user_id)
 
 
-def create_team(name: str, *, by: User) -> Team:
-    require_admin(by)
+def _team_name(name: str | None, *, other_than: Team | None = None) -> str:
+    """The name stripped, or ValidationError when it is empty, too long or another team's."""
     name = (name or "").strip()
     if not name or len(name) > TEAM_NAME_CHARS:
         raise ValidationError({"name": [_l("A team name has 1 to %(count)s characters.", count=TEAM_NAME_CHARS)]})
-    if db.session.scalar(sa.select(Team.id).where(Team.name == name)):
+    taken = sa.select(Team.id).where(Team.name == name)
+    if other_than is not None:
+        taken = taken.where(Team.id != other_than.id)
+    if db.session.scalar(taken):
         raise ValidationError({"name": [_l("There is already a team %(name)s.", name=name)]})
-    team = get_or_create_team(name)
+    return name
+
+
+def create_team(name: str, *, by: User) -> Team:
+    require_admin(by)
+    team = get_or_create_team(_team_name(name))
     audit.log(by, "team.create", team)
     return team
+
+
+def rename_team(team: Team, name: str, *, by: User) -> bool:
+    """Give a team a new name (its members, records and customers stay: they point at the team, not its name);
+    False when the name is unchanged."""
+    require_admin(by)
+    name = _team_name(name, other_than=team)
+    if name == team.name:
+        return False
+    before, team.name = team.name, name
+    audit.log(by, "team.rename", team, before=before, after=name)
+    db.session.flush()
+    return True
 
 
 def update_user(user: User, changes: dict[str, Any], *, by: User) -> list[str]:

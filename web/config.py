@@ -89,6 +89,11 @@ class DefaultConfig:
     JOBS_DISABLED: list = []
     #: A run missed by up to this many seconds (scheduler down) still runs once when it is back.
     JOB_MISFIRE_GRACE_SECONDS = 6 * 3600
+    #: How often a standby scheduler tries for the lock (PostgreSQL) and the leader checks it and writes its heartbeat:
+    #: a killed leader is replaced within this many seconds (jobs/leadership.py).
+    JOB_LEADER_POLL_SECONDS = 10
+    #: How often the leading scheduler looks for runs asked for in the browser or the API (jobs/requests.py).
+    JOB_REQUEST_POLL_SECONDS = 3
     #: Reports are mailed to these addresses (a list, or comma-separated in CONSULTKB_REPORT_RECIPIENTS) when
     #: MAIL_SERVER is set; the language of mailed and exported reports.
     REPORT_RECIPIENTS: list = []

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from jobs.models import Report, ReportKind, ReportStatus
 from jobs.reports.figures import build_figures
 from jobs.reports.periods import Period, last_complete_period, parse_period
-from jobs.runs import this_worker, worker_alive
+from jobs.runs import scheduler_heartbeats, this_worker, worker_alive
 from records.db import db
 from records.timeutil import utcnow
 
@@ -96,7 +96,10 @@ def _claim(period: Period, *, force: bool, now: datetime) -> tuple[int, str, tup
         existing = session.scalars(_find(period)).one()
         if existing.status == ReportStatus.READY and not force:
             return Outcome(existing, "exists")
-        if existing.status == ReportStatus.BUILDING and worker_alive(existing.claimed_by, existing.claimed_at):
+        schedulers = scheduler_heartbeats(session)
+        if existing.status == ReportStatus.BUILDING and worker_alive(
+            existing.claimed_by, existing.claimed_at, schedulers=schedulers
+        ):
             return Outcome(existing, "busy")
         action = "rebuilt" if existing.status == ReportStatus.READY else "built"
         # Compare-and-set on the claim we saw: of two processes taking over the same row, one wins.

@@ -32,8 +32,11 @@ def test_jobs_list_start_and_runs(app, db):
         "missing_scores",
         "sla_reminders",
         "close_disputes",
+        "rescore",
     }
     assert jobs["weekly_report"]["next_run"] and jobs["weekly_report"]["last_run"] is None
+    # On request only: no schedule, no next run.
+    assert jobs["rescore"]["schedule"] == "" and jobs["rescore"]["next_run"] is None
 
     started = invoke(app, "jobs", "start", "index_check")
     assert started.exit_code == 0, started.output

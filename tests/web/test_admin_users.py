@@ -41,6 +41,7 @@ def test_only_admins_see_user_admin(client, login_as, role):
     assert client.post(f"/admin/users/{user.id}", data={"role": "admin"}).status_code == 403
     assert client.post(f"/admin/users/{user.id}/password", data={"password": "x" * 12}).status_code == 403
     assert client.post("/admin/teams", data={"name": "x"}).status_code == 403
+    assert client.post("/admin/teams/1", data={"name": "x"}).status_code == 403
     assert "/admin/users" not in page(client.get("/records"))
 
 
@@ -175,6 +176,33 @@ def test_creating_a_team(client, db, people, sign_in):
     again = client.post("/admin/teams", data={"name": "夜班组"})
     assert again.status_code == 422 and "already a team" in page(again)
     assert client.post("/admin/teams", data={"name": ""}).status_code == 422
+
+
+def test_renaming_a_team_keeps_its_members(client, db, people, sign_in):
+    sign_in(people["admin"], language="en")
+    team = db.session.scalar(sa.select(Team).where(Team.name == "客服A组"))
+    members = {user.id for user in team.members}
+    renamed = client.post(f"/admin/teams/{team.id}", data={"name": " 客服一组 "}, follow_redirects=True)
+    assert renamed.status_code == 200 and "Team 客服A组 is now called 客服一组." in page(renamed)
+    db.session.expire_all()
+    team = db.session.get(Team, team.id)
+    assert team.name == "客服一组" and {user.id for user in team.members} == members
+    entry = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "team.rename")).one()
+    assert (entry.details["before"], entry.details["after"]) == ("客服A组", "客服一组")
+
+    taken = client.post(f"/admin/teams/{team.id}", data={"name": "客服B组"})
+    html = page(taken)
+    assert taken.status_code == 422 and "There is already a team 客服B组." in html and 'value="客服B组"' in html
+    assert client.post(f"/admin/teams/{team.id}", data={"name": "  "}).status_code == 422
+    assert client.post(f"/admin/teams/{team.id}", data={"name": "x" * 81}).status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Team, team.id).name == "客服一组"
+    same = client.post(f"/admin/teams/{team.id}", data={"name": "客服一组"}, follow_redirects=True)
+    assert "Nothing changed." in page(same)
+    assert client.post("/admin/teams/999999", data={"name": "夜班组"}).status_code == 404
+    assert client.post(f"/admin/teams/{2**40}", data={"name": "夜班组"}).status_code == 404
+    sign_in(people["admin"], language="zh_CN")
+    assert "重命名" in page(client.get("/admin/users"))
 
 
 @pytest.mark.parametrize("path", ["/admin/users/999999", "/admin/users/abc"])

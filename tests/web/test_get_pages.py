@@ -149,6 +149,7 @@ API_PATHS = (
     "/api/v1/reports/monthly/{period}/export?format=csv",
     "/api/v1/jobs",
     "/api/v1/jobs/runs",
+    "/api/v1/jobs/proposal_refresh/status",
     "/api/v1/alerts",
     "/api/v1/worklist",
     "/api/v1/notifications",

@@ -129,7 +129,10 @@ def test_staff_see_the_list_with_status_tabs_counts_and_figures(client, db, logi
     assert "9 ↑ from 4" in html and "4.5" in html and "12.0" in html
     assert f'Update: <a href="/kb/articles/{kb.article.id}">如何找回账号</a>' in html
     assert "2026-09-01" in html
-    assert "Run `consultkb kb propose` to refresh" in html and "No refresh yet" in html
+    assert "No refresh yet" in html and "consultkb kb propose" not in html
+    # Trainers start a refresh here (the scheduler runs it); agents only read.
+    starts = 'action="/jobs/proposal_refresh/requests"' in html
+    assert starts == (role == Role.TRAINER)
 
     rejected = squashed(client.get("/kb/proposals?status=rejected"))
     assert "天气如何" in rejected and "登录提示密码错误怎么办" not in rejected
@@ -392,7 +395,7 @@ def test_proposal_pages_in_chinese(client, db, login_as, kb):
     client.post("/language", data={"language": "zh_CN"})
     listing = squashed(client.get("/kb/proposals"))
     assert "FAQ 提案" in listing and "待审核" in listing and "影响" in listing and "9 ↑ 之前 4" in listing
-    assert "运行 `consultkb kb propose` 刷新" in listing
+    assert "立即刷新提案" in listing
     assert "Impact" not in listing and "Records" not in listing
     detail = squashed(client.get(f"/kb/proposals/{kb.login.id}"))
     assert "编辑草稿" in detail and "移除所选" in detail and "拒绝" in detail and "采纳" in detail

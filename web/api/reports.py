@@ -1,7 +1,8 @@
 """Improvement reports, scheduled jobs and their runs, and the alerts of the dashboard.
 
 Supervisors, trainers and administrators read reports (every team's figures, masked examples). Administrators make
-them on demand and see the jobs. Everyone on the staff reads the alerts of the records they may see.
+them on demand, see the jobs and ask the scheduler to run one now (trainers the FAQ proposal refresh). Everyone on
+the staff reads the alerts of the records they may see.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
+from jobs.leadership import scheduler_status
 from jobs.models import ReportStatus
 from jobs.reports import EXPORT_FORMATS, export_report, find_report, generate_report, list_reports, report_data
 from jobs.reports.periods import KINDS
-from jobs.runs import recent_runs, run_is_stale
-from jobs.scheduling import job_overview
+from jobs.requests import RequestRefused, cancel_request, job_activity, may_request, request_job
+from jobs.runs import recent_runs, run_is_stale, scheduler_heartbeats
+from jobs.scheduling import JOBS_BY_ID, job_overview
 from records.access import record_scope
 from records.db import db
 from records.enums import Role
@@ -83,32 +86,77 @@ class ReportExportQuerySchema(Schema):
 class JobRunSchema(Schema):
     id = fields.Integer()
     job_id = fields.String()
-    trigger = fields.String()
+    trigger = fields.String(metadata={"description": "scheduler, cli, cli:<user> or web:<user> (a request)."})
     status = fields.String()
     started_at = fields.String()
     finished_at = fields.String(allow_none=True)
+    scheduled_for = fields.String(
+        allow_none=True, metadata={"description": "The scheduled occurrence (UTC) a scheduled run is for."}
+    )
     error = fields.String(allow_none=True)
     output = fields.Dict()
+    progress_done = fields.Integer(allow_none=True)
+    progress_total = fields.Integer(allow_none=True)
+    progress_stage = fields.String(allow_none=True)
     stale = fields.Boolean(
         metadata={"description": "Still marked running, but its process stopped; the scheduler marks it failed."}
     )
 
 
+class JobActivitySchema(Schema):
+    job_id = fields.String()
+    state = fields.String(
+        metadata={"description": "idle, queued, running, succeeded, skipped, failed or cancelled (the newest request)."}
+    )
+    message = fields.String(metadata={"description": "The state as a sentence in the caller's language."})
+    active = fields.Boolean(metadata={"description": "Queued or running: another request is refused (409)."})
+    request_id = fields.Integer(allow_none=True)
+    requested_at = fields.String(allow_none=True)
+    run_id = fields.Integer(allow_none=True)
+    started_at = fields.String(allow_none=True)
+    finished_at = fields.String(allow_none=True)
+    done = fields.Integer(allow_none=True)
+    total = fields.Integer(allow_none=True)
+    percent = fields.Integer(allow_none=True)
+    stage = fields.String(allow_none=True)
+    stage_label = fields.String(allow_none=True)
+    error = fields.String(allow_none=True, metadata={"description": "The last line of a failed run's traceback."})
+    output = fields.Dict(allow_none=True)
+    scheduler_running = fields.Boolean(
+        metadata={"description": "Whether a scheduler process is running to pick requests up."}
+    )
+
+
+class SchedulerProcessSchema(Schema):
+    worker = fields.String(metadata={"description": "host:pid"})
+    started_at = fields.String()
+    seen_at = fields.String()
+
+
+class SchedulerStatusSchema(Schema):
+    running = fields.Boolean(metadata={"description": "A leading scheduler wrote its heartbeat within a minute."})
+    leader = fields.Nested(SchedulerProcessSchema, allow_none=True)
+    standbys = fields.List(fields.Nested(SchedulerProcessSchema))
+
+
 class JobSchema(Schema):
     id = fields.String()
     description = fields.String()
-    schedule = fields.String()
+    schedule = fields.String(metadata={"description": "crontab in TIMEZONE; empty for a job run only on request."})
     next_run = fields.String(allow_none=True)
     last_run = fields.Nested(JobRunSchema, allow_none=True)
+    activity = fields.Nested(JobActivitySchema)
 
 
 class JobListSchema(Schema):
     items = fields.List(fields.Nested(JobSchema))
+    scheduler = fields.Nested(SchedulerStatusSchema)
 
 
 class JobRunQuerySchema(Schema):
     job = fields.String()
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
 
 
 class JobRunListSchema(Schema):
@@ -136,7 +184,7 @@ def summary(report) -> dict[str, Any]:
     }
 
 
-def run_dict(run, now: datetime | None = None) -> dict[str, Any]:
+def run_dict(run, now: datetime | None = None, schedulers: dict | None = None) -> dict[str, Any]:
     return {
         "id": run.id,
         "job_id": run.job_id,
@@ -144,9 +192,24 @@ def run_dict(run, now: datetime | None = None) -> dict[str, Any]:
         "status": run.status.value,
         "started_at": iso_utc(run.started_at),
         "finished_at": iso_utc(run.finished_at),
+        "scheduled_for": iso_utc(run.scheduled_for),
         "error": run.error,
         "output": run.output or {},
-        "stale": run_is_stale(run, now),
+        "progress_done": run.progress_done,
+        "progress_total": run.progress_total,
+        "progress_stage": run.progress_stage,
+        "stale": run_is_stale(run, now, schedulers),
+    }
+
+
+def scheduler_dict(status: dict[str, Any]) -> dict[str, Any]:
+    def process(row) -> dict[str, Any]:
+        return {"worker": row.worker, "started_at": iso_utc(row.started_at), "seen_at": iso_utc(row.seen_at)}
+
+    return {
+        "running": status["running"],
+        "leader": process(status["leader"]) if status["leader"] else None,
+        "standbys": [process(row) for row in status["standbys"]],
     }
 
 
@@ -228,19 +291,22 @@ class Jobs(MethodView):
 
     @blp.response(200, JobListSchema)
     def get(self):
-        """The scheduled jobs with their schedule, next run and last run (administrators)."""
+        """The scheduled jobs with their schedule, next run, last run and current request or run (administrators),
+        and whether a scheduler process runs to pick requests up."""
         now = utcnow()
+        schedulers = scheduler_heartbeats(db.session)
         items = [
             {
                 "id": job.id,
                 "description": job.description,
                 "schedule": job.schedule,
                 "next_run": job.next_run.isoformat() if job.next_run else None,
-                "last_run": run_dict(job.last_run, now) if job.last_run else None,
+                "last_run": run_dict(job.last_run, now, schedulers) if job.last_run else None,
+                "activity": job_activity(db.session, job.id, now).as_dict(),
             }
             for job in job_overview(db.session, now)
         ]
-        return {"items": items}
+        return {"items": items, "scheduler": scheduler_dict(scheduler_status(db.session, now))}
 
 
 @blp.route("/jobs/runs")
@@ -250,10 +316,68 @@ class JobRuns(MethodView):
     @blp.arguments(JobRunQuerySchema, location="query")
     @blp.response(200, JobRunListSchema)
     def get(self, args):
-        """Recent job runs, newest first (administrators)."""
+        """Recent job runs, newest first (administrators); `offset` pages back through the history."""
         now = utcnow()
-        runs = recent_runs(db.session, job_id=args.get("job"), limit=args["limit"])
-        return {"items": [run_dict(run, now) for run in runs]}
+        runs = recent_runs(db.session, job_id=args.get("job"), limit=args["limit"], offset=args["offset"])
+        schedulers = scheduler_heartbeats(db.session)
+        return {"items": [run_dict(run, now, schedulers) for run in runs]}
+
+
+def _refused(refused: RequestRefused):
+    abort(refused.status, message=str(refused.message))
+
+
+def _job_or_404(job_id: str) -> None:
+    if job_id not in JOBS_BY_ID:
+        abort(404, message=f"No job {job_id!r}; the jobs are {', '.join(JOBS_BY_ID)}.")
+    if not may_request(current_user(), job_id):
+        abort(403, message="Your role may not start or follow this job.")
+
+
+@blp.route("/jobs/<job_id>/requests")
+class JobRequests(StaffView):
+    @blp.response(202, JobActivitySchema)
+    @blp.alt_response(409, description="The job is queued or running already; its activity is in the message.")
+    def post(self, job_id: str):
+        """Ask the scheduler process to run the job now (administrators; trainers also `proposal_refresh`).
+
+        The request is queued and taken by the leading scheduler within seconds; follow it with
+        `GET /jobs/{job_id}/status`. A job queued or running already is not asked for twice (409). The full rescore
+        (`rescore`) is for administrators.
+        """
+        _job_or_404(job_id)
+        try:
+            request_job(job_id, by=current_user())
+        except RequestRefused as refused:
+            db.session.rollback()
+            _refused(refused)
+        db.session.commit()
+        return job_activity(db.session, job_id).as_dict()
+
+
+@blp.route("/jobs/<job_id>/status")
+class JobStatus(StaffView):
+    @blp.response(200, JobActivitySchema)
+    def get(self, job_id: str):
+        """The job's current request or run with its progress (done of total, stage), else its newest request."""
+        _job_or_404(job_id)
+        return job_activity(db.session, job_id).as_dict()
+
+
+@blp.route("/jobs/requests/<int:request_id>")
+class JobRequestDetail(StaffView):
+    @blp.response(204)
+    @blp.alt_response(409, description="The scheduler has taken the request already; it runs to the end.")
+    def delete(self, request_id: int):
+        """Withdraw a request the scheduler has not taken yet."""
+        try:
+            withdrawn = cancel_request(request_id, by=current_user())
+        except RequestRefused as refused:
+            _refused(refused)
+        db.session.commit()
+        if not withdrawn:
+            abort(409, message="The scheduler has taken this request already (or it ended); it runs to the end.")
+        return None
 
 
 @blp.route("/alerts")

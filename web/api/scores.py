@@ -2,7 +2,8 @@
 
 Everyone on the staff reads a record's scorecard (for the records they may see) and score reports (agents their own
 records, supervisors their team's, trainers and administrators all). Administrators change the rubric; every
-change is a new version and existing scores keep the version that made them until `consultkb scoring rescore`.
+change is a new version and existing scores keep the version that made them until a rescore
+(`POST /api/v1/jobs/rescore/requests`, the rubric page's "start a rescore", or `consultkb scoring rescore`).
 """
 
 from __future__ import annotations
@@ -341,7 +342,7 @@ class RubricView(StaffView):
         """Change the rubric (administrators): a new version with the changes and the note.
 
         `criteria` maps a criterion key to its new `weight` (0-100), `scale` (> 0), `critical` or `enabled`
-        (false removes it). Existing scores keep their version until `consultkb scoring rescore`.
+        (false removes it). Existing scores keep their version until a rescore: `POST /jobs/rescore/requests`.
         """
         note = data.pop("note", None)
         rubric = update_rubric(data, note, by=current_user())

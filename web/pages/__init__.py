@@ -19,6 +19,7 @@ from web.pages import (
     customers,
     grading,
     help_branding,
+    jobs,
     proposals,
     records,
     reports,
@@ -52,4 +53,5 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(worklist.bp)
     app.register_blueprint(assignment_rules.bp)
     app.context_processor(worklist.unread_notifications)
+    app.register_blueprint(jobs.bp)
     register_template_helpers(app)

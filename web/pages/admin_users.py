@@ -15,13 +15,14 @@ from records.accounts import (
     get_user,
     list_teams,
     list_users,
+    rename_team,
     reset_password,
     set_active,
     update_user,
 )
-from records.db import db
+from records.db import db, row_id
 from records.enums import Role
-from records.models import User
+from records.models import Team, User
 from records.people import create_user, team_names
 from records.schemas import UserInputSchema
 from web.auth import roles_required
@@ -71,7 +72,8 @@ def users_page():
     return render_users(UserForm(values={"role": Role.AGENT.value}), UserForm())
 
 
-def render_users(new_user: UserForm, new_team: UserForm, status: int = 200):
+def render_users(new_user: UserForm, new_team: UserForm, status: int = 200, renamed: tuple | None = None):
+    """`renamed`: (team id, the form) of a rename that was refused, shown at that team with its error."""
     body = render_template(
         "admin/users.html",
         users=list_users(),
@@ -81,6 +83,7 @@ def render_users(new_user: UserForm, new_team: UserForm, status: int = 200):
         new_user=new_user,
         new_team=new_team,
         team_name_chars=TEAM_NAME_CHARS,
+        renamed=renamed,
     )
     return body, status
 
@@ -119,6 +122,29 @@ def create_team_page():
         return render_users(UserForm(values={"role": Role.AGENT.value}), form, status=422)
     db.session.commit()
     flash(_("Team %(name)s created.", name=team.name), "success")
+    return redirect(url_for("user_admin_pages.users_page"))
+
+
+@bp.post("/admin/teams/<int:team_id>")
+@roles_required(Role.ADMIN)
+def rename_team_page(team_id: int):
+    admin = current_user_required()
+    team = db.session.get(Team, team_id) if row_id(team_id) else None
+    if team is None:
+        abort(404, description=_("There is no such team."))
+    form = read_form(("name",))
+    try:
+        before = team.name
+        changed = rename_team(team, form.value("name"), by=admin)
+    except ValidationError as exc:
+        db.session.rollback()
+        form.errors = form_errors(exc)
+        return render_users(UserForm(values={"role": Role.AGENT.value}), UserForm(), 422, renamed=(team_id, form))
+    db.session.commit()
+    if changed:
+        flash(_("Team %(before)s is now called %(name)s.", before=before, name=team.name), "success")
+    else:
+        flash(_("Nothing changed."), "info")
     return redirect(url_for("user_admin_pages.users_page"))
 
 

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
+from jobs.requests import job_activity, may_request
 from kb.content import render_markdown
 from kb.models import Proposal, ProposalKind, ProposalStatus
 from kb.proposal_notes import status_note_text
@@ -120,8 +121,11 @@ def list_proposals_page():
     paging = Paging.asked(query["page"])
     filters = ProposalFilters(status=None if status == "all" else ProposalStatus(status))
     items, total = list_proposals(filters, page=paging.number, per_page=paging.size)
+    user = current_user_required()
     return render_template(
         "proposals/list.html",
+        # Trainers and administrators start a refresh here; the scheduler process runs it (jobs.requests).
+        refresh=job_activity(db.session, "proposal_refresh") if may_request(user, "proposal_refresh") else None,
         rows=[list_row(proposal) for proposal in items],
         total=total,
         counts=count_by_status(),

@@ -1,5 +1,5 @@
-"""Improvement reports (list, page, downloads), the scheduled jobs and their runs (admins), and the dashboard of
-overdue follow-ups and SLA breaches. jobs.reports, jobs.scheduling and records.sla do the work."""
+"""Improvement reports (list, page, downloads) and the dashboard of overdue follow-ups and SLA breaches.
+jobs.reports and records.sla do the work; the jobs page is web/pages/jobs.py."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from flask_babel import gettext as _
 from jobs.models import ReportKind, ReportStatus
 from jobs.reports import EXPORT_FORMATS, export_report, find_report, generate_report, list_reports, report_data
 from jobs.reports.periods import KINDS
-from jobs.runs import recent_runs, run_is_stale
-from jobs.scheduling import job_overview
 from records.access import record_scope
 from records.db import db
 from records.enums import Role
@@ -108,21 +106,6 @@ def download_report(kind: str, period: str, fmt: str):
         mimetype=EXPORT_FORMATS[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-# ----- jobs (administrators) ----------------------------------------------------------------------------------------
-
-
-@bp.get("/admin/jobs")
-@roles_required(Role.ADMIN)
-def jobs_page():
-    job_filter = request.args.get("job") or None
-    now = utcnow()
-    jobs = job_overview(db.session, now)
-    runs = recent_runs(db.session, job_id=job_filter, limit=100)
-    shown = [*runs, *(job.last_run for job in jobs if job.last_run)]
-    stale = {run.id for run in shown if run_is_stale(run, now)}
-    return render_template("reports/jobs.html", jobs=jobs, runs=runs, stale=stale, job_filter=job_filter)
 
 
 # ----- dashboard ----------------------------------------------------------------------------------------------------

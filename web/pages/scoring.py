@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from marshmallow import ValidationError
 
+from jobs.requests import job_activity, may_request
 from records import audit
 from records.charts import ALERT, PALETTE, Series, bar_chart, line_chart, number_format
 from records.db import db
@@ -313,6 +314,8 @@ def render_rubric(rows, values, errors, status: int = 200):
         agreement=agreement_summary([Record.contacted_at >= utcnow() - timedelta(days=AGREEMENT_DAYS)]),
         agreement_days=AGREEMENT_DAYS,
         tunings=[tuning_row(item, names) for item in tunings()],
+        # The full rescore after a rubric change, run by the scheduler process (jobs.requests), never in the request.
+        rescore=job_activity(db.session, "rescore") if may_request(current_user_required(), "rescore") else None,
     )
     return body, status
 
@@ -345,8 +348,8 @@ def tuning_refit_page():
     db.session.commit()
     flash(
         _(
-            "Tuning learnt again from the supervisors' grades: %(num)s criteria tuned. Stored scores change at the "
-            "next `consultkb scoring rescore`.",
+            "Tuning learnt again from the supervisors' grades: %(num)s criteria tuned. Stored scores change with "
+            "the next full rescore (start it on this page).",
             num=len(found),
         ),
         "success",
@@ -400,8 +403,8 @@ def rubric_page():
         db.session.commit()
         flash(
             _(
-                "Rubric version %(version)s saved. Existing scores keep their version until "
-                "`consultkb scoring rescore`.",
+                "Rubric version %(version)s saved. Existing scores keep their version until the records are "
+                "scored again: start a rescore on this page.",
                 version=saved.version,
             ),
             "success",
