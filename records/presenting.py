@@ -7,7 +7,7 @@ from typing import Any
 
 from records import audit
 from records.access import can_manage_customer, can_reveal_record, can_view_record, is_scrubbed_viewer, require
-from records.customers import ANONYMOUS_NAME
+from records.anonymising import Anonymiser, trainer_anonymiser
 from records.masking import mask_email, mask_phone, mask_text
 from records.models import Customer, Record, User
 from records.timeutil import local_today
@@ -36,12 +36,16 @@ def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> d
     """A record as a viewer may see it: masked unless revealed, customer scrubbed for trainers."""
     masked = not revealed
     scrubbed = is_scrubbed_viewer(viewer)
+    # Trainers are promised no customer identity: their view is the case library's anonymisation (the customer
+    # becomes 客户A, third parties and staff [姓名], addresses, phones, IDs and cards placeholders), not masking.
+    anonymiser = trainer_anonymiser(record) if scrubbed else None
     text = {
-        field: (mask_text(getattr(record, field)) if masked else getattr(record, field)) for field in FREE_TEXT_FIELDS
+        field: anonymiser.text(getattr(record, field))
+        if anonymiser
+        else (mask_text(getattr(record, field)) if masked else getattr(record, field))
+        for field in FREE_TEXT_FIELDS
     }
-    if scrubbed and record.customer.name and record.customer.name != ANONYMOUS_NAME:
-        # A name the customer gave can be repeated in the text ("王先生说..."); trainers must not see it.
-        text = {field: value.replace(record.customer.name, "客户") if value else value for field, value in text.items()}
+    chinese = record.language.value == "zh"
     today = local_today()
     return {
         "id": record.id,
@@ -56,7 +60,7 @@ def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> d
             viewer=viewer,
         ),
         "channel": record.channel.value,
-        "channel_platform": record.channel_platform,
+        "channel_platform": anonymiser.text(record.channel_platform) if anonymiser else record.channel_platform,
         "contacted_at": iso_utc(record.contacted_at),
         "duration_minutes": record.duration_minutes,
         "agent": record.agent.username,
@@ -67,9 +71,11 @@ def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> d
         "priority": record.priority.value,
         "status": record.status.value,
         **text,
-        "attachments": [mask_notes(item, masked) for item in record.attachments or []],
+        "attachments": [mask_notes(item, masked, anonymiser, keep=("type",)) for item in record.attachments or []],
         "emotion": record.emotion.value if record.emotion else None,
-        "collaboration": [mask_notes(item, masked) for item in record.collaboration or []],
+        "collaboration": [
+            mask_notes(item, masked, anonymiser, keep=("ticket_no",)) for item in record.collaboration or []
+        ],
         "satisfaction": record.satisfaction,
         "satisfaction_efficiency": record.satisfaction_efficiency,
         "satisfaction_resolution": record.satisfaction_resolution,
@@ -77,8 +83,8 @@ def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> d
         "follow_ups": [
             {
                 "id": f.id,
-                "action": mask_text(f.action) if masked else f.action,
-                "owner": f.owner,
+                "action": anonymiser.text(f.action) if anonymiser else (mask_text(f.action) if masked else f.action),
+                "owner": anonymiser.owner(f.owner, chinese) if anonymiser else f.owner,
                 "due": f.due,
                 "done": f.done,
                 "overdue": bool(f.due and not f.done and f.due < today),
@@ -93,8 +99,16 @@ def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> d
     }
 
 
-def mask_notes(item: dict[str, Any], masked: bool) -> dict[str, Any]:
-    """Attachment and collaboration entries are short free text too ("客户发来的截图 13812345678")."""
+def mask_notes(
+    item: dict[str, Any], masked: bool, anonymiser: Anonymiser | None = None, *, keep: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Attachment and collaboration entries are short free text too ("客户发来的截图 13812345678"); for trainers
+    they are anonymised except for the codes in `keep` (attachment type, ticket number)."""
+    if anonymiser is not None:
+        return {
+            key: anonymiser.text(value) if isinstance(value, str) and key not in keep else value
+            for key, value in item.items()
+        }
     if not masked:
         return dict(item)
     return {key: mask_text(value) if isinstance(value, str) else value for key, value in item.items()}
