@@ -116,12 +116,18 @@ def resolve_team(name: str | None, agent: User) -> Team | None:
     return team
 
 
-def resolve_related(references: list[str], source: str, *, exclude: Record | None = None) -> list[Record]:
+def resolve_related(references: list[str], source: str, *, by: User, exclude: Record | None = None) -> list[Record]:
+    """The records `references` name (numbers, or external ids of `source`) among those `by` may see.
+
+    A record `by` may not see answers exactly like one that does not exist, so linking cannot probe another team's
+    record numbers, nor attach a link to their record.
+    """
     found, missing = [], []
     for reference in references:
         record = db.session.scalar(
             sa.select(Record).where(
-                sa.or_(Record.number == reference, sa.and_(Record.source == source, Record.external_id == reference))
+                sa.or_(Record.number == reference, sa.and_(Record.source == source, Record.external_id == reference)),
+                record_scope(by),
             )
         )
         if record is None:
@@ -171,7 +177,7 @@ def create_record(data: dict[str, Any], *, by: User, unverified_customer: bool =
         unverified=unverified_customer,
     )
     follow_ups = values.pop("follow_ups", None) or []
-    related = resolve_related(values.pop("related", None) or [], source)
+    related = resolve_related(values.pop("related", None) or [], source, by=by)
     if not values.get("language"):
         values["language"] = detect_language(values.get("problem_description"), values.get("customer_request"))
 
@@ -316,7 +322,7 @@ def update_record(record: Record, changes: dict[str, Any], *, by: User) -> list[
         for item in values.pop("follow_ups", None) or []
         if (item["action"], item["owner"], item["due"]) not in existing
     ]
-    related = resolve_related(values.pop("related", None) or [], record.source, exclude=record)
+    related = resolve_related(values.pop("related", None) or [], record.source, by=by, exclude=record)
 
     merged = {field: getattr(record, field) for field in ("status", "resolution", "channel", "channel_platform")}
     merged.update({key: value for key, value in values.items() if key in merged})

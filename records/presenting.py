@@ -91,12 +91,18 @@ def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> d
             }
             for f in record.follow_ups
         ],
-        "related": [other.number for other in record.related],
+        "related": [other.number for other in visible_related(record, viewer)],
         "language": record.language.value,
         "created_at": iso_utc(record.created_at),
         "updated_at": iso_utc(record.updated_at),
         "masked": masked,
     }
+
+
+def visible_related(record: Record, viewer: User) -> list[Record]:
+    """The record's related records the viewer may see: a link to another team's record shows them nothing of it,
+    not even that it exists (its number, date or agent)."""
+    return [other for other in record.related if can_view_record(viewer, other)]
 
 
 def mask_notes(

@@ -37,7 +37,7 @@ from records.operations import (
     update_record,
 )
 from records.people import team_names
-from records.presenting import customer_to_dict, may_reveal, record_to_dict
+from records.presenting import customer_to_dict, may_reveal, record_to_dict, visible_related
 from records.schemas import RecordInputSchema, RecordQuerySchema, RecordUpdateSchema
 from records.timeutil import format_local
 from web.auth import RECORD_KEEPERS, STAFF, roles_required
@@ -161,7 +161,7 @@ def render_detail(record: Record, user: User, *, revealed: bool):
         may_hold=can_hold_record(user, record),
         legal_hold_reason_chars=LEGAL_HOLD_REASON_CHARS,
         may_reveal=can_reveal_record(user, record) and not revealed,
-        related=[history_row(other, user) for other in record.related],
+        related=[history_row(other, user) for other in visible_related(record, user)],
         history=[
             history_row(earlier, user) for earlier in customer_history(record.customer, viewer=user, before=record)
         ],
