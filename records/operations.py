@@ -37,6 +37,7 @@ from records.presenting import FREE_TEXT_FIELDS
 from records.schemas import record_rule_errors
 from records.taxonomy import Taxonomy, load_taxonomy
 from records.timeutil import format_local, local_day_start, to_local, utcnow
+from records.versioning import bump
 
 #: Record fields set directly from loaded input (agent, team, customer, follow-ups and links are resolved apart).
 PLAIN_FIELDS = (
@@ -280,6 +281,11 @@ def link_records(record: Record, others: list[Record]) -> None:
             )
             if not exists:
                 db.session.execute(sa.insert(record_links).values(record_id=left, related_id=right))
+        # Written past the ORM, so the versions are raised here: both records now show the other.
+        bump(other)
+        db.session.expire(other, ["related"])
+    if others and not sa.inspect(record).pending:
+        bump(record)
     db.session.expire(record, ["related"])
 
 

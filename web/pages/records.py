@@ -40,6 +40,7 @@ from records.people import team_names
 from records.presenting import customer_to_dict, may_reveal, record_to_dict, visible_related
 from records.schemas import RecordInputSchema, RecordQuerySchema, RecordUpdateSchema
 from records.timeutil import format_local
+from records.versioning import StaleVersion, etag, require_version
 from web.auth import RECORD_KEEPERS, STAFF, roles_required
 from web.pages.article_reuse import link_articles_from_form, linked_articles_for, may_link_articles
 from web.pages.common import current_user_required, history_row
@@ -267,8 +268,14 @@ def edit_record(ref: str):
         return render_form(form_from_record(record), user, record=record)
     form = read_form(request.form, new=False)
     try:
+        # The version the form was opened at: a record saved by someone else since is not overwritten.
+        require_version(record, request.form.get("row_version") or None)
         changes = RecordUpdateSchema().load(schema_input(form, new=False))
         changed = update_record(record, changes, by=user)
+    except StaleVersion:
+        db.session.rollback()
+        # The input stays, with the current version: saving again, having read the warning, replaces the record.
+        return render_form(form, user, record=record, status=409, changed_meanwhile=True)
     except ValidationError as exc:
         db.session.rollback()
         form.errors = record_form_errors(exc)
@@ -282,7 +289,9 @@ def edit_record(ref: str):
     return redirect(url_for("record_pages.record_detail", ref=record.number))
 
 
-def render_form(form: RecordForm, user: User, *, record: Record | None, status: int = 200):
+def render_form(
+    form: RecordForm, user: User, *, record: Record | None, status: int = 200, changed_meanwhile: bool = False
+):
     existing = None
     if record is not None:
         existing = {
@@ -301,5 +310,7 @@ def render_form(form: RecordForm, user: User, *, record: Record | None, status: 
         # Kept across a refused save, so ticked suggestions stay ticked.
         reuse_articles=request.form.getlist("reuse_articles") if request.method == "POST" else [],
         linked_article_ids=[article["id"] for article in linked_articles_for(record, user)] if record else [],
+        row_version=etag(record).strip('"') if record else None,
+        changed_meanwhile=changed_meanwhile,
     )
     return body, status
