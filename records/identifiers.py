@@ -136,7 +136,8 @@ _NAME_CUE_RE = re.compile(
     f"[ \\t]*[:：]|(?i:{_LATIN_BOUNDARY_BEFORE}(?:(?:full|customer|contact|account[ \\t]+holder)[ \\t]+)?name"
     f"[ \\t]*[:：]|{_LATIN_BOUNDARY_BEFORE}(?:contact|recipient|attn|attention|customer|cardholder)[ \\t]*[:：]))"
     f"|(?P<spoken>我叫|名叫|(?i:{_LATIN_BOUNDARY_BEFORE}my[ \\t]+(?:full[ \\t]+)?name[ \\t]*(?:is|'s|’s))))[ \\t]*"
-    "|(?P<weak>客户|顾客|用户|我是|本人|" + _ZH_RELATIONS + ")"
+    "|(?P<relation>" + _ZH_RELATIONS + ")[ \\t]*"
+    "|(?P<weak>客户|顾客|用户|我是|本人|收件人|收货人|联系人|持卡人)[ \\t]*"
 )
 # What may follow a name after a weak cue: a reporting verb, a particle, an honorific (客户王小明反映, 我是张伟，).
 _AFTER_NAME = (
@@ -276,6 +277,9 @@ def _cue_name_spans(text: str) -> list[tuple[int, int, str]]:
         position = cue.end()
         if cue.group("weak"):
             end = _chinese_name_end(text, position, strong=False)
+        elif cue.group("relation"):
+            # 儿子王小虎帮忙: after a relative or friend a common surname starts a name even without a clean end.
+            end = _chinese_name_end(text, position, strong=True)
         elif _HAN_RE.match(text, position):
             end = _chinese_name_end(text, position, strong=True, any_surname=bool(cue.group("label")))
         else:
