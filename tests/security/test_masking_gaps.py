@@ -85,7 +85,7 @@ def test_trainers_read_no_customer_third_party_or_address(client, make_record, p
         agent=people["agent"],
         customer={"name": "王小明", "phone": "13812345678"},
         problem_description=TRAINER_TEXT,
-        follow_ups=[{"action": "回电王小明 07700 900123", "owner": "李经理", "due": "2026-11-20"}],
+        follow_ups=[{"action": "回电王小明 07700 900123", "owner": "李经理", "due": "2026-11-03"}],
         status="pending",
         resolution=None,
         satisfaction=None,
@@ -96,6 +96,10 @@ def test_trainers_read_no_customer_third_party_or_address(client, make_record, p
     assert "客户A" in shown["problem_description"] and "[地址]" in shown["problem_description"]
     assert "王小明" not in shown["follow_ups"][0]["action"] and "900123" not in shown["follow_ups"][0]["action"]
     assert shown["follow_ups"][0]["owner"] == "[负责人]"
+    # So do the dashboard's overdue follow-ups (the follow-up was due in the past).
+    alerts = client.get("/api/v1/alerts", headers=token_for(people["trainer"])).json["overdue_follow_ups"]
+    [overdue] = [item for item in alerts if item["number"] == record.number]
+    assert "王小明" not in overdue["action"] and "900123" not in overdue["action"] and overdue["owner"] == "[负责人]"
     # The record page shows the same anonymised text.
     client.post("/login", data={"username": people["trainer"].username, "password": PASSWORD})
     html = client.get(f"/records/{record.number}").get_data(as_text=True)
