@@ -53,7 +53,7 @@ def test_personal_data_quoted_in_explanations_is_masked(client, make_record, mak
         if viewer.role == Role.TRAINER:
             # The placeholders follow the language of the explanation around the quote.
             assert expected in explanation["zh"] and "Customer A电话[phone]说有问题" in explanation["en"]
-            assert "张先生" not in str(card) and "5678" not in str(card)
+            assert "张先生" not in str(explanation) and "5678" not in str(explanation)
         else:
             assert expected in explanation["zh"] and expected in explanation["en"]
 
