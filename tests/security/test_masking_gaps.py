@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from kb.drafting import safe
 from kb.models import SearchEvent, SearchSession
 from records.anonymising import Anonymiser, identifying_data
+from records.db import db as database
 from records.enums import Role
 from records.masking import luhn_valid, mask_text
 from records.timeutil import utcnow
@@ -150,3 +152,44 @@ def test_search_logs_fall_under_retention(app, db, client, make_article):
     assert result["search_sessions_deleted"] == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SearchSession)) == 1
     assert list(db.session.scalars(sa.select(SearchEvent.query).where(SearchEvent.kind == "search"))) == ["发票"]
+
+
+PARCEL = [
+    "客户{d}日下单的包裹已经{k}天没有物流更新，快递单号查不到物流信息，卡号{card}",
+    "包裹{k}天没有物流更新了，客户{d}日下的单，快递单号查不到物流信息，手机139{k}0005678",
+    "客户反映{d}日下单后包裹{k}天没有物流更新，快递单号查不到信息",
+]
+
+
+def test_proposals_and_their_articles_keep_no_card_number_nor_masked_fragment(make_record, make_user):
+    from marshmallow import ValidationError
+
+    from kb.models import Proposal
+    from kb.proposal_engine import refresh_proposals
+    from kb.proposals import approve_proposal, update_draft
+    from records.identifiers import contains_identifiers
+    from records.masking import find_masked
+
+    agent = make_user(Role.AGENT)
+    for index in range(6):
+        make_record(
+            agent=agent,
+            problem_description=PARCEL[index % 3].format(d=index + 1, k=index % 5 + 2, card=CARD_NOT_LUHN),
+            resolution=f"已退款到卡{CARD_NOT_LUHN}，联系快递公司核实，包裹已重新派送。",
+            category="物流",
+            subcategory=None,
+            status="resolved",
+        )
+    refresh_proposals()
+    [proposal] = database.session.scalars(sa.select(Proposal)).all()
+    texts = [proposal.title, proposal.answer, *proposal.alt_questions, *proposal.keywords]
+    joined = "\n".join(texts)
+    assert CARD_NOT_LUHN not in joined and "0123" not in joined and find_masked(joined) == []
+    assert not any(contains_identifiers(text, masked_values=True) for text in texts)
+
+    trainer = make_user(Role.TRAINER)
+    with pytest.raises(ValidationError) as refused:
+        update_draft(proposal, {"title": "手机139****5678收不到验证码怎么办？"}, by=trainer)
+    assert "title" in refused.value.messages
+    article = approve_proposal(proposal, by=trainer)
+    assert CARD_NOT_LUHN not in f"{article.title}\n{article.body}" and "****" not in article.title
