@@ -17,7 +17,7 @@ from kb.models import Article
 from records.db import db as database
 from records.enums import Role
 from records.models import Record
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, record_payload
 
 WRITERS = 4
 TAGS_EACH = 5
@@ -35,6 +35,7 @@ def test_a_stale_if_match_is_refused_with_412_and_writes_nothing(client, agent_r
     url = f"/api/v1/records/{record.number}"
     first = client.get(url, headers=headers)
     etag = first.headers["ETag"]
+    assert client.post("/api/v1/records", json=record_payload(), headers=headers).headers["ETag"].startswith('"r')
     assert re.fullmatch(r'"r\d+-\d+"', etag)
     assert client.get(url, headers=headers).headers["ETag"] == etag  # reading changes nothing
 

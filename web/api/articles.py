@@ -134,7 +134,7 @@ class Articles(StaffView):
         """Write a new draft (version 1). `language` is detected from the text when not given."""
         article = create_article(data, by=current_user())
         db.session.commit()
-        return shown(article)
+        return shown(article), etag_headers(article)
 
 
 @blp.route("/articles/<string:ref>")

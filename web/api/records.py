@@ -86,7 +86,7 @@ class Records(StaffView):
         user = signed_in_user()
         record = create_record(data, by=user)
         db.session.commit()
-        return record_to_dict(record, viewer=user)
+        return record_to_dict(record, viewer=user), etag_headers(record)
 
 
 @blp.route("/<string:ref>")
