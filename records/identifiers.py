@@ -244,7 +244,7 @@ _EN_RELATIONS = (
     "granddaughter|grandmother|grandfather|nephew|niece|fianc[ée]e?"
 )
 _EN_CUE_NAME_RE = re.compile(
-    "(?=[HhMmTtOoYyAaSsNnCcPp])"
+    "(?=[HhMmTtOoYyAaSsNnCcPpWwGgLlRr])"
     f"(?:(?i:{_LATIN_BOUNDARY_BEFORE}(?:(?:his|her|my|their|our|your|the|a|customer's|client's)[ \t]+)"
     f"(?:(?:best|old|close)[ \t]+)?(?:{_EN_RELATIONS})s?,?|{_LATIN_BOUNDARY_BEFORE}named"
     f"|{_LATIN_BOUNDARY_BEFORE}(?:someone|somebody|person|man|woman|guy|lady|gentleman)[ \t]+called)"
