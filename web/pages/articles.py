@@ -284,7 +284,8 @@ def edit_article(ref: str):
     except ValidationError as exc:
         db.session.rollback()
         form.errors = article_form_errors(exc)
-        return render_form(form, article=article, status=422)
+        # The version the form was opened at stays: a correction must not skip a change made meanwhile.
+        return render_form(form, article=article, status=422, row_version=request.form.get("row_version"))
     db.session.commit()
     if changed:
         flash(_("Saved as version %(number)s.", number=article.version), "success")
@@ -293,12 +294,19 @@ def edit_article(ref: str):
     return redirect(url_for("article_pages.article_detail", ref=article.id))
 
 
-def render_form(form: ArticleForm, *, article: Article | None, status: int = 200, changed_meanwhile: bool = False):
+def render_form(
+    form: ArticleForm,
+    *,
+    article: Article | None,
+    status: int = 200,
+    changed_meanwhile: bool = False,
+    row_version: str | None = None,
+):
     body = render_template(
         "articles/form.html",
         form=form,
         article=article,
-        row_version=etag(article).strip('"') if article else None,
+        row_version=row_version or (etag(article).strip('"') if article else None),
         changed_meanwhile=changed_meanwhile,
         labels=article_labels(),
         languages=[(member.value, member.label(ui_locale())) for member in Language],

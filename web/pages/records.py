@@ -279,7 +279,8 @@ def edit_record(ref: str):
     except ValidationError as exc:
         db.session.rollback()
         form.errors = record_form_errors(exc)
-        return render_form(form, user, record=record, status=422)
+        # The version the form was opened at stays: a correction must not skip a change made meanwhile.
+        return render_form(form, user, record=record, status=422, row_version=request.form.get("row_version"))
     linked = link_articles_from_form(record, request.form.getlist("reuse_articles"), user)
     db.session.commit()
     if changed or linked:
@@ -290,7 +291,13 @@ def edit_record(ref: str):
 
 
 def render_form(
-    form: RecordForm, user: User, *, record: Record | None, status: int = 200, changed_meanwhile: bool = False
+    form: RecordForm,
+    user: User,
+    *,
+    record: Record | None,
+    status: int = 200,
+    changed_meanwhile: bool = False,
+    row_version: str | None = None,
 ):
     existing = None
     if record is not None:
@@ -310,7 +317,7 @@ def render_form(
         # Kept across a refused save, so ticked suggestions stay ticked.
         reuse_articles=request.form.getlist("reuse_articles") if request.method == "POST" else [],
         linked_article_ids=[article["id"] for article in linked_articles_for(record, user)] if record else [],
-        row_version=etag(record).strip('"') if record else None,
+        row_version=row_version or (etag(record).strip('"') if record else None),
         changed_meanwhile=changed_meanwhile,
     )
     return body, status
