@@ -50,9 +50,10 @@ bench: install
 	$(BIN)/python bench/bench_scoring.py | tee $(BENCH_OUT)/bench_scoring.txt
 	$(BIN)/python bench/bench_reports.py | tee $(BENCH_OUT)/bench_reports.txt
 	$(BIN)/python bench/bench_serving.py | tee $(BENCH_OUT)/bench_serving.txt
+	$(BIN)/python bench/eval_masking.py | tee $(BENCH_OUT)/eval_masking.txt
 	@echo; echo "== make bench: all figures =="
 	@for name in bench_import eval_search eval_search_zh eval_coverage_zh bench_search bench_search_zh eval_proposals \
-		eval_proposals_zh bench_scoring bench_reports bench_serving; do \
+		eval_proposals_zh bench_scoring bench_reports bench_serving eval_masking; do \
 		echo; echo "### $$name"; grep '^|' $(BENCH_OUT)/$$name.txt; \
 	done
 

@@ -9,6 +9,8 @@ time is when it was imported, so imported history is kept at least that long). E
 Archiving sets `archived_at`: the record stays, read-only, out of default lists and searches, FAQ proposals and bulk
 rescoring. Deleting removes it from every store (jobs.erasure).
 
+Help-center search logs (sessions, searches, clicks) are deleted SEARCH_LOG_RETENTION_DAYS after the visit began.
+
 Records are handled RETENTION_BATCH at a time, each batch in one short transaction: a run killed midway leaves every
 record either fully handled or untouched, and the next run finishes the job.
 """
@@ -26,6 +28,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from jobs.erasure import RunMemo, erase_records
+from kb.selfservice import expire_search_logs
 from records import audit
 from records.db import db, read_session
 from records.models import Record, User
@@ -333,6 +336,8 @@ def run_retention(
             raise
         run.add(due)
         run.customers_deleted += customers
+    # Help-center search logs fall under retention too (kb.selfservice.SEARCH_LOG_RETENTION_DAYS).
+    search_sessions = expire_search_logs(now, dry_run=dry_run)
     if not dry_run:
         audit.log(
             by,
@@ -340,10 +345,11 @@ def run_retention(
             "retention",
             counts=run.as_dict()["counts"],
             customers_deleted=run.customers_deleted,
+            search_sessions_deleted=search_sessions,
             **run.totals(),
         )
         db.session.commit()
-    return run.as_dict()
+    return {**run.as_dict(), "search_sessions_deleted": search_sessions}
 
 
 def _one_at_a_time(

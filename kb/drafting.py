@@ -113,7 +113,7 @@ def numbered(steps: Sequence[str]) -> str:
 
 
 def safe(text: str, names: Sequence[str]) -> bool:
-    return bool(text.strip()) and not contains_identifiers(text, names)
+    return bool(text.strip()) and not contains_identifiers(text, names, masked_values=True)
 
 
 def _clip(text: str, limit: int) -> str:

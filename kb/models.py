@@ -12,6 +12,7 @@ from records.db import db
 from records.enums import LabelledEnum, Language
 from records.models import Record, User, enum_column
 from records.timeutil import utcnow
+from records.versioning import RowVersioned
 
 
 class ArticleStatus(LabelledEnum):
@@ -32,8 +33,11 @@ class LinkKind(LabelledEnum):
 CONTENT_FIELDS = ("title", "body", "summary", "category", "subcategory", "tags", "alt_questions", "language")
 
 
-class Article(db.Model):
+class Article(RowVersioned, db.Model):
     __tablename__ = "articles"
+    etag_prefix = "a"
+    #: Changed by customers reading the article, not by an edit (records.versioning).
+    unversioned_attributes = frozenset({"view_count", "helpful_yes", "helpful_no"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str | None] = mapped_column(sa.String(120), unique=True)

@@ -122,10 +122,10 @@ def _check_draft_text(values: dict[str, Any], proposal: Proposal) -> None:
     ]
     errors = {}
     for name in ("title", "answer"):
-        if name in values and values[name] and contains_identifiers(values[name], names):
+        if name in values and values[name] and contains_identifiers(values[name], names, masked_values=True):
             errors[name] = [_l("Remove personal data (names, phone numbers, addresses, ID or card numbers) first.")]
     for name in ("alt_questions", "keywords"):
-        bad = [text for text in values.get(name) or [] if contains_identifiers(text, names)]
+        bad = [text for text in values.get(name) or [] if contains_identifiers(text, names, masked_values=True)]
         if bad:
             errors[name] = [_l("Remove personal data first: %(text)s.", text=repr(bad[0][:60]))]
     if errors:

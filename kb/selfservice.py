@@ -10,6 +10,7 @@ Like the other operations these flush and never commit; the request commits.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +35,7 @@ from records.access import NotFound, can_create_records
 from records.customer_links import create_link
 from records.db import db
 from records.enums import Channel, Role, Status
+from records.identifiers import scrub_identifiers
 from records.models import Record, User
 from records.operations import create_record, taxonomy
 from records.people import find_agent
@@ -95,14 +97,36 @@ def _last_event(session: SearchSession) -> SearchEvent | None:
     )
 
 
+#: Search sessions (with their searches, clicks and contact markers) older than this many days are deleted by the
+#: nightly retention job. They are about anonymous visits and only feed the deflection figures, which the weekly and
+#: monthly reports have stored by then; half a year keeps two quarters for comparison. SEARCH_LOG_RETENTION_DAYS
+#: overrides it.
+SEARCH_LOG_RETENTION_DAYS = 180
+#: A search log keeps no run of this many digits or more, even when it is not recognisably personal: a visitor typing
+#: a phone number is logged at every pause ("1381234" before "13812345678"), and an order number in a search says
+#: nothing about what the help center lacks.
+SEARCH_LOG_MAX_DIGITS = 7
+_LONG_NUMBER_RE = re.compile(rf"\d(?:[ ()-]{{0,2}}\d){{{SEARCH_LOG_MAX_DIGITS - 1},}}")
+_NUMBER_SHAPE_RE = re.compile(r"[\d*]+(?:[ ()./-]{0,2}[\d*]+)*")
+
+
+def loggable_query(query: str) -> str:
+    """A search as the logs keep it: personal data, names and addresses scrubbed (records.identifiers), and every
+    remaining run of SEARCH_LOG_MAX_DIGITS or more digits shortened to its first 3 with the rest hidden."""
+    scrubbed = scrub_identifiers(query.strip()) or ""
+    return _LONG_NUMBER_RE.sub(lambda m: m.group()[:3] + "*" * (len(m.group()) - 3), scrubbed)[:500]
+
+
 def _continues(previous: str, query: str) -> bool:
-    before, after = previous.casefold(), query.casefold()
+    # Compared with every number (masked or not) as one token: "我的手机138****" continues as "我的手机138****5678".
+    before = _NUMBER_SHAPE_RE.sub("#", previous.casefold())
+    after = _NUMBER_SHAPE_RE.sub("#", query.casefold())
     return after.startswith(before) or before.startswith(after)
 
 
 def log_search(session: SearchSession, query: str, result_count: int) -> SearchEvent:
-    """Count a search (and a zero-result search when nothing was found)."""
-    query = query.strip()[:500]
+    """Count a search (and a zero-result search when nothing was found); the query is stored scrubbed."""
+    query = loggable_query(query)
     now = utcnow()
     last = _last_event(session)
     if (
@@ -459,7 +483,10 @@ def deflection_summary(start: datetime, end: datetime) -> dict[str, Any]:
         "searches": searches,
         "zero_result_searches": zero_results,
         "zero_result_rate": _ratio(zero_results, searches),
-        "top_zero_result_queries": [{"query": query, "count": number} for query, number in top_zero],
+        # Stored scrubbed since logs are; scrubbed again for what an older version logged before retention ends it.
+        "top_zero_result_queries": [
+            {"query": loggable_query(query or ""), "count": number} for query, number in top_zero
+        ],
         "clicks": clicks,
         "helpful_yes": helpful_yes,
         "helpful_no": helpful_no,
@@ -469,3 +496,30 @@ def deflection_summary(start: datetime, end: datetime) -> dict[str, Any]:
         "sessions_without_contact": sessions - with_contact,
         "sessions_with_search": searched,
     }
+
+
+# -- retention --------------------------------------------------------------------------------------------------------
+
+
+def search_log_retention_days() -> int:
+    if has_app_context():
+        return int(current_app.config.get("SEARCH_LOG_RETENTION_DAYS", SEARCH_LOG_RETENTION_DAYS))
+    return SEARCH_LOG_RETENTION_DAYS
+
+
+def expire_search_logs(now: datetime, *, dry_run: bool = False, days: int | None = None) -> int:
+    """Delete the search sessions that started more than `days` (SEARCH_LOG_RETENTION_DAYS) before now, with their
+    events; returns how many sessions. Feedback given in them stays, without its session. Flushes, never commits."""
+    cutoff = now - timedelta(days=search_log_retention_days() if days is None else days)
+    old_sessions = sa.select(SearchSession.id).where(SearchSession.started_at < cutoff)
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(old_sessions.subquery())) or 0
+    if dry_run:
+        return count
+    db.session.execute(sa.delete(SearchEvent).where(SearchEvent.session_id.in_(old_sessions)))
+    db.session.execute(sa.delete(SearchEvent).where(SearchEvent.session_id.is_(None), SearchEvent.at < cutoff))
+    db.session.execute(
+        sa.update(ArticleFeedback).where(ArticleFeedback.session_id.in_(old_sessions)).values(session_id=None)
+    )
+    db.session.execute(sa.delete(SearchSession).where(SearchSession.started_at < cutoff))
+    db.session.flush()
+    return count

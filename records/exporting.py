@@ -13,7 +13,7 @@ from records.db import db
 from records.formats import CANONICAL_COLUMNS
 from records.models import Record, User
 from records.operations import RecordFilters, filtered_records_query
-from records.presenting import record_to_dict
+from records.presenting import record_to_dict, visible_related
 from records.spreadsheets import csv_writer, safe_row
 from records.timeutil import format_local
 
@@ -47,7 +47,7 @@ def canonical_row(record: Record, viewer: User, *, revealed: bool) -> dict[str, 
         # Links are symmetric; listing them on the later record only lets a re-import resolve every one in order.
         related=[
             other.number
-            for other in record.related
+            for other in visible_related(record, viewer)
             if (other.contacted_at, other.id) < (record.contacted_at, record.id)
         ],
         follow_ups=[

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from records.masking import CONTEXT_CHARS, MAX_PASSES, find_pii, mask_text
+from records.masking import CONTEXT_CHARS, MAX_PASSES, find_masked, find_pii, mask_text
 
 IDENTIFIER_KINDS = ("name", "address")
 #: Replacement per kind: (Chinese text, any other text).
@@ -124,15 +124,20 @@ _ZH_HONORIFIC_RE = re.compile(
 )
 # 我姓王, 那位姓张的客户; not 贵姓 (a question), 百家姓, 姓名, 姓氏.
 _ZH_SURNAME_ONLY_RE = re.compile(f"(?<![贵百同])姓[ \\t]*(?P<name>{_SURNAME})(?![名氏])")
+# People around the customer, named in a record as often as the customer: 他朋友李四, 她老公王强也来过电话.
+_ZH_RELATIONS = (
+    "朋友|同事|老公|老婆|丈夫|妻子|爱人|儿子|女儿|父亲|母亲|爸爸|妈妈|哥哥|姐姐|弟弟|妹妹|邻居|室友|家人|亲戚|同学|领导"
+)
 # After a label (姓名：, "Name:") comes a name whatever its surname; after 我叫 or "my name is" a name whatever comes
 # next; after a weak cue (客户, 我是) a name only when it ends cleanly, since 客户高度评价 names nobody.
 _NAME_CUE_RE = re.compile(
-    "(?=[我名客联收寄持户顾用本姓MmNnFfCcAaRr])"
+    "(?=[我名客联收寄持户顾用本姓朋同老丈妻爱儿女父母爸妈哥姐弟妹邻室家亲MmNnFfCcAaRr])"
     "(?:(?P<label>(?:(?:客户|联系人|收件人|收货人|寄件人|持卡人|户主)?姓名|联系人|收件人|收货人|寄件人|持卡人|户名)"
     f"[ \\t]*[:：]|(?i:{_LATIN_BOUNDARY_BEFORE}(?:(?:full|customer|contact|account[ \\t]+holder)[ \\t]+)?name"
     f"[ \\t]*[:：]|{_LATIN_BOUNDARY_BEFORE}(?:contact|recipient|attn|attention|customer|cardholder)[ \\t]*[:：]))"
     f"|(?P<spoken>我叫|名叫|(?i:{_LATIN_BOUNDARY_BEFORE}my[ \\t]+(?:full[ \\t]+)?name[ \\t]*(?:is|'s|’s))))[ \\t]*"
-    "|(?P<weak>客户|顾客|用户|我是|本人)"
+    "|(?P<relation>" + _ZH_RELATIONS + ")[ \\t]*"
+    "|(?P<weak>客户|顾客|用户|我是|本人|收件人|收货人|联系人|持卡人)[ \\t]*"
 )
 # What may follow a name after a weak cue: a reporting verb, a particle, an honorific (客户王小明反映, 我是张伟，).
 _AFTER_NAME = (
@@ -230,6 +235,25 @@ _SIGN_OFF_RE = re.compile(
     f"|(?i:{_LATIN_BOUNDARY_BEFORE}(?:best|cheers))(?:[ \\t]*[,.!–—-]\\s*|[ \\t]*\\n\\s*))"
     f"(?P<name>{_CAPITALISED_NAME})[ \\t]*[.!]?[ \\t]*(?=\\n|$)"
 )
+# Third parties and customers named after a cue: "his friend Peter Parker", "a man named Tom Lee", "customer John
+# Smith says". The cue is matched in any case, the name must be capitalised. After "customer" (or client, caller) one
+# capitalised word may be a product ("customer Apple ID"), so a single word counts only before a reporting verb.
+_EN_RELATIONS = (
+    "friend|husband|wife|partner|son|daughter|mother|father|mum|mom|dad|brother|sister|colleague|neighbou?r|boss"
+    "|flatmate|roommate|boyfriend|girlfriend|relative|cousin|uncle|aunt|landlord|tenant|assistant|grandson|"
+    "granddaughter|grandmother|grandfather|nephew|niece|fianc[ée]e?"
+)
+_EN_CUE_NAME_RE = re.compile(
+    "(?=[HhMmTtOoYyAaSsNnCcPpWwGgLlRr])"
+    f"(?:(?i:{_LATIN_BOUNDARY_BEFORE}(?:(?:his|her|my|their|our|your|the|a|customer's|client's)[ \t]+)"
+    f"(?:(?:best|old|close)[ \t]+)?(?:{_EN_RELATIONS})s?,?|{_LATIN_BOUNDARY_BEFORE}named"
+    f"|{_LATIN_BOUNDARY_BEFORE}(?:someone|somebody|person|man|woman|guy|lady|gentleman)[ \t]+called)"
+    f"[ \t]+(?P<name>{_CAPITALISED_NAME})"
+    f"|(?i:{_LATIN_BOUNDARY_BEFORE}(?:customer|client|caller|cardholder|account[ \t]+holder|recipient|sender))"
+    f"[ \t]+(?P<name2>{_CAPITALISED}(?:[ \t]+{_CAPITALISED}){{1,2}}|{_CAPITALISED}(?=[ \t]*,|[ \t]+(?i:says|said"
+    "|called|calls|asked|asks|wants|wanted|reported|reports|complained|complains|writes|wrote|mentioned|needs"
+    f"|is|was|has|had){_LATIN_BOUNDARY_AFTER})))"
+)
 _LEADING_NAME_RE = re.compile(f"{_ANY_CASE_WORD}(?:[ \\t]+{_ANY_CASE_WORD}){{0,2}}")
 
 
@@ -253,6 +277,9 @@ def _cue_name_spans(text: str) -> list[tuple[int, int, str]]:
         position = cue.end()
         if cue.group("weak"):
             end = _chinese_name_end(text, position, strong=False)
+        elif cue.group("relation"):
+            # 儿子王小虎帮忙: after a relative or friend a common surname starts a name even without a clean end.
+            end = _chinese_name_end(text, position, strong=True)
         elif _HAN_RE.match(text, position):
             end = _chinese_name_end(text, position, strong=True, any_surname=bool(cue.group("label")))
         else:
@@ -269,7 +296,7 @@ def _english_name_spans(text: str) -> list[tuple[int, int, str]]:
         end = _name_words_end(text, match.start("name"), match.end("name"))
         if end:
             spans.append((match.start(), end, "name"))
-    for regex in (_INTRODUCTION_RE, _SIGN_OFF_RE):
+    for regex in (_INTRODUCTION_RE, _SIGN_OFF_RE, _EN_CUE_NAME_RE):
         for match in regex.finditer(text):
             group = match.lastgroup or "name"
             end = _name_words_end(text, match.start(group), match.end(group))
@@ -548,6 +575,10 @@ def scrub_identifiers(text: str | None, known_names: Iterable[str] = ()) -> str 
     return text
 
 
-def contains_identifiers(text: str | None, known_names: Iterable[str] = ()) -> bool:
-    """True when find_pii or find_identifiers finds anything."""
-    return bool(find_pii(text) or find_identifiers(text, known_names))
+def contains_identifiers(text: str | None, known_names: Iterable[str] = (), *, masked_values: bool = False) -> bool:
+    """True when find_pii or find_identifiers finds anything.
+
+    masked_values: values masked earlier (139****5678, exa***@x.com) count too. Staff read masked text every day; a
+    text bound for customers (an FAQ title or answer) has no use for the fragment of someone's number.
+    """
+    return bool(find_pii(text) or find_identifiers(text, known_names) or (masked_values and find_masked(text)))

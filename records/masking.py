@@ -22,13 +22,18 @@ __all__ = [
     "MAX_PASSES",
     "PII_KINDS",
     "PiiMatch",
+    "MASKED_EMAIL_RE",
+    "MASKED_NUMBER_RE",
     "contains_pii",
+    "find_masked",
     "find_pii",
+    "luhn_valid",
     "mask_bank_card",
     "mask_email",
     "mask_id_number",
     "mask_phone",
     "mask_text",
+    "masked_kind",
 ]
 
 PII_KINDS = ("phone", "email", "id_number", "bank_card")
@@ -202,7 +207,21 @@ def _looks_like_timestamp(digits: str) -> bool:
 
 
 def _is_bank_card(digits: str) -> bool:
-    return 13 <= len(digits) <= 19 and not _looks_like_timestamp(digits) and _luhn_valid(digits)
+    """Whether a run of digits is taken for a payment card: any 13 to 19 digits, except serials that start with a
+    date and time.
+
+    Decision: the Luhn check does not decide. A card number mistyped by one digit (or a card whose number an agent
+    copied wrongly) identifies its holder as well as a correct one does, and 9 in 10 of them fail Luhn. Order,
+    tracking and ticket numbers stay readable by their context instead (`_is_reference`: a keyword before them, or
+    letters joined to them) and by the timestamp rule: no card issuer number starts with 19 or 20 followed by a
+    month, day, hour and minute (Mastercard's 2-series is 2221-2720).
+    """
+    return 13 <= len(digits) <= 19 and not _looks_like_timestamp(digits)
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn check (ISO/IEC 7812) of a card number; informative only, it does not decide what is masked."""
+    return digits.isdigit() and _luhn_valid(digits)
 
 
 # --- detection -----------------------------------------------------------------------------------------------------
@@ -216,7 +235,7 @@ _END = r"(?![A-Za-z0-9_])"
 
 # Every phone, ID and card has 8+ digits with at most two separator characters between neighbours; most text has
 # none, and one search is cheaper than the five number patterns.
-_NUMBER_HINT_RE = re.compile(r"\d(?:[ ()-]{0,2}\d){7}")
+_NUMBER_HINT_RE = re.compile(r"\d(?:[ ().-]{0,2}\d){7}")
 _EMAIL_RE = re.compile(
     r"(?=[A-Za-z0-9_%+-])(?<![A-Za-z0-9._%+@-])[A-Za-z0-9_%+-][A-Za-z0-9._%+-]{0,63}@"
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])"
@@ -234,11 +253,31 @@ _LANDLINE_RE = re.compile(
 _INTL_RE = re.compile(
     r"(?=\+)"
     + _START
-    + r"\+(?!86[ -]?1[3-9])(?:[1-9]\d{7,14}|[1-9]\d{0,2}(?:[ -]\(?\d{1,4}\)?)?(?:[ -]\d{2,6}){1,4})"
+    + r"\+(?!86[ -]?1[3-9])(?:[1-9]\d{7,14}|[1-9]\d{0,2}(?:[ ]?\(0\)\d{1,4}|[ -]\(?\d{1,4}\)?)?(?:[ -]\d{2,6}){1,4})"
     + _END
 )
+# The same after "00" instead of "+" (0044 7700 900123); the country code must be followed by a separator, so a long
+# run of digits that happens to start with 00 is left to the other rules. 0086 mobiles are left to _MOBILE_RE.
+_INTL_00_RE = re.compile(
+    r"(?=0)" + _START + r"00(?!86[ -]?1[3-9])[1-9]\d{0,2}(?:[ -]\(?\d{1,4}\)?)?(?:[ -]\d{2,6}){1,4}" + _END
+)
+# United Kingdom, written nationally: mobiles 07xxx xxxxxx in any grouping (07700 900123, 07700 900 123,
+# 07700900123) and geographic numbers with their separators (020 7946 0958, 0161 496 0000). 10 or 11 digits.
+_UK_NATIONAL_RE = re.compile(
+    r"(?=0)" + _START + r"0(?:7\d{3}[ -]?\d{3}[ -]?\d{3}|[12]\d{1,3}[ -]\d{3,4}[ -]?\d{3,4})" + _END
+)
+# North America, written nationally: (415) 555-0100, 415-555-0100, 415.555.0100. Toll-free and Chinese service
+# hotlines of the same shape (800-…, 400-820-8820) are a company's public number, not a person's, and stay.
+_NANP_RE = re.compile(
+    r"(?=[(2-9])(?<![A-Za-z0-9_@.-])(?:\([2-9]\d{2}\)[ ]?|(?!400|8(?:00|33|44|55|66|77|88))[2-9]\d{2}([ .-]))"
+    r"[2-9]\d{2}[ .-]\d{4}(?![A-Za-z0-9_]|[.-]\d)"
+)
 _DIGIT_RUN_RE = re.compile(r"(?=\d)" + _START + r"(?:\d{17}[Xx]|\d{13,19})" + _END)
-_GROUPED_CARD_RE = re.compile(r"(?=\d)" + _START + r"\d{4}([ -])\d{4}(?:\1\d{4}){1,2}(?:\1\d{1,4})?" + _END)
+# Cards as printed: 4-digit groups (6222 0212 3456 7890 123, any mix of spaces and hyphens as people type them) or
+# American Express's 4-6-5 (3782 822463 10005).
+_GROUPED_CARD_RE = re.compile(
+    r"(?=\d)" + _START + r"(?:\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,4})?|\d{4}[ -]\d{6}[ -]\d{4,5})" + _END
+)
 
 # A number right after an order/tracking/ticket/invoice keyword (with only "No.", "#", "号码", ":" and the like in
 # between) is a reference the agent needs, whatever it looks like.
@@ -294,6 +333,11 @@ def _find_numbers(text: str) -> list[tuple[int, int, str]]:
     for m in _INTL_RE.finditer(text):
         if 8 <= len(_NON_DIGIT_RE.sub("", m.group())) <= 15:
             candidates.append((m.start(), m.end(), "phone"))
+    for m in _INTL_00_RE.finditer(text):
+        if 10 <= len(_NON_DIGIT_RE.sub("", m.group())) <= 17:
+            candidates.append((m.start(), m.end(), "phone"))
+    for regex in (_UK_NATIONAL_RE, _NANP_RE):
+        candidates.extend((m.start(), m.end(), "phone") for m in regex.finditer(text))
     for m in _DIGIT_RUN_RE.finditer(text):
         kind = _classify_digit_run(text, m.start(), m.end())
         if kind:
@@ -327,6 +371,41 @@ def find_pii(text: str | None) -> list[PiiMatch]:
 
 def contains_pii(text: str | None) -> bool:
     return bool(find_pii(text))
+
+
+# Values masked earlier (138****5678, +86 138****5678, 110101********7774, exa***@domain.com). They are safe for
+# staff, but a text bound for customers or trainers has no use for a fragment of someone's number: drafts refuse
+# them and trainer views replace them. Markdown's **bold** has no digit next to its stars, so it is no masked value.
+MASKED_NUMBER_RE = re.compile(
+    r"(?<![A-Za-z0-9])(?:\+\d{1,3}[ -]?)?(?:\d[\d -]*\*{2,}[\d*]*\d*|\*{2,}[\d*]*\d)(?![A-Za-z0-9])"
+)
+MASKED_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]*\*+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}")
+
+
+def masked_kind(value: str) -> str:
+    """What a masked number was, by its length: the maskers keep the length of IDs and cards (110101********7774)
+    and show phones as 3 + 4 digits around the hidden ones."""
+    length = len(re.sub(r"[^0-9*]", "", value.split(" ")[-1]))
+    if length in (15, 18):
+        return "id_number"
+    if 13 <= length <= 19:
+        return "bank_card"
+    return "phone"
+
+
+def find_masked(text: str | None) -> list[PiiMatch]:
+    """Values in text that were masked before (kinds as find_pii's), in order, not overlapping."""
+    if not text or "*" not in text:
+        return []
+    found = [PiiMatch(masked_kind(m.group()), m.start(), m.end(), m.group()) for m in MASKED_NUMBER_RE.finditer(text)]
+    if "@" in text:
+        found += [PiiMatch("email", m.start(), m.end(), m.group()) for m in MASKED_EMAIL_RE.finditer(text)]
+    found.sort(key=lambda match: match.start)
+    kept: list[PiiMatch] = []
+    for match in found:
+        if not kept or match.start >= kept[-1].end:
+            kept.append(match)
+    return kept
 
 
 MAX_PASSES = 8

@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from records.db import db
 from records.enums import Channel, CustomerTier, CustomerType, Emotion, Language, Priority, Role, Status
 from records.timeutil import utcnow
+from records.versioning import RowVersioned
 
 
 def enum_column(enum_cls: type, **kwargs: Any) -> sa.Enum:
@@ -142,8 +143,9 @@ record_links = sa.Table(
 )
 
 
-class Record(db.Model):
+class Record(RowVersioned, db.Model):
     __tablename__ = "records"
+    etag_prefix = "r"
     __table_args__ = (
         sa.UniqueConstraint("source", "external_id", name="uq_records_source_external_id"),
         sa.Index("ix_records_agent_contacted", "agent_id", "contacted_at"),
@@ -250,6 +252,10 @@ class FollowUp(db.Model):
 
     record: Mapped[Record] = relationship(back_populates="follow_ups")
     owner_user: Mapped[User | None] = relationship()
+
+    def versioned_parent(self) -> Record | None:
+        """A follow-up is part of its record: adding or changing one makes an earlier read of the record stale."""
+        return self.record
 
 
 class AuditLog(db.Model):

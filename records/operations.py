@@ -38,6 +38,7 @@ from records.presenting import FREE_TEXT_FIELDS
 from records.schemas import HISTORY_RULES, record_rule_errors
 from records.taxonomy import Taxonomy, load_taxonomy
 from records.timeutil import format_local, local_day_start, to_local, utcnow
+from records.versioning import bump
 
 #: Record fields set directly from loaded input (agent, team, customer, follow-ups and links are resolved apart).
 PLAIN_FIELDS = (
@@ -119,12 +120,18 @@ def resolve_team(name: str | None, agent: User) -> Team | None:
     return team
 
 
-def resolve_related(references: list[str], source: str, *, exclude: Record | None = None) -> list[Record]:
+def resolve_related(references: list[str], source: str, *, by: User, exclude: Record | None = None) -> list[Record]:
+    """The records `references` name (numbers, or external ids of `source`) among those `by` may see.
+
+    A record `by` may not see answers exactly like one that does not exist, so linking cannot probe another team's
+    record numbers, nor attach a link to their record.
+    """
     found, missing = [], []
     for reference in references:
         record = db.session.scalar(
             sa.select(Record).where(
-                sa.or_(Record.number == reference, sa.and_(Record.source == source, Record.external_id == reference))
+                sa.or_(Record.number == reference, sa.and_(Record.source == source, Record.external_id == reference)),
+                record_scope(by),
             )
         )
         if record is None:
@@ -179,7 +186,7 @@ def create_record(
     )
     follow_ups = values.pop("follow_ups", None) or []
     assignee = resolve_user(values.pop("assignee", None))
-    related = resolve_related(values.pop("related", None) or [], source)
+    related = resolve_related(values.pop("related", None) or [], source, by=by)
     if not values.get("language"):
         values["language"] = detect_language(values.get("problem_description"), values.get("customer_request"))
 
@@ -290,6 +297,11 @@ def link_records(record: Record, others: list[Record]) -> None:
             )
             if not exists:
                 db.session.execute(sa.insert(record_links).values(record_id=left, related_id=right))
+        # Written past the ORM, so the versions are raised here: both records now show the other.
+        bump(other)
+        db.session.expire(other, ["related"])
+    if others and not sa.inspect(record).pending:
+        bump(record)
     db.session.expire(record, ["related"])
 
 
@@ -342,7 +354,7 @@ def update_record(record: Record, changes: dict[str, Any], *, by: User, imported
         for item in (follow_up_fields(item, record) for item in values.pop("follow_ups", None) or [])
         if (item["action"], item["owner"], item["due"]) not in existing
     ]
-    related = resolve_related(values.pop("related", None) or [], record.source, exclude=record)
+    related = resolve_related(values.pop("related", None) or [], record.source, by=by, exclude=record)
 
     merged = {field: getattr(record, field) for field in ("status", "resolution", "channel", "channel_platform")}
     merged.update({key: value for key, value in values.items() if key in merged})

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from records import audit
 from records.access import can_manage_customer, can_reveal_record, can_view_record, is_scrubbed_viewer, require
-from records.customers import ANONYMOUS_NAME
+from records.anonymising import Anonymiser, trainer_anonymiser
 from records.db import db
 from records.masking import mask_email, mask_phone, mask_text
 from records.models import Customer, Record, RecordNote, User
@@ -39,9 +39,16 @@ def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> d
     """A record as a viewer may see it: masked unless revealed, customer scrubbed for trainers."""
     masked = not revealed
     scrubbed = is_scrubbed_viewer(viewer)
+    # Trainers are promised no customer identity: their view is the case library's anonymisation (the customer
+    # becomes 客户A, third parties and staff [姓名], addresses, phones, IDs and cards placeholders), not masking.
+    anonymiser = trainer_anonymiser(record) if scrubbed else None
     text = {
-        field: (mask_text(getattr(record, field)) if masked else getattr(record, field)) for field in FREE_TEXT_FIELDS
+        field: anonymiser.text(getattr(record, field))
+        if anonymiser
+        else (mask_text(getattr(record, field)) if masked else getattr(record, field))
+        for field in FREE_TEXT_FIELDS
     }
+    chinese = record.language.value == "zh"
     notes = [
         {"id": note.id, "author": note.author, "created_at": iso_utc(note.created_at), "text": note.text}
         for note in db.session.scalars(
@@ -49,12 +56,10 @@ def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> d
         )
     ]
     for note in notes:
-        note["text"] = mask_text(note["text"]) if masked else note["text"]
-    if scrubbed and record.customer.name and record.customer.name != ANONYMOUS_NAME:
-        # A name the customer gave can be repeated in the text ("王先生说..."); trainers must not see it.
-        text = {field: value.replace(record.customer.name, "客户") if value else value for field, value in text.items()}
-        for note in notes:
-            note["text"] = note["text"].replace(record.customer.name, "客户")
+        if anonymiser:
+            note["text"] = anonymiser.text(note["text"])
+        elif masked:
+            note["text"] = mask_text(note["text"])
     today = local_today()
     return {
         "id": record.id,
@@ -69,7 +74,7 @@ def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> d
             viewer=viewer,
         ),
         "channel": record.channel.value,
-        "channel_platform": record.channel_platform,
+        "channel_platform": anonymiser.text(record.channel_platform) if anonymiser else record.channel_platform,
         "contacted_at": iso_utc(record.contacted_at),
         "duration_minutes": record.duration_minutes,
         "agent": record.agent.username,
@@ -81,9 +86,11 @@ def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> d
         "priority": record.priority.value,
         "status": record.status.value,
         **text,
-        "attachments": [mask_notes(item, masked) for item in record.attachments or []],
+        "attachments": [mask_notes(item, masked, anonymiser, keep=("type",)) for item in record.attachments or []],
         "emotion": record.emotion.value if record.emotion else None,
-        "collaboration": [mask_notes(item, masked) for item in record.collaboration or []],
+        "collaboration": [
+            mask_notes(item, masked, anonymiser, keep=("ticket_no",)) for item in record.collaboration or []
+        ],
         "satisfaction": record.satisfaction,
         "satisfaction_efficiency": record.satisfaction_efficiency,
         "satisfaction_resolution": record.satisfaction_resolution,
@@ -91,16 +98,17 @@ def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> d
         "follow_ups": [
             {
                 "id": f.id,
-                "action": mask_text(f.action) if masked else f.action,
-                "owner": f.owner,
-                "owner_user": f.owner_user.username if f.owner_user else None,
+                "action": anonymiser.text(f.action) if anonymiser else (mask_text(f.action) if masked else f.action),
+                "owner": anonymiser.owner(f.owner, chinese) if anonymiser else f.owner,
+                # Staff named in the text are [姓名] to trainers; the reminded user is no more theirs to see.
+                "owner_user": f.owner_user.username if f.owner_user and not anonymiser else None,
                 "due": f.due,
                 "done": f.done,
                 "overdue": bool(f.due and not f.done and f.due < today),
             }
             for f in record.follow_ups
         ],
-        "related": [other.number for other in record.related],
+        "related": [other.number for other in visible_related(record, viewer)],
         # What the customer added through a status link (records.customer_links): beside the record, not in it.
         "customer_notes": notes,
         "language": record.language.value,
@@ -113,8 +121,22 @@ def record_to_dict(record: Record, *, viewer: User, revealed: bool = False) -> d
     }
 
 
-def mask_notes(item: dict[str, Any], masked: bool) -> dict[str, Any]:
-    """Attachment and collaboration entries are short free text too ("客户发来的截图 13812345678")."""
+def visible_related(record: Record, viewer: User) -> list[Record]:
+    """The record's related records the viewer may see: a link to another team's record shows them nothing of it,
+    not even that it exists (its number, date or agent)."""
+    return [other for other in record.related if can_view_record(viewer, other)]
+
+
+def mask_notes(
+    item: dict[str, Any], masked: bool, anonymiser: Anonymiser | None = None, *, keep: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Attachment and collaboration entries are short free text too ("客户发来的截图 13812345678"); for trainers
+    they are anonymised except for the codes in `keep` (attachment type, ticket number)."""
+    if anonymiser is not None:
+        return {
+            key: anonymiser.text(value) if isinstance(value, str) and key not in keep else value
+            for key, value in item.items()
+        }
     if not masked:
         return dict(item)
     return {key: mask_text(value) if isinstance(value, str) else value for key, value in item.items()}

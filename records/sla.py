@@ -24,7 +24,7 @@ What the deadlines measure — the record has no separate "first response" time,
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -34,6 +34,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
+from records.access import is_scrubbed_viewer
+from records.anonymising import trainer_anonymiser
 from records.enums import Priority, Status
 from records.masking import mask_text
 from records.models import AuditLog, FollowUp, Record, Team, User
@@ -492,6 +494,23 @@ def overdue_follow_ups(
         )
         for row in session.execute(query)
     ]
+
+
+def overdue_as_seen_by(session: Session, items: list[OverdueFollowUp], viewer: User) -> list[OverdueFollowUp]:
+    """Overdue follow-ups as the viewer may read them: trainers get the action anonymised like the record itself
+    (no customer or third-party name, no contact details) and no owner's name."""
+    if not is_scrubbed_viewer(viewer):
+        return items
+    ids = {item.record_id for item in items}
+    records = {record.id: record for record in session.scalars(sa.select(Record).where(Record.id.in_(ids)))}
+    shown = []
+    for item in items:
+        anonymiser = trainer_anonymiser(records[item.record_id])
+        chinese = records[item.record_id].language.value == "zh"
+        shown.append(
+            replace(item, action=anonymiser.text(item.action) or "", owner=anonymiser.owner(item.owner, chinese) or "")
+        )
+    return shown
 
 
 def count_overdue_follow_ups(session: Session, *, today: date, where: sa.ColumnElement[bool] | None = None) -> int:

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from records.access import NotFound, can_view_record, is_scrubbed_viewer, record_scope, require
-from records.customers import ANONYMOUS_NAME
+from records.anonymising import trainer_anonymiser
 from records.db import db, empty_json_list
 from records.enums import Role, Status
 from records.masking import mask_text
@@ -257,18 +257,19 @@ def scorecard_for(record: Record, viewer: User) -> dict[str, Any]:
     """The record's scorecard as the viewer may see it, with its effective score.
 
     Explanations quote the record's text ("not specific: 客户138…"), so personal data in them is masked like the
-    record's own text, and trainers (who see records scrubbed) never see the customer's name in them.
+    record's own text, and anonymised for trainers as the record is.
     """
     require(can_view_record(viewer, record), "You may not see this record.")
     card = scorecard(record)
-    name = record.customer.name if is_scrubbed_viewer(viewer) else None
-    name = None if name == ANONYMOUS_NAME else name
+    # Trainers read the record anonymised (records.anonymising); the quotes in explanations the same way.
+    anonymiser = trainer_anonymiser(record) if is_scrubbed_viewer(viewer) else None
 
     def shown(texts: dict[str, str] | None) -> dict[str, str] | None:
         if not texts:
             return texts
-        masked = {language: mask_text(text) or "" for language, text in texts.items()}
-        return {language: text.replace(name, "客户") for language, text in masked.items()} if name else masked
+        if anonymiser is not None:
+            return {language: anonymiser.text(text) or "" for language, text in texts.items()}
+        return {language: mask_text(text) or "" for language, text in texts.items()}
 
     card["criteria"] = [{**item, "explanation": shown(item["explanation"])} for item in card["criteria"]]
     return {**card, **effective_fields(record, card["score"])}

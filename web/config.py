@@ -81,6 +81,9 @@ class DefaultConfig:
     #: after: {"years": N, "action": "archive" | "delete"}. The guides ask for 2–3 years in general and 5–7 in
     #: regulated industries; records under legal hold (disputes) are exempt. See jobs/retention.py.
     RETENTION_POLICIES = {"default": {"years": 2, "action": "archive"}}
+    #: Help-center search logs (anonymous visits: searches, clicks) are deleted this many days after the visit by the
+    #: nightly retention job (kb.selfservice.SEARCH_LOG_RETENTION_DAYS says why 180).
+    SEARCH_LOG_RETENTION_DAYS = 180
 
     # Scheduled jobs (`consultkb jobs run`, jobs/scheduling.py); times are in TIMEZONE.
     #: Crontab overrides per job id, e.g. {"weekly_report": "0 7 * * mon"}; `consultkb jobs list` shows the ids.

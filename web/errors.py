@@ -17,6 +17,7 @@ from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
     NotFound,
+    PreconditionFailed,
     UnprocessableEntity,
     default_exceptions,
 )
@@ -24,6 +25,7 @@ from werkzeug.exceptions import (
 from records.access import NotFound as RecordNotFound
 from records.access import PermissionDenied
 from records.db import db
+from records.versioning import StaleVersion
 
 
 def wants_json() -> bool:
@@ -52,6 +54,7 @@ ERROR_TEXTS = {
     403: (_l("Access denied"), _l("You do not have permission to open this page.")),
     404: (_l("Page not found"), _l("This page does not exist.")),
     405: (_l("Not allowed"), _l("This page cannot be used this way.")),
+    412: (_l("Changed meanwhile"), _l("Someone else changed this meanwhile. Reload it and make your change again.")),
     413: (_l("Too large"), _l("What you sent is too large.")),
     422: (_l("Please check your input"), _l("Some of what you entered cannot be used.")),
     429: (_l("Too many requests"), _l("You have made too many requests. Please wait a minute and try again.")),
@@ -158,6 +161,17 @@ def register_errorhandlers(app: Flask) -> None:
     def not_found(error: RecordNotFound):
         db.session.rollback()
         return http_error(NotFound(description=str(error)))
+
+    @app.errorhandler(StaleVersion)
+    def stale(error: StaleVersion):
+        # If-Match named an older version: nothing of the request was written.
+        db.session.rollback()
+        failed = PreconditionFailed(
+            description="The resource was changed by someone else meanwhile (If-Match does not match its current "
+            f"ETag {error.current_etag}). Read it again and redo your change."
+        )
+        body, status, headers = http_error(failed)
+        return body, status, {**headers, "ETag": error.current_etag}
 
     @app.errorhandler(ValidationError)
     def invalid(error: ValidationError):

@@ -221,7 +221,7 @@ def test_the_public_resolution_names_no_staff_and_no_personal_data(make_record, 
 @pytest.mark.parametrize("how", ["delete", "erase"])
 def test_deleting_a_record_takes_its_links_and_notes(make_record, people, how):
     from jobs.erasure import RunMemo, erase_records
-    from records.operations import delete_record
+    from jobs.erasure_requests import erase_record
 
     record = make_record(agent=people["agent"])
     link = create_link(record, by=record.agent)
@@ -229,7 +229,7 @@ def test_deleting_a_record_takes_its_links_and_notes(make_record, people, how):
     database.session.commit()
     token = token_for(link)
     if how == "delete":
-        delete_record(record, by=people["admin"])
+        erase_record(record, by=people["admin"])
     else:
         erase_records([record.id], [record.number], RunMemo())
     database.session.commit()

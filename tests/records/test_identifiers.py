@@ -668,3 +668,38 @@ def test_long_repetitive_text_is_scrubbed(text):
     scrubbed = scrub_identifiers(text, ["王小明", "John Smith"])
     assert scrubbed == scrub_identifiers(scrubbed, ["王小明", "John Smith"])
     assert "Baker Street" not in scrubbed and "建国路88号" not in scrubbed
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("his friend Peter Parker called", "his friend [name] called"),
+        ("Customer John Smith says it crashes", "Customer [name] says it crashes"),
+        ("Customer John says hi", "Customer [name] says hi"),
+        ("a woman called Mary Jones phoned", "a woman called [name] phoned"),
+        ("My colleague, Anna Bell, helped", "My colleague, [name], helped"),
+        ("他朋友李四也遇到", "他朋友[姓名]也遇到"),
+        ("客户王先生的儿子王小虎帮忙操作", "客户[姓名]的儿子[姓名]帮忙操作"),
+        ("广州市天河区 收件人 吴晓东", "广州市天河区 收件人 [姓名]"),
+    ],
+)
+def test_third_parties_named_after_a_cue_are_found(text, expected):
+    assert scrub_identifiers(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "customer Apple ID locked",
+        "the customer Service team",
+        "Customer Support called",
+        "his friend said hello",
+        "朋友圈打不开",
+        "同事们都可以",
+        "儿子高兴坏了",
+        "领导马上回复",
+        "她朋友刚才来过",
+    ],
+)
+def test_cue_words_without_a_name_change_nothing(text):
+    assert scrub_identifiers(text) == text

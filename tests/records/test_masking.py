@@ -235,10 +235,11 @@ def test_find_pii_several_phones_separated_by_slash_or_comma():
         # A mistyped check character still identifies a person: the valid birth date and region keep it an ID.
         (f"证件号{ID_BAD_CHECKSUM}", [("id_number", ID_BAD_CHECKSUM)]),
         ("身份证号：110101900307123", [("id_number", "110101900307123")]),
-        # Old 15-digit IDs are only recognised when labelled as an ID.
-        ("编号 110101900307123", []),
-        # Month 13: not a birth date, and the number does not pass Luhn either.
-        ("110101199013077774", []),
+        # Old 15-digit IDs are only recognised when labelled as an ID; unlabelled, the digits are still masked, as
+        # a card number (any 13 to 19 digits).
+        ("编号 110101900307123", [("bank_card", "110101900307123")]),
+        # Month 13: not a birth date, so not an ID; 18 digits are masked as a card number all the same.
+        ("110101199013077774", [("bank_card", "110101199013077774")]),
     ],
 )
 def test_find_pii_id_numbers(text, expected):
@@ -252,11 +253,13 @@ def test_find_pii_id_numbers(text, expected):
         ("卡号 6222 0212 3456 7890 128", [("bank_card", "6222 0212 3456 7890 128")]),
         ("卡号 6222-0212-3456-7890-128", [("bank_card", "6222-0212-3456-7890-128")]),
         (f"card {CARD_13}", [("bank_card", CARD_13)]),
-        ("卡号6222021234567890127", []),
-        ("6222 0212-3456 7890 128", []),
+        # Failing the Luhn check (a mistyped card) does not make a card number safe to show.
+        ("卡号6222021234567890127", [("bank_card", "6222021234567890127")]),
+        ("6222 0212-3456 7890 128", [("bank_card", "6222 0212-3456 7890 128")]),
+        ("Amex 3782 822463 10005", [("bank_card", "3782 822463 10005")]),
     ],
 )
-def test_find_pii_bank_cards_must_pass_luhn(text, expected):
+def test_find_pii_bank_cards_with_or_without_luhn(text, expected):
     assert kinds_and_values(text) == expected
 
 

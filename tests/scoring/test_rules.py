@@ -29,7 +29,8 @@ def test_filled_and_applies_agree_in_python_and_sql(make_record):
         make_record(status="transferred", follow_ups=FOLLOW_UP, key_details="  ", customer_request=""),
         make_record(status="unresolvable", resolution="无法解决：系统限制。", emotion=None, duration_minutes=None),
     ]
-    linked = make_record(status="transferred", follow_ups=FOLLOW_UP, related=[records[0].number])
+    # Linked by the agent of the other record: only a record one may see can be linked.
+    linked = make_record(records[0].agent, status="transferred", follow_ups=FOLLOW_UP, related=[records[0].number])
     records.append(linked)
     # Values the input schema would not let through, written as an import or an old row might hold them.
     bare = records[0]

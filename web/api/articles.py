@@ -61,7 +61,7 @@ from records.db import db
 from records.models import Record, User
 from records.operations import get_record_for
 from records.schemas import RecordSummarySchema
-from web.api.common import StaffView
+from web.api.common import PRECONDITION_FAILED, StaffView, check_if_match, etag_headers
 from web.auth import RECORD_KEEPERS, roles_required, signed_in_user
 
 blp = Blueprint(
@@ -93,12 +93,13 @@ def shown(article: Article) -> dict[str, Any]:
     return article_to_dict(article, viewer=current_user())
 
 
-def act(ref: str, operation: Callable[..., Any], *args: Any) -> dict[str, Any]:
+def act(ref: str, operation: Callable[..., Any], *args: Any) -> tuple[dict[str, Any], dict[str, str]]:
     """Run one workflow step on the article and answer with the article as it is now."""
     article = get_article(ref)
+    check_if_match(article)
     operation(article, *args, by=current_user())
     db.session.commit()
-    return shown(article)
+    return shown(article), etag_headers(article)
 
 
 # ----- articles ----------------------------------------------------------------------------------------------------
@@ -133,7 +134,7 @@ class Articles(StaffView):
         """Write a new draft (version 1). `language` is detected from the text when not given."""
         article = create_article(data, by=current_user())
         db.session.commit()
-        return shown(article)
+        return shown(article), etag_headers(article)
 
 
 @blp.route("/articles/<string:ref>")
@@ -145,27 +146,34 @@ class ArticleItem(StaffView):
         Trainers and administrators get the newest version in any state; other staff get published articles only,
         with the content customers see (404 for drafts and archived articles).
         """
-        return shown(get_article(ref))
+        article = get_article(ref)
+        return shown(article), etag_headers(article)
 
     @editors_only
     @blp.arguments(ArticleUpdateSchema)
     @blp.response(200, ArticleOutSchema)
+    @blp.alt_response(412, description=PRECONDITION_FAILED)
     def patch(self, changes: dict, ref: str):
         """Edit; a real change makes a new version (`note` says what changed).
 
         A published article keeps showing its published version to customers until the edit is reviewed and
-        published in turn; until then its status is draft.
+        published in turn; until then its status is draft. Send the `ETag` of your GET as `If-Match` to change only
+        what you read (412 when it was changed meanwhile); workflow steps (submit, publish …) honour it too.
         """
         article = get_article(ref)
+        check_if_match(article)
         update_article(article, changes, by=current_user())
         db.session.commit()
-        return shown(article)
+        return shown(article), etag_headers(article)
 
     @editors_only
     @blp.response(204)
+    @blp.alt_response(412, description=PRECONDITION_FAILED)
     def delete(self, ref: str):
-        """Delete with all versions (administrators; everyone else archives)."""
-        delete_article(get_article(ref), by=current_user())
+        """Delete with all versions (administrators; everyone else archives); `If-Match` as for PATCH."""
+        article = get_article(ref)
+        check_if_match(article)
+        delete_article(article, by=current_user())
         db.session.commit()
 
 

@@ -31,7 +31,7 @@ from records.schemas import (
     RecordUpdateSchema,
     RevealQuerySchema,
 )
-from web.api.common import StaffView, page_of
+from web.api.common import PRECONDITION_FAILED, StaffView, check_if_match, etag_headers, page_of
 from web.auth import signed_in_user
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1/records", description="Consultation records.")
@@ -86,7 +86,7 @@ class Records(StaffView):
         user = signed_in_user()
         record = create_record(data, by=user)
         db.session.commit()
-        return record_to_dict(record, viewer=user)
+        return record_to_dict(record, viewer=user), etag_headers(record)
 
 
 @blp.route("/<string:ref>")
@@ -99,21 +99,28 @@ class RecordItem(StaffView):
         record = get_record_for(user, ref)
         revealed = may_reveal(user, record, args["reveal"])
         db.session.commit()
-        return record_to_dict(record, viewer=user, revealed=revealed)
+        return record_to_dict(record, viewer=user, revealed=revealed), etag_headers(record)
 
     @blp.arguments(RecordUpdateSchema)
     @blp.response(200, RecordOutSchema)
+    @blp.alt_response(412, description=PRECONDITION_FAILED)
     def patch(self, changes: dict, ref: str):
-        """Change some fields. `follow_ups` adds follow-ups; change existing ones under /follow-ups."""
+        """Change some fields. `follow_ups` adds follow-ups; change existing ones under /follow-ups.
+
+        Send the `ETag` of your GET as `If-Match` to change only what you read: a record changed meanwhile answers
+        412 (read it again and redo the change). Without `If-Match` the change is made whatever happened meanwhile.
+        """
         user = signed_in_user()
         record = get_record_for(user, ref)
+        check_if_match(record)
         update_record(record, changes, by=user)
         db.session.commit()
-        return record_to_dict(record, viewer=user)
+        return record_to_dict(record, viewer=user), etag_headers(record)
 
     @blp.response(204)
+    @blp.alt_response(412, description=PRECONDITION_FAILED)
     def delete(self, ref: str):
-        """Delete a record from every store (administrators): an erasure, like retention's.
+        """Delete a record from every store (administrators): an erasure, like retention's; `If-Match` as for PATCH.
 
         Its follow-ups, scores, grades, links, the FAQ proposal text and keywords taken from it, cached vectors of
         its text, examples in stored reports, the help-center visit that ended in it, training cases made from it
@@ -121,7 +128,9 @@ class RecordItem(StaffView):
         hold or with a grade under open dispute are refused (422). Audit-logged as `record.delete`.
         """
         user = signed_in_user()
-        erase_record(get_record_for(user, ref), by=user)
+        record = get_record_for(user, ref)
+        check_if_match(record)
+        erase_record(record, by=user)
         db.session.commit()
         finish_erasure()
 

@@ -26,7 +26,7 @@ from records.access import record_scope
 from records.db import db
 from records.enums import Role
 from records.presenting import iso_utc
-from records.sla import open_breaches, overdue_follow_ups
+from records.sla import open_breaches, overdue_as_seen_by, overdue_follow_ups
 from records.timeutil import to_local, utcnow
 from web.api.articles import current_user
 from web.api.common import StaffView
@@ -393,7 +393,9 @@ class Alerts(StaffView):
         return {
             "sla_breaches": [_jsonable(breach.as_dict()) for breach in breaches[:200]],
             "sla_breach_total": len(breaches),
-            "overdue_follow_ups": [_jsonable(item.as_dict()) for item in overdue[:200]],
+            "overdue_follow_ups": [
+                _jsonable(item.as_dict()) for item in overdue_as_seen_by(db.session, overdue[:200], user)
+            ],
             "overdue_follow_up_total": len(overdue),
         }
 

@@ -44,6 +44,7 @@ from records.models import User
 from records.operations import get_record_for
 from records.schemas import split_list
 from records.timeutil import format_local
+from records.versioning import StaleVersion, etag, require_version
 from web.auth import STAFF, roles_required
 from web.pages.article_feedback import article_feedback_context
 from web.pages.article_forms import (
@@ -273,11 +274,18 @@ def edit_article(ref: str):
         return render_form(form_from_article(article), article=article)
     form = read_article_form(request.form)
     try:
+        # The version the form was opened at: an article saved by someone else since is not overwritten.
+        require_version(article, request.form.get("row_version") or None)
         changed = update_article(article, ArticleUpdateSchema().load(article_schema_input(form, new=False)), by=user)
+    except StaleVersion:
+        db.session.rollback()
+        # The input stays, with the current version: saving again, having read the warning, replaces the article.
+        return render_form(form, article=article, status=409, changed_meanwhile=True)
     except ValidationError as exc:
         db.session.rollback()
         form.errors = article_form_errors(exc)
-        return render_form(form, article=article, status=422)
+        # The version the form was opened at stays: a correction must not skip a change made meanwhile.
+        return render_form(form, article=article, status=422, row_version=request.form.get("row_version"))
     db.session.commit()
     if changed:
         flash(_("Saved as version %(number)s.", number=article.version), "success")
@@ -286,11 +294,20 @@ def edit_article(ref: str):
     return redirect(url_for("article_pages.article_detail", ref=article.id))
 
 
-def render_form(form: ArticleForm, *, article: Article | None, status: int = 200):
+def render_form(
+    form: ArticleForm,
+    *,
+    article: Article | None,
+    status: int = 200,
+    changed_meanwhile: bool = False,
+    row_version: str | None = None,
+):
     body = render_template(
         "articles/form.html",
         form=form,
         article=article,
+        row_version=row_version or (etag(article).strip('"') if article else None),
+        changed_meanwhile=changed_meanwhile,
         labels=article_labels(),
         languages=[(member.value, member.label(ui_locale())) for member in Language],
     )

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from records.access import PermissionDenied, is_scrubbed_viewer
-from records.customers import ANONYMOUS_NAME
+from records.anonymising import trainer_anonymiser
 from records.db import db
 from records.enums import Role
 from records.masking import mask_text
@@ -182,11 +182,9 @@ def shown_record(record: Record, viewer: User) -> dict[str, Any]:
 def masked_for(viewer: User, record: Record, text: str | None) -> str | None:
     """A scorecard explanation masked like the record's free text: the checks quote that text ("问题描述不够具体：
     客户 138…"), personal data included; trainers also never see the customer's name."""
-    text = mask_text(text)
-    name = record.customer.name
-    if text and is_scrubbed_viewer(viewer) and name and name != ANONYMOUS_NAME:
-        text = text.replace(name, "客户")
-    return text
+    if is_scrubbed_viewer(viewer):
+        return trainer_anonymiser(record).text(text)
+    return mask_text(text)
 
 
 def grade_row(grade: Grade) -> dict[str, Any]:

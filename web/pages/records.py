@@ -40,9 +40,10 @@ from records.operations import (
     update_record,
 )
 from records.people import team_names
-from records.presenting import customer_to_dict, may_reveal, record_to_dict
+from records.presenting import customer_to_dict, may_reveal, record_to_dict, visible_related
 from records.schemas import RecordInputSchema, RecordQuerySchema, RecordUpdateSchema
 from records.timeutil import format_local
+from records.versioning import StaleVersion, etag, require_version
 from web.auth import RECORD_KEEPERS, STAFF, roles_required
 from web.pages.article_reuse import link_articles_from_form, linked_articles_for, may_link_articles
 from web.pages.common import current_user_required, history_row
@@ -168,7 +169,7 @@ def render_detail(record: Record, user: User, *, revealed: bool):
         may_hold=can_hold_record(user, record),
         legal_hold_reason_chars=LEGAL_HOLD_REASON_CHARS,
         may_reveal=can_reveal_record(user, record) and not revealed,
-        related=[history_row(other, user) for other in record.related],
+        related=[history_row(other, user) for other in visible_related(record, user)],
         history=[
             history_row(earlier, user) for earlier in customer_history(record.customer, viewer=user, before=record)
         ],
@@ -280,12 +281,19 @@ def edit_record(ref: str):
         return render_form(form_from_record(record), user, record=record)
     form = read_form(request.form, new=False)
     try:
+        # The version the form was opened at: a record saved by someone else since is not overwritten.
+        require_version(record, request.form.get("row_version") or None)
         changes = RecordUpdateSchema().load(schema_input(form, new=False))
         changed = update_record(record, changes, by=user)
+    except StaleVersion:
+        db.session.rollback()
+        # The input stays, with the current version: saving again, having read the warning, replaces the record.
+        return render_form(form, user, record=record, status=409, changed_meanwhile=True)
     except ValidationError as exc:
         db.session.rollback()
         form.errors = record_form_errors(exc)
-        return render_form(form, user, record=record, status=422)
+        # The version the form was opened at stays: a correction must not skip a change made meanwhile.
+        return render_form(form, user, record=record, status=422, row_version=request.form.get("row_version"))
     linked = link_articles_from_form(record, request.form.getlist("reuse_articles"), user)
     db.session.commit()
     if changed or linked:
@@ -295,7 +303,15 @@ def edit_record(ref: str):
     return redirect(url_for("record_pages.record_detail", ref=record.number))
 
 
-def render_form(form: RecordForm, user: User, *, record: Record | None, status: int = 200):
+def render_form(
+    form: RecordForm,
+    user: User,
+    *,
+    record: Record | None,
+    status: int = 200,
+    changed_meanwhile: bool = False,
+    row_version: str | None = None,
+):
     existing = None
     if record is not None:
         existing = {
@@ -314,5 +330,7 @@ def render_form(form: RecordForm, user: User, *, record: Record | None, status: 
         # Kept across a refused save, so ticked suggestions stay ticked.
         reuse_articles=request.form.getlist("reuse_articles") if request.method == "POST" else [],
         linked_article_ids=[article["id"] for article in linked_articles_for(record, user)] if record else [],
+        row_version=row_version or (etag(record).strip('"') if record else None),
+        changed_meanwhile=changed_meanwhile,
     )
     return body, status

@@ -13,7 +13,7 @@ from jobs.reports.periods import KINDS
 from records.access import record_scope
 from records.db import db
 from records.enums import Role
-from records.sla import open_breaches, overdue_follow_ups, rules_as_dict, sla_rules
+from records.sla import open_breaches, overdue_as_seen_by, overdue_follow_ups, rules_as_dict, sla_rules
 from records.timeutil import to_local, utcnow
 from web.auth import STAFF, roles_required
 from web.pages.common import current_user_required
@@ -123,7 +123,7 @@ def dashboard_page():
         "reports/dashboard.html",
         breaches=breaches[:DASHBOARD_ROWS],
         breach_total=len(breaches),
-        overdue=overdue[:DASHBOARD_ROWS],
+        overdue=overdue_as_seen_by(db.session, overdue[:DASHBOARD_ROWS], user),
         overdue_total=len(overdue),
         rules=rules_as_dict(sla_rules()),
     )

@@ -623,7 +623,9 @@ def test_fill_rates_in_sql_follow_the_quality_pages_rules(app, fixture_records, 
         {"related": [fixture_records["R1"].number]},
         {"key_details": "  ", "customer_request": ""},
     ):
-        make_record(contacted_at="2025-06-18 10:00", status="transferred", follow_ups=follow_up, **extra)
+        # A record is linked by someone who may see it (records.operations.resolve_related): R1's agent.
+        agent = fixture_records["R1"].agent if "related" in extra else None
+        make_record(agent, contacted_at="2025-06-18 10:00", status="transferred", follow_ups=follow_up, **extra)
     period = parse_period("monthly", "2025-06")
     page = score_report(viewer=make_user(Role.ADMIN), start=period.starts_at, end=period.ends_at)
     figures = build_figures(period, now=NOW)
