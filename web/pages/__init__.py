@@ -14,6 +14,7 @@ from web.pages import (
     case_packs,
     cases,
     customers,
+    gaps,
     grading,
     help_branding,
     proposals,
@@ -37,6 +38,7 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(article_feedback.bp)
     app.register_blueprint(article_reuse.bp)
     app.register_blueprint(proposals.bp)
+    app.register_blueprint(gaps.bp)
     app.register_blueprint(selfservice.bp)
     app.register_blueprint(grading.bp)
     app.register_blueprint(scoring.bp)
