@@ -345,3 +345,39 @@ def test_the_trainer_queue_holds_gaps_and_proposals_by_volume(db):
     assert [item.title for item in only_gaps] == [gap_holding("如何开发票").title]
     billing, _ = trainer_queue(QueueFilters(category="billing"))
     assert [item.kind for item in billing] == ["proposal"]
+
+
+# -- with the real models ------------------------------------------------------------------------------------------
+
+ZH_PASSWORD = ["忘记密码怎么办", "密码忘了怎么找回", "登录密码忘记了怎么重置"]
+ZH_REFUND = ["退款多久到账", "退款什么时候能到账", "申请退款后钱多久退回来"]
+EN_PARCEL = ["where is my parcel", "my package has not arrived yet", "my parcel still has not been delivered"]
+EN_CANCEL = ["how do I cancel my subscription", "cancel my subscription plan", "I want to end my subscription"]
+
+
+@pytest.mark.model
+def test_model_groups_chinese_and_english_signals_by_meaning(db, embeddings):
+    for text in [*ZH_PASSWORD, *ZH_REFUND, *EN_PARCEL, *EN_CANCEL]:
+        searched(text)
+    refresh()
+    groups = sorted(sorted(texts_of(gap)) for gap in open_gaps())
+    assert groups == sorted(sorted(group) for group in (ZH_PASSWORD, ZH_REFUND, EN_PARCEL, EN_CANCEL))
+    spaces = {gap.space.split("=")[0] for gap in open_gaps()}
+    assert spaces == {"chinese", "english"}, "each language in its own model's space"
+
+
+@pytest.mark.model
+def test_model_keeps_identity_for_new_phrasings(db, embeddings, trainer):
+    for text in [*ZH_PASSWORD, *ZH_REFUND]:
+        searched(text, days_ago=5)
+    refresh()
+    password, refund = gap_holding("忘记密码怎么办"), gap_holding("退款多久到账")
+    mark_not_a_gap(refund, by=trainer)
+    database.session.commit()
+    for text in ("密码想不起来了怎么登录", "找回登录密码", "退款到账要几天", "退的钱什么时候到"):
+        searched(text, days_ago=1)
+    summary = refresh()
+    assert summary.new == 0
+    assert gap_holding("找回登录密码").id == password.id
+    assert gap_holding("退款到账要几天").id == refund.id
+    assert [gap.id for gap in open_gaps()] == [password.id]
