@@ -490,6 +490,8 @@ class SearchService:
     def similar_articles(self, article_id: int) -> dict[int, float] | None:
         """Cosine of every other public article of its space to this article's questions (their normalised mean),
         each article as close as its closest question and its body; None when the article has no vectors."""
+        if get_readers() is None:
+            return None  # vectors kept from before embeddings were switched off are not current
         self.ensure_current()
         with self._lock:
             entry = self._dense.get(article_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import timedelta
 
@@ -381,3 +382,16 @@ def test_model_keeps_identity_for_new_phrasings(db, embeddings, trainer):
     assert gap_holding("找回登录密码").id == password.id
     assert gap_holding("退款到账要几天").id == refund.id
     assert [gap.id for gap in open_gaps()] == [password.id]
+
+
+def test_the_cli_refreshes_and_lists(app, db):
+    for text in CANCEL:
+        searched(text)
+    runner = app.test_cli_runner()
+    refreshed = runner.invoke(args=["kb", "gaps", "refresh", "--json"])
+    assert refreshed.exit_code == 0, refreshed.output
+    assert json.loads(refreshed.output)["new"] == 1
+    listed = runner.invoke(args=["kb", "gaps", "list"])
+    assert listed.exit_code == 0 and "3 signals" in listed.output and "1 of 1 gap(s)." in listed.output
+    assert runner.invoke(args=["kb", "gaps", "list", "--status", "bogus"]).exit_code == 2
+    assert runner.invoke(args=["kb", "gaps", "refresh", "--days", "0"]).exit_code == 2
