@@ -144,6 +144,15 @@ def main() -> None:
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
     (out / "eval_related.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    print("\n| set | method | shown per article | on topic % | same category % | same subcategory % | none shown |")
+    print("|---|---|---|---|---|---|---|")
+    for name, rows in results.items():
+        for row in rows:
+            on_topic = "—" if row["on_topic"] is None else row["on_topic"]
+            print(
+                f"| {name} | {row['method']} | {row['per_article']} | {on_topic} "
+                f"| {row['same_category']} | {row['same_subcategory']} | {row['none_shown']} |"
+            )
 
 
 if __name__ == "__main__":
