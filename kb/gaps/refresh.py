@@ -254,17 +254,18 @@ def match_groups(groups: list[GapGroup], gaps: list[KnowledgeGap], spaces: dict[
     """group index → gap id. Closest pairs first, one group per gap; then every other group at least as close to
     a gap joins it (a meaning the grouping cut in two, or more of what a trainer called "not a gap")."""
     matched: dict[int, int] = {}
-    pairs = []
+    pairs: list[tuple[float, int, int]] = []
     centres = {gap.id: gap_centre(gap, spaces) for gap in gaps}
-    for index, group in enumerate(groups):
-        threshold = same_similarity(group.space)
-        for gap in gaps:
-            centre = centres[gap.id]
-            if gap.space != group.space or centre is None or len(centre) != len(group.centre):
-                continue
-            similarity = float(centre @ group.centre)
-            if similarity >= threshold:
-                pairs.append((similarity, index, gap.id))
+    for space in {group.space for group in groups}:
+        indexes = [index for index, group in enumerate(groups) if group.space == space]
+        width = len(groups[indexes[0]].centre)
+        known = [g.id for g in gaps if g.space == space and centres[g.id] is not None and len(centres[g.id]) == width]
+        if not known:
+            continue
+        # One product per space: thousands of groups against thousands of gaps in well under a second.
+        similarity = np.vstack([groups[index].centre for index in indexes]) @ np.vstack([centres[g] for g in known]).T
+        rows, columns = np.nonzero(similarity >= same_similarity(space))
+        pairs += [(float(similarity[r, c]), indexes[r], known[c]) for r, c in zip(rows, columns, strict=True)]
     pairs.sort(key=lambda pair: (-pair[0], pair[1], pair[2]))
     taken: set[int] = set()
     for _, index, gap_id in pairs:
