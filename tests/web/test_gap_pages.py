@@ -157,7 +157,7 @@ def test_gap_api_actions(client, make_user, token_for, gaps):
     bad = client.post(f"/api/v1/gaps/{cancel.id}/add-alternative", json={"question": "x"}, headers=headers)
     assert bad.status_code == 422 and "article" in bad.json["errors"]["json"]
     gone = client.post(f"/api/v1/gaps/{cancel.id}/add-alternative", json={"article": 999999}, headers=headers)
-    assert gone.status_code == 404
+    assert gone.status_code == 422 and "999999" in gone.json["errors"]["json"]["article"][0]
     created = client.post(
         f"/api/v1/gaps/{cancel.id}/create-article", json={"title": "Cancel your plan"}, headers=headers
     )

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
+from marshmallow import ValidationError
 
 from kb.gaps.models import GapStatus
 from kb.gaps.operations import (
@@ -36,6 +38,7 @@ from kb.gaps.schemas import (
     QueueQuerySchema,
 )
 from kb.operations import get_article
+from records.access import NotFound
 from records.db import db
 from web.api.articles import current_user
 from web.api.common import StaffView
@@ -107,7 +110,11 @@ class AddAlternative(ReviewerView):
     def post(self, data: dict, gap_id: int):
         """Add the gap's question as an alternative question of an article (a new version, reviewed as usual)."""
         gap = get_gap(gap_id)
-        article = get_article(data["article"])
+        try:
+            article = get_article(data["article"])
+        except NotFound:
+            # The article is a field of the request: a wrong one is bad input, not a missing page.
+            raise ValidationError({"article": [_("No article %(number)s.", number=data["article"])]}) from None
         add_alternative_question(gap, article, by=current_user(), question=data.get("question"), note=data.get("note"))
         db.session.commit()
         return decided(gap, article)
