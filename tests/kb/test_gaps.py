@@ -395,3 +395,14 @@ def test_the_cli_refreshes_and_lists(app, db):
     assert listed.exit_code == 0 and "3 signals" in listed.output and "1 of 1 gap(s)." in listed.output
     assert runner.invoke(args=["kb", "gaps", "list", "--status", "bogus"]).exit_code == 2
     assert runner.invoke(args=["kb", "gaps", "refresh", "--days", "0"]).exit_code == 2
+
+
+def test_the_nightly_job_refreshes_the_gaps(db):
+    from jobs.scheduling import JOBS_BY_ID, run_now
+
+    for text in CANCEL:
+        searched(text)
+    assert JOBS_BY_ID["gap_refresh"].crontab == "30 3 * * *"
+    output = run_now("gap_refresh", trigger="cli:test")
+    assert output["signals"] == 3 and output["new"] == 1
+    assert [texts_of(gap) for gap in open_gaps()] == [set(CANCEL)]
