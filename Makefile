@@ -43,6 +43,8 @@ bench: install
 	$(BIN)/python bench/eval_search.py | tee $(BENCH_OUT)/eval_search.txt
 	$(BIN)/python bench/eval_search_zh.py | tee $(BENCH_OUT)/eval_search_zh.txt
 	$(BIN)/python bench/eval_coverage_zh.py | tee $(BENCH_OUT)/eval_coverage_zh.txt
+	$(BIN)/python bench/eval_related.py | tee $(BENCH_OUT)/eval_related.txt
+	$(BIN)/python bench/eval_gaps.py | tee $(BENCH_OUT)/eval_gaps.txt
 	$(BIN)/python bench/bench_search.py | tee $(BENCH_OUT)/bench_search.txt
 	$(BIN)/python bench/bench_search.py --zh | tee $(BENCH_OUT)/bench_search_zh.txt
 	$(BIN)/python bench/eval_proposals.py --kmeans | tee $(BENCH_OUT)/eval_proposals.txt
@@ -52,8 +54,8 @@ bench: install
 	$(BIN)/python bench/bench_serving.py | tee $(BENCH_OUT)/bench_serving.txt
 	$(BIN)/python bench/eval_masking.py | tee $(BENCH_OUT)/eval_masking.txt
 	@echo; echo "== make bench: all figures =="
-	@for name in bench_import eval_search eval_search_zh eval_coverage_zh bench_search bench_search_zh eval_proposals \
-		eval_proposals_zh bench_scoring bench_reports bench_serving eval_masking; do \
+	@for name in bench_import eval_search eval_search_zh eval_coverage_zh eval_related eval_gaps bench_search \
+		bench_search_zh eval_proposals eval_proposals_zh bench_scoring bench_reports bench_serving eval_masking; do \
 		echo; echo "### $$name"; grep '^|' $(BENCH_OUT)/$$name.txt; \
 	done
 

@@ -103,6 +103,15 @@ def proposal_refresh() -> dict[str, Any]:
         return {"skipped": str(conflict) or "another refresh finished meanwhile"}
 
 
+def gap_refresh() -> dict[str, Any]:
+    from kb.gaps.refresh import GapRefreshConflict, run_gap_refresh
+
+    try:
+        return run_gap_refresh().as_dict()
+    except GapRefreshConflict as conflict:
+        return {"skipped": str(conflict)}
+
+
 def index_check() -> dict[str, Any]:
     from kb.consistency import verify_search_index
 
@@ -169,6 +178,8 @@ JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob("monthly_report", "0 8 1 * *", monthly_report, _l("Monthly improvement report (last month)")),
     ScheduledJob("retention", "30 2 * * *", retention, _l("Archive or delete records past their retention")),
     ScheduledJob("proposal_refresh", "15 * * * *", proposal_refresh, _l("Refresh FAQ proposals from resolved records")),
+    # After retention, so the signals of deleted records are gone first.
+    ScheduledJob("gap_refresh", "30 3 * * *", gap_refresh, _l("Group searches nobody found an answer to into gaps")),
     ScheduledJob("index_check", "0 3 * * *", index_check, _l("Check the search index against the database")),
     ScheduledJob(
         "database_statistics", "45 3 * * *", database_statistics, _l("Refresh the database's query planner statistics")

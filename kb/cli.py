@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from kb.gaps.cli import gaps_cli
 from kb.importing import import_articles, read_jsonl
 from kb.search import SearchResponse, reindex_work, search_service
 
@@ -175,3 +176,6 @@ def proposals_command(as_json: bool, status: str, limit: int) -> None:
         )
     if not as_json:
         click.echo(f"{len(proposals)} of {total} proposal(s).")
+
+
+kb_cli.add_command(gaps_cli)

@@ -472,6 +472,42 @@ class SearchService:
             if np.isfinite(per_article[position])
         }
 
+    def nearest(self, text: str, *, limit: int = 5, language: str | None = None) -> list[tuple[int, float]]:
+        """(article id, score) of the public articles closest to a text, closest first, without the "no match"
+        thresholds: where a question nobody found an answer to might belong. Cosines in the text's space where a
+        model reads it, else BM25 scores."""
+        self.ensure_current()
+        query = clean_query(text)
+        if not query:
+            return []
+        searched = self.understood(query, self.text_index.chinese_corrector().correct(query))
+        text_hits, dense, _ = self.candidates(
+            searched, terms=query_terms(searched), category=None, language=language, limit=limit
+        )
+        scores = dense if dense else {article_id: score for article_id, (_, score) in text_hits.items()}
+        return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+    def similar_articles(self, article_id: int) -> dict[int, float] | None:
+        """Cosine of every other public article of its space to this article's questions (their normalised mean),
+        each article as close as its closest question and its body; None when the article has no vectors."""
+        if get_readers() is None:
+            return None  # vectors kept from before embeddings were switched off are not current
+        self.ensure_current()
+        with self._lock:
+            entry = self._dense.get(article_id)
+            if entry is None or not entry.vectors:
+                return None
+            space = next(iter(entry.passages), None) or max(entry.vectors, key=lambda name: len(entry.vectors[name]))
+            rows = entry.vectors[space]
+            centre = rows.mean(axis=0)
+            norm = float(np.linalg.norm(centre))
+            if norm == 0:
+                return None
+            count = len(self._dense_matrices[space].article_ids) if space in self._dense_matrices else 0
+            scores = self._dense_scores(centre / norm, space, None, None, limit=max(count, 1), also=set())
+        scores.pop(article_id, None)
+        return scores
+
     def _stored_fields(self, article_ids: list[int]) -> dict[int, dict]:
         found = {}
         for article_id in article_ids:

@@ -29,7 +29,8 @@ from kb.models import (
     SearchEvent,
     SearchSession,
 )
-from kb.search import SearchHit, search_service
+from kb.related import related_articles as related_by_meaning
+from kb.search import SearchHit
 from records import audit
 from records.access import NotFound, can_create_records
 from records.customer_links import create_link
@@ -429,9 +430,8 @@ def public_articles_in(code: str) -> list[tuple[Article, ArticleVersion]]:
 
 
 def related_articles(article: Article, version: ArticleVersion, limit: int = RELATED_LIMIT) -> list[SearchHit]:
-    """Other public articles about the same question, found by searching with this one's title and questions."""
-    query = " ".join([version.title, *(version.alt_questions or [])])
-    return search_service().search(query, limit=limit, exclude={article.id}).results
+    """Other public articles about the same question: by meaning and category (kb.related)."""
+    return related_by_meaning(article, version, limit)
 
 
 # -- deflection -------------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from flask_babel import refresh as refresh_locale
 
 import jobs.models  # noqa: F401  (jobs tables belong to the metadata migrations compare)
+import kb.gaps.models  # noqa: F401  (knowledge gaps, likewise)
 import scoring.cases.models  # noqa: F401  (case library tables, likewise)
 import text.models  # noqa: F401  (the vector cache, likewise)
 from demo.cli import demo_cli, seed_demo_articles_command

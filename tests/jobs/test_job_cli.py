@@ -26,6 +26,7 @@ def test_jobs_list_start_and_runs(app, db):
         "monthly_report",
         "retention",
         "proposal_refresh",
+        "gap_refresh",
         "index_check",
         "database_statistics",
         "report_days",

@@ -4,6 +4,7 @@ The GETs that write on purpose, since their writes are what they are for (the AP
 limited to the tables it may write):
 - downloads and `reveal=true` that audit-log an export or the unmasking of personal data;
 - the help center's search, click and view counts (its deflection figures);
+- an agent-assist search that found nothing (a knowledge-gap signal);
 - an agent's first opening of a training pack (their progress);
 - a bearer token's last use, written at most once a minute (web.auth.TOKEN_USE_RESOLUTION).
 A job run whose process died is shown as stale on read; the scheduler marks it failed (jobs.runs.mark_dead_runs).
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 
 from jobs.models import JobRun
 from jobs.reports import generate_report
+from kb.gaps.models import KnowledgeGap
 from records.assignment import create_rule
 from records.db import db as database
 from records.enums import Role
@@ -42,6 +44,8 @@ PAGES = (
     "/scoring/performance",
     "/admin/rubric",
     "/kb/proposals",
+    "/kb/queue",
+    "/kb/gaps",
     "/kb/articles",
     "/cases",
     "/collections",
@@ -128,6 +132,9 @@ API_PATHS = (
     "/api/v1/search?q=忘记密码",
     "/api/v1/proposals",
     "/api/v1/proposals/{proposal}",
+    "/api/v1/gaps",
+    "/api/v1/gaps/{gap}",
+    "/api/v1/trainer-queue",
     "/api/v1/scores",
     "/api/v1/rubric",
     "/api/v1/rubric/versions",
@@ -164,6 +171,7 @@ API_INTENDED_WRITES = {
     "/api/v1/records/{record}?reveal=true": ({"audit_log"}, "unmasking personal data is audit-logged"),
     "/api/v1/customers/{customer}?reveal=true": ({"audit_log"}, "unmasking personal data is audit-logged"),
     "/api/v1/search?q=忘记密码": ({"search_sessions", "search_events"}, "the help center counts searches"),
+    "/api/v1/assist?text=忘记密码怎么办": ({"kb_assist_misses"}, "an assist search that found nothing is a gap signal"),
     "/api/v1/collections/{pack}": ({"case_readings"}, "an agent's first opening of a pack is their progress"),
     "/api/v1/collections/{pack}/export": ({"audit_log"}, "an export of training material is audit-logged"),
 }
@@ -173,7 +181,7 @@ API_NOT_WALKED = {"swagger_assets": "the API docs' static files"}
 
 def endpoint_of(adapter, path: str) -> str:
     placeholders = dict.fromkeys(
-        ("record", "customer", "article", "case", "pack", "calibration", "proposal", "rule"), 1
+        ("record", "customer", "article", "case", "pack", "calibration", "proposal", "rule", "gap"), 1
     )
     return adapter.match(path.split("?")[0].format(**placeholders, period="2026-11"), method="GET")[0]
 
@@ -206,6 +214,8 @@ def test_api_gets_do_not_write(client, make_user, make_record, make_article, tok
     assign_collection(pack, [agent], by=supervisor)
     calibration = create_session("十一月校准", [record.id], [supervisor.id, trainer.id], by=supervisor)
     proposal = add_proposal(database, [record], title="忘记密码怎么办")
+    gap = KnowledgeGap(title="积分怎么兑换", space="lexical", signal_count=2, examples=[], kinds={}, impact=2.0)
+    database.session.add(gap)
     admin = user if role == Role.ADMIN else make_user(Role.ADMIN)
     rule = create_rule({"name": "VIP", "customer_tier": "vip", "candidates": [agent.username]}, by=admin)
     database.session.commit()  # the report below reads in sessions of its own
@@ -224,6 +234,7 @@ def test_api_gets_do_not_write(client, make_user, make_record, make_article, tok
         "calibration": calibration.id,
         "proposal": proposal.id,
         "rule": rule.id,
+        "gap": gap.id,
         "period": period,
     }
     headers = token_for(user)

@@ -13,6 +13,7 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
+from kb.gaps.signals import note_assist_search
 from kb.models import Article
 from kb.operations import (
     ArticleFilters,
@@ -317,6 +318,9 @@ class Assist(StaffView):
     def get(self, args: dict):
         """Published articles matching what the customer asked, for the agent writing the record."""
         response = search_service().search(args["text"], limit=args["limit"])
+        # An empty answer is a knowledge gap signal (kept masked; kb.gaps.signals).
+        note_assist_search(current_user(), args["text"], len(response.results))
+        db.session.commit()
         return {
             "query": response.query,
             "mode": response.mode,

@@ -17,6 +17,7 @@ from web.pages import (
     customer_links,
     customer_status,
     customers,
+    gaps,
     grading,
     help_branding,
     jobs,
@@ -42,6 +43,7 @@ def register_pages(app: Flask) -> None:
     app.register_blueprint(article_feedback.bp)
     app.register_blueprint(article_reuse.bp)
     app.register_blueprint(proposals.bp)
+    app.register_blueprint(gaps.bp)
     app.register_blueprint(selfservice.bp)
     app.register_blueprint(customer_status.bp)
     app.register_blueprint(customer_links.bp)
