@@ -183,6 +183,10 @@ def test_the_scheduler_leads_runs_requests_and_signs_off(app, db, quiet_jobs, ma
     assert leadership.poll_seconds(app) == 0.2
 
 
+# Killing a backend under a live pool can leave psycopg to close a connection from its finaliser, which pytest reports
+# (as an unraisable ResourceWarning) in whichever test the garbage collector happens to run; seen once in a full
+# PostgreSQL run under load, never alone. What this test checks is the takeover, not the pool's housekeeping.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_leader_that_loses_its_lock_connection_stops_and_leads_again_when_it_can(app, db, quiet_jobs, caplog):
     if not on_postgresql():
         pytest.skip("the advisory lock is PostgreSQL's")
