@@ -173,6 +173,28 @@ def test_notifications_bell_list_and_api(app, client, sign_in, token_for, floor)
     assert client.post("/notifications/424242/read", follow_redirects=True).status_code == 200
 
 
+def test_a_notification_names_no_record_once_its_reader_left_the_team(app, client, sign_in, token_for, floor):
+    people, records = floor
+    api = app.test_client()
+    create_notifications(db.session, now=utcnow())
+    headers = token_for(people["sup"])
+    assert {item["record"] for item in api.get("/api/v1/notifications", headers=headers).json["items"]} == {
+        records["a1"].number,
+        records["a2"].number,
+    }
+    # The supervisor moves to the other team: team A's records, their numbers and handlers are no longer theirs.
+    people["sup"].team_id = records["b1"].team_id
+    db.session.commit()
+    items = api.get("/api/v1/notifications", headers=headers).json["items"]
+    assert len(items) == 2 and {item["record"] for item in items} == {None}
+    for item in items:
+        assert records["a1"].number not in item["text"] and records["a2"].number not in item["text"]
+        assert "王一" not in item["text"] and "李二" not in item["text"]
+    sign_in(people["sup"], language="zh_CN")
+    listed = client.get("/notifications").get_data(as_text=True)
+    assert records["a1"].number not in listed and "王一" not in listed and "您已无权查看" in listed
+
+
 def test_the_assignment_rules_page_and_api(app, client, sign_in, token_for, floor):
     people, records = floor
     api = app.test_client()  # API calls by token, without the page's session cookie
