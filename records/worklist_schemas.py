@@ -64,9 +64,12 @@ class BulkInputSchema(Schema):
         unknown = EXCLUDE
 
     records = fields.List(
-        fields.String(validate=validate.Length(min=1, max=40)),
+        fields.String(validate=validate.Length(min=1, max=40, error=_l("A record number has 1 to 40 characters."))),
         required=True,
-        validate=validate.Length(min=1, max=BULK_LIMIT),
+        validate=[
+            validate.Length(min=1, error=_l("Choose at least one record.")),
+            validate.Length(max=BULK_LIMIT, error=_l("At most %(limit)d records at once.", limit=BULK_LIMIT)),
+        ],
         metadata={"description": "Record numbers or ids."},
     )
     action = fields.String(

@@ -99,6 +99,33 @@ def test_bulk_actions_from_the_page(client, sign_in, floor):
     assert records["a1"].follow_ups[-1].owner_user == people["a1"]
 
 
+def test_too_many_ticked_records_are_told_the_limit(app, client, sign_in, token_for, floor):
+    people, records = floor
+    api = app.test_client()
+    headers = token_for(people["sup"])
+    many = [records["a1"].number] * 201
+    answer = api.post(
+        "/api/v1/worklist/bulk", json={"records": many, "action": "priority", "priority": "low"}, headers=headers
+    )
+    assert answer.status_code == 422 and answer.json["errors"]["json"]["records"] == ["At most 200 records at once."]
+    none = api.post(
+        "/api/v1/worklist/bulk", json={"records": [], "action": "priority", "priority": "low"}, headers=headers
+    )
+    assert none.json["errors"]["json"]["records"] == ["Choose at least one record."]
+    sign_in(people["sup"], language="zh_CN")
+    data = {"record": many, "action": "priority", "priority": "low"}
+    html = client.post("/worklist/bulk", data=data, follow_redirects=True).get_data(as_text=True)
+    assert "一次最多 200 条记录。" in html and "请先勾选要修改的记录。" not in html
+    html = client.post("/worklist/bulk", data={**data, "record": []}, follow_redirects=True).get_data(as_text=True)
+    assert "请先勾选要修改的记录。" in html
+    html = client.post("/worklist/bulk", data={**data, "record": ["R" * 41]}, follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "记录编号应为 1 到 40 个字符。" in html and "Length" not in html
+    db.session.refresh(records["a1"])
+    assert records["a1"].priority.value == "high"
+
+
 def test_reassigning_on_the_record_page_keeps_history(client, sign_in, floor):
     people, records = floor
     number = records["a1"].number
