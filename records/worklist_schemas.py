@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
 
 from records.assignment import RULE_NAME_CHARS, STRATEGIES
 from records.enums import Channel, CustomerTier, Priority
+from records.messages import Schema
 from records.schemas import EnumField, FollowUpInputSchema, PageSchema, PaginationSchema, PartialMixin
 from records.worklist import BULK_ACTIONS, BULK_LIMIT, SORTS, WORK_KINDS
 

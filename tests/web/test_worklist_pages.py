@@ -262,6 +262,15 @@ def test_the_assignment_rules_page_and_api(app, client, sign_in, token_for, floo
     assert client.get("/admin/assignment").status_code == 403
 
 
+def test_the_assignment_rule_form_speaks_chinese_about_lengths(client, sign_in, floor):
+    people, _records = floor
+    sign_in(people["admin"], language="zh_CN")
+    data = {"name": "x" * 500, "category": "c" * 100, "candidates": ["a1"] * 201, "strategy": "round_robin"}
+    html = client.post("/admin/assignment", data=data).get_data(as_text=True)
+    assert "请输入 1 到 120 个字符。" in html and "最多 60 个字符。" in html and "最多填写 200 项。" in html
+    assert "Length" not in html and "Longer than" not in html
+
+
 def test_the_new_record_form_takes_an_assignee(client, sign_in, floor):
     people, _records = floor
     sign_in(people["sup"], language="en")
