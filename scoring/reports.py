@@ -435,6 +435,11 @@ def score_report(
         raise NotFound(f"No agent {agent_id}.")
     if team_id is not None and team is None:
         raise NotFound(f"No team {team_id}.")
+    # The summary names the agent: another team's is refused, as their team is.
+    require(
+        viewer.role != Role.SUPERVISOR or agent is None or agent.team_id == viewer.team_id,
+        "Supervisors see the scores of their own team only.",
+    )
 
     conditions = [record_scope(viewer), Record.contacted_at >= start, Record.contacted_at < end]
     if agent is not None:
