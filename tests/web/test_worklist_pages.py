@@ -271,6 +271,24 @@ def test_the_assignment_rule_form_speaks_chinese_about_lengths(client, sign_in, 
     assert "Length" not in html and "Longer than" not in html
 
 
+def test_the_handler_filter_tells_nobody_who_works_in_another_team(app, token_for, floor, make_user):
+    people, records = floor
+    make_user(Role.AGENT, team="客服B组", username="b2", email="b2.secret@example.com")
+    api = app.test_client()
+    headers = token_for(people["sup"])
+    ghost = api.get("/api/v1/worklist?agent=ghost", headers=headers)
+    assert ghost.status_code == 422
+    for reference in ("b1", "b2.secret@example.com", str(people["b1"].id)):
+        answer = api.get("/api/v1/worklist", query_string={"agent": reference}, headers=headers)
+        assert answer.status_code == 422, reference
+        assert answer.json["errors"]["json"]["agent"] == [f"There is no user {reference!r}."]
+    # The team's own people and administrators (who may handle any record) are found.
+    assert api.get("/api/v1/worklist?agent=a2", headers=headers).status_code == 200
+    assert api.get("/api/v1/worklist?agent=boss", headers=headers).status_code == 200
+    admin = token_for(people["admin"])
+    assert api.get("/api/v1/worklist?agent=b2.secret@example.com", headers=admin).status_code == 200
+
+
 def test_the_new_record_form_takes_an_assignee(client, sign_in, floor):
     people, _records = floor
     sign_in(people["sup"], language="en")
