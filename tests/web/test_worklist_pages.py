@@ -3,6 +3,7 @@ assignment rules page and API: who may do what, both languages, and bad input an
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -287,6 +288,34 @@ def test_the_handler_filter_tells_nobody_who_works_in_another_team(app, token_fo
     assert api.get("/api/v1/worklist?agent=boss", headers=headers).status_code == 200
     admin = token_for(people["admin"])
     assert api.get("/api/v1/worklist?agent=b2.secret@example.com", headers=admin).status_code == 200
+
+
+def test_refusing_another_teams_user_does_not_name_them(app, client, sign_in, token_for, floor):
+    people, records = floor
+    api = app.test_client()
+    sup, agent = token_for(people["sup"]), token_for(people["a1"])
+    other = str(people["b1"].id)  # ids are easy to count through
+    number = records["a1"].number
+    answers = [
+        api.post(
+            "/api/v1/worklist/bulk", json={"records": [number], "action": "reassign", "assignee": other}, headers=sup
+        ),
+        api.patch(f"/api/v1/records/{number}", json={"assignee": other}, headers=sup),
+        api.post(
+            f"/api/v1/records/{number}/follow-ups",
+            json={"action": "回电", "owner_user": other, "due": "2026-12-31"},
+            headers=agent,
+        ),
+    ]
+    for answer in answers:
+        assert answer.status_code in (200, 422), answer.json
+        said = json.dumps(answer.json, ensure_ascii=False)
+        assert "赵三" not in said and "b1" not in said and "cannot" in said
+    sign_in(people["sup"], language="zh_CN")
+    html = client.post(f"/records/{number}/assign", data={"assignee": other}, follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "赵三" not in html and "该用户不能处理记录" in html
 
 
 def test_the_new_record_form_takes_an_assignee(client, sign_in, floor):
