@@ -94,6 +94,18 @@ def assign_record(
                 {"assignee": [_l("Record %(number)s is archived and read-only.", number=record.number)]}
             )
     if assignee is not None and not may_handle(assignee, record):
+        if not named_to(assignee, record):
+            raise ValidationError(
+                {
+                    "assignee": [
+                        _l(
+                            "This user cannot handle record %(number)s: choose an active agent or supervisor of its "
+                            "team, or an administrator.",
+                            number=record.number,
+                        )
+                    ]
+                }
+            )
         raise ValidationError(
             {
                 "assignee": [
@@ -132,6 +144,12 @@ def assign_record(
     return True
 
 
+def named_to(person: User, record: Record) -> bool:
+    """Whether a refusal may name the person: members of the record's team and administrators. Anyone else was
+    typed by id, e-mail or code from outside the team, and naming them would tell who works elsewhere."""
+    return person.role == Role.ADMIN or (person.team_id is not None and person.team_id == record.team_id)
+
+
 def follow_up_fields(item: dict[str, Any], record: Record) -> dict[str, Any]:
     """A follow-up's columns from loaded input: `owner_user` (a user who may handle the record) sets the owner, and
     the written owner defaults to their name; a written owner that names such a user exactly (username, agent code,
@@ -139,6 +157,18 @@ def follow_up_fields(item: dict[str, Any], record: Record) -> dict[str, Any]:
     values = dict(item)
     reference = values.pop("owner_user", None)
     owner = resolve_user(reference, field="owner_user") if reference else None
+    if owner is not None and not may_handle(owner, record) and not named_to(owner, record):
+        raise ValidationError(
+            {
+                "owner_user": [
+                    _l(
+                        "This user cannot own follow-ups of record %(number)s: choose an active agent or supervisor "
+                        "of its team, or an administrator.",
+                        number=record.number,
+                    )
+                ]
+            }
+        )
     if owner is not None and not may_handle(owner, record):
         raise ValidationError(
             {

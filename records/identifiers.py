@@ -514,10 +514,24 @@ def _trim_span(text: str, span: tuple[int, int, str]) -> tuple[int, int, str] | 
     return start, end, kind
 
 
+#: What separates a team or desk written before a person's name in a display name: "客服A组-王芳", "Support · Kim".
+_NAME_PREFIX_SEPARATOR_RE = re.compile(r"\s*[-－—–·・|]\s*")
+
+
 def _known_names_tuple(known_names: Iterable[str] | None) -> tuple[str, ...]:
-    if isinstance(known_names, str):
-        return (known_names,)
-    return tuple(name for name in (known_names or ()) if isinstance(name, str))
+    """The names as given, and the person's own name after a team written before it (texts say 王芳, not
+    客服A组-王芳)."""
+    given = (known_names,) if isinstance(known_names, str) else (known_names or ())
+    names: list[str] = []
+    for name in given:
+        if not isinstance(name, str):
+            continue
+        names.append(name)
+        tail = _NAME_PREFIX_SEPARATOR_RE.split(name.strip())[-1]
+        # Only a person's name: Han characters or several words ("sys-admin" leaves the word "admin" alone).
+        if tail != name.strip() and len(tail) >= 2 and (_HAN_RE.search(tail) or " " in tail):
+            names.append(tail)
+    return tuple(names)
 
 
 def find_identifiers(text: str | None, known_names: Iterable[str] = ()) -> list[IdentifierMatch]:

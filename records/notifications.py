@@ -254,12 +254,24 @@ def notification_text(notification: Notification, handler_name: str | None = Non
 
 
 def notifications_to_dicts(items: list[Notification], viewer: User, session: Session) -> list[dict[str, Any]]:
-    """Notifications as the API and the page show them; the record is named only while the viewer may see it."""
+    """Notifications as the API and the page show them; the record is named only while the viewer may see it.
+
+    Its text names the record, the follow-up's action and the handler: it is shown while the viewer may see the
+    record or is a member of its team (who may own its follow-ups without seeing it); someone who left the team since
+    reads a reminder that names nothing."""
     handler_ids = {item.details.get("handler") for item in items if item.details}
     names = dict(session.execute(sa.select(User.id, User.display_name).where(User.id.in_(handler_ids - {None}))).all())
     shown = []
     for item in items:
         visible = item.record is not None and can_view_record(viewer, item.record)
+        named = visible or (
+            item.record is not None and viewer.team_id is not None and viewer.team_id == item.record.team_id
+        )
+        text = (
+            notification_text(item, names.get(item.details.get("handler")))
+            if named
+            else str(_l("A reminder about a record you may no longer see."))
+        )
         shown.append(
             {
                 "id": item.id,
@@ -267,7 +279,7 @@ def notifications_to_dicts(items: list[Notification], viewer: User, session: Ses
                 "stage": item.stage,
                 "record": item.record.number if visible else None,
                 "due": item.due.isoformat(timespec="seconds") + "Z",
-                "text": notification_text(item, names.get(item.details.get("handler"))),
+                "text": text,
                 "created_at": item.created_at.isoformat(timespec="seconds") + "Z",
                 "read": item.read_at is not None,
                 "read_at": item.read_at.isoformat(timespec="seconds") + "Z" if item.read_at else None,

@@ -101,6 +101,9 @@ def _conditions(user: User, filters: WorklistFilters) -> list[sa.ColumnElement[b
         conditions.append(Record.priority == filters.priority)
     if filters.agent:
         person = resolve_user(filters.agent, field="agent")
+        if user.role != Role.ADMIN and person.role != Role.ADMIN and person.team_id != user.team_id:
+            # Someone of another team is answered like nobody: the filter tells no one who works elsewhere.
+            raise ValidationError({"agent": [_l("There is no user %(name)s.", name=repr(filters.agent))]})
         conditions.append(handler_id() == person.id)
     return conditions
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
 
 from records.assignment import RULE_NAME_CHARS, STRATEGIES
 from records.enums import Channel, CustomerTier, Priority
+from records.messages import Schema
 from records.schemas import EnumField, FollowUpInputSchema, PageSchema, PaginationSchema, PartialMixin
 from records.worklist import BULK_ACTIONS, BULK_LIMIT, SORTS, WORK_KINDS
 
@@ -64,9 +65,12 @@ class BulkInputSchema(Schema):
         unknown = EXCLUDE
 
     records = fields.List(
-        fields.String(validate=validate.Length(min=1, max=40)),
+        fields.String(validate=validate.Length(min=1, max=40, error=_l("A record number has 1 to 40 characters."))),
         required=True,
-        validate=validate.Length(min=1, max=BULK_LIMIT),
+        validate=[
+            validate.Length(min=1, error=_l("Choose at least one record.")),
+            validate.Length(max=BULK_LIMIT, error=_l("At most %(limit)d records at once.", limit=BULK_LIMIT)),
+        ],
         metadata={"description": "Record numbers or ids."},
     )
     action = fields.String(

@@ -63,9 +63,20 @@ def _day(text: str) -> date:
         raise ValueError(f"{text} is not a date.") from None
 
 
+#: Outside these years the timezone arithmetic overflows, and no record is there anyway.
+PERIOD_YEARS = "Give a period from 1900 to 9998."
+
+
 def period_days(text: str) -> tuple[date, date]:
     """The local days of a period: its first day and the day after its last."""
-    value = (text or "").strip()
+    try:
+        return _period_days((text or "").strip())
+    except OverflowError:
+        # The day after the period is past 9999-12-31 (a week, range or day at the very end of the calendar).
+        raise ValueError(PERIOD_YEARS) from None
+
+
+def _period_days(value: str) -> tuple[date, date]:
     if match := _WEEK.match(value):
         year, week = int(match[1]), int(match[2])
         weeks = date(year, 12, 28).isocalendar().week
@@ -104,7 +115,7 @@ def parse_period(text: str) -> tuple[datetime, datetime]:
     first, after = period_days(text)
     if first.year < 1900 or after.year > 9998:
         # Outside these years the timezone arithmetic overflows, and no record is there anyway.
-        raise ValueError("Give a period from 1900 to 9998.")
+        raise ValueError(PERIOD_YEARS)
     return local_day_start(first), local_day_start(after)
 
 
@@ -424,6 +435,11 @@ def score_report(
         raise NotFound(f"No agent {agent_id}.")
     if team_id is not None and team is None:
         raise NotFound(f"No team {team_id}.")
+    # The summary names the agent: another team's is refused, as their team is.
+    require(
+        viewer.role != Role.SUPERVISOR or agent is None or agent.team_id == viewer.team_id,
+        "Supervisors see the scores of their own team only.",
+    )
 
     conditions = [record_scope(viewer), Record.contacted_at >= start, Record.contacted_at < end]
     if agent is not None:

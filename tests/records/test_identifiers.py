@@ -246,6 +246,23 @@ def test_agent_display_names_with_punctuation_are_matched_literally():
     assert names("Handled by A.J. (Team B) and Kim", ["A.J. (Team B)"]) == ["A.J. (Team B)"]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("王芳（工号A01）已联系仓库", "[姓名]（工号A01）已联系仓库"),
+        ("客服A组-王芳已联系仓库", "[姓名]已联系仓库"),
+        ("Emily Carter called back", "[name] called back"),
+    ],
+)
+def test_staff_display_names_led_by_their_team_find_the_person(text, expected):
+    # "客服A组-王芳": many desks put the team before the name; the text names the person alone.
+    assert scrub_identifiers(text, ["客服A组-王芳", "English Support - Emily Carter", "sys-admin"]) == expected
+
+
+def test_a_hyphenated_username_is_not_cut_into_a_word():
+    assert scrub_identifiers("the admin reset it", ["sys-admin"]) == "the admin reset it"
+
+
 # --- Chinese addresses ------------------------------------------------------------------------------------------------
 
 

@@ -152,4 +152,7 @@ def test_rubric_page_and_api_show_flags_and_control_tuning(client, db, people, m
     assert switched.status_code == 200 and switched.get_json()["enabled"] is False
     assert client.patch("/api/v1/rubric/tuning/charm", headers=headers, json={"enabled": False}).status_code == 404
     assert client.patch("/api/v1/rubric/tuning/specific_problem", headers=headers, json={}).status_code == 422
+    chinese = {**headers, "Accept-Language": "zh-CN"}
+    refused = client.patch("/api/v1/rubric/tuning/specific_problem", headers=chinese, json={"enabled": "maybe"})
+    assert refused.get_json()["errors"]["json"] == {"enabled": ["请填写“是”或“否”。"]}
     assert client.delete("/api/v1/rubric/tuning/specific_problem", headers=headers).status_code == 204

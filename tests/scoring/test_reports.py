@@ -287,6 +287,10 @@ def test_periods_are_local_days_in_utc(app):
         ("2026-02-30..2026-03-01", "2026-02-30 is not a date"),
         ("last month", "Unknown period 'last month'; use 2026-W46"),
         ("", "Unknown period ''"),
+        # The day after the period is past the calendar's end: a 4xx message, not an OverflowError.
+        ("9999-12-31", "Give a period from 1900 to 9998"),
+        ("9999-W52", "Give a period from 1900 to 9998"),
+        ("2026-01-01..9999-12-31", "Give a period from 1900 to 9998"),
     ],
 )
 def test_bad_periods_say_what_is_wrong(text, message):

@@ -100,6 +100,9 @@ def test_supervisors_see_their_team(client, october, token_for):
     assert one["total"] == 2 and one["summary"]["agent"]["username"] == "a2"
     other_team = client.get("/api/v1/scores", query_string={**OCTOBER, "team": "客服B组"}, headers=headers)
     assert other_team.status_code == 403
+    # Another team's agent is refused like another team, and their name is not told.
+    other_agent = client.get("/api/v1/scores", query_string={**OCTOBER, "agent": "b1"}, headers=headers)
+    assert other_agent.status_code == 403 and "Agent Bee" not in other_agent.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

@@ -75,6 +75,20 @@ def test_staff_pages_fit_a_phone(served: Site, role: str, locale: str) -> None:
             assert_fits(page, served, f"/records/{record}", f"{role}-record")
 
 
+@pytest.mark.parametrize("role, locale", [("admin", "en-US"), ("admin", "zh-CN"), ("supervisor", "en-US")])
+def test_work_and_figure_pages_fit_a_phone(served: Site, role: str, locale: str) -> None:
+    """The worklist, notifications, scoring figures, reports, jobs, rubric and assignment pages: wide tables scroll
+    in their own box (the rubric's hidden labels too), never the page."""
+    username, password = demo_logins(served)[role]
+    paths = ["/worklist", "/notifications", "/scoring/performance", "/help/insights", "/reports"]
+    if role == "admin":
+        paths += ["/admin/jobs", "/admin/rubric", "/admin/assignment"]
+    with phone_page(locale) as page:
+        sign_in(page, served, username, password)
+        for path in paths:
+            assert_fits(page, served, path, f"{role}-{path.strip('/').replace('/', '-')}-{locale}")
+
+
 def test_customer_pages_fit_a_phone(served: Site) -> None:
     headers = served.token("sys_admin", PASSWORD)
     resolved = served.sql(

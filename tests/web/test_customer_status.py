@@ -247,6 +247,9 @@ def test_the_api_makes_lists_and_revokes_links(client, make_record, people, toke
     assert client.get(made.json["url"]).status_code == 200
     bad = client.post(f"/api/v1/records/{record.number}/customer-links", json={"days": 0}, headers=headers)
     assert bad.status_code == 422
+    chinese = {**headers, "Accept-Language": "zh-CN"}
+    bad = client.post(f"/api/v1/records/{record.number}/customer-links", json={"days": 0}, headers=chinese)
+    assert bad.json["errors"]["json"] == {"days": ["请填写 1 到 365 之间的数字。"]}
     listed = client.get(f"/api/v1/records/{record.number}/customer-links", headers=headers).json
     assert [item["id"] for item in listed] == [made.json["id"]]
     revoked = client.post(f"/api/v1/records/{record.number}/customer-links/{made.json['id']}/revoke", headers=headers)

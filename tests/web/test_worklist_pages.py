@@ -3,6 +3,7 @@ assignment rules page and API: who may do what, both languages, and bad input an
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -99,6 +100,33 @@ def test_bulk_actions_from_the_page(client, sign_in, floor):
     assert records["a1"].follow_ups[-1].owner_user == people["a1"]
 
 
+def test_too_many_ticked_records_are_told_the_limit(app, client, sign_in, token_for, floor):
+    people, records = floor
+    api = app.test_client()
+    headers = token_for(people["sup"])
+    many = [records["a1"].number] * 201
+    answer = api.post(
+        "/api/v1/worklist/bulk", json={"records": many, "action": "priority", "priority": "low"}, headers=headers
+    )
+    assert answer.status_code == 422 and answer.json["errors"]["json"]["records"] == ["At most 200 records at once."]
+    none = api.post(
+        "/api/v1/worklist/bulk", json={"records": [], "action": "priority", "priority": "low"}, headers=headers
+    )
+    assert none.json["errors"]["json"]["records"] == ["Choose at least one record."]
+    sign_in(people["sup"], language="zh_CN")
+    data = {"record": many, "action": "priority", "priority": "low"}
+    html = client.post("/worklist/bulk", data=data, follow_redirects=True).get_data(as_text=True)
+    assert "一次最多 200 条记录。" in html and "请先勾选要修改的记录。" not in html
+    html = client.post("/worklist/bulk", data={**data, "record": []}, follow_redirects=True).get_data(as_text=True)
+    assert "请先勾选要修改的记录。" in html
+    html = client.post("/worklist/bulk", data={**data, "record": ["R" * 41]}, follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "记录编号应为 1 到 40 个字符。" in html and "Length" not in html
+    db.session.refresh(records["a1"])
+    assert records["a1"].priority.value == "high"
+
+
 def test_reassigning_on_the_record_page_keeps_history(client, sign_in, floor):
     people, records = floor
     number = records["a1"].number
@@ -173,6 +201,28 @@ def test_notifications_bell_list_and_api(app, client, sign_in, token_for, floor)
     assert client.post("/notifications/424242/read", follow_redirects=True).status_code == 200
 
 
+def test_a_notification_names_no_record_once_its_reader_left_the_team(app, client, sign_in, token_for, floor):
+    people, records = floor
+    api = app.test_client()
+    create_notifications(db.session, now=utcnow())
+    headers = token_for(people["sup"])
+    assert {item["record"] for item in api.get("/api/v1/notifications", headers=headers).json["items"]} == {
+        records["a1"].number,
+        records["a2"].number,
+    }
+    # The supervisor moves to the other team: team A's records, their numbers and handlers are no longer theirs.
+    people["sup"].team_id = records["b1"].team_id
+    db.session.commit()
+    items = api.get("/api/v1/notifications", headers=headers).json["items"]
+    assert len(items) == 2 and {item["record"] for item in items} == {None}
+    for item in items:
+        assert records["a1"].number not in item["text"] and records["a2"].number not in item["text"]
+        assert "王一" not in item["text"] and "李二" not in item["text"]
+    sign_in(people["sup"], language="zh_CN")
+    listed = client.get("/notifications").get_data(as_text=True)
+    assert records["a1"].number not in listed and "王一" not in listed and "您已无权查看" in listed
+
+
 def test_the_assignment_rules_page_and_api(app, client, sign_in, token_for, floor):
     people, records = floor
     api = app.test_client()  # API calls by token, without the page's session cookie
@@ -211,6 +261,61 @@ def test_the_assignment_rules_page_and_api(app, client, sign_in, token_for, floo
     assert api.post("/api/v1/worklist/bulk", json=huge, headers=headers).status_code == 422
     sign_in(people["sup"])
     assert client.get("/admin/assignment").status_code == 403
+
+
+def test_the_assignment_rule_form_speaks_chinese_about_lengths(client, sign_in, floor):
+    people, _records = floor
+    sign_in(people["admin"], language="zh_CN")
+    data = {"name": "x" * 500, "category": "c" * 100, "candidates": ["a1"] * 201, "strategy": "round_robin"}
+    html = client.post("/admin/assignment", data=data).get_data(as_text=True)
+    assert "请输入 1 到 120 个字符。" in html and "最多 60 个字符。" in html and "最多填写 200 项。" in html
+    assert "Length" not in html and "Longer than" not in html
+
+
+def test_the_handler_filter_tells_nobody_who_works_in_another_team(app, token_for, floor, make_user):
+    people, records = floor
+    make_user(Role.AGENT, team="客服B组", username="b2", email="b2.secret@example.com")
+    api = app.test_client()
+    headers = token_for(people["sup"])
+    ghost = api.get("/api/v1/worklist?agent=ghost", headers=headers)
+    assert ghost.status_code == 422
+    for reference in ("b1", "b2.secret@example.com", str(people["b1"].id)):
+        answer = api.get("/api/v1/worklist", query_string={"agent": reference}, headers=headers)
+        assert answer.status_code == 422, reference
+        assert answer.json["errors"]["json"]["agent"] == [f"There is no user {reference!r}."]
+    # The team's own people and administrators (who may handle any record) are found.
+    assert api.get("/api/v1/worklist?agent=a2", headers=headers).status_code == 200
+    assert api.get("/api/v1/worklist?agent=boss", headers=headers).status_code == 200
+    admin = token_for(people["admin"])
+    assert api.get("/api/v1/worklist?agent=b2.secret@example.com", headers=admin).status_code == 200
+
+
+def test_refusing_another_teams_user_does_not_name_them(app, client, sign_in, token_for, floor):
+    people, records = floor
+    api = app.test_client()
+    sup, agent = token_for(people["sup"]), token_for(people["a1"])
+    other = str(people["b1"].id)  # ids are easy to count through
+    number = records["a1"].number
+    answers = [
+        api.post(
+            "/api/v1/worklist/bulk", json={"records": [number], "action": "reassign", "assignee": other}, headers=sup
+        ),
+        api.patch(f"/api/v1/records/{number}", json={"assignee": other}, headers=sup),
+        api.post(
+            f"/api/v1/records/{number}/follow-ups",
+            json={"action": "回电", "owner_user": other, "due": "2026-12-31"},
+            headers=agent,
+        ),
+    ]
+    for answer in answers:
+        assert answer.status_code in (200, 422), answer.json
+        said = json.dumps(answer.json, ensure_ascii=False)
+        assert "赵三" not in said and "b1" not in said and "cannot" in said
+    sign_in(people["sup"], language="zh_CN")
+    html = client.post(f"/records/{number}/assign", data={"assignee": other}, follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "赵三" not in html and "该用户不能处理记录" in html
 
 
 def test_the_new_record_form_takes_an_assignee(client, sign_in, floor):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from records.access import require
 from records.customer_links import MAX_LINK_DAYS, get_link, links_of, may_send_links, revoke_link
 from records.db import db
+from records.messages import Schema
 from records.operations import get_record_for, require_not_archived
 from records.presenting import iso_utc
 from web.api.common import StaffView

@@ -15,10 +15,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from records.access import require
 from records.db import db
+from records.messages import Schema
 from records.models import Record, Team, User
 from records.operations import get_record_for
 from records.people import find_agent

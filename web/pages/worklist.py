@@ -128,7 +128,8 @@ def bulk_action():
     except ValidationError as exc:
         db.session.rollback()
         for key, message in flatten_messages(exc.messages):
-            flash(message if key != "records" else _("Tick the records to change first."), "danger")
+            nothing_ticked = key == "records" and not raw["records"]
+            flash(_("Tick the records to change first.") if nothing_ticked else message, "danger")
         return redirect(safe_back(form.get("back")))
     db.session.commit()
     if outcome.done:
