@@ -193,3 +193,42 @@ def test_proposals_and_their_articles_keep_no_card_number_nor_masked_fragment(ma
     assert "title" in refused.value.messages
     article = approve_proposal(proposal, by=trainer)
     assert CARD_NOT_LUHN not in f"{article.title}\n{article.body}" and "****" not in article.title
+
+
+def test_public_pages_never_show_an_identifier_left_in_a_published_article(client, make_article, make_user, token_for):
+    """Articles published before drafts were checked (or edited by hand) may hold a card number or a masked phone;
+    the help center and the public search API show them as placeholders, editors still see the stored text."""
+    article = make_article(
+        title="退款到卡 6222021234567890123 未到账怎么办",
+        summary="客户 139****5678 的退款说明",
+        body=(
+            f"退款原路退回银行卡 {CARD_NOT_LUHN}，订单号 {ORDER}。\n\n"
+            "如有疑问请拨打客服热线 400-820-8820，或联系 13812345678、kefu@example.com、zhang.san@example.com。"
+        ),
+        category="账单疑问",
+    )
+    identifiers = (CARD_NOT_LUHN, "139****5678", "13812345678", "zhang.san@example.com", "138****5678")
+
+    found = client.get("/api/v1/search", query_string={"q": "退款 未到账"}).json["results"]
+    hit = next(item for item in found if item["id"] == article.id)
+    shown = hit["title"] + hit["snippet"]
+    assert "[银行卡号]" in hit["title"] and not any(value in shown for value in identifiers), shown
+
+    pages = [
+        client.get("/help", query_string={"q": "退款 未到账"}),
+        client.get(f"/help/articles/{article.id}"),
+        client.get("/help/categories/billing"),
+    ]
+    for response in pages:
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and "[银行卡号]" in html
+        assert not any(value in html for value in identifiers), html
+    article_page = pages[1].get_data(as_text=True)
+    # What is no identifier stays: the order number, the hotline and the company's own mailbox.
+    assert ORDER in article_page and "400-820-8820" in article_page and "kefu@example.com" in article_page
+    assert "[电话]" in article_page and "[邮箱]" in article_page
+
+    # Editors read the stored text, so that they can correct it.
+    trainer = make_user(Role.TRAINER)
+    stored = client.get(f"/api/v1/articles/{article.id}", headers=token_for(trainer)).json
+    assert CARD_NOT_LUHN in stored["title"]
