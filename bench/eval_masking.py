@@ -111,7 +111,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", action="store_true", help="list every miss and false mask")
     args = parser.parse_args()
-    for name, path in (("dev", DEV_SET), ("held-out", HELDOUT_SET), ("held-out2", HELDOUT2_SET), ("held-out3", HELDOUT3_SET)):
+    sets = (("dev", DEV_SET), ("held-out", HELDOUT_SET), ("held-out2", HELDOUT2_SET), ("held-out3", HELDOUT3_SET))
+    for name, path in sets:
         snippets = load(path)
         languages = Counter(item["lang"] for item in snippets)
         print(f"{name}: {len(snippets)} snippets ({', '.join(f'{n} {lang}' for lang, n in sorted(languages.items()))})")

@@ -129,6 +129,8 @@ _ZH_SURNAME_ONLY_RE = re.compile(f"(?<![贵百同])姓[ \\t]*(?P<name>{_SURNAME}
 _ZH_RELATIONS = (
     "男朋友|女朋友|朋友|同事|老公|老婆|丈夫|妻子|爱人|儿子|女儿|父亲|母亲|爸爸|妈妈|哥哥|姐姐|弟弟|妹妹|邻居|室友|"
     "家人|亲戚|同学|领导|男友|女友|对象|未婚夫|未婚妻|孩子|外甥|侄子|侄女|孙女|舅舅|叔叔|姑姑|岳父|岳母|公公|婆婆|"
+    "表哥|表姐|表弟|表妹|堂哥|堂姐|堂弟|堂妹|嫂子|姐夫|妹夫|小姨|姨妈|舅妈|婶婶|伯伯|外婆|外公|奶奶|爷爷|姥姥|姥爷|"
+    "老伴|前妻|前夫|女婿|儿媳|媳妇|"
     "闺蜜|合伙人|助理|秘书|代理人|经办人|委托人|师傅|快递员|快递小哥|配送员|骑手|外卖员|司机|工程师|维修工|维修员|"
     "安装工|技术员|店员|店长|导购|业务员|销售员|房东|租客|物业"
 )
@@ -272,10 +274,12 @@ _NAME_APPOSITION = "(?:[ \t]*[,(（][ \t]*|[ \t]+)"
 _EN_CUE_NAME_RE = re.compile(
     "(?=[HhMmTtOoYyAaSsNnCcPpWwGgLlRr])"
     f"(?:(?i:{_LATIN_BOUNDARY_BEFORE}(?:(?:his|her|my|their|our|your|the|a|customer's|client's)[ \t]+)"
-    f"(?:(?:best|old|close)[ \t]+)?(?:{_EN_RELATIONS})s?|{_LATIN_BOUNDARY_BEFORE}named"
+    f"(?:(?:best|old|close|late|ex)[ \t-]+)?(?:step-?|half-|great-)?(?:{_EN_RELATIONS})(?:s|-in-law|s-in-law)?"
+    f"|{_LATIN_BOUNDARY_BEFORE}named"
     f"|{_LATIN_BOUNDARY_BEFORE}(?:someone|somebody|person|man|woman|guy|lady|gentleman)[ \t]+called)"
     f"{_NAME_APPOSITION}(?P<name>{_CAPITALISED_NAME})"
-    f"|(?i:{_LATIN_BOUNDARY_BEFORE}(?:customer|client|caller|cardholder|account[ \t]+holder|recipient|sender))"
+    f"|(?i:{_LATIN_BOUNDARY_BEFORE}(?:customer|client|caller|cardholder|account[ \t]+holder|recipient|sender)"
+    "(?:[ \t]+(?:was|is|being))?)"
     f"{_NAME_APPOSITION}(?P<name2>{_CAPITALISED}(?:[ \t]+{_CAPITALISED}){{1,2}}"
     f"|{_CAPITALISED}(?=[ \t]*,|[ \t]+(?i:says|said"
     "|called|calls|asked|asks|wants|wanted|reported|reports|complained|complains|writes|wrote|mentioned|needs"

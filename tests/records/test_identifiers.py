@@ -87,6 +87,7 @@ def test_chinese_surname_and_honorific(text, name):
         # Traditional characters read like simplified ones.
         ("客戶陳大文來電反映充電很慢", "陳大文"),
         ("她鄰居劉子軒也買了", "劉子軒"),
+        ("她表姐周雨桐帮忙下的单", "周雨桐"),
     ],
 )
 def test_chinese_name_after_a_cue(text, name):
@@ -135,6 +136,8 @@ def test_chinese_name_after_a_cue(text, name):
         "铁道部门通知列车晚点",
         "我知道3号发货",
         "客戶說快遞一直沒到",
+        "客户代表表示同意",
+        "他奶奶不会用手机",
     ],
 )
 def test_ordinary_chinese_support_language_names_nobody(text):
@@ -178,6 +181,9 @@ def test_ordinary_chinese_support_language_names_nobody(text):
         ("Her husband (Greg McAllister) will pick it up", "Greg McAllister"),
         ("The cardholder, Ahmed Al-Farsi, disputes the charge", "Ahmed Al-Farsi"),
         ("Spoke to her neighbour, Mary-Kate Dawson, who took it in", "Mary-Kate Dawson"),
+        ("Customer's brother-in-law, Sean O'Malley, collected the TV", "Sean O'Malley"),
+        ("Her stepson Liam Hart opened the account", "Liam Hart"),
+        ("Caller was Priya Ramanathan, asking about the invoice", "Priya Ramanathan"),
     ],
 )
 def test_english_names(text, name):
@@ -206,6 +212,9 @@ def test_english_names(text, name):
         "Her husband, who called earlier, wants a refund",
         "The customer (VIP) asked for priority support",
         "The cardholder, however, denied the charge",
+        "The caller was Very Upset about the delay",
+        "The customer is happy with the refund",
+        "Caller was Angry and rude",
     ],
 )
 def test_ordinary_english_support_language_names_nobody(text):
