@@ -117,6 +117,32 @@ def test_case_snapshots_lose_third_parties_and_uk_numbers():
         assert secret not in text, (secret, text)
 
 
+SECOND_ROUND_TEXT = (
+    "客戶陳大文來電，座機 0755 8888 1234，手機 0912-345-678，香港電話 2345 6789，"
+    "身份证 440524 18800101 0014。他同学杨过、安装师傅李卫东也来过；我姓诸葛，叫诸葛明。"
+    "住望京西园三区312号楼1502室。The caller (Kevin O'Neill) and her brother-in-law, Sean O'Malley, agreed. "
+    "订单号 DD20240603112，退款 1299元，RTX 4090，版本 v3.2.1。"
+)
+SECOND_ROUND_NUMBERS = ("0755 8888 1234", "8888 1234", "0912-345-678", "345-678", "2345 6789", "18800101")
+SECOND_ROUND_PEOPLE = ("陳大文", "杨过", "李卫东", "诸葛明", "312号楼1502室", "Kevin O'Neill", "Sean O'Malley")
+SECOND_ROUND_KEPT = ("DD20240603112", "1299元", "RTX 4090", "v3.2.1")
+
+
+def test_grouped_landlines_local_numbers_and_third_parties_reach_no_one(client, make_record, people, token_for):
+    """The misses a red-team re-run of the first fix found: agents see the numbers masked, trainers see no number,
+    name or flat at all, and the references agents need stay in both views."""
+    record = make_record(agent=people["agent"], problem_description=SECOND_ROUND_TEXT)
+    url = f"/api/v1/records/{record.number}"
+    for role, hidden in (("agent", SECOND_ROUND_NUMBERS), ("trainer", SECOND_ROUND_NUMBERS + SECOND_ROUND_PEOPLE)):
+        text = client.get(url, headers=token_for(people[role])).json["problem_description"]
+        for value in hidden:
+            assert value not in text, (role, value, text)
+        for value in SECOND_ROUND_KEPT:
+            assert value in text, (role, value, text)
+    snapshot = Anonymiser().text(SECOND_ROUND_TEXT)
+    assert identifying_data(snapshot) == [], snapshot
+
+
 def test_search_logs_are_stored_scrubbed_and_insights_show_no_raw_number(db, client, login_as, make_article):
     make_article()
     for query in ("我的手机13812345678收不到验证码", "身份证110101199003077774怎么改", "王小明的快递"):
