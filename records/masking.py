@@ -288,8 +288,8 @@ _TAIWAN_MOBILE_RE = re.compile(r"(?=0)" + _START + r"09\d{2}(?:[ -]?\d{3}){2}" +
 # they are. The number may be grouped any way; 7 to 15 digits. The cue words are simplified: the rules read
 # `simplified` text, so 電話 and 手機 count too.
 _PHONE_CUE_RE = re.compile(
-    r"(?=[电手座固联回致宅家办TtPpMmCcWw])"
-    r"(?:电话|手机|座机|固话|联系方式|回电|致电|宅电|家电|办公电话|"
+    r"(?=[电手座固联回致宅办TtPpMmCcWw])"
+    r"(?:电话|手机|座机|固话|联系方式|回电|致电|宅电|办公电话|"
     r"(?i:(?<![A-Za-z])(?:tel|phone|mobile|cell|whatsapp|call(?:[ \t]+(?:me|him|her|us|them|back))?)(?![A-Za-z])))"
     r"(?:[ \t:：#＃.（）]|号码|号|是|为|(?i:no|number|is|on|at|nr)(?![A-Za-z])){0,6}?"
     r"(?P<number>(?<![A-Za-z0-9_])\+?\(?\d[\d ().-]{5,22}\d)" + _END
@@ -414,10 +414,10 @@ def _find_numbers(text: str) -> list[tuple[int, int, str]]:
             candidates.append((m.start(), m.end(), "id_number"))
     candidates.extend((m.start(), m.end(), "phone") for m in _TAIWAN_MOBILE_RE.finditer(text))
     for m in _PHONE_CUE_RE.finditer(text):
-        number = m.group("number").rstrip("(")
+        number = m.group("number")
         digits = _NON_DIGIT_RE.sub("", number)
         if 7 <= len(digits) <= 15 and not _DATE_SHAPE_RE.fullmatch(number) and not _HOTLINE_DIGITS_RE.fullmatch(digits):
-            candidates.append((m.start("number"), m.start("number") + len(number), "phone"))
+            candidates.append((m.start("number"), m.end("number"), "phone"))
     return candidates
 
 
