@@ -14,8 +14,14 @@ it does not appear intact. Three views are measured:
 
 The dev set was written together with the rules of issue 18 (Medium 3), so its figures are an upper bound.
 bench/data/masking_heldout.jsonl (30 snippets, other products and phrasings) was written afterwards and is never
-tuned on: its figures, printed separately, say how the rules read text they were not written against. Add a snippet
-that fails to the dev set before changing a rule.
+tuned on: its figures, printed separately, say how the rules read text they were not written against. Once the first
+held-out set's misses had been fixed, it was no longer unseen: bench/data/masking_heldout2.jsonl (48 snippets:
+colloquial records, traditional characters, landlines and mobiles in every common grouping, Hong Kong and Taiwan
+numbers, IDs ending in X, flats with 号楼/单元/室, names with apostrophes and hyphens after relatives and trades,
+next to order numbers, amounts, dates, versions and product models that must stay) was written before the second
+round of rule changes; its misses then guided that round, so its figures after it are no longer blind either.
+bench/data/masking_heldout3.jsonl (24 snippets) was written after that round and run once, untuned: the honest
+figure for text the current rules have not seen. Add a snippet that fails to the dev set before changing a rule.
 
     .venv/bin/python bench/eval_masking.py            # the table
     .venv/bin/python bench/eval_masking.py --errors   # also every miss and every false mask, with the output
@@ -34,6 +40,8 @@ sys.path.insert(0, str(ROOT))
 
 DEV_SET = ROOT / "bench" / "data" / "masking_dev.jsonl"
 HELDOUT_SET = ROOT / "bench" / "data" / "masking_heldout.jsonl"
+HELDOUT2_SET = ROOT / "bench" / "data" / "masking_heldout2.jsonl"
+HELDOUT3_SET = ROOT / "bench" / "data" / "masking_heldout3.jsonl"
 #: The kinds staff views mask; names and addresses are shown to staff.
 STAFF_KINDS = frozenset({"phone", "email", "id", "card"})
 
@@ -103,7 +111,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", action="store_true", help="list every miss and false mask")
     args = parser.parse_args()
-    for name, path in (("dev", DEV_SET), ("held-out", HELDOUT_SET)):
+    sets = (("dev", DEV_SET), ("held-out", HELDOUT_SET), ("held-out2", HELDOUT2_SET), ("held-out3", HELDOUT3_SET))
+    for name, path in sets:
         snippets = load(path)
         languages = Counter(item["lang"] for item in snippets)
         print(f"{name}: {len(snippets)} snippets ({', '.join(f'{n} {lang}' for lang, n in sorted(languages.items()))})")

@@ -14,7 +14,7 @@ from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
-from kb.content import diff_contents
+from kb.content import PublicVersion, diff_contents
 from kb.models import CONTENT_FIELDS, Article, ArticleRecordLink, ArticleStatus, ArticleVersion, LinkKind
 from kb.state import search_changed
 from records import audit
@@ -380,12 +380,13 @@ def articles_linked_to(record: Record) -> list[Article]:
     )
 
 
-def get_public_article(reference: int | str) -> tuple[Article, ArticleVersion]:
-    """A published article and the version customers see; drafts and archived ones do not exist publicly."""
+def get_public_article(reference: int | str) -> tuple[Article, PublicVersion]:
+    """A published article and the version customers see (identifiers in its text replaced, kb.content.public_text);
+    drafts and archived ones do not exist publicly."""
     try:
         article = get_article(reference)
     except NotFound:
         raise NotFound(f"No article {reference}.") from None
     if not article.is_public:
         raise NotFound(f"No article {reference}.")
-    return article, article.live_version
+    return article, PublicVersion(article.live_version)

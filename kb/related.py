@@ -20,6 +20,7 @@ import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 
+from kb.content import public_text
 from kb.models import Article, ArticleStatus, ArticleVersion
 from kb.search import SearchHit, search_service
 from records.db import db
@@ -114,7 +115,8 @@ def related_articles(article: Article, version: ArticleVersion, limit: int = REL
         SearchHit(
             article_id=other,
             external_id=None,
-            title=versions[other].title,
+            # Shown on public pages: identifiers left in published text are replaced (kb.content.public_text).
+            title=public_text(versions[other].title, chinese=language == "zh"),
             snippet="",
             score=round(-negative, 4),
             category=versions[other].category,

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from kb.content import plain_text
+from kb.content import plain_text, public_text
 from kb.index import TextIndex, query_terms, snippet
 from kb.models import Article, ArticleStatus, ArticleVersion
 from kb.state import PENDING_KEY, current_token
@@ -386,12 +386,15 @@ class SearchService:
             fields = stored.get(article_id)
             if fields is None:
                 continue  # unpublished between the two lookups
+            # Search results are public: identifiers left in published text are replaced (kb.content.public_text).
+            chinese = fields.get("language") == "zh"
+            body, summary = (public_text(fields.get(name) or "", chinese=chinese) for name in ("body", "summary"))
             results.append(
                 SearchHit(
                     article_id=article_id,
                     external_id=fields.get("external_id"),
-                    title=fields["title"],
-                    snippet=snippet(fields.get("body", ""), terms, fallback=fields.get("summary") or None),
+                    title=public_text(fields["title"], chinese=chinese),
+                    snippet=snippet(body, terms, fallback=summary or None),
                     score=round(float(score), 4),
                     category=fields.get("category") or None,
                     subcategory=fields.get("subcategory") or None,

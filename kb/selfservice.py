@@ -20,6 +20,7 @@ from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
+from kb.content import PublicVersion, public_text
 from kb.models import (
     Article,
     ArticleFeedback,
@@ -35,7 +36,7 @@ from records import audit
 from records.access import NotFound, can_create_records
 from records.customer_links import create_link
 from records.db import db
-from records.enums import Channel, Role, Status
+from records.enums import Channel, Language, Role, Status
 from records.identifiers import scrub_identifiers
 from records.models import Record, User
 from records.operations import create_record, taxonomy
@@ -371,11 +372,11 @@ def _public_titles(article_ids: set[int]) -> dict[int, str]:
     if not article_ids:
         return {}
     rows = db.session.execute(
-        sa.select(Article.id, ArticleVersion.title)
+        sa.select(Article.id, ArticleVersion.title, ArticleVersion.language)
         .join(ArticleVersion, ArticleVersion.id == Article.live_version_id)
         .where(Article.id.in_(article_ids))
     ).all()
-    return dict(rows)
+    return {article_id: public_text(title, chinese=language == Language.ZH) for article_id, title, language in rows}
 
 
 # -- browsing ---------------------------------------------------------------------------------------------------------
@@ -419,17 +420,19 @@ def public_category_counts() -> dict[str, int]:
     return counts
 
 
-def public_articles_in(code: str) -> list[tuple[Article, ArticleVersion]]:
-    """Public articles of a category or subcategory, most viewed first."""
+def public_articles_in(code: str) -> list[tuple[Article, PublicVersion]]:
+    """Public articles of a category or subcategory, most viewed first, as customers read them."""
     rows = db.session.execute(
         _public_live_versions()
         .where(sa.or_(ArticleVersion.category == code, ArticleVersion.subcategory == code))
         .order_by(Article.view_count.desc(), ArticleVersion.title)
     ).all()
-    return [(article, version) for article, version in rows]
+    return [(article, PublicVersion(version)) for article, version in rows]
 
 
-def related_articles(article: Article, version: ArticleVersion, limit: int = RELATED_LIMIT) -> list[SearchHit]:
+def related_articles(
+    article: Article, version: ArticleVersion | PublicVersion, limit: int = RELATED_LIMIT
+) -> list[SearchHit]:
     """Other public articles about the same question: by meaning and category (kb.related)."""
     return related_by_meaning(article, version, limit)
 

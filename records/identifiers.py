@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from records.masking import CONTEXT_CHARS, MAX_PASSES, find_masked, find_pii, mask_text
+from records.masking import CONTEXT_CHARS, MAX_PASSES, find_masked, find_pii, mask_text, simplified
 
 IDENTIFIER_KINDS = ("name", "address")
 #: Replacement per kind: (Chinese text, any other text).
@@ -125,19 +125,26 @@ _ZH_HONORIFIC_RE = re.compile(
 # 我姓王, 那位姓张的客户; not 贵姓 (a question), 百家姓, 姓名, 姓氏.
 _ZH_SURNAME_ONLY_RE = re.compile(f"(?<![贵百同])姓[ \\t]*(?P<name>{_SURNAME})(?![名氏])")
 # People around the customer, named in a record as often as the customer: 他朋友李四, 她老公王强也来过电话.
+# The people who come to the door or to the phone for them count the same: 安装师傅李卫东, 快递员孙明亮.
 _ZH_RELATIONS = (
-    "朋友|同事|老公|老婆|丈夫|妻子|爱人|儿子|女儿|父亲|母亲|爸爸|妈妈|哥哥|姐姐|弟弟|妹妹|邻居|室友|家人|亲戚|同学|领导"
+    "男朋友|女朋友|朋友|同事|老公|老婆|丈夫|妻子|爱人|儿子|女儿|父亲|母亲|爸爸|妈妈|哥哥|姐姐|弟弟|妹妹|邻居|室友|"
+    "家人|亲戚|同学|领导|男友|女友|对象|未婚夫|未婚妻|孩子|外甥|侄子|侄女|孙女|舅舅|叔叔|姑姑|岳父|岳母|公公|婆婆|"
+    "表哥|表姐|表弟|表妹|堂哥|堂姐|堂弟|堂妹|嫂子|姐夫|妹夫|小姨|姨妈|舅妈|婶婶|伯伯|外婆|外公|奶奶|爷爷|姥姥|姥爷|"
+    "老伴|前妻|前夫|女婿|儿媳|媳妇|"
+    "闺蜜|合伙人|助理|秘书|代理人|经办人|委托人|师傅|快递员|快递小哥|配送员|骑手|外卖员|司机|工程师|维修工|维修员|"
+    "安装工|技术员|店员|店长|导购|业务员|销售员|房东|租客|物业"
 )
+_RELATION_FIRST_CHARS = "".join(sorted({word[0] for word in _ZH_RELATIONS.split("|")}))
 # After a label (姓名：, "Name:") comes a name whatever its surname; after 我叫 or "my name is" a name whatever comes
 # next; after a weak cue (客户, 我是) a name only when it ends cleanly, since 客户高度评价 names nobody.
 _NAME_CUE_RE = re.compile(
-    "(?=[我名客联收寄持户顾用本姓朋同老丈妻爱儿女父母爸妈哥姐弟妹邻室家亲MmNnFfCcAaRr])"
+    f"(?=[我名客联收寄持户顾用本姓叫开{_RELATION_FIRST_CHARS}MmNnFfCcAaRr])"
     "(?:(?P<label>(?:(?:客户|联系人|收件人|收货人|寄件人|持卡人|户主)?姓名|联系人|收件人|收货人|寄件人|持卡人|户名)"
     f"[ \\t]*[:：]|(?i:{_LATIN_BOUNDARY_BEFORE}(?:(?:full|customer|contact|account[ \\t]+holder)[ \\t]+)?name"
     f"[ \\t]*[:：]|{_LATIN_BOUNDARY_BEFORE}(?:contact|recipient|attn|attention|customer|cardholder)[ \\t]*[:：]))"
     f"|(?P<spoken>我叫|名叫|(?i:{_LATIN_BOUNDARY_BEFORE}my[ \\t]+(?:full[ \\t]+)?name[ \\t]*(?:is|'s|’s))))[ \\t]*"
     "|(?P<relation>" + _ZH_RELATIONS + ")[ \\t]*"
-    "|(?P<weak>客户|顾客|用户|我是|本人|收件人|收货人|联系人|持卡人)[ \\t]*"
+    "|(?P<weak>客户|顾客|用户|我是|本人|收件人|收货人|联系人|持卡人|户名|开户名|姓名|叫)[ \\t]*"
 )
 # What may follow a name after a weak cue: a reporting verb, a particle, an honorific (客户王小明反映, 我是张伟，).
 _AFTER_NAME = (
@@ -161,11 +168,14 @@ _NOT_NAMES = _word_set(
 )
 
 
-def _chinese_name_end(text: str, start: int, *, strong: bool, any_surname: bool = False) -> int | None:
+def _chinese_name_end(
+    text: str, start: int, *, strong: bool, any_surname: bool = False, relaxed: bool = False
+) -> int | None:
     """End of a surname-led name of two to four Han characters at start, or None.
 
     strong: the name may run into the next word (a cue said a name follows); any_surname: the first character is
-    taken for a surname even when it is not a common one (after a label such as 联系人：).
+    taken for a surname even when it is not a common one (after a label such as 联系人：); relaxed: a given name may
+    hold characters that are mostly function words elsewhere (杨过, 马可), after a cue that names a person for sure.
     """
     if text[start : start + 2] in _COMPOUND_SURNAMES:
         surname_end = start + 2
@@ -173,9 +183,10 @@ def _chinese_name_end(text: str, start: int, *, strong: bool, any_surname: bool 
         surname_end = start + 1
     else:
         return None
+    allowed = _is_relaxed_given_name_char if relaxed else _is_given_name_char
     fallback = None
     for end in (surname_end + 2, surname_end + 1):
-        if end > len(text) or not all(_is_given_name_char(text, i) for i in range(surname_end, end)):
+        if end > len(text) or not all(allowed(text, i) for i in range(surname_end, end)):
             continue
         name = text[start:end]
         if any(name[i : i + 2] in _NOT_NAMES for i in range(len(name) - 1)):
@@ -183,12 +194,26 @@ def _chinese_name_end(text: str, start: int, *, strong: bool, any_surname: bool 
         if end == len(text) or not _HAN_RE.match(text[end]) or text.startswith(_AFTER_NAME, end):
             return end
         if strong and fallback is None:
+            # 许晴代为办理, 杨过用了: a particle after the third character makes that character a verb, so the name
+            # is the two before it; any other running-on text keeps the longer name (李卫东到了).
+            if end == surname_end + 2 and end < len(text) and text[end] in _VERB_PARTICLES:
+                continue
             fallback = end
     return fallback
 
 
+#: Characters that follow a verb (代为, 用了, 拿着): the character before them is no part of a name.
+_VERB_PARTICLES = "了着为"
+# Characters that never belong to a given name, even after a cue that says a name follows.
+_NEVER_IN_GIVEN_NAME = "的了是在和与及跟给把被说问也都就还又很再吗呢吧啊们这那我你他她它您个"
+
+
 def _is_given_name_char(text: str, index: int) -> bool:
     return bool(_HAN_RE.match(text, index)) and text[index] not in _NOT_IN_GIVEN_NAME
+
+
+def _is_relaxed_given_name_char(text: str, index: int) -> bool:
+    return bool(_HAN_RE.match(text, index)) and text[index] not in _NEVER_IN_GIVEN_NAME
 
 
 # --- English names ---
@@ -243,14 +268,20 @@ _EN_RELATIONS = (
     "|flatmate|roommate|boyfriend|girlfriend|relative|cousin|uncle|aunt|landlord|tenant|assistant|grandson|"
     "granddaughter|grandmother|grandfather|nephew|niece|fianc[ée]e?"
 )
+# "her husband Greg", "her husband, Greg", "the caller (Kevin O'Neill)": the name may be set off by a comma or
+# parentheses.
+_NAME_APPOSITION = "(?:[ \t]*[,(（][ \t]*|[ \t]+)"
 _EN_CUE_NAME_RE = re.compile(
     "(?=[HhMmTtOoYyAaSsNnCcPpWwGgLlRr])"
     f"(?:(?i:{_LATIN_BOUNDARY_BEFORE}(?:(?:his|her|my|their|our|your|the|a|customer's|client's)[ \t]+)"
-    f"(?:(?:best|old|close)[ \t]+)?(?:{_EN_RELATIONS})s?,?|{_LATIN_BOUNDARY_BEFORE}named"
+    f"(?:(?:best|old|close|late|ex)[ \t-]+)?(?:step-?|half-|great-)?(?:{_EN_RELATIONS})(?:s|-in-law|s-in-law)?"
+    f"|{_LATIN_BOUNDARY_BEFORE}named"
     f"|{_LATIN_BOUNDARY_BEFORE}(?:someone|somebody|person|man|woman|guy|lady|gentleman)[ \t]+called)"
-    f"[ \t]+(?P<name>{_CAPITALISED_NAME})"
-    f"|(?i:{_LATIN_BOUNDARY_BEFORE}(?:customer|client|caller|cardholder|account[ \t]+holder|recipient|sender))"
-    f"[ \t]+(?P<name2>{_CAPITALISED}(?:[ \t]+{_CAPITALISED}){{1,2}}|{_CAPITALISED}(?=[ \t]*,|[ \t]+(?i:says|said"
+    f"{_NAME_APPOSITION}(?P<name>{_CAPITALISED_NAME})"
+    f"|(?i:{_LATIN_BOUNDARY_BEFORE}(?:customer|client|caller|cardholder|account[ \t]+holder|recipient|sender)"
+    "(?:[ \t]+(?:was|is|being))?)"
+    f"{_NAME_APPOSITION}(?P<name2>{_CAPITALISED}(?:[ \t]+{_CAPITALISED}){{1,2}}"
+    f"|{_CAPITALISED}(?=[ \t]*,|[ \t]+(?i:says|said"
     "|called|calls|asked|asks|wants|wanted|reported|reports|complained|complains|writes|wrote|mentioned|needs"
     f"|is|was|has|had){_LATIN_BOUNDARY_AFTER})))"
 )
@@ -271,15 +302,29 @@ def _name_words_end(text: str, start: int, end: int) -> int | None:
     return name_end
 
 
-def _cue_name_spans(text: str) -> list[tuple[int, int, str]]:
+# A name said to be someone's relation or colleague: 韩梅梅是他同事, 李强是我朋友.
+_RELATION_AFTER_RE = re.compile(f"是(?:他|她|我|您|客户|顾客)?的?(?:{_ZH_RELATIONS})")
+
+
+def _names_before_relation(text: str) -> list[tuple[int, int, str]]:
     spans = []
+    for cue in _RELATION_AFTER_RE.finditer(text):
+        for start in range(max(0, cue.start() - 4), cue.start() - 1):
+            if _chinese_name_end(text, start, strong=True) == cue.start():
+                spans.append((start, cue.start(), "name"))
+                break
+    return spans
+
+
+def _cue_name_spans(text: str) -> list[tuple[int, int, str]]:
+    spans = _names_before_relation(text) if "是" in text else []
     for cue in _NAME_CUE_RE.finditer(text):
         position = cue.end()
         if cue.group("weak"):
             end = _chinese_name_end(text, position, strong=False)
         elif cue.group("relation"):
             # 儿子王小虎帮忙: after a relative or friend a common surname starts a name even without a clean end.
-            end = _chinese_name_end(text, position, strong=True)
+            end = _chinese_name_end(text, position, strong=True, relaxed=True)
         elif _HAN_RE.match(text, position):
             end = _chinese_name_end(text, position, strong=True, any_surname=bool(cue.group("label")))
         else:
@@ -383,8 +428,19 @@ _ZH_ROAD_CORE_RE = re.compile(
     f"(?:{_PLACE_NAME_CHAR_RE.pattern}{{1,12}}?{_ZH_ESTATE})?(?:{_ZH_UNIT_PARTS})?"
 )
 _ZH_ESTATE_CORE_RE = re.compile(_ZH_ESTATE + _ZH_UNIT_PARTS)
-# Without a province, city, district or town before it, "道" is too often 知道 or 频道: 我知道3号发货 has no address.
+# A building with a flat or a stairway unit in it is a home address without an estate's name: 西园三区312号楼
+# 1502室, 7栋2单元1101, 5幢2-301. A building alone or with a floor (3号楼2层, A座一楼) is not: offices and
+# warehouses have them too.
+_ZH_BUILDING_CORE_RE = re.compile(
+    f"(?<![0-9A-Za-z])(?:[0-9]{{1,4}}|[A-Za-z]|[一二三四五六七八九十]+)(?:号楼|栋|幢|座)"
+    f"(?:[-—\\s]?{_ZH_NUMBER}(?:层|楼))?[-—\\s]?"
+    f"(?:{_ZH_NUMBER}(?:单元|室|户|房)(?:[-—]?[0-9]{{1,4}}室?)?|[0-9]{{1,4}}(?:-[0-9]{{1,4}})+|[0-9]{{3,4}})(?![0-9层楼])"
+)
+# Without a province, city, district or town before it, "道" is too often the end of a word: 我知道3号发货 has no
+# address. Hong Kong's roads are 道 (弥敦道688号) and seldom follow a district written with 区, so a 道 counts
+# unless the character before it makes such a word.
 _ZH_ADMIN_UNIT_RE = re.compile("[省市区县镇乡州盟旗]")
+_WORD_BEFORE_DAO = "知频味渠通轨赛车跑难报说顺称霸公人门坑管隧航古打微铁弯一半个要正邪孝王剑茶"
 _ZH_ADDRESS_LABEL_RE = re.compile(
     "(?=[收寄送邮联家详现新旧公单配通居户地住])"
     "(?:(?:收货|收件|寄件|送货|邮寄|联系|家庭|详细|现|新|旧|公司|单位|配送|通讯|通信|居住|户籍)地址"
@@ -411,13 +467,19 @@ def _chinese_address_spans(text: str) -> list[tuple[int, int, str]]:
         start = _place_start(text, core.start())
         if start == core.start():
             continue  # a road needs a name
-        if core.group("road") == "道" and not _ZH_ADMIN_UNIT_RE.search(text, start, core.start()):
+        if (
+            core.group("road") == "道"
+            and text[core.start() - 1] in _WORD_BEFORE_DAO
+            and not _ZH_ADMIN_UNIT_RE.search(text, start, core.start())
+        ):
             continue
         spans.append((start, core.end(), "address"))
     for core in _ZH_ESTATE_CORE_RE.finditer(text):
         start = _place_start(text, core.start())
         if start < core.start():
             spans.append((start, core.end(), "address"))
+    for core in _ZH_BUILDING_CORE_RE.finditer(text):
+        spans.append((_place_start(text, core.start()), core.end(), "address"))
     for label in _ZH_ADDRESS_LABEL_RE.finditer(text):
         limit = label.end() + _MAX_LABELLED_ADDRESS
         end = _ZH_CLAUSE_END_RE.search(text, label.end(), limit)
@@ -542,14 +604,17 @@ def find_identifiers(text: str | None, known_names: Iterable[str] = ()) -> list[
     """
     if not text:
         return []
-    spans = _known_name_spans(text, _known_names_tuple(known_names))
-    spans.extend(_cue_name_spans(text))
-    if _HAN_RE.search(text):
-        spans.extend((m.start(), m.end(), "name") for m in _ZH_HONORIFIC_RE.finditer(text))
-        spans.extend((m.start("name"), m.end("name"), "name") for m in _ZH_SURNAME_ONLY_RE.finditer(text))
-        spans.extend(_chinese_address_spans(text))
-    spans.extend(_english_name_spans(text))
-    spans.extend(_english_address_spans(text))
+    # The rules are written in simplified characters and read a simplified copy (陳先生, 彌敦道688號, 鄰居);
+    # what they find is cut from the text as written.
+    scan = simplified(text)
+    spans = _known_name_spans(scan, tuple(simplified(name) for name in _known_names_tuple(known_names)))
+    spans.extend(_cue_name_spans(scan))
+    if _HAN_RE.search(scan):
+        spans.extend((m.start(), m.end(), "name") for m in _ZH_HONORIFIC_RE.finditer(scan))
+        spans.extend((m.start("name"), m.end("name"), "name") for m in _ZH_SURNAME_ONLY_RE.finditer(scan))
+        spans.extend(_chinese_address_spans(scan))
+    spans.extend(_english_name_spans(scan))
+    spans.extend(_english_address_spans(scan))
     return _merge_spans(text, spans)
 
 

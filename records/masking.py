@@ -16,6 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+
+from opencc import OpenCC
 
 __all__ = [
     "CONTEXT_CHARS",
@@ -34,6 +37,7 @@ __all__ = [
     "mask_phone",
     "mask_text",
     "masked_kind",
+    "simplified",
 ]
 
 PII_KINDS = ("phone", "email", "id_number", "bank_card")
@@ -85,7 +89,8 @@ def _keep_ends(value: str, head: int, tail: int) -> str:
 
 
 def _mask_phone_digits(digits: str) -> str:
-    return _keep_ends(digits, 3, 4) if len(digits) >= 8 else _mask_short(digits)
+    # 3 + 4 of an 8-digit number (a landline without its area code, a Hong Kong number) would hide one digit.
+    return _keep_ends(digits, 3, 4) if len(digits) >= 10 else _mask_short(digits)
 
 
 def _country_code_length(digits: str) -> int:
@@ -98,7 +103,7 @@ def mask_phone(value: str | None) -> str | None:
     """``13812345678`` → ``138****5678``; ``+86 138-1234-5678`` → ``+86 138****5678``.
 
     Separators are dropped; an international prefix (``+``/``00`` and the country code, or the bare ``86`` before a
-    Chinese mobile number) stays visible. Numbers of fewer than 8 digits show at most half of them.
+    Chinese mobile number) stays visible. Numbers of fewer than 10 digits show at most half of them.
     """
     if not value:
         return value
@@ -226,6 +231,30 @@ def luhn_valid(digits: str) -> bool:
 
 # --- detection -----------------------------------------------------------------------------------------------------
 
+_HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> OpenCC:
+    return OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """text with traditional characters as simplified ones, every character at its offset.
+
+    Hong Kong and Taiwan customers write 電話, 陳先生, 彌敦道688號: the cue words, surnames and address words of the
+    rules are written once, in simplified characters, and the rules read this copy; what they find is cut from the
+    text as written.
+    """
+    if not _HAN_RE.search(text):
+        return text
+    converted = _t2s().convert(text)
+    if len(converted) != len(text):
+        # Phrase conversions can change the length; converting one character at a time never does.
+        converted = "".join(_t2s().convert(char) or char for char in text)
+    return converted
+
+
 # PII must not touch a letter, digit, "_" or "@": digits inside longer codes (SF1234567890123, DD20240520001) are
 # not PII, and "@" starts an e-mail domain. "*" is allowed next to PII (**13812345678** in Markdown), which is safe
 # because masked values keep "*" inside them. Each pattern opens with a lookahead for its possible first characters
@@ -244,10 +273,30 @@ _EMAIL_RE = re.compile(
 _MOBILE_RE = re.compile(
     r"(?=[+0(81])(?<![A-Za-z0-9_+])(?:(?:\+|00)86[ -]?|\(\+?86\)[ -]?|86-?)?1[3-9]\d(?:[ -]?\d{4}){2}" + _END
 )
-# Chinese landline: area code (010, 02x, or four digits) set off by "-", " " or parentheses, then 7-8 digits.
+# Chinese landline: area code (010, 02x, or four digits) set off by "-", " " or parentheses, then the 7-8 digit
+# number in one run or grouped as people say it (0755 8888 1234, 010-8888-1234, (021) 6888 1234, (0571)8765 4321).
 _LANDLINE_RE = re.compile(
-    r"(?=[(0])" + _START + r"(?:\(0(?:[12]\d|[3-9]\d{2})\)[ -]?|0(?:[12]\d|[3-9]\d{2})[ -])\d{7,8}" + _END
+    r"(?=[(0])"
+    + _START
+    + r"(?:\(0(?:[12]\d|[3-9]\d{2})\)[ -]?|0(?:[12]\d|[3-9]\d{2})[ -])(?:\d{7,8}|\d{3,4}[ -]\d{4})"
+    + _END
 )
+# Taiwan mobiles as written there: 0912-345-678, 0912 345 678, 0912345678.
+_TAIWAN_MOBILE_RE = re.compile(r"(?=0)" + _START + r"09\d{2}(?:[ -]?\d{3}){2}" + _END)
+# A number right after a word that says it is a phone (电话 2345 6789, 手机：9123 4567, "call me on 6123 4567"):
+# local numbers of Hong Kong, Macau, Singapore or anywhere else have no shape of their own, but the cue says what
+# they are. The number may be grouped any way; 7 to 15 digits. The cue words are simplified: the rules read
+# `simplified` text, so 電話 and 手機 count too.
+_PHONE_CUE_RE = re.compile(
+    r"(?=[电手座固联回致宅办TtPpMmCcWw])"
+    r"(?:电话|手机|座机|固话|联系方式|回电|致电|宅电|办公电话|"
+    r"(?i:(?<![A-Za-z])(?:tel|phone|mobile|cell|whatsapp|call(?:[ \t]+(?:me|him|her|us|them|back))?)(?![A-Za-z])))"
+    r"(?:[ \t:：#＃.（）]|号码|号|是|为|(?i:no|number|is|on|at|nr)(?![A-Za-z])){0,6}?"
+    r"(?P<number>(?<![A-Za-z0-9_])\+?\(?\d[\d ().-]{5,22}\d)" + _END
+)
+_DATE_SHAPE_RE = re.compile(r"(?:19|20)\d{2}[-./ ]\d{1,2}[-./ ]\d{1,2}")
+# Company hotlines (400-820-8820, 800 810 8888) are public numbers, not a person's.
+_HOTLINE_DIGITS_RE = re.compile(r"(?:400|800)\d{7}")
 # International: "+" and country code, then groups (+1 415 555 0100, +44 20 7946 0958, +1 (415) 555-0100,
 # UK mobiles as +44 7566 073908) or one run of digits. +86 mobiles are left to _MOBILE_RE.
 _INTL_RE = re.compile(
@@ -273,6 +322,10 @@ _NANP_RE = re.compile(
     r"[2-9]\d{2}[ .-]\d{4}(?![A-Za-z0-9_]|[.-]\d)"
 )
 _DIGIT_RUN_RE = re.compile(r"(?=\d)" + _START + r"(?:\d{17}[Xx]|\d{13,19})" + _END)
+# IDs as some people write them, grouped by region, birth date and sequence (440524 18800101 0014) or in fours.
+_GROUPED_ID_RE = re.compile(
+    r"(?=\d)" + _START + r"(?:\d{6}[ -]?\d{4}[ -]?\d{4}[ -]?\d{3}[\dXx]|\d{4}(?:[ -]\d{4}){3}[ -]\d[\dXx])" + _END
+)
 # Cards as printed: 4-digit groups (6222 0212 3456 7890 123, any mix of spaces and hyphens as people type them) or
 # American Express's 4-6-5 (3782 822463 10005).
 _GROUPED_CARD_RE = re.compile(
@@ -317,11 +370,21 @@ def _is_reference(text: str, start: int, end: int) -> bool:
     )
 
 
+def _id_labelled(text: str, start: int) -> bool:
+    return bool(_ID_LABEL_BEFORE_RE.search(text[max(0, start - CONTEXT_CHARS) : start]))
+
+
+def _is_id_at(text: str, start: int, value: str) -> bool:
+    """An 18-character resident ID by its birth date and region or checksum, or any 18 characters after an ID label:
+    one mistyped ID digit (a wrong date, say) does not stop the rest from identifying its holder."""
+    return len(value) == 18 and (_is_id18(value) or _id_labelled(text, start))
+
+
 def _classify_digit_run(text: str, start: int, end: int) -> str | None:
     run = text[start:end]
-    if len(run) == 18 and _is_id18(run):
+    if _is_id_at(text, start, run):
         return "id_number"
-    if len(run) == 15 and _is_id15(run) and _ID_LABEL_BEFORE_RE.search(text[max(0, start - CONTEXT_CHARS) : start]):
+    if len(run) == 15 and _is_id15(run) and _id_labelled(text, start):
         return "id_number"
     if run.isdigit() and _is_bank_card(run):
         return "bank_card"
@@ -345,6 +408,16 @@ def _find_numbers(text: str) -> list[tuple[int, int, str]]:
     for m in _GROUPED_CARD_RE.finditer(text):
         if _is_bank_card(_NON_DIGIT_RE.sub("", m.group())):
             candidates.append((m.start(), m.end(), "bank_card"))
+    for m in _GROUPED_ID_RE.finditer(text):
+        compact = _SEPARATOR_RE.sub("", m.group())
+        if compact != m.group() and _is_id_at(text, m.start(), compact):
+            candidates.append((m.start(), m.end(), "id_number"))
+    candidates.extend((m.start(), m.end(), "phone") for m in _TAIWAN_MOBILE_RE.finditer(text))
+    for m in _PHONE_CUE_RE.finditer(text):
+        number = m.group("number")
+        digits = _NON_DIGIT_RE.sub("", number)
+        if 7 <= len(digits) <= 15 and not _DATE_SHAPE_RE.fullmatch(number) and not _HOTLINE_DIGITS_RE.fullmatch(digits):
+            candidates.append((m.start("number"), m.end("number"), "phone"))
     return candidates
 
 
@@ -355,14 +428,16 @@ def find_pii(text: str | None) -> list[PiiMatch]:
     candidates: list[tuple[int, int, str]] = []
     if "@" in text:
         candidates.extend((m.start(), m.end(), "email") for m in _EMAIL_RE.finditer(text))
-    if _NUMBER_HINT_RE.search(text):
-        candidates.extend(_find_numbers(text))
+    # Cue and context words are matched in simplified characters (訂單 is 订单); values are cut from the text.
+    scan = simplified(text) if _NUMBER_HINT_RE.search(text) else None
+    if scan is not None:
+        candidates.extend(_find_numbers(scan))
     candidates.sort(key=lambda c: (c[0], c[0] - c[1], _RANK[c[2]]))
     found: list[PiiMatch] = []
     taken_until = 0
     for start, end, kind in candidates:
         # Context is checked per candidate, so a shorter candidate at the same place can still be taken.
-        if start < taken_until or (kind != "email" and _is_reference(text, start, end)):
+        if start < taken_until or (kind != "email" and _is_reference(scan or text, start, end)):
             continue
         found.append(PiiMatch(kind, start, end, text[start:end]))
         taken_until = end

@@ -76,6 +76,18 @@ def test_chinese_surname_and_honorific(text, name):
         ("我是张伟，想问一下退款", "张伟"),
         ("我姓王", "王"),
         ("那位姓张的客户又来电了", "张"),
+        # People around the customer, by relation or by trade; a name said to be one.
+        ("客户说他同学杨过用了同一张优惠券", "杨过"),
+        ("客户的妻子许晴代为办理退货", "许晴"),
+        ("安装师傅李卫东到了以后说管子不配套", "李卫东"),
+        ("快递员孙明亮电话一直打不通", "孙明亮"),
+        ("顾客说她老公叫郑浩然，货是他签收的", "郑浩然"),
+        ("顾客说韩梅梅是他同事，也要开发票", "韩梅梅"),
+        ("退款请打到这张卡，户名马丽。", "马丽"),
+        # Traditional characters read like simplified ones.
+        ("客戶陳大文來電反映充電很慢", "陳大文"),
+        ("她鄰居劉子軒也買了", "劉子軒"),
+        ("她表姐周雨桐帮忙下的单", "周雨桐"),
     ],
 )
 def test_chinese_name_after_a_cue(text, name):
@@ -107,6 +119,25 @@ def test_chinese_name_after_a_cue(text, name):
         "我叫了快递",
         "客户经理会联系您",
         "项目经理在跟进",
+        "客户叫车服务一直没人接单",
+        "客户要求叫醒服务",
+        "叫号系统故障，排队两小时",
+        "客户叫我们尽快处理",
+        "姓名一栏填错了，需要修改",
+        "师傅说明天上门安装",
+        "物业说电梯在维修",
+        "司机已到楼下",
+        "客户的朋友高兴地说问题解决了",
+        "这是我同事推荐的产品",
+        "是他朋友帮忙下的单",
+        "会议在3号楼2层会议室举行",
+        "仓库在A座一楼",
+        "人行道上有积水，快递被弄湿了",
+        "铁道部门通知列车晚点",
+        "我知道3号发货",
+        "客戶說快遞一直沒到",
+        "客户代表表示同意",
+        "他奶奶不会用手机",
     ],
 )
 def test_ordinary_chinese_support_language_names_nobody(text):
@@ -145,6 +176,14 @@ def test_ordinary_chinese_support_language_names_nobody(text):
         ("Refund please.\nKind regards,\nJane Doe", "Jane Doe"),
         ("姓名：John Smith", "John Smith"),
         ("Name: 王小明", "王小明"),
+        # Set off by a comma or parentheses after the word that introduces them.
+        ("The caller (Kevin O'Neill) said the parcel was damaged", "Kevin O'Neill"),
+        ("Her husband (Greg McAllister) will pick it up", "Greg McAllister"),
+        ("The cardholder, Ahmed Al-Farsi, disputes the charge", "Ahmed Al-Farsi"),
+        ("Spoke to her neighbour, Mary-Kate Dawson, who took it in", "Mary-Kate Dawson"),
+        ("Customer's brother-in-law, Sean O'Malley, collected the TV", "Sean O'Malley"),
+        ("Her stepson Liam Hart opened the account", "Liam Hart"),
+        ("Caller was Priya Ramanathan, asking about the invoice", "Priya Ramanathan"),
     ],
 )
 def test_english_names(text, name):
@@ -169,6 +208,13 @@ def test_english_names(text, name):
         "I bought it at Best Buy",
         "Thanks in advance",
         "Hi there, my card is blocked",
+        "The caller (angry) said the parcel was late",
+        "Her husband, who called earlier, wants a refund",
+        "The customer (VIP) asked for priority support",
+        "The cardholder, however, denied the charge",
+        "The caller was Very Upset about the delay",
+        "The customer is happy with the refund",
+        "Caller was Angry and rude",
     ],
 )
 def test_ordinary_english_support_language_names_nobody(text):
@@ -284,6 +330,12 @@ def test_a_hyphenated_username_is_not_cut_into_a_word():
         ("苏州市工业园区星湖街158号", "苏州市工业园区星湖街158号"),
         # 道 is a road only after a city or district: see the negative case 我知道3号发货.
         ("寄到广州市天河区天河道5号", "广州市天河区天河道5号"),
+        # A Hong Kong road is a 道 without a district before it; traditional characters count.
+        ("香港地址九龍旺角彌敦道688號，謝謝", "九龍旺角彌敦道688號"),
+        ("台北市信義區松仁路100號12樓", "台北市信義區松仁路100號12樓"),
+        # A building with a flat in it is a home, even without the estate's name.
+        ("客户住望京西园三区312号楼1502室，电梯坏了", "望京西园三区312号楼1502室"),
+        ("家在7栋2单元1101，快递放门口", "7栋2单元1101"),
     ],
 )
 def test_chinese_postal_address(text, address):

@@ -65,7 +65,8 @@ def assert_only_matches_changed(text, masked):
         ("+1 415 555 0100", "+1 415***0100"),
         ("+14155550100", "+1 415***0100"),
         ("+44 20 7946 0958", "+44 207***0958"),
-        ("12345678", "123*5678"),
+        ("12345678", "12****78"),  # 3 + 4 of 8 digits would hide one
+        ("123456789", "12*****89"),
         ("1234567", "1****67"),
         ("123456", "1***56"),
         ("12", "*2"),
@@ -76,7 +77,7 @@ def test_mask_phone(value, expected):
     assert mask_phone(value) == expected
 
 
-@pytest.mark.parametrize("digits", ["1", "12", "123", "1234", "12345", "123456", "1234567"])
+@pytest.mark.parametrize("digits", ["1", "12", "123", "1234", "12345", "123456", "1234567", "12345678", "123456789"])
 def test_mask_phone_short_numbers_show_at_most_half(digits):
     masked = mask_phone(digits)
     assert len(masked) == len(digits)
@@ -212,6 +213,18 @@ def test_find_pii_in_english_record():
         ("call +14155550100 today", "+14155550100"),
         ("mobile +44 7566 073908, evenings", "+44 7566 073908"),
         ("In order to reach me, 13812345678", "13812345678"),
+        # Landlines grouped after the area code, as people say them.
+        ("座机 0755 8888 1234，找何先生", "0755 8888 1234"),
+        ("办公室010-8888-1234转602", "010-8888-1234"),
+        ("回电 (021) 6888 1234", "(021) 6888 1234"),
+        ("打到(0571)8765 4321没人接", "(0571)8765 4321"),
+        # Taiwan mobiles, and numbers without a shape of their own after a word that says they are a phone, in
+        # simplified or traditional characters.
+        ("手機 0912-345-678，", "0912-345-678"),
+        ("香港電話 2345 6789。", "2345 6789"),
+        ("手机：9123 4567", "9123 4567"),
+        ("call me on 6123 4567 after six", "6123 4567"),
+        ("Tel: (852) 2345 6789", "(852) 2345 6789"),
     ],
 )
 def test_find_pii_phone_forms(text, phone):
@@ -240,6 +253,11 @@ def test_find_pii_several_phones_separated_by_slash_or_comma():
         ("编号 110101900307123", [("bank_card", "110101900307123")]),
         # Month 13: not a birth date, so not an ID; 18 digits are masked as a card number all the same.
         ("110101199013077774", [("bank_card", "110101199013077774")]),
+        # Grouped by region, birth date and sequence, or in fours.
+        ("身份证 110105 19491231 002X 已核验", [("id_number", "110105 19491231 002X")]),
+        ("ID 1101 0519 4912 3100 2X", [("id_number", "1101 0519 4912 3100 2X")]),
+        # After an ID label 18 characters are an ID even with a date no one was born on (a mistyped digit).
+        ("身份证号码：440524 18800101 0014", [("id_number", "440524 18800101 0014")]),
     ],
 )
 def test_find_pii_id_numbers(text, expected):
@@ -296,6 +314,13 @@ def test_find_pii_bank_cards_with_or_without_luhn(text, expected):
         f"{CARD}元",
         # Serial numbers that start with a date and time are kept even when Luhn-valid by chance.
         "202405201234567896",
+        # A phone cue before a date, a hotline, a version or a last-four is no phone.
+        "客户电话 2024-06-03 打来",
+        "phone: 2024.06.03",
+        "客服电话400-820-8820",
+        "拨打客服电话 400 820 8820",
+        "手机 5.2.1 版本，手机尾号 5678",
+        "电话费 128 元",
         "",
     ],
 )

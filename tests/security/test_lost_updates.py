@@ -75,6 +75,41 @@ def test_a_follow_up_or_a_link_makes_an_earlier_read_stale(client, agent_record,
     assert client.patch(url, json={"tags": []}, headers={**headers, "If-Match": etag}).status_code == 412
 
 
+def test_follow_up_writes_honour_if_match_like_record_patch(client, agent_record, token_for):
+    agent, record = agent_record
+    headers = token_for(agent)
+    url = f"/api/v1/records/{record.number}"
+    added = client.post(
+        f"{url}/follow-ups", json={"action": "回电", "owner": "王", "due": "2026-12-20"}, headers=headers
+    )
+    assert added.status_code == 201 and added.headers["ETag"] == client.get(url, headers=headers).headers["ETag"]
+    item = f"{url}/follow-ups/{added.json['id']}"
+    read = added.headers["ETag"]
+
+    # Someone else changes the record meanwhile: the follow-up change made on the earlier read is refused.
+    other = client.patch(url, json={"tags": ["by-other"]}, headers=headers)
+    assert other.status_code == 200
+    stale = client.patch(item, json={"done": True}, headers={**headers, "If-Match": read})
+    assert stale.status_code == 412 and stale.headers["ETag"] == other.headers["ETag"]
+    assert client.get(f"{url}/follow-ups", headers=headers).json[0]["done"] is False
+    refused = client.post(
+        f"{url}/follow-ups",
+        json={"action": "再次回电", "owner": "王", "due": "2026-12-21"},
+        headers={**headers, "If-Match": read},
+    )
+    assert refused.status_code == 412 and len(client.get(f"{url}/follow-ups", headers=headers).json) == 1
+
+    # Another follow-up's change makes a read stale too; the current tag passes and answers the new one.
+    current = other.headers["ETag"]
+    done = client.patch(item, json={"done": True}, headers={**headers, "If-Match": current})
+    assert done.status_code == 200 and done.json["done"] is True and done.headers["ETag"] != current
+    assert client.patch(item, json={"done": False}, headers={**headers, "If-Match": current}).status_code == 412
+    assert client.patch(url, json={"tags": []}, headers={**headers, "If-Match": current}).status_code == 412
+    assert client.patch(item, json={"done": False}, headers={**headers, "If-Match": "v1"}).status_code == 400
+    assert client.patch(item, json={"done": False}, headers={**headers, "If-Match": "*"}).status_code == 200
+    assert client.patch(item, json={"done": True}, headers=headers).status_code == 200
+
+
 def test_concurrent_tag_edits_with_if_match_and_retry_lose_nothing(app, db, agent_record, token_for):
     agent, record = agent_record
     headers = token_for(agent)

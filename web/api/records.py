@@ -182,26 +182,36 @@ class FollowUps(StaffView):
 
     @blp.arguments(FollowUpInputSchema)
     @blp.response(201, FollowUpOutSchema)
+    @blp.alt_response(412, description=PRECONDITION_FAILED)
     def post(self, data: dict, ref: str):
+        """Add a follow-up. A follow-up is part of its record: `If-Match` takes the record's `ETag`, as on record
+        PATCH, and the answer's `ETag` is the record's new one."""
         user = signed_in_user()
         record = get_record_for(user, ref)
+        check_if_match(record)
         follow_up = add_follow_up(record, data, by=user)
         db.session.commit()
-        return _follow_up_out(record, follow_up)
+        return _follow_up_out(record, follow_up), etag_headers(record)
 
 
 @blp.route("/<string:ref>/follow-ups/<int:follow_up_id>")
 class FollowUpItem(StaffView):
     @blp.arguments(FollowUpUpdateSchema)
     @blp.response(200, FollowUpOutSchema)
+    @blp.alt_response(412, description=PRECONDITION_FAILED)
     def patch(self, changes: dict, ref: str, follow_up_id: int):
-        """Change a follow-up, e.g. `{"done": true}`."""
+        """Change a follow-up, e.g. `{"done": true}`.
+
+        Send the record's `ETag` (from `GET /records/{ref}` or an earlier write) as `If-Match`: when the record, or
+        any of its follow-ups, changed meanwhile the answer is 412 with the current `ETag` and nothing is written.
+        """
         user = signed_in_user()
         record = get_record_for(user, ref)
         follow_up = get_follow_up(record, follow_up_id)
+        check_if_match(record)
         update_follow_up(follow_up, changes, by=user)
         db.session.commit()
-        return _follow_up_out(record, follow_up)
+        return _follow_up_out(record, follow_up), etag_headers(record)
 
 
 def _follow_up_out(record, follow_up):
