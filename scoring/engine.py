@@ -2,8 +2,9 @@
 
 Each applicable criterion is normalised to its scale (points ÷ scale), the score is the weighted mean × 100, and a
 failed critical criterion (fewer points than its scale) caps the score at the rubric's `critical_cap` (0 when the
-rubric does not say: Zendesk QA's auto-fail, what rubric versions before issue 19's grading work do). A record is scored again in the same
-transaction whenever it or its follow-ups change (a session hook), and in bulk by `consultkb scoring rescore`.
+rubric does not say: Zendesk QA's auto-fail, what rubric versions before issue 19's grading work do). A record is
+scored again in the same transaction whenever it or its follow-ups change (a session hook), and in bulk by
+`consultkb scoring rescore`.
 """
 
 from __future__ import annotations
