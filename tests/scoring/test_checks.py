@@ -276,7 +276,11 @@ def test_a_failed_critical_criterion_caps_the_score():
     judging = evaluate(make(problem_description="客户无理取闹，订单DD1103退款没到。"), definition, NOW)
     assert judging.critical_failed and judging.score == 30
     # A record failing a gate still ranks by its content below the cap: an empty one lower.
-    empty_leaky = evaluate(make("zh", "bad", key_details="客户手机13812345678"), definition, NOW)
+    empty_leaky = evaluate(
+        make("zh", "bad", satisfaction=None, created_at=CONTACT + timedelta(days=3), key_details="客户手机13812345678"),
+        definition,
+        NOW,
+    )
     assert empty_leaky.critical_failed and empty_leaky.score < 30
     # A rubric without critical_cap (versions stored before it) keeps the auto-fail: 0.
     old = {key: value for key, value in definition.items() if key != "critical_cap"}
