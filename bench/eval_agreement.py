@@ -7,7 +7,13 @@ their grades. Every other record is held back: the tuning (scoring.tuning.fit) l
 comparison it also prints what the rules before issue 19 did with the same file: rows refused by the import, and
 timeliness scored from the import time.
 
-    .venv/bin/python bench/eval_agreement.py [--data bench/data/graded_records_dev.jsonl]
+A row's "grade" is either points per criterion (the dev set: the graded score is their weighted mean by the rubric)
+or one whole-record grade 0-100 with a "reason" (bench/data/graded_records_dev2.jsonl: 50 rows graded the way a
+supervisor grades a whole record, written before the checks were changed for them). For whole-record grades it prints
+Spearman on all rows, on the odd rows (tuned on) and on the even rows (held out), and with --disagreements the rows
+whose ranks differ most, with each criterion's points.
+
+    .venv/bin/python bench/eval_agreement.py [--data bench/data/graded_records_dev.jsonl] [--disagreements N]
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ DATA = ROOT / "bench" / "data" / "graded_records_dev.jsonl"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--disagreements", type=int, default=0, help="list the N rows whose ranks differ most")
     args = parser.parse_args()
 
     import sqlalchemy as sa
@@ -51,14 +58,17 @@ def main() -> None:
             upgrade()
             _users(db)
             rows = [
-                SourceRow(number, {k: v for k, v in line.items() if k != "grade"})
+                SourceRow(number, {k: v for k, v in line.items() if k not in ("grade", "reason")})
                 for number, line in enumerate(lines, start=1)
             ]
             report = import_rows(rows, source="csv")
+            if all(isinstance(line["grade"], int | float) for line in lines):
+                _whole_record_grades(lines, report, args.disagreements)
+                return
             # What the import rules before issue 19 did: the record schema of the form and the API.
             refused_before = 0
             for line in lines:
-                values = {k: v for k, v in line.items() if k not in ("grade", "recorded_at", "external_id")}
+                values = {k: v for k, v in line.items() if k not in ("grade", "reason", "recorded_at", "external_id")}
                 try:
                     RecordInputSchema().load(canonical_to_input(values))
                 except ValidationError:
@@ -137,6 +147,49 @@ def main() -> None:
                 f"Spearman with timeliness scored from the import time (the old rule): "
                 f"{spearmanr(old, human_scores).statistic:.3f}"
             )
+
+
+def _whole_record_grades(lines: list[dict], report, disagreements: int) -> None:
+    """Spearman of the automatic score against whole-record grades: all rows, odd rows (tuned on), even rows (held
+    out); then the rows whose ranks differ most, with the points of each criterion."""
+    import sqlalchemy as sa
+    from scipy.stats import rankdata, spearmanr
+
+    from records.db import db
+    from records.models import Record
+    from scoring.engine import current_rubric, evaluate
+
+    definition = current_rubric().definition
+    records = {r.external_id: r for r in db.session.scalars(sa.select(Record))}
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        record = records.get(line["external_id"])
+        if record is not None:
+            rows.append((number, line, evaluate(record, definition)))
+    print(f"{len(lines)} records graded as whole records; imported {report.created}, rejected {report.rejected}.\n")
+    print("| records | Spearman |\n|---|---|")
+    for label, part in (
+        ("all", rows),
+        ("odd rows (tuned on)", [row for row in rows if row[0] % 2]),
+        ("even rows (held out)", [row for row in rows if not row[0] % 2]),
+    ):
+        rho = spearmanr([row[2].score for row in part], [row[1]["grade"] for row in part]).statistic
+        print(f"| {label} ({len(part)}) | {rho:.3f} |")
+    if not disagreements:
+        return
+    auto_ranks = rankdata([row[2].score for row in rows])
+    human_ranks = rankdata([row[1]["grade"] for row in rows])
+    order = sorted(range(len(rows)), key=lambda i: -abs(auto_ranks[i] - human_ranks[i]))
+    print()
+    for i in order[:disagreements]:
+        number, line, evaluation = rows[i]
+        points = " ".join(
+            f"{item.key}={item.points:g}/{item.scale:g}" for item in evaluation.criteria if item.applicable
+        )
+        print(
+            f"{line['external_id']} grade {line['grade']} (rank {human_ranks[i]:.0f}) auto {evaluation.score:.1f} "
+            f"(rank {auto_ranks[i]:.0f}): {line['reason']}\n    {points}"
+        )
 
 
 def _users(db) -> None:

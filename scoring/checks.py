@@ -286,6 +286,11 @@ def _quoted(items: list[str], language: int) -> str:
     return ("、" if language == 0 else ", ").join(f"“{item}”" if language == 0 else f'"{item}"' for item in items)
 
 
+#: Share of the steps' scale for handling steps in general words only (apologised, explained, handled): supervisors
+#: rank them above empty or merely planned steps and below one concrete action (bench/data/graded_records_dev*.jsonl).
+VAGUE_STEPS_SHARE = 0.25
+
+
 def concrete_steps(record: Record, scale: float, context: dict) -> Outcome:
     steps = reading.read_steps(record.handling_steps or "")
     if len(steps.done) < 2 and steps.vague and (reader := context.get("reader")) is not None:
@@ -293,7 +298,8 @@ def concrete_steps(record: Record, scale: float, context: dict) -> Outcome:
         steps.done.extend(reader.actions(steps.vague))
     if len(steps.done) >= 2:
         return full(scale)
-    points = scale / 2 if steps.done else 0
+    # Only general words ("apologised", "已安抚客户"): something was done, less than one concrete action.
+    points = scale / 2 if steps.done else scale * VAGUE_STEPS_SHARE if steps.vague else 0
     if context.get("points_only"):
         return Outcome(points)
     why_zh = [f"具体动作 {len(steps.done)} 步（需至少 2 步）" + (f"：{_quoted(steps.done, 0)}" if steps.done else "")]

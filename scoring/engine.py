@@ -1,8 +1,10 @@
 """Scoring records against the rubric, as Zendesk QA computes a score, and keeping every record's score current.
 
 Each applicable criterion is normalised to its scale (points ÷ scale), the score is the weighted mean × 100, and a
-failed critical criterion (fewer points than its scale) makes the score 0. A record is scored again in the same
-transaction whenever it or its follow-ups change (a session hook), and in bulk by `consultkb scoring rescore`.
+failed critical criterion (fewer points than its scale) caps the score at the rubric's `critical_cap` (0 when the
+rubric does not say: Zendesk QA's auto-fail, what rubric versions before issue 19's grading work do). A record is
+scored again in the same transaction whenever it or its follow-ups change (a session hook), and in bulk by
+`consultkb scoring rescore`.
 """
 
 from __future__ import annotations
@@ -132,8 +134,8 @@ def score_weights(definition: dict) -> dict[str, tuple[float, float, bool]]:
 def weighted_score(
     definition: dict, points: dict[str, float], weights: dict[str, tuple[float, float, bool]] | None = None
 ) -> tuple[float, bool]:
-    """0-100 from points per applicable criterion; a failed critical criterion gives 0. `weights` (score_weights of
-    the definition) saves working them out again for every record of a batch."""
+    """0-100 from points per applicable criterion; a failed critical criterion caps it at critical_cap(definition).
+    `weights` (score_weights of the definition) saves working them out again for every record of a batch."""
     weights = weights if weights is not None else score_weights(definition)
     total_weight = earned = 0.0
     critical_failed = False
@@ -146,9 +148,19 @@ def weighted_score(
         earned += weight * fraction
         if critical and fraction < 1.0:
             critical_failed = True
+    score = round(100.0 * earned / total_weight, 1) if total_weight else 100.0
     if critical_failed:
-        return 0.0, True
-    return (round(100.0 * earned / total_weight, 1) if total_weight else 100.0), False
+        return min(score, critical_cap(definition)), True
+    return score, False
+
+
+def critical_cap(definition: dict) -> float:
+    """The most a record failing a critical criterion scores under this rubric. The shipped rubric says 30: its
+    critical criteria (an open follow-up with owner and due date, no judgement of the customer, no unmasked personal
+    data) are gates with weight 0, and a record failing one ranks with the poor ones, not below an empty record
+    (supervisors' whole-record grades, bench/data/graded_records_dev2.jsonl). Without the key: 0, Zendesk QA's
+    auto-fail."""
+    return float(definition.get("critical_cap", 0))
 
 
 def evaluate(

@@ -17,7 +17,7 @@ from records.access import require
 from records.db import db
 from records.models import Record, User
 from scoring.checks import CHECKS
-from scoring.engine import current_rubric, default_definition, evaluate, newest_rubric, unstored_scores
+from scoring.engine import critical_cap, current_rubric, default_definition, evaluate, newest_rubric, unstored_scores
 from scoring.models import RecordScore, Rubric
 from scoring.tuning import RUBRIC_EDITORS, active_mapping
 
@@ -41,6 +41,7 @@ def scorecard(record: Record) -> dict[str, Any]:
         "record_number": record.number,
         "score": stored.score,
         "critical_failed": stored.critical_failed,
+        "critical_cap": critical_cap(stored.rubric.definition),
         "rubric_version": stored.rubric.version,
         "computed_at": stored.computed_at,
         "criteria": [item.as_dict() for item in evaluation.criteria],

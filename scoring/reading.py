@@ -298,7 +298,8 @@ _JUDGEMENT_ZH = pattern(
     r"|不讲道理|找茬|挑毛病|态度恶劣|态度极差|态度很差|态度差劲|不可理喻|矫情|撒谎|说谎|骗子|奇葩|听不懂人话|讹钱|讹人|有病|神经病"
     r"|神经兮兮|脾气差|脾气很差|脾气大|脾气不好|杠精|太笨|很笨|真笨|笨蛋|蠢|贪小便宜|贪心|刁钻|刁难|差评师|人品|啰嗦|装可怜|小题大做"
     r"|存心|故意|没礼貌|不礼貌|疯子|疯了|能闹|太能|薅羊毛|发泄|嚣张|就是穷|穷鬼|无理要求|古怪|老赖|泼妇|不配合|明显是|明明|纯属"
-    r"|就是想|想占便宜|没素质|低素质|垃圾客户|极品|作精|戏精|玻璃心|难沟通|不好沟通|难以沟通|大妈|老头子|这人|这种人"
+    r"|就是想|想占便宜|没素质|低素质|垃圾客户|极品|作精|戏精|玻璃心|难沟通|不好沟通|难以沟通|大妈|老头子|这人|这种人|傲慢|蛮横"
+    r"|态度(?:极其|非常|十分|特别|很|太|极)(?:差|坏|恶劣|嚣张|冲)"
 )
 #: Always a judgement of a person, whoever the subject is.
 _INSULTS_EN = (
@@ -481,7 +482,7 @@ def _read_steps(text: str) -> tuple[tuple[str, ...], ...]:
 _RESULT_ZH = pattern(
     r"已(?:经)?(?:于.{0,8}?)?(?:为客户|给客户)?(?:按.{0,6})?(?:全额)?(?:退款|退回|退还|退|补发|换货|更换|恢复|取消|作废|开具|发送|寄出|发出|修改|办理|赔付|发放|延长"
     r"|关闭|冻结|解绑|绑定|免除|到账|签收|送达|入住|同步|开通|停止|重新开具|重置|补单|返还|返回|入库|收到|取到|安排.{0,8}房)"
-    r"|成功|正常|恢复|到账|收到|签收|可以|能看到|不再|完成|通过|已发出|已寄出|已退|退还|退回|返回|免除|生效|结算|无需|确认无误|客户接受"
+    r"|成功|正常|恢复|到账|收到|签收|可以|已能|能看到|不再|完成|通过|已发出|已寄出|已退|退还|退回|返回|免除|生效|结算|无需|确认无误|客户接受"
     r"|无法|不能|不在保修|不予|不符合"
 )
 _NO_RESULT_ZH = pattern(
@@ -493,7 +494,8 @@ _RESULT_EN = re.compile(
     r"changed|booked|synced|unbound|frozen|closed|extended|enabled|returned|reset|settled|completed|approved|"
     r"collected|arrived|received|checked in|works?|worked|working|back up|no longer|opens|arrive normally|"
     r"on its way|arrives|can log in|can add|can see|logged in|sees it|stopped|credited back|sent back|done, |"
-    r"now shows|now paid|not covered|no free|can't be|cannot|can not|unable|declined|chose|emailed|sent|accepted)\b",
+    r"now shows|now paid|not covered|no free|can't be|cannot|can not|unable|declined|chose|emailed|sent|accepted|"
+    r"successfully|updated|turned off|switched off|no further|no more)\b",
     re.IGNORECASE,
 )
 _NO_RESULT_EN = re.compile(

@@ -41,7 +41,7 @@ def criteria(record: Record) -> dict[str, dict]:
     return {item["key"]: item for item in scorecard(record)["criteria"]}
 
 
-def test_pending_without_follow_up_owner_is_kept_flagged_and_scored_zero(db, wang):
+def test_pending_without_follow_up_owner_is_kept_flagged_and_scored_low(db, wang):
     report = import_rows(
         [row(2, status="pending", resolution=None, follow_ups=[{"action": "回访", "owner": "", "done": False}])],
         source="csv",
@@ -51,8 +51,9 @@ def test_pending_without_follow_up_owner_is_kept_flagged_and_scored_zero(db, wan
     assert record.status == Status.PENDING and record.template_exceptions == ["follow_ups"]
     card = scorecard(record)
     follow_up = criteria(record)["follow_up_complete"]
-    # The critical follow-up criterion fails, so the record scores 0, and the reason says it is imported history.
-    assert card["score"] == 0 and card["critical_failed"]
+    # The critical follow-up criterion fails, so the record scores at most the shipped rubric's cap (30), and the
+    # reason says it is imported history.
+    assert card["score"] == 30 and card["critical_failed"] and card["critical_cap"] == 30
     assert "Imported history" in follow_up["explanation"]["en"] and "导入" in follow_up["explanation"]["zh"]
 
 

@@ -154,9 +154,13 @@ def test_objective_wording(language, judgement):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_concrete_steps(language):
     assert check("concrete_steps", make(language)).points == 2
+    # Only general words ("已处理", "Handled."): a quarter of the scale, above no steps at all.
     outcome = check("concrete_steps", make(language, "bad"))
-    assert outcome.points == 0
+    assert outcome.points == 0.5
     assert_explained(outcome)
+    assert check("concrete_steps", make(language, handling_steps="")).points == 0
+    planned = "会跟进。" if language == "zh" else "Will look into it."
+    assert check("concrete_steps", make(language, handling_steps=planned)).points == 0
     one = "核实了订单状态" if language == "zh" else "Checked the order status"
     assert check("concrete_steps", make(language, handling_steps=one)).points == 1
 
@@ -232,7 +236,9 @@ def test_a_good_record_scores_100_and_a_bad_one_low(language):
     assert bad.score < 50
     lost = [item for item in bad.criteria if item.applicable and item.points < item.scale]
     zero = {item.key for item in lost if item.points == 0}
-    assert {"specific_problem", "concrete_steps", "resolution_outcome", "timeliness"} <= zero
+    assert {"specific_problem", "resolution_outcome", "timeliness"} <= zero
+    # "已处理" / "Handled." as the only step: general words, a quarter of the scale.
+    assert {item.key: item.points for item in lost}["concrete_steps"] == 0.5
     assert lost and all(item.explanation and item.suggestion for item in lost)
 
 
@@ -263,14 +269,30 @@ def test_statuses_decide_which_criteria_apply():
     assert {"follow_up_complete", "follow_up_dates"} <= applicable and "resolution_confirmed" not in applicable
 
 
-def test_a_failed_critical_criterion_zeroes_the_score():
+def test_a_failed_critical_criterion_caps_the_score():
     definition = default_definition()
     leaky = evaluate(make(key_details="客户手机13812345678"), definition, NOW)
-    assert leaky.critical_failed and leaky.score == 0.0
-    # Without the critical flag the same record only loses that criterion's weight.
-    relaxed = {**definition, "criteria": [{**item, "critical": False} for item in definition["criteria"]]}
+    assert leaky.critical_failed and leaky.score == definition["critical_cap"] == 30
+    judging = evaluate(make(problem_description="客户无理取闹，订单DD1103退款没到。"), definition, NOW)
+    assert judging.critical_failed and judging.score == 30
+    # A record failing a gate still ranks by its content below the cap: an empty one lower.
+    empty_leaky = evaluate(
+        make("zh", "bad", satisfaction=None, created_at=CONTACT + timedelta(days=3), key_details="客户手机13812345678"),
+        definition,
+        NOW,
+    )
+    assert empty_leaky.critical_failed and empty_leaky.score < 30
+    # A rubric without critical_cap (versions stored before it) keeps the auto-fail: 0.
+    old = {key: value for key, value in definition.items() if key != "critical_cap"}
+    assert evaluate(make(key_details="客户手机13812345678"), old, NOW).score == 0.0
+    # Without the critical flag the same record loses that criterion's weight only.
+    relaxed = {
+        **definition,
+        "criteria": [{**item, "critical": False, "weight": item["weight"] or 5} for item in definition["criteria"]],
+    }
+    weights = sum(item["weight"] for item in relaxed["criteria"] if item["key"] in leaky.points())
     assert evaluate(make(key_details="客户手机13812345678"), relaxed, NOW).score == pytest.approx(
-        100 * (1 - 5 / sum(item.weight for item in leaky.criteria if item.applicable)), abs=0.1
+        100 * (1 - 5 / weights), abs=0.1
     )
 
 

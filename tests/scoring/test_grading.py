@@ -84,12 +84,12 @@ def test_points_must_lie_within_the_scale(db, people, record, value):
     assert list(caught.value.messages["points"]) == ["specific_problem"]
 
 
-def test_a_failed_critical_criterion_makes_the_grade_zero(db, people, record):
+def test_a_failed_critical_criterion_caps_the_grade(db, people, record):
     nearly = grade_record(record, {**full_points(record), "timeliness": 0}, None, by=people["supervisor"])
     failed = grade_record(record, {**full_points(record), "no_unmasked_pii": 0}, None, by=people["supervisor"])
     assert nearly.score > 90
-    assert failed.score == 0.0
-    assert effective_score(record)["effective"] == 0.0
+    assert failed.score == 30.0
+    assert effective_score(record)["effective"] == 30.0
 
 
 def test_grading_again_adds_history_and_the_newest_grade_counts(db, people, record):

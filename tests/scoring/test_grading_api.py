@@ -61,7 +61,7 @@ def test_grading_status_codes(client, db, headers, record):
 
     failed = grade(client, headers["supervisor"], record.id, {**points, "no_unmasked_pii": 0})
     assert failed.status_code == 201
-    assert (failed.json["score"], failed.json["critical_failed"]) == (0.0, True)
+    assert (failed.json["score"], failed.json["critical_failed"]) == (30.0, True)
 
 
 def test_dispute_and_resolution(client, db, headers, record):

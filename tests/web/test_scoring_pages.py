@@ -70,6 +70,29 @@ def test_the_scorecard_in_the_ui_language(client, make_record, make_user, langua
     assert figure(html, "rubric-version") == "1"
 
 
+@pytest.mark.parametrize(
+    ("language", "message", "badge"),
+    [
+        (
+            "en",
+            "A critical criterion failed, so the automatic score is at most 30.",
+            "Failing it caps the score at 30.",
+        ),
+        ("zh_CN", "有关键项未通过，自动评分最高为 30 分。", "未通过此项时评分最高为 30 分。"),
+    ],
+)
+def test_a_failed_critical_criterion_caps_the_score_and_says_so(
+    client, make_record, make_user, sign_in, language, message, badge
+):
+    agent = make_user(Role.AGENT)
+    record = make_record(agent, customer_request="客户无理取闹，要求立即退款。")
+    sign_in(agent, language=language)
+    html = text(client.get(f"/records/{record.number}/score"))
+    assert figure(html, "effective") == "30.0"  # no grade: the automatic score, capped
+    assert message in html and badge in html
+    assert 'data-critical-criterion="objective_wording"' in html
+
+
 def test_the_scorecard_shows_the_grade_over_the_automatic_score(client, october, sign_in):
     sign_in(october.a2, language="en")
     html = text(client.get(f"/records/{october.records[3].number}/score"))
@@ -209,7 +232,7 @@ def test_a_rubric_edit_makes_version_2_and_old_scores_say_version_1(client, db, 
     assert figure(card, "rubric-version") == "1"
 
     again = rubric_form(client)
-    assert "enabled-objective_wording" not in again and again["weight-objective_wording"] == "10"
+    assert "enabled-objective_wording" not in again and again["weight-objective_wording"] == "0"  # a gate: weight 0
     assert text(client.post("/admin/rubric", data=again, follow_redirects=True)).count("Nothing changed.") == 1
 
 

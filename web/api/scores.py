@@ -74,6 +74,11 @@ class ScorecardSchema(Schema):
     record_number = fields.String()
     score = fields.Float(metadata={"description": "The automatic score, 0-100."})
     critical_failed = fields.Boolean()
+    critical_cap = fields.Float(
+        metadata={
+            "description": "The most a record failing a critical criterion scores under this rubric (0: auto-fail)."
+        }
+    )
     rubric_version = fields.Integer(metadata={"description": "The rubric version that made the automatic score."})
     computed_at = UtcTime()
     criteria = fields.List(fields.Nested(ScorecardCriterionSchema))

@@ -28,6 +28,7 @@ from scoring.calibration import (
     record_ids_for,
     user_ids_for,
 )
+from scoring.engine import critical_cap, newest_rubric
 from scoring.grading import can_grade, grade_record
 from scoring.models import CalibrationSession, Grade
 from scoring.operations import record_score
@@ -235,6 +236,7 @@ def render_calibration_grade(
         record_labels=field_labels(),
         scrubbed=is_scrubbed_viewer(user),
         criteria=criteria,
+        critical_cap=critical_cap(newest_rubric().definition),
         may_grade=can_grade(user, record, session) and session.closed_at is None,
         earlier=earlier,
         next_number=following[0] if following else None,

@@ -21,7 +21,7 @@ from records.models import Record, User
 from records.operations import get_record_for
 from records.presenting import record_to_dict
 from records.timeutil import format_local, utcnow
-from scoring.engine import newest_rubric
+from scoring.engine import critical_cap, newest_rubric
 from scoring.grading import (
     GRADER_ROLES,
     applicable_criteria,
@@ -259,6 +259,7 @@ def render_grade_page(
             for item in card["criteria"]
         ],
         criteria=criteria if criteria is not None else criteria_rows(record),
+        critical_cap=critical_cap(newest_rubric().definition),
         auto_points=auto_points(card),
         effective=effective,
         grades=[grade_row(grade) for grade in grades],
@@ -386,6 +387,7 @@ def render_dispute(dispute: Dispute, user: User, form: GradingForm, criteria: li
         and not (dispute.due_at is not None and utcnow() > dispute.due_at),
         locked=dispute.grade.locked_at is not None or (effective_score(record)["locked"]),
         criteria=criteria,
+        critical_cap=critical_cap(newest_rubric().definition),
         form=form,
         labels=labels(),
     )

@@ -23,7 +23,7 @@ from records.models import Record, Team, User
 from records.operations import get_record_for
 from records.timeutil import format_local, utcnow
 from scoring.checks import CHECKS
-from scoring.engine import default_definition, newest_rubric, rubric_note
+from scoring.engine import critical_cap, default_definition, newest_rubric, rubric_note
 from scoring.models import RecordScore
 from scoring.operations import RUBRIC_EDITORS, rubric_versions, update_rubric
 from scoring.report_exports import REPORT_FORMATS, export_report
@@ -310,6 +310,7 @@ def render_rubric(rows, values, errors, status: int = 200):
         errors=errors,
         versions=versions,
         current_version=versions[0]["version"],
+        critical_cap=critical_cap(newest_rubric().definition),
         lang=text_language(),
         agreement=agreement_summary([Record.contacted_at >= utcnow() - timedelta(days=AGREEMENT_DAYS)]),
         agreement_days=AGREEMENT_DAYS,
