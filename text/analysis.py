@@ -11,11 +11,11 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterator
-from functools import lru_cache
 
 import jieba
-from opencc import OpenCC
 from whoosh.analysis import LowercaseFilter, StemFilter, StopFilter, Token, Tokenizer
+
+from records.masking import simplified
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -115,22 +115,13 @@ _jieba_lock = threading.Lock()
 _jieba_ready = False
 
 
-@lru_cache(maxsize=1)
-def _t2s() -> OpenCC:
-    return OpenCC("t2s")
-
-
 #: OpenCC turns 帳 into 帐, a variant mainland text rarely uses (账户, 账号, 账单): fold both to the common form.
 VARIANT_FOLDS = str.maketrans({"帐": "账"})
 
 
 def to_simplified(text: str) -> str:
     """Traditional → simplified Chinese, keeping every character at its offset (highlighting relies on it)."""
-    converted = _t2s().convert(text)
-    if len(converted) != len(text):
-        # Phrase conversions can change the length; converting one character at a time never does.
-        converted = "".join(_t2s().convert(char) or char for char in text)
-    return converted.translate(VARIANT_FOLDS)
+    return simplified(text).translate(VARIANT_FOLDS)
 
 
 # C0/C1 controls (but tab and newline) and lone surrogates: no index, encoder or PostgreSQL text column takes them.
