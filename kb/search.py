@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from kb.content import plain_text, public_text
+from kb.coverage import HanGramCoverage, han_grams
 from kb.index import TextIndex, query_terms, snippet
 from kb.models import Article, ArticleStatus, ArticleVersion
 from kb.state import PENDING_KEY, current_token
@@ -50,12 +51,16 @@ BM25_WEIGHT = 0.05
 DENSE_MIN_SIMILARITY = 0.35
 #: The same for Chinese queries (multilingual-e5-small), tuned with bench/eval_search_zh.py on
 #: bench/data/zh_faq_dev.json (60 articles with close neighbours; 240 colloquial, traditional, misspelt, mixed,
-#: short and long queries; 60 questions no article answers). e5's cosines are compressed (unrelated Chinese
-#: questions score 0.8 and more), so BM25 may add only a little (P@1 92.5 % at 0.01, 91.3 % at 0, 86.7 % at 0.05),
-#: and the thresholds sit high: found by the vectors alone from 0.875, as a BM25 hit from 0.86. Then 0.4 % of
-#: answerable queries lose their answer and 35 % of unanswerable ones are told "no matching article" (one
-#: threshold of 0.87: 0.8 % and 42 %; of 0.86: 0 % and 10 %).
-CHINESE_BM25_WEIGHT = 0.01
+#: short and long queries; 60 questions no article answers) and checked on zh_faq_dev2.json (other domains). e5's
+#: cosines are compressed (unrelated Chinese questions score 0.8 and more), so BM25 and the character coverage may
+#: add only a little (no thresholds, BM25 × coverage weight: 0 × 0 92.9 / 87.0 %, 0.005 × 0.05 93.8 / 93.5 %,
+#: 0.01 × 0.05 93.3 / 92.5 %, 0.05 × 0.05 87.5 / 86.0 %), and the thresholds sit high: found by the vectors alone
+#: from 0.875, as a BM25 hit from 0.86. Then 0.4 / 1.0 % of answerable queries lose their answer and 37 / 24 % of
+#: unanswerable ones are told "no matching article".
+CHINESE_BM25_WEIGHT = 0.005
+#: Weight of how much of a Chinese query the article's own characters cover (kb.coverage), added like BM25's: P@1
+#: plateaus from 0.03 to 0.05 on zh_faq_dev.json (93.8–94.2 %) and rises up to 0.05 on zh_faq_dev2.json (93.5 %).
+CHINESE_COVERAGE_WEIGHT = 0.05
 CHINESE_MIN_SIMILARITY = 0.875
 CHINESE_BM25_MIN_SIMILARITY = 0.86
 #: Share of a Chinese article's score that comes from its body read as a passage (the rest: its closest question).
@@ -103,9 +108,11 @@ class _DenseEntry:
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
     #: Per space whose model reads passages: the body's vector.
     passages: dict[str, np.ndarray] = field(default_factory=dict)
+    #: The Han characters and character pairs of its title, other questions and body (kb.coverage).
+    grams: frozenset[str] = frozenset()
 
 
-def _pending_entry(article: Article) -> tuple[_DenseEntry, list[str]]:
+def _pending_entry(article: Article) -> tuple[_DenseEntry, list[str], str]:
     version = article.live_version
     entry = _DenseEntry(
         article_id=article.id,
@@ -113,6 +120,7 @@ def _pending_entry(article: Article) -> tuple[_DenseEntry, list[str]]:
         category=version.category,
         subcategory=version.subcategory,
         language=version.language.value,
+        grams=frozenset(han_grams(" ".join([version.title, *(version.alt_questions or []), plain_text(version.body)]))),
     )
     return entry, version_texts(version), version_passage(version)
 
@@ -131,6 +139,8 @@ class _DenseMatrix:
     #: One row per article: its body read as a passage, and whether it has one.
     passages: np.ndarray | None = None
     has_passage: np.ndarray | None = None
+    #: The Chinese space's character coverage of a query, by article position.
+    coverage: HanGramCoverage | None = None
 
 
 def _stacked(entries: dict[int, _DenseEntry], space: str) -> _DenseMatrix:
@@ -149,6 +159,7 @@ def _stacked(entries: dict[int, _DenseEntry], space: str) -> _DenseMatrix:
     return _DenseMatrix(
         passages=passages,
         has_passage=has_passage,
+        coverage=HanGramCoverage(entry.grams for entry in chosen) if space == CHINESE else None,
         article_ids=np.array(ids, dtype=np.int64),
         starts=np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64),
         matrix=np.vstack(blocks),
@@ -367,7 +378,7 @@ class SearchService:
         searched = self.understood(query, corrected)
         terms = query_terms(searched)
         exclude = exclude or set()
-        text_hits, dense_scores, space = self.candidates(
+        text_hits, dense_scores, space, coverage = self.candidates(
             searched, terms=terms, category=category, language=language, limit=CANDIDATES + len(exclude)
         )
         fusion = configured_fusion(space)
@@ -375,7 +386,7 @@ class SearchService:
             fusion = replace(fusion, weight=bm25_weight)
         text_scores = {article_id: score for article_id, (_, score) in text_hits.items() if article_id not in exclude}
         dense = None if dense_scores is None else {k: v for k, v in dense_scores.items() if k not in exclude}
-        top = fuse(text_scores, dense, fusion)[:limit]
+        top = fuse(text_scores, dense, fusion, coverage)[:limit]
 
         stored = {article_id: fields for article_id, (fields, _) in text_hits.items()}
         missing = [article_id for _, article_id in top if article_id not in stored]
@@ -426,10 +437,10 @@ class SearchService:
         language: str | None,
         limit: int,
         query_vector: np.ndarray | None = None,
-    ) -> tuple[dict[int, tuple[dict, float]], dict[int, float] | None, str | None]:
+    ) -> tuple[dict[int, tuple[dict, float]], dict[int, float] | None, str | None, dict[int, float]]:
         """Both rankers' raw scores: BM25 hits (stored fields, score), and the cosines of the closest articles and
-        of the BM25 hits in the query's space (None when embeddings are off or no model reads the query), and that
-        space."""
+        of the BM25 hits in the query's space (None when embeddings are off or no model reads the query), that
+        space, and how much of the query each of those articles covers where the space measures it (kb.coverage)."""
         text_hits = {
             int(fields["article_id"]): (fields, score)
             for fields, score in self.text_index.search(terms, limit=limit, category=category, language=language)
@@ -437,10 +448,24 @@ class SearchService:
         readers = get_readers()
         space = readers.space_of(query) if readers is not None and query else None
         dense_scores = None
+        coverage: dict[int, float] = {}
         if space is not None:
             vector = query_vector if query_vector is not None else query_vectors(readers.embedder(space), query)
             dense_scores = self._dense_scores(vector, space, category, language, limit=limit, also=set(text_hits))
-        return text_hits, dense_scores, space
+            coverage = self._coverage(query, space, dense_scores)
+        return text_hits, dense_scores, space, coverage
+
+    def _coverage(self, query: str, space: str, article_ids: Iterable[int]) -> dict[int, float]:
+        """How much of the query each of these articles covers, in a space that measures it; else nothing."""
+        matrix = self._dense_matrices.get(space)
+        shares = matrix.coverage.scores(query) if matrix is not None and matrix.coverage is not None else None
+        if shares is None:
+            return {}
+        return {
+            article_id: float(shares[matrix.positions[article_id]])
+            for article_id in article_ids
+            if article_id in matrix.positions
+        }
 
     def _dense_scores(
         self,
@@ -484,7 +509,7 @@ class SearchService:
         if not query:
             return []
         searched = self.understood(query, self.text_index.chinese_corrector().correct(query))
-        text_hits, dense, _ = self.candidates(
+        text_hits, dense, _, _ = self.candidates(
             searched, terms=query_terms(searched), category=None, language=language, limit=limit
         )
         scores = dense if dense else {article_id: score for article_id, (_, score) in text_hits.items()}
@@ -546,18 +571,21 @@ class Fusion:
     #: A BM25 hit is shown from this cosine up (None: always). Chinese BM25 matches single characters and common
     #: words (用, 不了), so without a floor 优惠券用不了 would list ten unrelated articles.
     bm25_floor: float | None = None
+    #: Weight of the share of the query the article covers (kb.coverage), added to the cosine.
+    coverage_weight: float = 0.0
 
 
 def configured_fusion(space: str | None) -> Fusion:
     """The fusion of a space. Another embedding model needs its own (tune them with bench/eval_search.py and
     eval_search_zh.py): CONSULTKB_SEARCH_BM25_WEIGHT and _MIN_SIMILARITY (English), and
-    CONSULTKB_SEARCH_CHINESE_BM25_WEIGHT, _MIN_SIMILARITY and _BM25_MIN_SIMILARITY (Chinese)."""
+    CONSULTKB_SEARCH_CHINESE_BM25_WEIGHT, _MIN_SIMILARITY, _BM25_MIN_SIMILARITY and _COVERAGE_WEIGHT (Chinese)."""
     config = current_app.config
     if space == CHINESE:
         return Fusion(
             float(config.get("SEARCH_CHINESE_BM25_WEIGHT", CHINESE_BM25_WEIGHT)),
             float(config.get("SEARCH_CHINESE_MIN_SIMILARITY", CHINESE_MIN_SIMILARITY)),
             float(config.get("SEARCH_CHINESE_BM25_MIN_SIMILARITY", CHINESE_BM25_MIN_SIMILARITY)),
+            float(config.get("SEARCH_CHINESE_COVERAGE_WEIGHT", CHINESE_COVERAGE_WEIGHT)),
         )
     return Fusion(
         float(config.get("SEARCH_BM25_WEIGHT", BM25_WEIGHT)),
@@ -566,12 +594,17 @@ def configured_fusion(space: str | None) -> Fusion:
 
 
 def fuse(
-    text_scores: dict[int, float], dense_scores: dict[int, float] | None, fusion: Fusion
+    text_scores: dict[int, float],
+    dense_scores: dict[int, float] | None,
+    fusion: Fusion,
+    coverage: dict[int, float] | None = None,
 ) -> list[tuple[float, int]]:
-    """(score, article id), best first: the cosine plus the weighted BM25 score relative to the query's best.
+    """(score, article id), best first: the cosine plus the weighted BM25 score relative to the query's best, plus
+    the weighted share of the query the article covers.
 
-    Candidates must reach the fusion's thresholds; with no dense scores the ranking is BM25's.
+    Candidates must reach the fusion's thresholds (on the cosine alone); with no dense scores the ranking is BM25's.
     """
+    coverage = coverage or {}
     best = max(text_scores.values(), default=0.0)
     relative = {article_id: score / best for article_id, score in text_scores.items()} if best > 0 else {}
     if dense_scores is None:
@@ -582,7 +615,12 @@ def fuse(
             a for a, similarity in dense_scores.items() if similarity >= fusion.min_similarity
         }
         fused = [
-            (dense_scores.get(article_id, 0.0) + fusion.weight * relative.get(article_id, 0.0), article_id)
+            (
+                dense_scores.get(article_id, 0.0)
+                + fusion.weight * relative.get(article_id, 0.0)
+                + fusion.coverage_weight * coverage.get(article_id, 0.0),
+                article_id,
+            )
             for article_id in candidates
         ]
     fused.sort(key=lambda item: (-item[0], item[1]))

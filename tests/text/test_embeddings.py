@@ -176,3 +176,40 @@ def test_reindex_encodes_only_what_a_model_change_requires(app, embeddings, make
     encoded["chinese"].clear()
     search_service().rebuild()
     assert encoded == {"english": [], "chinese": []}  # nothing changed: everything from the cache
+
+
+#: Close neighbours that multilingual-e5-small places a hair apart: the characters typed tell them apart.
+CREDIT_LIMITS = [
+    {
+        "title": "信用卡固定额度怎么提升",
+        "alt_questions": ["怎么申请提额"],
+        "body": "1. 在App额度管理中点击申请提额，系统实时评估。2. 持卡满6个月且无逾期才能申请。3. 提额成功后立即生效。",
+    },
+    {
+        "title": "信用卡临时额度怎么申请",
+        "body": "临时额度是在固定额度之外短期增加的额度：1. 在App额度管理中申请临时额度。2. 有效期30-90天，到期失效。",
+    },
+    {
+        "title": "转账限额是多少，怎么调整",
+        "body": "转账限额与安全工具有关：1. 只用短信验证码：单笔最高5万元，每天累计最多5万元。"
+        "2. 使用U盾：单笔最高50万元。3. 可在App安全中心的限额管理中调低或调高。",
+    },
+    {
+        "title": "携号转网需要什么条件",
+        "body": "1. 号码已实名且无欠费。2. 入网满120天，无未到期合约。3. 到新运营商营业厅办理。",
+    },
+]
+
+
+@pytest.mark.model
+def test_the_characters_typed_tell_close_chinese_articles_apart(embeddings, make_article):
+    # The first query goes to 携号转网 on the vectors alone (SEARCH_CHINESE_COVERAGE_WEIGHT=0).
+    for data in CREDIT_LIMITS:
+        make_article(**data)
+    queries = [
+        ("一天最多能转多少出去啊", "转账限额是多少，怎么调整"),
+        ("出国旅游想短期多刷点 临时加额度咋弄", "信用卡临时额度怎么申请"),
+    ]
+    for query, title in queries:
+        response = search_service().search(query)
+        assert response.results[0].title == title, query

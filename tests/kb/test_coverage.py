@@ -1,0 +1,43 @@
+"""Character coverage of Chinese queries (kb.coverage) and its place in the fused score."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.coverage import HanGramCoverage, han_grams
+from kb.search import Fusion, fuse
+
+
+def test_grams_are_simplified_characters_and_their_neighbours():
+    assert han_grams("帳號 app凍結") == {"账", "号", "账号", "冻", "结", "冻结"}
+    assert han_grams("refund 123 !?") == set()
+
+
+def test_an_article_covering_the_rare_characters_of_a_query_scores_higher():
+    articles = [
+        han_grams("信用卡临时额度怎么申请"),
+        han_grams("信用卡固定额度怎么提升"),
+        han_grams("信用卡年费怎么免"),
+    ]
+    coverage = HanGramCoverage(articles)
+    temporary, fixed, fee = coverage.scores("我想临时提高额度")
+    # 额度 is in two articles and weighs less than 临时, which only the first has.
+    assert temporary > fixed > fee == 0
+    query = han_grams("我想临时提高额度")
+    weight = {gram: coverage.idf[coverage.column_of[gram]] for gram in query if gram in coverage.column_of}
+    unseen = len(query) - len(weight)
+    expected = sum(weight[gram] for gram in query & articles[0]) / (sum(weight.values()) + coverage.unseen_idf * unseen)
+    assert temporary == pytest.approx(expected)
+    assert coverage.scores("credit limit") is None
+    assert list(coverage.scores("天气")) == [0, 0, 0]
+    assert HanGramCoverage([]).scores("额度") is None
+
+
+def test_coverage_reorders_candidates_but_never_lets_one_past_the_thresholds():
+    fusion = Fusion(weight=0.0, min_similarity=0.875, bm25_floor=None, coverage_weight=0.05)
+    dense = {1: 0.885, 2: 0.880, 3: 0.870}
+    coverage = {1: 0.1, 2: 0.5, 3: 1.0}
+    ranked = fuse({}, dense, fusion, coverage)
+    assert [article for _, article in ranked] == [2, 1]  # 3 is below the vectors' threshold, however covered
+    assert ranked[0][0] == pytest.approx(0.880 + 0.05 * 0.5)
+    assert [article for _, article in fuse({}, dense, fusion)] == [1, 2]
