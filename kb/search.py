@@ -30,7 +30,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from kb.content import plain_text, public_text
-from kb.coverage import HanGramCoverage, han_grams
+from kb.coverage import HanGramCoverage, gram_keys, han_grams
 from kb.index import TextIndex, query_terms, snippet
 from kb.models import Article, ArticleStatus, ArticleVersion
 from kb.state import PENDING_KEY, current_token
@@ -108,8 +108,8 @@ class _DenseEntry:
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
     #: Per space whose model reads passages: the body's vector.
     passages: dict[str, np.ndarray] = field(default_factory=dict)
-    #: The Han characters and character pairs of its title, other questions and body (kb.coverage).
-    grams: frozenset[str] = frozenset()
+    #: The Han characters and character pairs of its title, other questions and body, as keys (kb.coverage).
+    grams: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def _pending_entry(article: Article) -> tuple[_DenseEntry, list[str], str]:
@@ -120,7 +120,7 @@ def _pending_entry(article: Article) -> tuple[_DenseEntry, list[str], str]:
         category=version.category,
         subcategory=version.subcategory,
         language=version.language.value,
-        grams=frozenset(han_grams(" ".join([version.title, *(version.alt_questions or []), plain_text(version.body)]))),
+        grams=gram_keys(han_grams(" ".join([version.title, *(version.alt_questions or []), plain_text(version.body)]))),
     )
     return entry, version_texts(version), version_passage(version)
 
@@ -159,7 +159,7 @@ def _stacked(entries: dict[int, _DenseEntry], space: str) -> _DenseMatrix:
     return _DenseMatrix(
         passages=passages,
         has_passage=has_passage,
-        coverage=HanGramCoverage(entry.grams for entry in chosen) if space == CHINESE else None,
+        coverage=HanGramCoverage([entry.grams for entry in chosen]) if space == CHINESE else None,
         article_ids=np.array(ids, dtype=np.int64),
         starts=np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64),
         matrix=np.vstack(blocks),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.coverage import HanGramCoverage, han_grams
+from kb.coverage import HanGramCoverage, gram_keys, han_grams
 from kb.search import Fusion, fuse
 
 
@@ -19,18 +19,20 @@ def test_an_article_covering_the_rare_characters_of_a_query_scores_higher():
         han_grams("信用卡固定额度怎么提升"),
         han_grams("信用卡年费怎么免"),
     ]
-    coverage = HanGramCoverage(articles)
+    coverage = HanGramCoverage([gram_keys(grams) for grams in articles])
     temporary, fixed, fee = coverage.scores("我想临时提高额度")
     # 额度 is in two articles and weighs less than 临时, which only the first has.
     assert temporary > fixed > fee == 0
     query = han_grams("我想临时提高额度")
-    weight = {gram: coverage.idf[coverage.column_of[gram]] for gram in query if gram in coverage.column_of}
-    unseen = len(query) - len(weight)
-    expected = sum(weight[gram] for gram in query & articles[0]) / (sum(weight.values()) + coverage.unseen_idf * unseen)
+    known, unseen = coverage.columns(query)
+    covered, _ = coverage.columns(query & articles[0])
+    expected = coverage.idf[covered].sum() / (coverage.idf[known].sum() + coverage.unseen_idf * unseen)
     assert temporary == pytest.approx(expected)
+    assert unseen == len(query - articles[0] - articles[1] - articles[2])
     assert coverage.scores("credit limit") is None
     assert list(coverage.scores("天气")) == [0, 0, 0]
     assert HanGramCoverage([]).scores("额度") is None
+    assert HanGramCoverage([gram_keys(set())]).scores("额度").tolist() == [0]
 
 
 def test_coverage_reorders_candidates_but_never_lets_one_past_the_thresholds():
