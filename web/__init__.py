@@ -30,7 +30,7 @@ from web import auth  # noqa: F401  (registers the login loaders on login_manage
 from web.api import register_api
 from web.config import load_config
 from web.errors import is_customer_request, register_errorhandlers
-from web.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from web.extensions import babel, bootstrap, csrf, db, limiter, login_manager
 from web.health import bp as health_bp
 from web.logging_setup import configure_logging
 from web.pages import register_pages
@@ -82,7 +82,11 @@ def forget_customer_locale() -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
+    if app.config["MIGRATIONS_ENABLED"]:
+        # Imported here: Flask-Migrate brings Alembic (about 10 MB), which a web worker never uses.
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     login_manager.login_view = "pages.login"
     login_manager.login_message = None

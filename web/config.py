@@ -20,6 +20,9 @@ class DefaultConfig:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     #: Where the search index, vectors and reports live; empty means instance/data.
     DATA_DIR: str | None = None
+    #: Whether the app carries Flask-Migrate (`consultkb db …`, `flask_migrate.upgrade`). Web workers (wsgi.py) go
+    #: without: `consultkb serve` upgrades the database before it starts them, and Alembic costs each ~10 MB.
+    MIGRATIONS_ENABLED = True
     #: Contact times without an offset are read in, and all times shown in, this timezone.
     TIMEZONE = "Asia/Shanghai"
     #: A JSON file with the two-level problem taxonomy; empty means the shipped one (records/default_taxonomy.json).

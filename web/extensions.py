@@ -7,12 +7,10 @@ from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
 from records.db import db
 
-migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()
 bootstrap = Bootstrap5()
@@ -44,4 +42,4 @@ def sign_in_limit(**kwargs):
     return limited("RATELIMIT_SIGN_IN", "sign-in", deduct_when=lambda response: response.status_code == 401, **kwargs)
 
 
-__all__ = ["babel", "bootstrap", "csrf", "db", "limited", "limiter", "sign_in_limit", "login_manager", "migrate"]
+__all__ = ["babel", "bootstrap", "csrf", "db", "limited", "limiter", "sign_in_limit", "login_manager"]

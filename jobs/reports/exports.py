@@ -10,9 +10,6 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from records.spreadsheets import csv_writer, save_workbook
 
 HEADER = ("section", "metric", "dimension", "current", "previous", "change")
@@ -108,6 +105,10 @@ def report_csv(report_data: dict[str, Any]) -> bytes:
 
 def report_xlsx(report_data: dict[str, Any]) -> bytes:
     """The figures as an XLSX workbook, a sheet per section, and the recommendations."""
+    # Imported on use: openpyxl costs every web worker ~13 MB.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     sheets: dict[str, Any] = {}
