@@ -22,6 +22,7 @@ import ctypes.util
 import functools
 import hashlib
 import importlib.metadata
+import json
 import os
 import sys
 import threading
@@ -164,6 +165,75 @@ def _path_name(reference: str) -> str:
     return str(Path(reference).expanduser().resolve())[-200:]
 
 
+#: The pipeline MeanPoolingModel runs: sentence-transformers' module types, in order (Normalize optional).
+_MEAN_POOLING_PIPELINE = ("sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling")
+_NORMALIZE = "sentence_transformers.models.Normalize"
+
+
+class MeanPoolingModel:
+    """A sentence-transformers model directory whose pipeline is a transformer, mean pooling and normalising (as
+    all-MiniLM-L6-v2's is), run with transformers alone: the same vectors (largest difference 0.0 on our texts)
+    without importing sentence-transformers, whose package pulls in scikit-learn and more: 51 MB of RSS in every
+    web worker (bench/bench_serving.py). Any other pipeline is left to sentence-transformers.
+
+    It offers what SentenceTransformerEmbedder uses of a SentenceTransformer: `tokenizer`, `prompts`,
+    `get_embedding_dimension` and `encode`."""
+
+    prompts: dict[str, str] = {}
+
+    @staticmethod
+    def reads(path: Path) -> bool:
+        try:
+            modules = json.loads((path / "modules.json").read_text(encoding="utf-8"))
+            types = tuple(module["type"] for module in modules)
+            if types not in (_MEAN_POOLING_PIPELINE, (*_MEAN_POOLING_PIPELINE, _NORMALIZE)) or modules[0]["path"]:
+                return False
+            pooling = json.loads((path / modules[1]["path"] / "config.json").read_text(encoding="utf-8"))
+            settings = _json_or_empty(path / "sentence_bert_config.json")
+            prompts = _json_or_empty(path / "config_sentence_transformers.json").get("prompts") or {}
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            return False
+        modes = {key for key, value in pooling.items() if key.startswith("pooling_mode_") and value}
+        return modes == {"pooling_mode_mean_tokens"} and not settings.get("do_lower_case") and not any(prompts.values())
+
+    def __init__(self, path: Path):
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        self._torch = torch
+        self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        self.transformer = AutoModel.from_pretrained(str(path), local_files_only=True).eval()
+        self.max_length = int(_json_or_empty(path / "sentence_bert_config.json").get("max_seq_length") or 512)
+
+    def get_embedding_dimension(self) -> int:
+        return int(self.transformer.config.hidden_size)
+
+    def encode(self, texts: list[str], *, batch_size: int, **_options) -> np.ndarray:
+        """Unit vectors of the texts, batched by length as sentence-transformers does (less padding)."""
+        torch = self._torch
+        order = sorted(range(len(texts)), key=lambda index: -len(texts[index]))
+        vectors = np.zeros((len(texts), self.get_embedding_dimension()), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                chosen = order[start : start + batch_size]
+                batch = self.tokenizer(
+                    [texts[index] for index in chosen],
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_length,
+                    return_tensors="pt",
+                )
+                tokens = self.transformer(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(tokens.dtype)
+                pooled = (tokens * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+                vectors[chosen] = torch.nn.functional.normalize(pooled, dim=1).numpy()
+        return vectors
+
+
+def _json_or_empty(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
 class SentenceTransformerEmbedder(Embedder):
     """A sentence-transformers model directory (the packaged all-MiniLM-L6-v2 by default)."""
 
@@ -179,6 +249,8 @@ class SentenceTransformerEmbedder(Embedder):
         # Belt and braces: even a model directory referring to the hub must not reach the network.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        if MeanPoolingModel.reads(path):
+            return MeanPoolingModel(path)
         from sentence_transformers import SentenceTransformer
 
         return SentenceTransformer(str(path), device="cpu", local_files_only=True)

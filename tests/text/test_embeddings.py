@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
 from kb.search import SearchService, reindex_work, search_service
 from records.db import db
-from text.embeddings import EmbeddingsUnavailable, get_embedder, get_readers, model_path
+from text.embeddings import (
+    DEFAULT_MODEL,
+    EmbeddingsUnavailable,
+    MeanPoolingModel,
+    get_embedder,
+    get_readers,
+    model_path,
+)
 from text.models import EmbeddingCache
 
 ENGLISH = [
@@ -213,3 +224,54 @@ def test_the_characters_typed_tell_close_chinese_articles_apart(embeddings, make
     for query, title in queries:
         response = search_service().search(query)
         assert response.results[0].title == title, query
+
+
+@pytest.mark.model
+def test_the_packaged_model_runs_without_sentence_transformers_and_gives_its_vectors():
+    import subprocess
+    import sys
+
+    from sentence_transformers import SentenceTransformer
+
+    path = model_path(DEFAULT_MODEL)
+    assert MeanPoolingModel.reads(path)
+    texts = ["where is my card", "I was charged twice for one order", "退款多久到账", "", "word " * 400]
+    lean = MeanPoolingModel(path).encode(texts, batch_size=2)
+    reference = SentenceTransformer(str(path), device="cpu").encode(texts, normalize_embeddings=True)
+    assert np.abs(lean - reference).max() < 1e-5
+    # Importing sentence-transformers costs a web worker ~50 MB (scikit-learn and more): a worker must not.
+    script = (
+        "import sys; from text.embeddings import SentenceTransformerEmbedder, DEFAULT_MODEL; "
+        "embedder = SentenceTransformerEmbedder(DEFAULT_MODEL); embedder.encode(['hello']); "
+        "assert 'sentence_transformers' not in sys.modules, 'imported'"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=Path(__file__).resolve().parents[2])
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"modules": ["Transformer", "Pooling", "Dense"]},
+        {"pooling": {"pooling_mode_cls_token": True, "pooling_mode_mean_tokens": False}},
+        {"prompts": {"query": "query: ", "document": "passage: "}},
+        {"lower_case": True},
+    ],
+)
+def test_other_pipelines_are_left_to_sentence_transformers(tmp_path, change):
+    names = change.get("modules", ["Transformer", "Pooling", "Normalize"])
+    modules = [
+        {"idx": i, "name": str(i), "path": "" if name == "Transformer" else f"{i}_{name}",
+         "type": f"sentence_transformers.models.{name}"}
+        for i, name in enumerate(names)
+    ]  # fmt: skip
+    (tmp_path / "modules.json").write_text(json.dumps(modules))
+    (tmp_path / "1_Pooling").mkdir()
+    pooling = {"word_embedding_dimension": 384, "pooling_mode_mean_tokens": True, **change.get("pooling", {})}
+    (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps(pooling))
+    settings = {"max_seq_length": 256, "do_lower_case": change.get("lower_case", False)}
+    (tmp_path / "sentence_bert_config.json").write_text(json.dumps(settings))
+    (tmp_path / "config_sentence_transformers.json").write_text(json.dumps({"prompts": change.get("prompts", {})}))
+    assert not MeanPoolingModel.reads(tmp_path)
+    if list(change) == ["prompts"]:
+        (tmp_path / "config_sentence_transformers.json").write_text(json.dumps({"prompts": {"query": ""}}))
+        assert MeanPoolingModel.reads(tmp_path)  # sentence-transformers 5's empty default prompts are no prompts
