@@ -164,7 +164,7 @@ class HomophoneCorrector:
                     continue
                 piece = run[start : start + length]
                 sound = _sound(piece)
-                if sound is None or piece in self.vocabulary or is_known_word(piece):
+                if sound is None or is_known_word(piece):  # the vocabulary holds only known words
                     continue
                 for word in self.by_sound.get(sound, ()):
                     candidate = run[:start] + word + run[start + length :]
