@@ -31,9 +31,10 @@ def han_grams(text: str) -> set[str]:
 
 
 def gram_keys(grams: Iterable[str]) -> np.ndarray:
-    """The grams as sorted, distinct 64-bit keys: what an article keeps in memory. A set of 170 strings costs about
-    20 kB, 2 GB over 100,000 articles; the keys cost 1.4 kB. Keys are str hashes, so they are valid only in the
-    process that made them (vectors and index are rebuilt per process anyway)."""
+    """The grams as sorted, distinct 64-bit keys: what an article keeps in memory. Measured with tracemalloc on the
+    dev set's articles (174 grams each): 21.8 kB as a frozenset of strings, 2 GB over 100,000 articles, and 1.5 kB as
+    keys. Keys are str hashes, so they are valid only in the process that made them (vectors and index are rebuilt
+    per process anyway)."""
     return np.unique(np.fromiter((hash(gram) for gram in grams), dtype=np.int64))
 
 
