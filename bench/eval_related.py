@@ -28,20 +28,9 @@ ZH_FAQ = ROOT / "bench" / "data" / "zh_faq_dev.json"
 
 
 def zh_faq_articles() -> list[dict]:
-    data = json.loads(ZH_FAQ.read_text(encoding="utf-8"))
-    return [
-        {
-            "external_id": item["id"],
-            "title": item["title"],
-            "alt_questions": item.get("alt_questions", []),
-            "body": item["body"],
-            "category": item.get("category"),
-            "subcategory": item.get("subcategory"),
-            "language": "zh",
-            "status": "published",
-        }
-        for item in data["articles"]
-    ]
+    from bench.eval_search_zh import as_articles, load
+
+    return as_articles(load(ZH_FAQ))
 
 
 def before(article, version, limit):
