@@ -11,6 +11,8 @@ from text.spelling import HomophoneCorrector
 VOCABULARY = [
     "发票", "退款", "手机号", "绑定", "收藏夹", "填写", "差价", "降价", "快递", "补发", "提前", "点击",
     "提示", "不能", "积分", "几分", "发货", "显示", "时候", "什么", "模式",
+    "视为", "号码", "款式", "价格", "被扣", "被盗", "优化",  # words that sound like function characters in a run
+    "微信", "花呗",  # the help center's own terms that jieba does not know
     "否的", "提示候",  # jieba's HMM guesses at new words, as an index holds them: never a correction
 ]  # fmt: skip
 
@@ -49,6 +51,15 @@ def test_homophone_typos_are_corrected(corrector, typed, meant):
         "刚到的东西就是坏的",  # 坏的 sounds like the HMM's 否的
         "下单的是M码",
         "优惠券用不了",
+        # A run swallowing a particle, pronoun or preposition (是, 吗, 时, 个, 有), or part of the help center's own
+        # term (微信, 花呗) that jieba splits into characters, as real customers' questions showed.
+        "你们是微信官方的么",
+        "还款日都是1号吗",
+        "还花呗款时临时额度有期限吗",
+        "能不能加个大字模式",
+        "我看我都有花呗临时额度",
+        "花呗扣了两次款",
+        "借呗到现在还不能用",
     ],
 )
 def test_correctly_typed_chinese_is_left_alone(corrector, typed):
