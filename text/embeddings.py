@@ -249,6 +249,11 @@ class SentenceTransformerEmbedder(Embedder):
         # Belt and braces: even a model directory referring to the hub must not reach the network.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        # transformers draws a "Loading weights" bar on stderr for every load: noise in every CLI command's output
+        # and in each web worker's log.
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
         if MeanPoolingModel.reads(path):
             return MeanPoolingModel(path)
         from sentence_transformers import SentenceTransformer

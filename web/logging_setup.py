@@ -35,6 +35,11 @@ EXTRA_FIELDS = ("status", "duration_ms")
 
 access_log = logging.getLogger("consultkb.access")
 
+#: Libraries that log routine steps at INFO: Alembic each plugin it sets up (seven lines before every CLI command's
+#: output), faiss how it chose its build ("Could not load library with AVX512 support ... ModuleNotFoundError", which
+#: reads like a failure but is not one). Their warnings still show; Alembic's "Running upgrade" lines too.
+QUIET_LOGGERS = ("alembic.runtime.plugins", "faiss.loader")
+
 
 class _CurrentStderrHandler(logging.StreamHandler):
     """Writes to whatever sys.stderr is at the moment (pytest replaces it per test)."""
@@ -137,6 +142,8 @@ def install_handler(formatter: logging.Formatter, level: int) -> logging.Handler
         root.addHandler(handler)
     handler.setFormatter(formatter)
     root.setLevel(level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
     return handler
 
 
