@@ -311,6 +311,12 @@ def majority(values: Sequence) -> object | None:
     return sorted(counted.items(), key=lambda item: (-item[1], str(item[0])))[0][0]
 
 
+def _title_preference(question: str, centrality: int) -> tuple:
+    """Lower is a better title: one without a case's counts and durations (排队16分钟, 点了4次), then a short one,
+    then the more central."""
+    return (bool(re.search(r"\d", question)), len(question) > TITLE_PREFERRED_CHARS, centrality)
+
+
 def draft(
     members: Sequence[Evidence],
     vectors: np.ndarray,
@@ -324,12 +330,12 @@ def draft(
     order = centrality_order(vectors)
     ranked = [members[row] for row in order]
     # Titles and alternative questions are customers' questions free of anything naming one case; among the
-    # central ones a short one reads best as a title.
+    # central ones one without numbers, then a short one, reads best as a title.
     questions = [_clip(member.asked, TITLE_CHARS) for member in members]
     usable = [row for row in order if is_customer_question(questions[row], names) and safe(questions[row], names)]
     central = usable[: max(3, len(usable) // 4)]
     title = (
-        questions[min(central, key=lambda row: (len(questions[row]) > TITLE_PREFERRED_CHARS, central.index(row)))]
+        questions[min(central, key=lambda row: _title_preference(questions[row], central.index(row)))]
         if central
         else ""
     )

@@ -41,12 +41,17 @@ _DATE = re.compile(
     r"\s+\d{1,2}(?:st|nd|rd|th)?\b",
     re.IGNORECASE,
 )
-_AMOUNT = re.compile(r"(?:每笔|共|合计)?[¥￥$€£]?\d+(?:[.,]\d+)?\s*(?:元|块钱|块|美元|USD|RMB)|[¥￥$€£]\d+(?:[.,]\d+)?")
+#: A date with the words that lean on it (9月2日以来的2个订单 → 2个订单).
+_DATED = re.compile(rf"(?:{_DATE.pattern})(?:以来的?|之前的?|以后的?|起)?", re.IGNORECASE)
+#: An amount, with the frame that leans on it (花349元买的 → 买的, 以199元购买 → 购买).
+_AMOUNT = re.compile(
+    r"(?:每笔|共|合计|花了?|以)?[¥￥$€£]?\d+(?:[.,]\d+)?\s*(?:元|块钱|块|美元|USD|RMB)|[¥￥$€£]\d+(?:[.,]\d+)?"
+)
 #: Model and version codes (K87, Note 13, iPhone 15, 5.9.2, P600) name one product, not a question.
 _MODEL_CODE = re.compile(
-    r"(?<![A-Za-z0-9])(?:[A-Za-z]*[A-Z][A-Za-z]*\d+[A-Za-z\d]*|\d+(?:\.\d+)+"
+    r"(?<![A-Za-z0-9-])(?:(?:[A-Z]+-)?[A-Za-z]*[A-Z][A-Za-z]*\d+[A-Za-z\d]*(?:-[A-Za-z\d]+)*|[A-Z]{2,}-\d+|[A-Z]{2,}(?:_[A-Z]+)+|\d+(?:\.\d+)+"
     r"|(?:iPhone|iPad|iOS|Android|Galaxy|Note|Mate|Reno|Magic|Pixel|OnePlus|Redmi|Nova|Pura)\s?\d+[A-Za-z]*"
-    rf"|(?<={_HAN})\s?(?!App)[A-Z][A-Za-z]*\s\d+[A-Za-z]*)"
+    rf"|(?<={_HAN})\s?(?!App)[A-Z][A-Za-z]*\s\d+(?:\.\d+)*[A-Za-z]*)"
     r"(?![A-Za-z0-9])"
 )
 #: A preposition or article left with nothing after it once a detail went ("crashes on with 5.9.1" → "crashes").
@@ -57,7 +62,8 @@ _DANGLING = re.compile(
 _CARRIED_REFERENCE = re.compile(
     r"(?:(?:of|for|on|from|about|with)\s+)?(?:为|在|从|给|对|的)?"
     r"(?:订单号?|单号|快递单号|物流单号|运单号?|(?:the )?order(?: number)?|tracking(?: number)?|ticket)?"
-    r"\s*[:：#]?\s*(?:DD\d{6,}|1Z[0-9A-Z]{10,}|[A-Z]{2,5}\d{6,}[A-Z]{0,3}|\d{7,})"
+    r"\s*[:：#]?\s*(?:DD\d{6,}|1Z[0-9A-Z]{10,}|[A-Z]{2,5}\d{6,}[A-Z]{0,3}|\d{7,})(?:里|中)?"
+    r"|工号\s*[A-Z]?\d+的?"
     r"|,?\s*card ending (?:in )?\d+|尾号\d+的?(?:卡|银行卡|信用卡)?"
     r"|\+?\d[\d\s-]*[*＊]{2,}[\d\s-]*\d*",  # a masked phone or card: 139****5678, +44 767***7980
     re.IGNORECASE,
@@ -67,11 +73,30 @@ _COMPANY = re.compile(
     r"|\b(?:[A-Z][a-z]+\s){1,3}(?:Inc|Ltd|LLC|Clinic|Corp|Co|GmbH|Group)\b\.?"
 )
 _BRACKETED = re.compile(r"[（(][^（）()]*[)）]")
+#: Brands that only say which bank, courier or phone one customer used (用的建设银行信用卡, 圆通速递的轨迹, 在红米
+#: Note 13上): an FAQ asks about the card, the parcel or the app, whoever made them.
+_BRAND = re.compile(
+    r"(?:在|用)?(?:(?:中国|工商|建设|农业|交通|招商|浦发|民生|兴业|中信|光大|华夏|平安|广发|邮储|邮政储蓄)银行"
+    r"|顺丰(?:速运|快递)?|京东物流|(?:圆通|申通|中通|韵达|极兔)(?:速递|快递)?|德邦(?:快递|物流)?"
+    r"|(?P<phone>(?<![A-Za-z])(?:小米|红米|华为|荣耀|一加|魅族|三星|苹果|OPPO|vivo|iPhone|iPad|Samsung|Huawei|Xiaomi"
+    r"|Redmi|Honor|OnePlus|Pixel|Galaxy|nova)(?:\s?(?:[A-Z][a-z]*|Pro|Max|Air|Mini))*(?:\s?\d+[A-Za-z]*)?(?:手机)?"
+    r"(?![A-Za-z])(?:上的?|里的?)?))"
+)
+
+
+def _without_brand(match: re.Match) -> str:
+    """A brand goes; a phone someone changed to stays as a new phone (换了华为 Mate 60后 → 换了新手机后)."""
+    before = match.string[: match.start()]
+    return "新手机" if match.group("phone") and re.search(r"换了?(?:新的?)?$|买了?(?:新的?)?$", before) else " "
+
+
+#: A city and district one parcel is stuck in (北京市朝阳区转运中心 → 转运中心).
+_PLACE = re.compile(rf"{_HAN}{{2}}[市省]{_HAN}{{2,4}}区(?:地区)?的?")
 
 # -- the agent's framing ---------------------------------------------------------------------------------------
 _ZH_PREFIX = re.compile(
     r"^(?:[（(](?:重复咨询|再次来电|二次来电|追问|回访)[)）]|客户(?:表示)?之前反映过[^：:]*[：:]|客户(?:再次|又|第\d+次)来电[：:，,]?"
-    r"|(?:再次|二次)来电[：:，,]?)\s*"
+    r"|(?:再次|二次)来电[：:，,]?|(?:客户)?第[二三四五六七八九十\d]+次(?:反映|来电|咨询)(?:此|这个|该|同一个?)?问题[：:，,]?)\s*"
 )
 _ZH_REPORTING = re.compile(
     r"^(?:该|这位)?客户(?:今天|刚才|昨天)?(?:来电|致电|在线|留言|发邮件)?"
@@ -79,7 +104,37 @@ _ZH_REPORTING = re.compile(
 )
 _ZH_EMOTION = re.compile(r"^(?:客户)?(?:非常|很|十分|特别|极其)?(?:不满|生气|愤怒|激动|着急|不耐烦|情绪激动|情绪很大)")
 #: Clauses that only add a case's particulars (the amount, the card or app paid with, a callback number).
-_ZH_DETAIL = re.compile(r"^(?:金额|价格|用的|使用的|付款方式|支付方式|另一个号码|白天打|晚上打|联系电话)")
+_ZH_DETAIL = re.compile(
+    r"^(?:金额|价格|用的|使用的|付款方式|支付方式|(?:留了|留下)?(?:另一个号码|备用电话)|白天打|晚上打|联系电话)"
+)
+#: What an agent writes when the customer asked nothing one could answer: no question is left.
+_ZH_VAGUE = re.compile(
+    r"^(?:没|未)(?:说清楚|说明|讲清楚)|^(?:问)?订单的事$|^(?:问题|情况)(?:没|未)说清楚$|^说不清楚"
+    r"|^(?:东西|商品|产品|这个)?有(?:点|些)?问题$|^(?:咨询)?(?:相关|有关)事宜$|^已(?:处理|解决|回复|告知|答复)$"
+)
+_EN_VAGUE = re.compile(
+    r"^(?:(?:I )?(?:have |had )?(?:an? )?(?:issue|problem)s?|(?:I )?asked about (?:the |an? |my )?order"
+    r"|it (?:doesn't|does not) work|(?:I have a )?question)$",
+    re.IGNORECASE,
+)
+#: A demand the agent reports ("要求赔偿", "要求我们解释为什么这么慢"), as the customer would ask it.
+_ZH_DEMAND = (
+    (re.compile(r"^要求(?:我们|你们|平台|客服)?(?:解释|说明)(?=为什么|为啥)"), ""),
+    (re.compile(r"^要求(?:给|给个|一个)?说法$|^要求(?:尽快|马上|立即|立刻)?回电$"), ""),
+    (re.compile(r"^要求(赔偿|退款|退货|换货|补发|补偿|退差价)$"), r"能\1吗"),
+    (re.compile(r"^要求"), "想"),
+)
+#: What a removed detail leaves behind: "升级到版本后" (升级到5.8.3版本后), "版本根本用不了", "提示" (提示E401),
+#: "最近一笔订单是" (…是DD2026…).
+_ZH_REMNANTS = (
+    (re.compile(r"到?版本(?=后|以后|之后)"), ""),
+    (re.compile(r"^版本(?=\S)"), ""),
+    (re.compile(r"^提示(?:错误码?)?$"), ""),
+    (re.compile(r"从(?=改|换)|(?<=一笔)的|(?<=一单)的"), ""),
+    (re.compile(r"时提示(?:错误码?)?$"), "时报错"),
+    (re.compile(r"提示(?:错误码?)?$"), "提示错误"),
+)
+_ZH_DANGLING_END = re.compile(r"(?:是|为|的是|在)$")
 _ZH_CLAUSE = re.compile(r"[，,；;。！!]")
 _ZH_QUESTION = re.compile(r"[？?]$|吗$|呢$|怎么|如何|为什么|为啥|能不能|可不可以|是否|多久|哪里|哪儿|什么|几天|怎样|咋")
 
@@ -97,6 +152,15 @@ _EN_EMOTION = re.compile(r"^(?:the )?customer (?:is )?(?:very |really )?(?:angry
 _EN_THIRD_PERSON = re.compile(r"\bI (wants|needs|asks|demands|says|is|has|was)\b", re.IGNORECASE)
 _EN_FIRST_PERSON = {"wants": "want", "needs": "need", "asks": "ask", "demands": "want", "says": "say", "is": "am",
                     "has": "have", "was": "was"}  # fmt: skip
+#: Verbs that lose their -s after "I" ("the customer finds" → "I finds" → "I find").
+_EN_THIRD_PERSON_S = re.compile(
+    r"\bI (feels|thinks|likes|gets|keeps|sees|finds|believes|claims|reports|complains|wonders|notices|expects|hopes"
+    r"|plans|prefers|requests|receives|uses|loves|hates|pays|wants|needs)\b"
+)
+#: "I am furious: …" (the customer's mood, rewritten): the mood goes, what happened stays.
+_EN_I_AM_UPSET = re.compile(
+    r"^I am (?:very |really |so )?(?:furious|angry|upset|annoyed|frustrated|unhappy)\b[:,-]?\s*"
+)
 _EN_I_AS_OBJECT = re.compile(r"\b(on|to|for|with|at|from|by|told|gave|asked|called|sent|charged) I\b")
 _EN_CLAUSE = re.compile(r"\s*[;；]\s*|(?<=[.!?])\s+")
 _EN_QUESTION_WORD = re.compile(
@@ -110,7 +174,7 @@ QUESTION_CHARS = 60
 def _drop_case_details(text: str) -> str:
     """Brackets naming a case, carried identifiers, company names, dates, amounts and model codes removed."""
     text = _BRACKETED.sub(lambda m: "" if _names_a_case(m.group()) or re.search(r"\d", m.group()) else m.group(), text)
-    for pattern in (_CARRIED_REFERENCE, _COMPANY, _DATE, _AMOUNT, _MODEL_CODE):
+    for pattern in (_CARRIED_REFERENCE, _COMPANY, _DATED, _AMOUNT, _MODEL_CODE):
         text = pattern.sub(" ", text)
     return text
 
@@ -126,6 +190,7 @@ def _tidy(text: str) -> str:
     for _ in range(2):
         text = _DANGLING.sub("", text)
     text = re.sub(rf"(?<={_HAN})\s+|\s+(?={_HAN})", "", text)
+    text = re.sub(r"[（(]\s*[)）]", "", text)
     text = re.sub(r"\s+([,.;:?!，。；：？！])", r"\1", text)
     text = re.sub(r"([，,；;])\1+", r"\1", text)
     return text.strip(" ，,；;：:、-—")
@@ -143,12 +208,18 @@ def without_case_details(text: str) -> str:
     return " ".join(text.split())
 
 
+_NAMED_CUSTOMER = re.compile(r"^\[(姓名|name)\](?:\s*(?:of|from|at|，|,)?\s*\[(?:address|地址)\])?")
+
+
 def customer_question(text: str, language: str = "zh", names: Iterable[str] = ()) -> str:
     """The question a record asks, in the customer's words and free of what names the case; "" if none is left."""
     names = tuple(name for name in names if name and len(name.strip()) >= 2)
     text = " ".join((text or "").split())
     if not text:
         return ""
+    # A customer named in the note is the customer: "[name] of [address] says the refund …" asks what
+    # "Customer says the refund …" asks (the placeholder would make the clause name a case).
+    text = _NAMED_CUSTOMER.sub(lambda match: "客户" if match.group(1) == "姓名" else "Customer", text)
     if language == "zh" or re.search(_HAN, text):
         return _chinese_question(text, names)
     return _english_question(text, names)
@@ -158,14 +229,29 @@ def _chinese_question(text: str, names: Sequence[str]) -> str:
     text = _ZH_PREFIX.sub("", text)
     kept: list[str] = []
     for clause in _ZH_CLAUSE.split(text):
-        clause = _tidy(_drop_case_details(clause.strip()))
+        typed = clause.strip()
+        clause = _tidy(_drop_case_details(_PLACE.sub(" ", _BRAND.sub(_without_brand, typed))))
         if not clause or _ZH_EMOTION.match(clause) or _names_a_case(clause, names) or _ZH_DETAIL.match(clause):
             continue
         clause = _ZH_REPORTING.sub("", clause.replace("客户的", "我的", 1) if clause.startswith("客户的") else clause)
-        clause = re.sub(r"^(?:他|她|对方|称|说|表示|反映|问|的)(?=\S)", "", clause)
+        clause = re.sub(r"^(?:他|她|对方|称|说|表示|反映|问|的|上的)(?=\S)", "", clause)
+        if _ZH_DETAIL.match(clause):
+            continue
+        if clause != _tidy(typed):
+            for pattern, replacement in _ZH_REMNANTS:
+                clause = pattern.sub(replacement, clause)
+            if _ZH_DANGLING_END.search(clause):
+                continue
+        if _ZH_VAGUE.search(clause):
+            continue
+        for pattern, replacement in _ZH_DEMAND:
+            if pattern.search(clause):
+                clause = pattern.sub(replacement, clause)
+                break
         # A place or version whose name went leaves its frame: "在荣耀 Magic6上用" → "用", "版本5.8.3" → "".
         clause = re.sub(r"(?:在|于)(?:上|里|中)(?=\S)|[，,]?(?:版本|型号|错误码)$", "", clause)
-        clause = clause.replace("客户的", "我的").replace("客户", "我")
+        # The agent's 他/她 is the customer: 驿站找不到他的包裹 → 驿站找不到我的包裹.
+        clause = re.sub(r"(?<!其)[他她]的", "我的", clause.replace("客户的", "我的")).replace("客户", "我")
         if len(re.findall(_HAN, clause)) >= 2 and not _ZH_EMOTION.match(clause):
             kept.append(clause)
         if sum(map(len, kept)) >= QUESTION_CHARS * 2 // 3:
@@ -189,7 +275,7 @@ def _english_question(text: str, names: Sequence[str]) -> str:
             break  # the question was asked; what follows is the case's particulars
         if _EN_ASKS.match(clause):
             clause, asked = _EN_ASKS.sub("", clause), True
-        clause = _EN_SAYS.sub("", clause)
+        clause = _EN_PREFIX.sub("", _EN_SAYS.sub("", clause))
         clause = re.sub(r"\b(?:on|since|from|for|of)\s*$", "", clause).strip()
         clause = re.sub(r"\bthe customer's\b|\bcustomer's\b", "my", clause, flags=re.I)
         clause = re.sub(r"\b(?:the )?customer\b", "I", clause, flags=re.I)
@@ -197,7 +283,8 @@ def _english_question(text: str, names: Sequence[str]) -> str:
         clause = _EN_I_AS_OBJECT.sub(lambda match: f"{match.group(1)} me", clause)
         clause = re.sub(r"\bI (doesn't|does not)\b", "I don't", clause)
         clause = re.sub(r"\bI ([a-z]+ing)\b", r"I am \1", clause)
-        clause = re.sub(r"\bI (feels|thinks|likes|gets|keeps|sees)\b", lambda match: "I " + match.group(1)[:-1], clause)
+        clause = re.sub(_EN_THIRD_PERSON_S, lambda match: "I " + match.group(1)[:-1], clause)
+        clause = _EN_I_AM_UPSET.sub("", clause)
         if clause.startswith("I "):
             clause = re.sub(
                 r"\band (wants|asks|needs|says|demands)\b",
@@ -208,6 +295,7 @@ def _english_question(text: str, names: Sequence[str]) -> str:
             kept.append(clause)
         if sum(map(len, kept)) >= QUESTION_CHARS * 2:
             break
+    kept = [clause for clause in kept if not _EN_VAGUE.match(clause.strip(" ?.!"))]
     if not kept:
         return ""
     question = "; ".join(kept).replace("?;", ";")

@@ -30,6 +30,44 @@ CASES = [
     ),
     ("Cancellation of DD202607300078 has been 'under review' for days.", ["DD2026"], ["under review"]),
     ("Can the monthly Plus plan fee ($7.99) be invoiced to Harbor Health Clinic?", ["$7.99", "Harbor"], ["invoiced"]),
+    # What a removed detail used to leave behind ("升级到版本后", "提示，", "花买的", "工号的客服", "想里再加"), brands
+    # and places naming one case, and demands the agent reports ("要求给说法").
+    (
+        "客户升级到5.8.3版本后无法登录，提示错误码E401-TOKEN，用的OPPO Reno 11",
+        ["版本", "E401", "TOKEN", "OPPO", "提示"],
+        ["升级后无法登录"],
+    ),
+    (
+        "客户抱怨红米 Note 13上的App天天闪退，5.9.1版本根本用不了，要求给说法",
+        ["红米", "版本", "说法", "上的"],
+        ["App天天闪退"],
+    ),
+    (
+        "客户非常生气，花349元买的智能摄像头 C4收到就是坏的，要求赔偿",
+        ["花", "349", "要求"],
+        ["买的智能摄像头", "能赔偿吗"],
+    ),
+    ("客户很不耐烦，排队16分钟，要求我们解释为什么这么慢", ["要求", "解释"], ["为什么这么慢"]),
+    ("客户反映工号B02的客服10月23日承诺4天内回电，结果没人联系", ["工号", "B02", "10月"], ["客服承诺"]),
+    (
+        "客户再次来电：客户反映订单DD202609137914下单已经7天还没收到，圆通速递的轨迹一直停在北京市朝阳区转运中心不更新",
+        ["圆通", "北京", "朝阳", "DD"],
+        ["停在转运中心"],
+    ),
+    ("客户用建设银行信用卡支付时提示PAY-3007，换了几次都付不了", ["建设", "PAY", "3007"], ["信用卡支付时"]),
+    (
+        "客户第二次反映此问题：客户想在订单DD202608147156里再加一件儿童手表 Kid 4，问能不能合并发货",
+        ["第二次", "里"],
+        ["想再加"],
+    ),
+    ("客户说2天前换了华为 Mate 60后聊天记录和收藏都没有同步过来", ["华为", "Mate"], ["换了新手机后"]),
+    (
+        "客户企业（数智云软件有限公司）需要把9月2日以来的2个订单合并开一张发票",
+        ["以来", "数智云"],
+        ["需要把2个订单合并"],
+    ),
+    ("客户说驿站找不到他的包裹，取件码正确但没有件", ["他的"], ["找不到我的包裹"]),
+    ("Customer finds the warranty policy unfair and wants a free repair", ["finds", "Customer"], ["I find"]),
 ]
 
 
@@ -50,6 +88,21 @@ def test_a_chinese_statement_becomes_a_question():
         == "支付时页面卡住，点了两次，结果扣了2笔钱，怎么办？"
     )
     assert customer_question("客户问发票怎么开", "zh") == "发票怎么开？"
+
+
+@pytest.mark.parametrize(
+    ("note", "language"),
+    [
+        ("客户来电咨询，没说清楚", "zh"),
+        ("客户问订单的事", "zh"),
+        ("客户说东西有问题", "zh"),
+        ("客户咨询相关事宜", "zh"),
+        ("issue, replied", "en"),
+        ("Customer asked about order", "en"),
+    ],
+)
+def test_a_note_that_asks_nothing_gives_no_question(note, language):
+    assert customer_question(note, language) == ""
 
 
 def test_only_clean_questions_may_be_published():
