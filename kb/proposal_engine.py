@@ -522,6 +522,9 @@ def refresh_proposals(
     spaces, summary.encode_seconds = build_spaces(evidence, progress)
     mark = stage("vectors", mark)
     groups = find_groups(spaces, minimum, [category_key(item) for item in evidence])
+    # Records that ask nothing a customer could look up ("客户来电咨询，没说清楚", "issue, replied") make no FAQ: a
+    # group needs `minimum` records with a question left once the case's particulars are gone.
+    groups = [group for group in groups if sum(1 for row in group.rows if evidence[row].asked) >= minimum]
     summary.groups = len(groups)
     progress("group", len(groups), len(groups))
     mark = stage("group", mark)

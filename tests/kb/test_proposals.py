@@ -145,6 +145,24 @@ def test_groups_smaller_than_the_minimum_are_not_proposed(app, add_topic):
         del app.config["PROPOSAL_MIN_RECORDS"]
 
 
+def test_records_that_ask_nothing_make_no_proposal(add_topic, make_record, agent):
+    """Agents' notes of calls with no question in them ("没说清楚") group together, but no FAQ can answer them."""
+    add_topic("parcel", 6)
+    for index in range(8):
+        make_record(
+            agent=agent,
+            problem_description=["客户来电咨询，没说清楚", "客户问订单的事", "客户咨询相关事宜"][index % 3],
+            resolution="已回复客户。",
+            category="其他",
+            subcategory=None,
+            external_id=f"vague-{index}",
+            source="test",
+        )
+    refresh()
+    titles = [proposal.title for proposal in open_proposals()]
+    assert len(titles) == 1 and "物流" in titles[0]
+
+
 PLANTED = {
     "customer name": "欧阳娜娜",
     "honorific": "欧阳女士",
