@@ -112,10 +112,17 @@ class EvidenceTexts:
 
 
 def evidence_texts(
-    problem: str | None, request: str | None, resolution: str | None, language: str, *names: str | None
+    problem: str | None,
+    request: str | None,
+    resolution: str | None,
+    language: str,
+    *names: str | None,
+    company: str | None = None,
 ) -> EvidenceTexts:
     known = tuple(name for name in names if name and len(name.strip()) >= 2)
-    problem, asked, question, resolution = drafted_texts(problem, request, resolution, language, known)
+    problem, asked, question, resolution = drafted_texts(
+        problem, request, resolution, language, known, (company or "",)
+    )
     phrasings = {_key(clip_like_drafts(text, TITLE_CHARS)) for text in (problem, asked) if text}
     answers = set()
     if resolution:
@@ -142,6 +149,7 @@ def _record_texts(session: Session, condition: sa.ColumnElement[bool]) -> dict[i
             Record.resolution,
             Record.language,
             Customer.name,
+            Customer.company,
             User.display_name,
         )
         .join(Customer, Customer.id == Record.customer_id)
@@ -150,7 +158,13 @@ def _record_texts(session: Session, condition: sa.ColumnElement[bool]) -> dict[i
     )
     return {
         row.id: evidence_texts(
-            row.problem_description, row.customer_request, row.resolution, row.language, row.name, row.display_name
+            row.problem_description,
+            row.customer_request,
+            row.resolution,
+            row.language,
+            row.name,
+            row.display_name,
+            company=row.company,
         )
         for row in rows
     }

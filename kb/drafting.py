@@ -91,16 +91,21 @@ class Draft:
 
 
 def evidence_texts(
-    problem: str | None, request: str | None, resolution: str | None, language: str, names: Sequence[str]
+    problem: str | None,
+    request: str | None,
+    resolution: str | None,
+    language: str,
+    names: Sequence[str],
+    companies: Sequence[str] = (),
 ) -> tuple[str, str, str, str]:
     """(problem, asked, question, resolution) of a record as the engine reads it (and erasure finds it again):
     every text scrubbed of identifiers, `asked` the problem as the customer's question free of the case's
-    particulars, `question` what the record is grouped by."""
+    particulars (the customer's company becomes "our company"), `question` what the record is grouped by."""
     problem = (scrub_identifiers(problem or "", names) or "").strip()
     request = (scrub_identifiers(request or "", names) or "").strip()
     # Grouped by the customer's question without the agent's framing and the case's particulars (order numbers,
     # model codes, dates, amounts), so that one order number or product does not pull different questions together.
-    asked = customer_question(problem, language, names)
+    asked = customer_question(problem, language, names, companies)
     question = f"{without_case_details(problem)}\n{without_case_details(request)}".strip()
     return problem, asked, question, (scrub_identifiers(resolution or "", names) or "").strip()
 

@@ -161,6 +161,7 @@ def load_evidence(progress: Progress = _noop) -> list[Evidence]:
                 Record.contacted_at,
                 Record.language,
                 Customer.name,
+                Customer.company,
                 User.display_name,
             )
             .join(Customer, Customer.id == Record.customer_id)
@@ -177,7 +178,7 @@ def load_evidence(progress: Progress = _noop) -> list[Evidence]:
             continue
         names = tuple(name for name in (row.name, row.display_name) if name and len(name.strip()) >= 2)
         problem, asked, question, resolution = evidence_texts(
-            row.problem_description, row.customer_request, row.resolution, row.language, names
+            row.problem_description, row.customer_request, row.resolution, row.language, names, (row.company or "",)
         )
         evidence.append(
             Evidence(

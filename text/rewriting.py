@@ -211,12 +211,20 @@ def without_case_details(text: str) -> str:
 _NAMED_CUSTOMER = re.compile(r"^\[(姓名|name)\](?:\s*(?:of|from|at|，|,)?\s*\[(?:address|地址)\])?")
 
 
-def customer_question(text: str, language: str = "zh", names: Iterable[str] = ()) -> str:
-    """The question a record asks, in the customer's words and free of what names the case; "" if none is left."""
+def customer_question(text: str, language: str = "zh", names: Iterable[str] = (), companies: Iterable[str] = ()) -> str:
+    """The question a record asks, in the customer's words and free of what names the case; "" if none is left.
+    `companies`: the customer's company names, which become the asker's own ("invoiced to BlueOak Software" →
+    "invoiced to our company")."""
     names = tuple(name for name in names if name and len(name.strip()) >= 2)
     text = " ".join((text or "").split())
     if not text:
         return ""
+    chinese = language == "zh" or bool(re.search(_HAN, text))
+    for company in sorted({c.strip() for c in companies if c and len(c.strip()) >= 3}, key=len, reverse=True):
+        text = re.sub(re.escape(company), "我们公司" if chinese else "our company", text, flags=re.IGNORECASE)
+    # "企业（数智云软件有限公司）需要…" says no more with "（我们公司）".
+    text = re.sub(r"\s?[（(](?:我们公司|our company)[)）]", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"(^|[.;!?]\s+)our company", lambda match: match.group(1) + "Our company", text)
     # A customer named in the note is the customer: "[name] of [address] says the refund …" asks what
     # "Customer says the refund …" asks (the placeholder would make the clause name a case).
     text = _NAMED_CUSTOMER.sub(lambda match: "客户" if match.group(1) == "姓名" else "Customer", text)
@@ -237,6 +245,7 @@ def _chinese_question(text: str, names: Sequence[str]) -> str:
         clause = re.sub(r"^(?:他|她|对方|称|说|表示|反映|问|的|上的)(?=\S)", "", clause)
         if _ZH_DETAIL.match(clause):
             continue
+        clause = re.sub(r"^是(?=我们|\S{2,}的)", "我是", clause)  # 客户是X公司的管理员 → 我是…的管理员
         if clause != _tidy(typed):
             for pattern, replacement in _ZH_REMNANTS:
                 clause = pattern.sub(replacement, clause)

@@ -105,6 +105,18 @@ def test_a_note_that_asks_nothing_gives_no_question(note, language):
     assert customer_question(note, language) == ""
 
 
+def test_the_customers_company_becomes_their_own():
+    assert customer_question(
+        "BlueOak Software wants the 2 orders combined on one invoice", "en", (), ["BlueOak Software"]
+    ) == ("Our company wants the 2 orders combined on one invoice")
+    assert customer_question("Can the fee be invoiced to blueoak software?", "en", (), ["BlueOak Software"]) == (
+        "Can the fee be invoiced to our company?"
+    )
+    assert customer_question("客户是星河网络科技的管理员，问子账号怎么重置密码", "zh", (), ["星河网络科技"]) == (
+        "我是我们公司的管理员，子账号怎么重置密码？"
+    )
+
+
 def test_only_clean_questions_may_be_published():
     assert is_customer_question("发票怎么开？")
     assert not is_customer_question("客户问发票怎么开")
