@@ -56,7 +56,8 @@ _MODEL_CODE = re.compile(
 )
 #: A preposition or article left with nothing after it once a detail went ("crashes on with 5.9.1" → "crashes").
 _DANGLING = re.compile(
-    r"\b(?:on|with|of|for|at|from|to|in|by|the|a|an)\s+(?=(?:and|with|on|of|for|at|in|is)\b|[,;:.]|$)"
+    r"\b(?:on|with|of|for|at|from|to|in|by|the|a|an)\s+"
+    r"(?=(?:and|with|on|of|for|at|in|is|was|has|have|had|from|sent|to)\b|[,;:.]|$)"
 )
 #: An identifier with the words that carry it ("订单DD2026…", "for order DD2026…", "单号SF…") goes as a whole.
 _CARRIED_REFERENCE = re.compile(
@@ -73,6 +74,23 @@ _COMPANY = re.compile(
     r"|\b(?:[A-Z][a-z]+\s){1,3}(?:Inc|Ltd|LLC|Clinic|Corp|Co|GmbH|Group)\b\.?"
 )
 _BRACKETED = re.compile(r"[（(][^（）()]*[)）]")
+#: An English organisation's name: capitalised words ending in a word organisations end in (BlueOak Software,
+#: Westfield Dental, Summit Capital Partners, Harbor Health Clinic). In a customer's question it is "our company".
+_EN_ORGANISATION = re.compile(
+    r"\b(?:[A-Z][A-Za-z&'-]+\s){1,3}(?:Inc|Ltd|LLC|Corp|Co|GmbH|Group|Clinic|Software|Dental|Partners|Analytics"
+    r"|Learning|Grocers|Capital|Health|Labs|Solutions|Systems|Technologies|Consulting|Logistics|Media|Studio|Studios"
+    r"|Foods|Trading|Manufacturing|Holdings|Ventures|Services|Associates|Pharmacy|Hospital|School|Academy|Hotel"
+    r"|Bakery|Restaurant|Cafe|Motors|Industries|Enterprises|Agency|Bank)\b\.?"
+)
+#: A phone or tablet one customer used ("on Pixel 8", "a new iPhone 15", "Samsung Galaxy S23"): the question is the
+#: same on any device.
+_EN_DEVICE_NAME = (
+    r"(?:(?:Samsung\s)?Galaxy(?:\s[A-Z]?\d+[A-Za-z]*)?|iPhone(?:\s\d+[A-Za-z]*)?(?:\s(?:Pro|Max|Plus|Mini))*"
+    r"|iPad(?:\s(?:Air|Pro|Mini))?(?:\s\d+)?|Pixel\s\d+[a-z]?|OnePlus\s\d+|Xiaomi\s\d+|Huawei\s[A-Z][a-z]+\s\d+)"
+    r"(?![A-Za-z])"
+)
+_EN_DEVICE = re.compile(rf"(?:\s(?:on|with|from|using|of)\s(?:an?\s|my\s|the\s|their\s)?)?{_EN_DEVICE_NAME}")
+_EN_NEW_DEVICE = re.compile(rf"\b(a|my|the) new\s{_EN_DEVICE_NAME}")
 #: Brands that only say which bank, courier or phone one customer used (用的建设银行信用卡, 圆通速递的轨迹, 在红米
 #: Note 13上): an FAQ asks about the card, the parcel or the app, whoever made them.
 _BRAND = re.compile(
@@ -155,11 +173,15 @@ _EN_FIRST_PERSON = {"wants": "want", "needs": "need", "asks": "ask", "demands": 
 #: Verbs that lose their -s after "I" ("the customer finds" → "I finds" → "I find").
 _EN_THIRD_PERSON_S = re.compile(
     r"\bI (feels|thinks|likes|gets|keeps|sees|finds|believes|claims|reports|complains|wonders|notices|expects|hopes"
-    r"|plans|prefers|requests|receives|uses|loves|hates|pays|wants|needs)\b"
+    r"|plans|prefers|requests|receives|uses|loves|hates|pays|wants|needs|suggests|fears)\b"
 )
 #: "I am furious: …" (the customer's mood, rewritten): the mood goes, what happened stays.
 _EN_I_AM_UPSET = re.compile(
     r"^I am (?:very |really |so )?(?:furious|angry|upset|annoyed|frustrated|unhappy)\b[:,-]?\s*"
+)
+#: "The customer" as the agent writes of the asker; "customer contacts" and "customer service" are things.
+_EN_CUSTOMER = re.compile(
+    r"\b(?:the )?customer\b(?!\s(?:contacts?|service|support|data|list|records?|accounts?|details|reviews))", re.I
 )
 _EN_I_AS_OBJECT = re.compile(r"\b(on|to|for|with|at|from|by|told|gave|asked|called|sent|charged) I\b")
 _EN_CLAUSE = re.compile(r"\s*[;；]\s*|(?<=[.!?])\s+")
@@ -274,6 +296,11 @@ def _chinese_question(text: str, names: Sequence[str]) -> str:
 
 def _english_question(text: str, names: Sequence[str]) -> str:
     text = _EN_PREFIX.sub("", text)
+    text = _EN_ORGANISATION.sub("our company", text)
+    # A device someone switched to stays a new phone ("switching to a new Pixel 8" → "to a new phone").
+    text = _EN_NEW_DEVICE.sub(r"\1 new phone", text)
+    text = _EN_DEVICE.sub("", text)
+    text = re.sub(r"(^|[.;!?]\s+)our company", lambda match: match.group(1) + "Our company", text)
     kept: list[str] = []
     asked = False
     for clause in _EN_CLAUSE.split(text):
@@ -287,7 +314,7 @@ def _english_question(text: str, names: Sequence[str]) -> str:
         clause = _EN_PREFIX.sub("", _EN_SAYS.sub("", clause))
         clause = re.sub(r"\b(?:on|since|from|for|of)\s*$", "", clause).strip()
         clause = re.sub(r"\bthe customer's\b|\bcustomer's\b", "my", clause, flags=re.I)
-        clause = re.sub(r"\b(?:the )?customer\b", "I", clause, flags=re.I)
+        clause = _EN_CUSTOMER.sub("I", clause)
         clause = _EN_THIRD_PERSON.sub(lambda match: "I " + _EN_FIRST_PERSON[match.group(1).lower()], clause)
         clause = _EN_I_AS_OBJECT.sub(lambda match: f"{match.group(1)} me", clause)
         clause = re.sub(r"\bI (doesn't|does not)\b", "I don't", clause)
@@ -296,8 +323,8 @@ def _english_question(text: str, names: Sequence[str]) -> str:
         clause = _EN_I_AM_UPSET.sub("", clause)
         if clause.startswith("I "):
             clause = re.sub(
-                r"\band (wants|asks|needs|says|demands)\b",
-                lambda match: "and " + _EN_FIRST_PERSON[match.group(1)],
+                r"(?:\band|,) (wants|asks|needs|says|demands)\b",
+                lambda match: match.group(0)[: -len(match.group(1))] + _EN_FIRST_PERSON[match.group(1)],
                 clause,
             )
         if len(clause.split()) >= 3:
@@ -318,7 +345,7 @@ def is_customer_question(text: str, names: Iterable[str] = ()) -> bool:
     names = tuple(names)
     if not text or not text.strip() or _names_a_case(text, names) or "客户" in text:
         return False
-    if re.search(r"\bcustomer\b", text, re.IGNORECASE) or _DATE.search(text) or _AMOUNT.search(text):
+    if _EN_CUSTOMER.search(text) or _DATE.search(text) or _AMOUNT.search(text):
         return False
     return not re.search(r"\d{4,}", text)
 

@@ -117,6 +117,32 @@ def test_the_customers_company_becomes_their_own():
     )
 
 
+@pytest.mark.parametrize(
+    ("note", "question"),
+    [
+        (
+            "Admin of Westfield Dental asks how to reset an employee's sub-account password.",
+            "Admin of our company asks how to reset an employee's sub-account password",
+        ),
+        (
+            "Changing the linked phone on Pixel 8 fails: the new number gets no verification code.",
+            "Changing the linked phone fails: the new number gets no verification code",
+        ),
+        (
+            "After switching to a new iPhone 15 last week, chat history and favourites did not sync.",
+            "After switching to a new phone last week, chat history and favourites did not sync",
+        ),
+        (
+            "Customer asks how to import customer contacts on Samsung Galaxy S23; the help article is unclear.",
+            "How to import customer contacts; the help article is unclear?",
+        ),
+    ],
+)
+def test_english_drafts_name_no_organisation_or_device(note, question):
+    assert customer_question(note, "en") == question
+    assert is_customer_question(question)
+
+
 def test_only_clean_questions_may_be_published():
     assert is_customer_question("发票怎么开？")
     assert not is_customer_question("客户问发票怎么开")
