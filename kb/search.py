@@ -37,6 +37,7 @@ from kb.state import PENDING_KEY, current_token
 from records.db import read_session
 from text.analysis import without_unusable
 from text.embeddings import CHINESE, Readers, cached_vectors, get_readers, load_models, release_freed_memory
+from text.rewriting import asked_in
 from text.spelling import expand_mixed
 
 log = logging.getLogger(__name__)
@@ -695,6 +696,13 @@ def search_service(app: Flask | None = None) -> SearchService:
 
 def search(query: str, **kwargs) -> SearchResponse:
     return search_service().search(query, **kwargs)
+
+
+def assist(note: str, *, limit: int) -> SearchResponse:
+    """Agent assist: the articles for what an agent's note asks. The note is searched as the customer would ask it
+    (text.rewriting.asked_in): "客户反映订单DD2026…付款5天了还显示待发货，用的华为 Mate 60" as "付款5天了还显示待发货".
+    A note that asks nothing recognisable is searched as written."""
+    return search_service().search(asked_in(clean_query(note)) or note, limit=limit)
 
 
 def sync_after_commit(session: Session) -> None:

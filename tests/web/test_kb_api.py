@@ -449,6 +449,24 @@ def test_assist_suggests_published_articles_for_a_chinese_description(client, pe
     assert client.get("/api/v1/assist?text=x&limit=99", headers=bearer(client, "agent")).status_code == 422
 
 
+def test_assist_searches_what_the_note_asks_not_its_framing(client, people, make_article):
+    """An agent writes "客户反映订单DD…付款5天了还显示待发货，用的华为 Mate 60": the order number, the phone and the
+    framing are searched no more than the customer would have typed them."""
+    waiting = make_article(title="付款后一直显示待发货怎么办", body="超过承诺时效未发货可申请取消或催发。")
+    make_article(title="华为手机上App闪退怎么办", body="请更新到最新版本后重启。")
+    response = client.get(
+        "/api/v1/assist",
+        query_string={"text": "客户反映订单DD202608205222付款5天了还显示“待发货”，用的华为 Mate 60", "limit": 5},
+        headers=bearer(client, "agent"),
+    )
+    assert response.status_code == 200, response.json
+    assert response.json["query"] == "付款5天了还显示“待发货”"
+    assert [item["id"] for item in response.json["suggestions"]] == [waiting.id]
+    # A note that asks nothing recognisable is searched as written.
+    vague = client.get("/api/v1/assist", query_string={"text": "没说清楚"}, headers=bearer(client, "agent"))
+    assert vague.status_code == 200 and vague.json["query"] == "没说清楚"
+
+
 def test_linking_an_article_to_a_record_counts_as_a_reuse(client, db, people, make_article, make_record):
     article = make_article()
     record = make_record(agent=people["agent"])

@@ -56,7 +56,7 @@ from kb.schemas import (
     VersionOutSchema,
     VersionSummarySchema,
 )
-from kb.search import search_service
+from kb.search import assist
 from records.access import NotFound, require
 from records.db import db
 from records.models import Record, User
@@ -317,7 +317,7 @@ class Assist(StaffView):
     @blp.response(200, AssistOutSchema)
     def get(self, args: dict):
         """Published articles matching what the customer asked, for the agent writing the record."""
-        response = search_service().search(args["text"], limit=args["limit"])
+        response = assist(args["text"], limit=args["limit"])
         # An empty answer is a knowledge gap signal (kept masked; kb.gaps.signals).
         note_assist_search(current_user(), args["text"], len(response.results))
         db.session.commit()
