@@ -37,7 +37,7 @@ from kb.state import PENDING_KEY, current_token
 from records.db import read_session
 from text.analysis import without_unusable
 from text.embeddings import CHINESE, Readers, cached_vectors, get_readers, load_models, release_freed_memory
-from text.rewriting import asked_in
+from text.rewriting import asked_in, without_references
 from text.spelling import expand_mixed
 
 log = logging.getLogger(__name__)
@@ -425,8 +425,10 @@ class SearchService:
 
     @staticmethod
     def understood(query: str, corrected: str | None) -> str:
-        """What is searched for a query: its Chinese typos corrected, English words in Chinese given beside."""
+        """What is searched for a query: its Chinese typos corrected, order numbers and the like left out (they name
+        a case, not a question), English words in Chinese given beside."""
         searched = corrected or query
+        searched = without_references(searched) or searched
         return expand_mixed(searched) or searched
 
     def candidates(

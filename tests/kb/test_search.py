@@ -226,3 +226,15 @@ def test_did_you_mean_prefers_the_closest_word(make_article):
 
 def test_related_questions_do_not_match_on_function_words(articles):
     assert titles("How do I get my money back?") != ["How do I change my phone number?"]
+
+
+def test_order_numbers_customers_paste_are_not_searched(articles):
+    """A pasted order or tracking number names the customer's case, not the question: the sentence model reads the
+    question worse beside it (bench/eval_search_zh.py), so it is left out of what is searched."""
+    searched = SearchService.understood("我的订单DD202608205222退款几天能到", None)
+    assert "DD2026" not in searched and "退款几天能到" in searched
+    assert "SF1234567890123" not in SearchService.understood("单号SF1234567890123一直不动", None)
+    assert titles("订单DD202608205222退款几天能到")[0] == "退款多久到账"
+    # A query that is nothing but a number is still searched as typed.
+    assert SearchService.understood("DD202608205222", None) == "DD202608205222"
+    assert search_service().search("DD202608205222").query == "DD202608205222"
