@@ -74,3 +74,18 @@ def test_a_chinese_question_without_an_answer_is_a_zero_result_search(client, em
     assert "No articles match your question." in shown or "没有找到与您的问题匹配的文章。" in shown
     assert "/help/contact" in shown  # the contact option beside "no match"
     assert database.session.scalar(sa.select(sa.func.sum(SearchSession.zero_result_searches))) == 1
+
+
+@pytest.mark.parametrize("query", AWKWARD)
+def test_awkward_descriptions_in_agent_assist(client, login_as, make_article, query):
+    """Agent assist reads what a description asks before searching (text.rewriting.asked_in): whatever the agent
+    types, it answers suggestions, an empty list or a clear 422."""
+    make_article(title="如何重置登录密码", body="在登录页点击忘记密码。")
+    login_as()
+    response = client.get(f"/api/v1/assist?text={quote(query.encode('utf-8', 'surrogatepass'))}")
+    assert response.status_code in (200, 422), response.json
+    if response.status_code == 200:
+        assert isinstance(response.json["suggestions"], list)
+        assert "\ud800" not in response.json["query"] and "\x00" not in response.json["query"]
+    else:  # the blank description, or U+0000 in any request: said why
+        assert response.json.get("errors") or response.json.get("message")
