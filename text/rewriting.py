@@ -148,7 +148,7 @@ _ZH_REMNANTS = (
     (re.compile(r"到?版本(?=后|以后|之后)"), ""),
     (re.compile(r"^版本(?=\S)"), ""),
     (re.compile(r"^提示(?:错误码?)?$"), ""),
-    (re.compile(r"从(?=改|换)|(?<=一笔)的|(?<=一单)的"), ""),
+    (re.compile(r"从(?=改|换)|(?<=一笔)的|(?<=一单)的|把(?=改|换)"), ""),
     (re.compile(r"时提示(?:错误码?)?$"), "时报错"),
     (re.compile(r"提示(?:错误码?)?$"), "提示错误"),
 )
@@ -284,7 +284,13 @@ def _chinese_question(text: str, names: Sequence[str], *, whole: bool = False) -
     for clause in _ZH_CLAUSE.split(text):
         typed = clause.strip()
         clause = _tidy(_drop_case_details(_PLACE.sub(" ", _BRAND.sub(_without_brand, typed))))
-        if not clause or _ZH_EMOTION.match(clause) or _names_a_case(clause, names) or _ZH_DETAIL.match(clause):
+        # The customer's mood goes; what they were anxious to do stays when it says something ("客户着急改规格" →
+        # "改规格"; "客户着急送人" says no more than the rest of the note).
+        moodless = _ZH_EMOTION.sub("", clause).lstrip("，,、 ")
+        if moodless != clause and len(re.findall(_HAN, moodless)) < 3:
+            continue
+        clause = moodless
+        if len(re.findall(_HAN, clause)) < 2 or _names_a_case(clause, names) or _ZH_DETAIL.match(clause):
             continue
         clause = _ZH_REPORTING.sub("", clause.replace("客户的", "我的", 1) if clause.startswith("客户的") else clause)
         clause = re.sub(r"^(?:他|她|对方|称|说|表示|反映|问|的|上的)(?=\S)", "", clause)
