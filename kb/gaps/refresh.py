@@ -51,10 +51,11 @@ GAP_WINDOW_DAYS = 28
 #: Fewest signals that make a new gap (CONSULTKB_GAP_MIN_SIGNALS): one odd query is not yet a gap, two visitors
 #: failing on the same question are.
 GAP_MIN_SIGNALS = 2
-#: Centres at least this similar are the same gap (CONSULTKB_GAP_SAME_SIMILARITY_<SPACE>). The values are the
-#: proposals' "an article covers this group" similarities per model (kb.proposal_engine: COVER_SIMILARITY 0.85
-#: lowered for centres of many phrasings, CHINESE_COVER_SIMILARITY 0.93, LEXICAL_COVER_SIMILARITY 0.6): e5 puts
-#: unrelated Chinese questions at 0.85 and more, MiniLM unrelated English ones near 0.1.
+#: Centres at least this similar are the same gap (CONSULTKB_GAP_SAME_SIMILARITY_<SPACE>). The values were the
+#: proposals' "an article covers this group" similarities per model when gaps were made (kb.proposal_engine:
+#: COVER_SIMILARITY then 0.85, lowered for centres of many phrasings; CHINESE_COVER_SIMILARITY 0.93,
+#: LEXICAL_COVER_SIMILARITY 0.6): e5 puts unrelated Chinese questions at 0.85 and more, MiniLM unrelated English
+#: ones near 0.1. Two gaps are one question, a stricter test than an article answering a group (now 0.6).
 GAP_SAME_SIMILARITY = {ENGLISH: 0.8, CHINESE: 0.93, LEXICAL: 0.6}
 #: Constant Potts resolution of the grouping (CONSULTKB_GAP_DENSITY_RESOLUTION); the Chinese proposals' value.
 GAP_DENSITY_RESOLUTION = clustering.DENSITY_RESOLUTION
