@@ -179,6 +179,12 @@ _EN_THIRD_PERSON_S = re.compile(
 _EN_I_AM_UPSET = re.compile(
     r"^I am (?:very |really |so )?(?:furious|angry|upset|annoyed|frustrated|unhappy)\b[:,-]?\s*"
 )
+#: An order named by its number where it is what the sentence is about ("Can order DD2026… be delivered", "although
+#: order DD2026… hasn't shipped"): the number goes, "the order" stays, or the sentence loses its subject.
+_EN_ORDER_SUBJECT = re.compile(
+    r"(?<![Bb]usiness )(?<![Cc]ompany )\b[Oo]rder (?:number )?(?:DD\d{6,}|[A-Z]{2,5}\d{6,})(?:\s*\([^()]*\))?"
+    r"(?=\s+(?:is|was|has|hasn't|had|still|did|does|be|shows|arrived|got)\b)"
+)
 #: "The customer" as the agent writes of the asker; "customer contacts" and "customer service" are things.
 _EN_CUSTOMER = re.compile(
     r"\b(?:the )?customer\b(?!\s(?:contacts?|service|support|data|list|records?|accounts?|details|reviews))", re.I
@@ -335,7 +341,13 @@ def _english_question(text: str, names: Sequence[str], *, whole: bool = False) -
     kept: list[str] = []
     asked = False
     for clause in _EN_CLAUSE.split(text):
-        clause = _tidy(_drop_case_details(clause.strip().rstrip(".")))
+        clause = _EN_ORDER_SUBJECT.sub("the order", clause.strip())
+        clause = re.sub(
+            r"\b([Bb]usiness|[Cc]ompany) order (?:number )?(?:DD\d{6,}|[A-Z]{2,5}\d{6,})", r"\1 order", clause
+        )
+        clause = _tidy(_drop_case_details(clause.rstrip(".")))
+        # "Since updating to 5.8.2 the customer cannot…" lost its version: "Since updating, the customer cannot…".
+        clause = re.sub(r"\b(updating|upgrading) to (?=the customer\b)", r"\1, ", clause)
         if not clause or _EN_EMOTION.match(clause) or _names_a_case(clause, names):
             continue
         if kept and kept[-1].endswith("?"):

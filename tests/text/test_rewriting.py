@@ -138,6 +138,16 @@ def test_the_customers_company_becomes_their_own():
             "Customer asks how to import customer contacts on Samsung Galaxy S23; the help article is unclear.",
             "How to import customer contacts; the help article is unclear?",
         ),
+        # An order named by its number keeps its place in the sentence.
+        (
+            "Can order DD202610112005 be delivered at the weekend? Nobody is home.",
+            "Can the order be delivered at the weekend?",
+        ),
+        (
+            "Cancel button is greyed out although order DD202608108400 hasn't shipped.",
+            "Cancel button is greyed out although the order hasn't shipped",
+        ),
+        ("Since updating to 5.8.2 the customer cannot log in; error E401", "Since updating, I cannot log in"),
     ],
 )
 def test_english_drafts_name_no_organisation_or_device(note, question):
