@@ -170,10 +170,11 @@ _EN_EMOTION = re.compile(r"^(?:the )?customer (?:is )?(?:very |really )?(?:angry
 _EN_THIRD_PERSON = re.compile(r"\bI (wants|needs|asks|demands|says|is|has|was)\b", re.IGNORECASE)
 _EN_FIRST_PERSON = {"wants": "want", "needs": "need", "asks": "ask", "demands": "want", "says": "say", "is": "am",
                     "has": "have", "was": "was"}  # fmt: skip
-#: Verbs that lose their -s after "I" ("the customer finds" → "I finds" → "I find").
+#: Verbs that lose their -s after "I" ("the customer finds" → "I finds" → "I find"); the irregular ones and those
+#: the agent reports with are _EN_THIRD_PERSON's.
 _EN_THIRD_PERSON_S = re.compile(
     r"\bI (feels|thinks|likes|gets|keeps|sees|finds|believes|claims|reports|complains|wonders|notices|expects|hopes"
-    r"|plans|prefers|requests|receives|uses|loves|hates|pays|wants|needs|suggests|fears)\b"
+    r"|plans|prefers|requests|receives|uses|loves|hates|pays|suggests|fears)\b"
 )
 #: "I am furious: …" (the customer's mood, rewritten): the mood goes, what happened stays.
 _EN_I_AM_UPSET = re.compile(
@@ -263,11 +264,10 @@ def customer_question(
         text = re.sub(re.escape(company), "我们公司" if chinese else "our company", text, flags=re.IGNORECASE)
     # "企业（数智云软件有限公司）需要…" says no more with "（我们公司）".
     text = re.sub(r"\s?[（(](?:我们公司|our company)[)）]", "", text, flags=re.IGNORECASE)
-    text = re.sub(r"(^|[.;!?]\s+)our company", lambda match: match.group(1) + "Our company", text)
     # A customer named in the note is the customer: "[name] of [address] says the refund …" asks what
     # "Customer says the refund …" asks (the placeholder would make the clause name a case).
     text = _NAMED_CUSTOMER.sub(lambda match: "客户" if match.group(1) == "姓名" else "Customer", text)
-    if language == "zh" or re.search(_HAN, text):
+    if chinese:
         return _chinese_question(text, names, whole=whole)
     return _english_question(text, names, whole=whole)
 
@@ -296,7 +296,7 @@ def _chinese_question(text: str, names: Sequence[str], *, whole: bool = False) -
         if moodless != clause and len(re.findall(_HAN, moodless)) < 3:
             continue
         clause = moodless
-        if len(re.findall(_HAN, clause)) < 2 or _names_a_case(clause, names) or _ZH_DETAIL.match(clause):
+        if len(re.findall(_HAN, clause)) < 2 or _names_a_case(clause, names):
             continue
         clause = _ZH_REPORTING.sub("", clause.replace("客户的", "我的", 1) if clause.startswith("客户的") else clause)
         clause = re.sub(r"^(?:他|她|对方|称|说|表示|反映|问|的|上的)(?=\S)", "", clause)
@@ -362,7 +362,7 @@ def _english_question(text: str, names: Sequence[str], *, whole: bool = False) -
         clause = _EN_I_AS_OBJECT.sub(lambda match: f"{match.group(1)} me", clause)
         clause = re.sub(r"\bI (doesn't|does not)\b", "I don't", clause)
         clause = re.sub(r"\bI ([a-z]+ing)\b", r"I am \1", clause)
-        clause = re.sub(_EN_THIRD_PERSON_S, lambda match: "I " + match.group(1)[:-1], clause)
+        clause = _EN_THIRD_PERSON_S.sub(lambda match: "I " + match.group(1)[:-1], clause)
         clause = _EN_I_AM_UPSET.sub("", clause)
         if clause.startswith("I "):
             clause = re.sub(
