@@ -71,7 +71,7 @@ def rank_all(service, queries, category_of):
     vectors = get_embedder().encode([text for text, _ in queries])
     ranked = []
     for (text, intent), vector in zip(queries, vectors, strict=True):
-        text_hits, dense, _, _ = service.candidates(
+        text_hits, dense, *_ = service.candidates(
             text, terms=query_terms(text), category=None, language=None, limit=50, query_vector=vector
         )
         bm25 = {category_of[a]: score for a, (_, score) in text_hits.items()}

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import sqlalchemy as sa
@@ -36,6 +37,7 @@ from kb.models import Article, ArticleStatus, ArticleVersion
 from kb.state import PENDING_KEY, current_token
 from records.db import read_session
 from text.analysis import without_unusable
+from text.conditions import agreement, stated, stated_by_any
 from text.embeddings import CHINESE, Readers, cached_vectors, get_readers, load_models, release_freed_memory
 from text.rewriting import asked_in, without_references
 from text.spelling import expand_mixed
@@ -62,6 +64,13 @@ CHINESE_BM25_WEIGHT = 0.005
 #: Weight of how much of a Chinese query the article's own characters cover (kb.coverage), added like BM25's: P@1
 #: plateaus from 0.03 to 0.05 on zh_faq_dev.json (93.8–94.2 %) and rises up to 0.05 on zh_faq_dev2.json (93.5 %).
 CHINESE_COVERAGE_WEIGHT = 0.05
+#: Added to a Chinese article's score when its questions state the same side of a condition as the query (还没发货
+#: and 订单还没发货能退款吗), and taken off when they state only the other side (地址写错了 还没发货 against 已经发货了
+#: 还能改地址吗); text.conditions. Tuned with bench/eval_search_zh.py (no thresholds change: only the order of what
+#: passes them): penalty × bonus 0 × 0 93.8 / 92.5 %, 0.02 × 0 94.6 / 93.0 %, 0.02 × 0.005 95.0 / 93.0 % P@1 on
+#: zh_faq_dev.json / zh_faq_dev2.json; a bonus of 0.02 lets agreement outweigh what the query is about.
+CHINESE_CONDITION_BONUS = 0.005
+CHINESE_CONDITION_PENALTY = 0.02
 CHINESE_MIN_SIMILARITY = 0.875
 CHINESE_BM25_MIN_SIMILARITY = 0.86
 #: Share of a Chinese article's score that comes from its body read as a passage (the rest: its closest question).
@@ -98,6 +107,21 @@ class SearchResponse:
     mode: str = "hybrid"
 
 
+class Candidates(NamedTuple):
+    """Both rankers' raw scores for a query, and what else the fusion weighs (SearchService.candidates)."""
+
+    #: BM25 hits: article id → (stored fields, score).
+    text_hits: dict[int, tuple[dict, float]]
+    #: Cosines of the closest articles and of the BM25 hits in the query's space; None when no model reads it.
+    dense: dict[int, float] | None
+    #: The query's space (None: no model reads it).
+    space: str | None
+    #: How much of the query each of those articles covers, where the space measures it (kb.coverage).
+    coverage: dict[int, float]
+    #: Per article of those whose questions state a side of a condition the query states: 1 the same, -1 the other.
+    agreed: dict[int, int]
+
+
 @dataclass
 class _DenseEntry:
     article_id: int
@@ -111,6 +135,8 @@ class _DenseEntry:
     passages: dict[str, np.ndarray] = field(default_factory=dict)
     #: The Han characters and character pairs of its title, other questions and body, as keys (kb.coverage).
     grams: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: The sides of conditions its title and other questions state (text.conditions); mostly empty.
+    conditions: dict[str, frozenset[bool]] = field(default_factory=dict)
 
 
 def _pending_entry(article: Article) -> tuple[_DenseEntry, list[str], str]:
@@ -122,6 +148,7 @@ def _pending_entry(article: Article) -> tuple[_DenseEntry, list[str], str]:
         subcategory=version.subcategory,
         language=version.language.value,
         grams=gram_keys(han_grams(" ".join([version.title, *(version.alt_questions or []), plain_text(version.body)]))),
+        conditions=stated_by_any([version.title, *(version.alt_questions or [])]),
     )
     return entry, version_texts(version), version_passage(version)
 
@@ -379,7 +406,7 @@ class SearchService:
         searched = self.understood(query, corrected)
         terms = query_terms(searched)
         exclude = exclude or set()
-        text_hits, dense_scores, space, coverage = self.candidates(
+        text_hits, dense_scores, space, coverage, agreed = self.candidates(
             searched, terms=terms, category=category, language=language, limit=CANDIDATES + len(exclude)
         )
         fusion = configured_fusion(space)
@@ -387,7 +414,7 @@ class SearchService:
             fusion = replace(fusion, weight=bm25_weight)
         text_scores = {article_id: score for article_id, (_, score) in text_hits.items() if article_id not in exclude}
         dense = None if dense_scores is None else {k: v for k, v in dense_scores.items() if k not in exclude}
-        top = fuse(text_scores, dense, fusion, coverage)[:limit]
+        top = fuse(text_scores, dense, fusion, coverage, agreed)[:limit]
 
         stored = {article_id: fields for article_id, (fields, _) in text_hits.items()}
         missing = [article_id for _, article_id in top if article_id not in stored]
@@ -440,10 +467,11 @@ class SearchService:
         language: str | None,
         limit: int,
         query_vector: np.ndarray | None = None,
-    ) -> tuple[dict[int, tuple[dict, float]], dict[int, float] | None, str | None, dict[int, float]]:
+    ) -> Candidates:
         """Both rankers' raw scores: BM25 hits (stored fields, score), and the cosines of the closest articles and
         of the BM25 hits in the query's space (None when embeddings are off or no model reads the query), that
-        space, and how much of the query each of those articles covers where the space measures it (kb.coverage)."""
+        space, how much of the query each of those articles covers where the space measures it (kb.coverage), and
+        which of them state the same or the other side of a condition the query states (text.conditions)."""
         text_hits = {
             int(fields["article_id"]): (fields, score)
             for fields, score in self.text_index.search(terms, limit=limit, category=category, language=language)
@@ -452,11 +480,27 @@ class SearchService:
         space = readers.space_of(query) if readers is not None and query else None
         dense_scores = None
         coverage: dict[int, float] = {}
+        agreed: dict[int, int] = {}
         if space is not None:
             vector = query_vector if query_vector is not None else query_vectors(readers.embedder(space), query)
             dense_scores = self._dense_scores(vector, space, category, language, limit=limit, also=set(text_hits))
             coverage = self._coverage(query, space, dense_scores)
-        return text_hits, dense_scores, space, coverage
+            if space == CHINESE:
+                agreed = self._agreement(query, dense_scores)
+        return Candidates(text_hits, dense_scores, space, coverage, agreed)
+
+    def _agreement(self, query: str, article_ids: Iterable[int]) -> dict[int, int]:
+        """Per article whose questions state a side of a condition the query states: 1 the same side, -1 the other."""
+        sides = stated(query)
+        if not sides:
+            return {}
+        verdicts = {}
+        for article_id in article_ids:
+            entry = self._dense.get(article_id)
+            verdict = agreement(sides, entry.conditions) if entry is not None else 0
+            if verdict:
+                verdicts[article_id] = verdict
+        return verdicts
 
     def _coverage(self, query: str, space: str, article_ids: Iterable[int]) -> dict[int, float]:
         """How much of the query each of these articles covers, in a space that measures it; else nothing."""
@@ -512,7 +556,7 @@ class SearchService:
         if not query:
             return []
         searched = self.understood(query, self.text_index.chinese_corrector().correct(query))
-        text_hits, dense, _, _ = self.candidates(
+        text_hits, dense, *_ = self.candidates(
             searched, terms=query_terms(searched), category=None, language=language, limit=limit
         )
         scores = dense if dense else {article_id: score for article_id, (_, score) in text_hits.items()}
@@ -576,12 +620,17 @@ class Fusion:
     bm25_floor: float | None = None
     #: Weight of the share of the query the article covers (kb.coverage), added to the cosine.
     coverage_weight: float = 0.0
+    #: Added to the cosine of an article whose questions state the same side of a condition as the query, and taken
+    #: off one whose questions state only the other side (text.conditions).
+    condition_bonus: float = 0.0
+    condition_penalty: float = 0.0
 
 
 def configured_fusion(space: str | None) -> Fusion:
     """The fusion of a space. Another embedding model needs its own (tune them with bench/eval_search.py and
     eval_search_zh.py): CONSULTKB_SEARCH_BM25_WEIGHT and _MIN_SIMILARITY (English), and
-    CONSULTKB_SEARCH_CHINESE_BM25_WEIGHT, _MIN_SIMILARITY, _BM25_MIN_SIMILARITY and _COVERAGE_WEIGHT (Chinese)."""
+    CONSULTKB_SEARCH_CHINESE_BM25_WEIGHT, _MIN_SIMILARITY, _BM25_MIN_SIMILARITY, _COVERAGE_WEIGHT, _CONDITION_BONUS
+    and _CONDITION_PENALTY (Chinese)."""
     config = current_app.config
     if space == CHINESE:
         return Fusion(
@@ -589,6 +638,8 @@ def configured_fusion(space: str | None) -> Fusion:
             float(config.get("SEARCH_CHINESE_MIN_SIMILARITY", CHINESE_MIN_SIMILARITY)),
             float(config.get("SEARCH_CHINESE_BM25_MIN_SIMILARITY", CHINESE_BM25_MIN_SIMILARITY)),
             float(config.get("SEARCH_CHINESE_COVERAGE_WEIGHT", CHINESE_COVERAGE_WEIGHT)),
+            float(config.get("SEARCH_CHINESE_CONDITION_BONUS", CHINESE_CONDITION_BONUS)),
+            float(config.get("SEARCH_CHINESE_CONDITION_PENALTY", CHINESE_CONDITION_PENALTY)),
         )
     return Fusion(
         float(config.get("SEARCH_BM25_WEIGHT", BM25_WEIGHT)),
@@ -601,13 +652,17 @@ def fuse(
     dense_scores: dict[int, float] | None,
     fusion: Fusion,
     coverage: dict[int, float] | None = None,
+    agreed: dict[int, int] | None = None,
 ) -> list[tuple[float, int]]:
     """(score, article id), best first: the cosine plus the weighted BM25 score relative to the query's best, plus
-    the weighted share of the query the article covers.
+    the weighted share of the query the article covers, plus the condition bonus or minus the condition penalty where
+    the article's questions state the same or the other side of a condition the query states.
 
     Candidates must reach the fusion's thresholds (on the cosine alone); with no dense scores the ranking is BM25's.
     """
     coverage = coverage or {}
+    agreed = agreed or {}
+    shift = {1: fusion.condition_bonus, -1: -fusion.condition_penalty}
     best = max(text_scores.values(), default=0.0)
     relative = {article_id: score / best for article_id, score in text_scores.items()} if best > 0 else {}
     if dense_scores is None:
@@ -621,7 +676,8 @@ def fuse(
             (
                 dense_scores.get(article_id, 0.0)
                 + fusion.weight * relative.get(article_id, 0.0)
-                + fusion.coverage_weight * coverage.get(article_id, 0.0),
+                + fusion.coverage_weight * coverage.get(article_id, 0.0)
+                + shift.get(agreed.get(article_id, 0), 0.0),
                 article_id,
             )
             for article_id in candidates

@@ -43,3 +43,15 @@ def test_coverage_reorders_candidates_but_never_lets_one_past_the_thresholds():
     assert [article for _, article in ranked] == [2, 1]  # 3 is below the vectors' threshold, however covered
     assert ranked[0][0] == pytest.approx(0.880 + 0.05 * 0.5)
     assert [article for _, article in fuse({}, dense, fusion)] == [1, 2]
+
+
+def test_conditions_reorder_candidates_but_never_let_one_past_the_thresholds():
+    fusion = Fusion(weight=0.0, min_similarity=0.875, bm25_floor=None, condition_bonus=0.005, condition_penalty=0.02)
+    dense = {1: 0.905, 2: 0.895, 3: 0.892, 4: 0.87}
+    # 1 states the other side of the query's condition, 3 the same side; 4 agrees but is below the threshold.
+    agreed = {1: -1, 3: 1, 4: 1}
+    ranked = fuse({}, dense, fusion, None, agreed)
+    assert [article for _, article in ranked] == [3, 2, 1]
+    assert ranked[0][0] == pytest.approx(0.892 + 0.005)
+    assert ranked[2][0] == pytest.approx(0.905 - 0.02)
+    assert [article for _, article in fuse({}, dense, fusion)] == [1, 2, 3]
