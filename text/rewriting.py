@@ -399,7 +399,7 @@ def is_customer_question(text: str, names: Iterable[str] = ()) -> bool:
 #: One-off promises and compensation: for the editor to decide on, never copied into an answer for everyone.
 _ZH_ONE_OFF = re.compile(
     r"补偿|赔偿|赔付|优惠券|代金券|无门槛|现金券|红包|积分补偿|特批|特殊处理|免单|免费升级|额外|加急|今[日天]到账|明[日天]"
-    r"|预计.*(?:送达|到账|发出)|今天.*(?:送达|寄出|发出)|已退(?:还|款)?\d|退还\d|\d+元",
+    r"|预计.*(?:送达|到账|发出)|今[天日].*(?:送达|寄出|发出|派送)",
 )
 _EN_ONE_OFF = re.compile(
     r"credit|voucher|coupon|compensat|goodwill|refund(?:ed)? (?:of )?\$|\$\d|free (?:upgrade|month)|waive|expedit"
@@ -413,7 +413,95 @@ _ZH_CONFIRMATION = re.compile(
 _EN_CONFIRMATION = re.compile(
     r"^(?:the )?customer (?:confirmed|is satisfied|was satisfied|accepted|agreed|signed in)", re.I
 )
-_ZH_AGENT_VERBS = re.compile(r"^(?:已经?|已为客户|为客户|帮客户|指导客户|告知客户|引导客户|协助客户|建议客户|请客户)")
+#: What the record says was done, turned into what a customer reading the answer can expect or do: the agent's
+#: action (已取消订单并全额退款) is offered (可为您取消订单并全额退款), guidance the customer followed becomes theirs
+#: to follow, a result (新货已发出) what will happen (新货会发出), and "after X it worked" what X brings.
+_ZH_DONE = re.compile(r"(?:问题|工单)(?:已经?)?(?:解决|处理完毕|处理好)|^已?处理(?:客户|您)?(?:的)?原问题")
+_ZH_CHOICE = re.compile(r"^(?:客户|您)(?:选择|要求|希望|想要?|决定|改为)(?P<wish>.+)$")
+_ZH_UNWILLING = re.compile(r"^(?:客户|您)不(?P<wish>[愿想].+)$")
+_ZH_GUIDED = re.compile(r"^(?:已经?)?(?:指导|引导|协助)(?:客户|您)(?P<action>.+)$")
+_ZH_ADVISED = re.compile(r"^(?:已经?)?(?:建议|请|提醒)(?:客户|您)(?P<action>.+)$")
+_ZH_TOLD = re.compile(r"^(?:已经?)?(?:告知|通知)(?:客户|您)?(?P<action>.+)$")
+_ZH_FIXED = re.compile(r"(?:已经?|会)(?:在新版本)?(?:发布)?(?:热)?修复|修复.*(?:版本|上线)")
+_ZH_DONE_FOR = re.compile(r"^(?:已经?(?:为|帮|给)?|为|帮|给)(?:客户|您)?(?P<action>.+)$")
+_ZH_AGENT_ACTION = re.compile(
+    r"^(?:向(?:客户|您))?(?:发送|提供|说明|解释|补发|安排|开通|解除|重新发送|重新处理|远程协助|核实|联系|登记|调取|恢复)"
+)
+_ZH_TOLD_BY_AGENT = re.compile(r"^(?:向(?:客户|您))?(?:解释|说明)(?P<what>.+)$")
+#: What the customer did (客户修改密码并开启两步验证) is what the next customer is asked to do, unless it is the
+#: outcome (客户已成功登录, 客户已找到).
+#: After 已, a state rather than something done (已超过价格保护期, 该型号已缺货, 包裹已派送中): kept as it is.
+_ZH_STATE = re.compile(r"^(?:超过|过了|过期|缺货|是|被|在|满|到期|无|不|没|未|派送中|处理中)")
+#: 客户 before what belongs to the customer (客户设备系统版本过低) rather than before what the customer did.
+_ZH_CUSTOMERS_NOUN = re.compile(
+    r"^(?:客户|您)的?(?:设备|账号|账户|手机|订单|数据|地址|信息|资料|银行卡|包裹|商品|电脑|邮箱|系统)"
+)
+_ZH_CUSTOMERS_THING = re.compile(r"^(?:客户|您)的?(?P<thing>[^已，,]{1,6}?)已经?(?P<action>.+)$")
+_ZH_CUSTOMER_DID = re.compile(r"^(?:客户|您)(?:已经?)?(?P<action>.+)$")
+_ZH_CUSTOMER_OUTCOME = re.compile(r"^(?:成功|找到|收到|满意|认可|接受|无异议|能|可以|可正常|不|没|未)")
+_ZH_RESULT = re.compile(r"^(?P<subject>[^已客您]{1,10}?)已经?(?P<action>.+)$")
+_ZH_WORKED_AFTER = re.compile(
+    r"^(?:客户|您)?(?P<done>.+)后(?:客户|您)?(?P<what>[^后]*?)(?P<result>成功|恢复正常|正常|恢复)$"
+)
+_ZH_SUCCEEDED_AFTER = re.compile(r"^(?:客户|您)?(?P<done>.+)后(?:客户|您)?(?:已经?)?成功(?P<what>[^后]+)$")
+_ZH_WORKED_BY = re.compile(r"^(?:客户|您)?(?P<done>(?:使用|通过|重新|更换|改用|按照?|在).+?)(?:成功|完成)$")
+
+
+def _zh_worked(clause: str) -> str:
+    """ "After X it worked" as what X brings (清除缓存后客户登录成功 → 清除缓存后即可登录), else ""."""
+    if match := _ZH_SUCCEEDED_AFTER.match(clause):
+        return f"{match['done']}后即可{match['what']}"
+    if match := _ZH_WORKED_AFTER.match(clause):
+        done, what, result = match["done"], match["what"], match["result"]
+        if result == "成功":
+            return f"{done}后即可{what}"
+        what = "" if what == "恢复" else what
+        return f"{done}后，{what}即可恢复正常" if what else f"{done}后即可恢复正常"
+    return ""
+
+
+def _zh_customer_step(clause: str) -> tuple[str, bool]:
+    """(a resolution clause as a step for the customer, whether it is a condition the next step depends on)."""
+    if _ZH_DONE.search(clause):
+        return "", False
+    if match := _ZH_CHOICE.match(clause):
+        return f"如需{match['wish']}", True
+    if match := _ZH_UNWILLING.match(clause):
+        return f"如不{match['wish']}", True
+    if _ZH_FIXED.search(clause):
+        return "此问题已在新版本修复，请更新到最新版本", False
+    if match := _ZH_GUIDED.match(clause):
+        return f"可按指引{_zh_worked(match['action']) or match['action']}", False
+    if match := _ZH_ADVISED.match(clause):
+        return f"建议您{match['action']}", False
+    if match := _ZH_TOLD.match(clause):
+        return f"可告知您{match['action']}", False
+    if worked := _zh_worked(clause):
+        return worked, False
+    if match := _ZH_WORKED_BY.match(clause):
+        return f"可{match['done']}", False
+    if (
+        clause.startswith(("已", "为客户", "帮客户", "给客户", "为您", "帮您"))
+        and (match := _ZH_DONE_FOR.match(clause))
+        and not _ZH_STATE.match(match["action"])
+    ):
+        action = re.sub(r"给(?:客户|您)$", "", match["action"])
+        return (f"可{action}" if action.startswith("按") else f"可为您{action}"), False
+    if match := _ZH_TOLD_BY_AGENT.match(clause):
+        return f"可为您说明{match['what']}", False
+    if _ZH_AGENT_ACTION.match(clause):
+        return f"可为您{clause}", False
+    if match := _ZH_CUSTOMERS_THING.match(clause):
+        return f"您的{match['thing']}会{match['action']}", False
+    if _ZH_CUSTOMERS_NOUN.match(clause):
+        return clause, False
+    if match := _ZH_CUSTOMER_DID.match(clause):
+        # Only what the customer was still to do: 客户已丢弃外包装 is how this case stood, not advice.
+        did = clause.startswith(("客户已", "您已")) or _ZH_CUSTOMER_OUTCOME.match(match["action"])
+        return ("" if did else f"请{match['action']}"), False
+    if (match := _ZH_RESULT.match(clause)) and not _ZH_STATE.match(match["action"]):
+        return f"{match['subject']}会{match['action']}", False
+    return clause, False
 
 
 # A resolution written as numbered steps or lines keeps them apart.
@@ -431,6 +519,7 @@ def answer_steps(resolution: str, language: str = "zh") -> tuple[list[str], list
         for line in _STEP_LINE.split(resolution or "")
         for clause in (_ZH_CLAUSE if chinese else _EN_CLAUSE).split(_STEP_NUMBER.sub("", " ".join(line.split())))
     ]
+    condition = ""
     for clause in clauses:
         clause = _STEP_NUMBER.sub("", clause.strip()).rstrip(".")
         if not clause:
@@ -441,8 +530,15 @@ def answer_steps(resolution: str, language: str = "zh") -> tuple[list[str], list
         if (_ZH_CONFIRMATION if chinese else _EN_CONFIRMATION).match(clause) or _names_a_case(clause):
             continue
         if chinese:
-            clause = _ZH_AGENT_VERBS.sub("", clause)
+            clause, conditional = _zh_customer_step(clause)
             clause = clause.replace("客户的", "您的").replace("客户", "您")
+            if conditional:
+                condition = _tidy(_drop_case_details(clause))
+                continue
+            if len(re.findall(_HAN, _drop_case_details(clause).replace("可为您", ""))) < 3:
+                continue  # little but an amount or a date was said ("已退349元", "金额259元")
+            if condition:
+                clause, condition = f"{condition}，{clause}", ""
         else:
             clause = re.sub(r"\bthe customer's\b|\bcustomer's\b", "your", clause, flags=re.I)
             clause = re.sub(r"\b(?:the )?customer\b", "you", clause, flags=re.I)
@@ -450,4 +546,7 @@ def answer_steps(resolution: str, language: str = "zh") -> tuple[list[str], list
         clause = _tidy(_drop_case_details(clause))
         if len(clause) >= 2 and clause not in steps:
             steps.append(clause)
+    if condition:
+        # The customer's choice that nothing after it answered ("客户选择退款" and then only a flagged promise).
+        steps.append(f"{condition}，可联系客服办理")
     return steps, flags

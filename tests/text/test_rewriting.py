@@ -168,12 +168,45 @@ def test_one_off_promises_and_compensation_are_flagged_not_copied():
     steps, flags = answer_steps("财务已加急处理，退款今日到账，客户确认收到", "zh")
     assert steps == [] and flags == ["财务已加急处理", "退款今日到账"]
     steps, flags = answer_steps("已联系快递公司核实，包裹重新派送，并补偿10元券", "zh")
-    assert steps == ["联系快递公司核实", "包裹重新派送"] and flags == ["并补偿10元券"]
+    assert steps == ["可为您联系快递公司核实", "包裹重新派送"] and flags == ["并补偿10元券"]
 
 
 def test_an_answer_is_addressed_to_the_customer_as_steps():
     steps, flags = answer_steps("1. 指导客户卸载重装\n2. 清除缓存后客户登录成功", "zh")
-    assert steps == ["卸载重装", "清除缓存后您登录成功"] and flags == []
+    assert steps == ["可按指引卸载重装", "清除缓存后即可登录"] and flags == []
     steps, flags = answer_steps("Reinstalled the app; cleared the cache. Customer confirmed. A $10 credit given.", "en")
     assert steps == ["Reinstalled the app", "Cleared the cache"]
     assert flags == ["A $10 credit given"]
+
+
+@pytest.mark.parametrize(
+    ("resolution", "steps"),
+    [
+        # What the agent did is offered; the amount of this case is left out, the refund kept.
+        ("客户不愿再等，已取消订单并全额退款349元", ["如不愿再等，可为您取消订单并全额退款"]),
+        (
+            "客户选择取消订单，已全额退款1899元，原路返回3-5个工作日到账",
+            ["如需取消订单，可为您全额退款", "原路返回3-5个工作日到账"],
+        ),
+        ("已按活动价重新结算，退还60元", ["可按活动价重新结算"]),
+        # What the customer did is what the next customer is asked to do; how it ended is left out.
+        ("已强制下线异地设备，客户修改密码并开启两步验证", ["可为您强制下线异地设备", "请修改密码并开启两步验证"]),
+        ("指导客户完成密码重置，客户已成功登录", ["可按指引完成密码重置"]),
+        ("商品超过保修期，客户不接受付费维修", ["商品超过保修期"]),
+        # "After X it worked" says what X brings.
+        ("开启后台运行权限后同步恢复，客户确认数据完整", ["开启后台运行权限后，同步即可恢复正常"]),
+        ("更换支付方式后付款成功", ["更换支付方式后即可付款"]),
+        ("重置密码后客户成功登录", ["重置密码后即可登录"]),
+        ("客户通过短信验证码自助重置成功", ["可通过短信验证码自助重置"]),
+        # A fix shipped asks the customer to update; a result becomes what will happen.
+        ("技术部已在新版本修复，客户更新后正常", ["此问题已在新版本修复，请更新到最新版本", "更新后即可恢复正常"]),
+        ("新货已发出，单号已短信告知客户", ["新货会发出", "单号会短信告知您"]),
+        ("发送退货地址，客户自行寄回", ["可为您发送退货地址", "请自行寄回"]),
+        ("已处理客户原问题，问题已解决", []),
+        # A state stays as it was said; what the customer had already done is not advice.
+        ("该型号已缺货无法补发，客户不接受退款", ["该型号已缺货无法补发"]),
+        ("客户已丢弃外包装，无法核实漏发", ["无法核实漏发"]),
+    ],
+)
+def test_what_was_done_for_one_customer_reads_as_what_the_next_can_expect(resolution, steps):
+    assert answer_steps(resolution, "zh")[0] == steps

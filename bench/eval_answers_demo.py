@@ -1,0 +1,66 @@
+"""Do draft answers read as what a customer can expect or do, or as what was done in one case? Over the distinct
+resolutions of the demo records (written as agents write them: 客户不愿再等，已取消订单并全额退款349元), the steps
+text.rewriting.answer_steps makes of each, and how many of them still read as an outcome: a perfective 已 not
+offered (可为您…) or foretold (…会…), a step ending in 成功 or 正常, or one about what the customer (您) did. The
+flags set aside for the editor (compensation, one-off promises) are counted apart.
+
+    .venv/bin/python bench/eval_answers_demo.py [--examples 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+#: A step that still says what happened in one case rather than what the next customer can expect or do: a
+#: perfective 已 (not the "fixed in the new version" the answer tells), an ending in 成功 or 正常 with no 即可, or
+#: what the customer (您) did.
+OUTCOME = re.compile(r"^已|(?<![可会])(?<!此问题)已经?[\u4e00-\u9fff]|^(?!.*即可).*(?:成功|正常)$|^您(?!的)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=30)
+    args = parser.parse_args()
+
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from demo.seed import seed_demo
+    from records.db import db
+    from records.models import Record
+    from text.rewriting import answer_steps
+    from web import create_app
+
+    with tempfile.TemporaryDirectory() as instance:
+        app = create_app({"TESTING": True, "INSTANCE_PATH": instance})
+        with app.app_context():
+            upgrade()
+            seed_demo(count=2400)
+            resolutions = sorted(
+                {text for text in db.session.scalars(sa.select(Record.resolution)) if text and text.strip()}
+            )
+            db.session.remove()
+            db.engine.dispose()
+    chinese = [text for text in resolutions if re.search(r"[\u4e00-\u9fff]", text)]
+    answered = [(text, *answer_steps(text, "zh")) for text in chinese]
+    steps = [step for _, found, _ in answered for step in found]
+    outcomes = [step for step in steps if OUTCOME.search(step)]
+    flagged = sum(1 for _, _, flags in answered if flags)
+    print(f"{len(chinese)} distinct Chinese resolutions: {sum(1 for _, found, _ in answered if found)} give steps, "
+          f"{flagged} have flags for the editor; {len(steps)} steps, {len(outcomes)} read as an outcome "
+          f"({100 * len(outcomes) / max(len(steps), 1):.0f} %)")  # fmt: skip
+    print("Steps still read as an outcome: " + " / ".join(sorted(set(outcomes))[:20]))
+    print("\nExamples:")
+    for text, found, flags in random.Random(1).sample(answered, min(args.examples, len(answered))):
+        print(f"  {text}\n    → {' | '.join(found) or '—'}" + (f"   [flags: {' | '.join(flags)}]" if flags else ""))
+
+
+if __name__ == "__main__":
+    main()
