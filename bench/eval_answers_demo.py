@@ -1,8 +1,9 @@
 """Do draft answers read as what a customer can expect or do, or as what was done in one case? Over the distinct
 resolutions of the demo records (written as agents write them: 客户不愿再等，已取消订单并全额退款349元), the steps
-text.rewriting.answer_steps makes of each, and how many of them still read as an outcome: a perfective 已 not
-offered (可为您…) or foretold (…会…), a step ending in 成功 or 正常, or one about what the customer (您) did. The
-flags set aside for the editor (compensation, one-off promises) are counted apart.
+text.rewriting.answer_steps makes of each, and how many of them still read as an outcome: in Chinese a perfective 已
+not offered (可为您…) or foretold (…会…), a step ending in 成功 or 正常, or one about what the customer (您) did; in
+English how the customer took it, "successful", a vague "done", or an amount. The flags set aside for the editor
+(compensation, one-off promises) are counted apart.
 
     .venv/bin/python bench/eval_answers_demo.py [--examples 30]
 """
@@ -22,6 +23,12 @@ sys.path.insert(0, str(ROOT))
 #: perfective 已 (not the "fixed in the new version" the answer tells), an ending in 成功 or 正常 with no 即可, or
 #: what the customer (您) did.
 OUTCOME = re.compile(r"^已|(?<![可会])(?<!此问题)已经?[\u4e00-\u9fff]|^(?!.*即可).*(?:成功|正常)$|^您(?!的)")
+#: The same in English: how the customer took it, an ending in "successful(ly)", a vague "done", or an amount.
+ENGLISH_OUTCOME = re.compile(
+    r"^You (?:chose|preferred|happy|pleased|satisfied|disappointed|confirmed|accepted|won't|will not|refuse)"
+    r"|successful(?:ly)?$|^(?:done|handled|answered|told you)$|[$€£]\d",
+    re.IGNORECASE,
+)
 
 
 def main() -> None:
@@ -49,17 +56,23 @@ def main() -> None:
             db.session.remove()
             db.engine.dispose()
     chinese = [text for text in resolutions if re.search(r"[\u4e00-\u9fff]", text)]
-    answered = [(text, *answer_steps(text, "zh")) for text in chinese]
-    steps = [step for _, found, _ in answered for step in found]
-    outcomes = [step for step in steps if OUTCOME.search(step)]
-    flagged = sum(1 for _, _, flags in answered if flags)
-    print(f"{len(chinese)} distinct Chinese resolutions: {sum(1 for _, found, _ in answered if found)} give steps, "
-          f"{flagged} have flags for the editor; {len(steps)} steps, {len(outcomes)} read as an outcome "
-          f"({100 * len(outcomes) / max(len(steps), 1):.0f} %)")  # fmt: skip
-    print("Steps still read as an outcome: " + " / ".join(sorted(set(outcomes))[:20]))
-    print("\nExamples:")
-    for text, found, flags in random.Random(1).sample(answered, min(args.examples, len(answered))):
-        print(f"  {text}\n    → {' | '.join(found) or '—'}" + (f"   [flags: {' | '.join(flags)}]" if flags else ""))
+    english = [text for text in resolutions if text not in set(chinese)]
+    for name, texts, language, outcome in (
+        ("Chinese", chinese, "zh", OUTCOME),
+        ("English", english, "en", ENGLISH_OUTCOME),
+    ):
+        answered = [(text, *answer_steps(text, language)) for text in texts]
+        steps = [step for _, found, _ in answered for step in found]
+        outcomes = [step for step in steps if outcome.search(step)]
+        flagged = sum(1 for _, _, flags in answered if flags)
+        print(f"\n{len(texts)} distinct {name} resolutions: {sum(1 for _, found, _ in answered if found)} give "
+              f"steps, {flagged} have flags for the editor; {len(steps)} steps, {len(outcomes)} read as an outcome "
+              f"({100 * len(outcomes) / max(len(steps), 1):.0f} %)")  # fmt: skip
+        print("Steps still read as an outcome: " + " / ".join(sorted(set(outcomes))[:20]))
+        print("Examples:")
+        for text, found, flags in random.Random(1).sample(answered, min(args.examples, len(answered))):
+            shown = " | ".join(found) or "—"
+            print(f"  {text}\n    → {shown}" + (f"   [flags: {' | '.join(flags)}]" if flags else ""))
 
 
 if __name__ == "__main__":

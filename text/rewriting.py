@@ -56,7 +56,7 @@ _MODEL_CODE = re.compile(
 )
 #: A preposition or article left with nothing after it once a detail went ("crashes on with 5.9.1" → "crashes").
 _DANGLING = re.compile(
-    r"\b(?:on|with|of|for|at|from|to|in|by|the|a|an)\s+"
+    r"\b(?:on|with|of|for|at|from|to|(?<![Ll]ogged )(?<![Ss]igned )(?<![Ll]og )(?<![Ss]ign )in|by|the|a|an)\s+"
     r"(?=(?:and|with|on|of|for|at|in|is|was|has|have|had|from|sent|to)\b|[,;:.]|$)"
 )
 #: An identifier with the words that carry it ("订单DD2026…", "for order DD2026…", "单号SF…") goes as a whole.
@@ -402,7 +402,7 @@ _ZH_ONE_OFF = re.compile(
     r"|预计.*(?:送达|到账|发出)|今[天日].*(?:送达|寄出|发出|派送)",
 )
 _EN_ONE_OFF = re.compile(
-    r"credit|voucher|coupon|compensat|goodwill|refund(?:ed)? (?:of )?\$|\$\d|free (?:upgrade|month)|waive|expedit"
+    r"credit|voucher|coupon|compensat|goodwill|free (?:upgrade|month)|waive|expedit"
     r"|advance replacement|today|tomorrow|as an exception|one-off",
     re.IGNORECASE,
 )
@@ -411,8 +411,18 @@ _ZH_CONFIRMATION = re.compile(
     r"^(?:客户|对方)?(?:已)?(?:确认|表示|满意|接受|认可|同意|收到|按步骤操作成功|操作成功|无异议)"
 )
 _EN_CONFIRMATION = re.compile(
-    r"^(?:the )?customer (?:confirmed|is satisfied|was satisfied|accepted|agreed|signed in)", re.I
+    r"^(?:the )?customer (?:is |was )?(?:confirmed|satisfied|accepted|agreed|signed in|happy|pleased|looks forward"
+    r"|followed it|checked and confirmed|paid|will not|won't|wouldn't|refuses|refused|rejected|declined|disputes"
+    r"|will neither|cannot|can't|had not|did not|didn't|disappointed|unhappy|.*\bsuccessfully$)"
+    r"|^(?:done|handled|answered|resolved|sorted|told (?:the )?customer|issue solved|(?:\w+ )?successful(?:ly)?)$",
+    re.I,
 )
+#: The customer's choice, which the next step depends on ("Customer chose to cancel; refunded in full").
+_EN_CHOICE = re.compile(r"^(?:the )?customer (?:chose|preferred|opted) (?:for )?(?P<wish>.+)$", re.I)
+#: How the case ended, said after what was done ("reference provided and customer confirmed receipt").
+_EN_ENDED = re.compile(r",? (?:and|;) (?:the )?customer (?:confirmed|accepted|agreed)\b.*$", re.I)
+#: An amount with the words that lean on it ("Refund of $89.99", "refunded $19.00", "$89.99 refunded").
+_EN_AMOUNT = re.compile(r"\s*\b(?:of|for)\s+[$€£]\d+(?:[.,]\d+)?|[$€£]\d+(?:[.,]\d+)?\s*")
 #: What the record says was done, turned into what a customer reading the answer can expect or do: the agent's
 #: action (已取消订单并全额退款) is offered (可为您取消订单并全额退款), guidance the customer followed becomes theirs
 #: to follow, a result (新货已发出) what will happen (新货会发出), and "after X it worked" what X brings.
@@ -505,7 +515,7 @@ def _zh_customer_step(clause: str) -> tuple[str, bool]:
 
 
 # A resolution written as numbered steps or lines keeps them apart.
-_STEP_LINE = re.compile(r"\r?\n+|\s(?=\d+[.)、．]\s*\S)")
+_STEP_LINE = re.compile(r"\r?\n+|\s(?=\d+[.)、．](?!\d)\s*\S)")
 _STEP_NUMBER = re.compile(r"^\s*(?:\d+[.)、．]|[(（]\d+[)）]|[-*•·]|第[一二三四五六七八九十]+步[,，:：]?)\s*")
 
 
@@ -540,6 +550,14 @@ def answer_steps(resolution: str, language: str = "zh") -> tuple[list[str], list
             if condition:
                 clause, condition = f"{condition}，{clause}", ""
         else:
+            clause = _EN_AMOUNT.sub(" ", _EN_ENDED.sub("", clause)).strip()
+            if match := _EN_CHOICE.match(clause):
+                condition = f"If you prefer {match['wish']}"
+                continue
+            if len(clause.split()) < 2 and not condition:
+                continue  # little but an amount was said ("$89.99 refunded")
+            if condition:
+                clause, condition = f"{condition}: {clause[:1].lower()}{clause[1:]}", ""
             clause = re.sub(r"\bthe customer's\b|\bcustomer's\b", "your", clause, flags=re.I)
             clause = re.sub(r"\b(?:the )?customer\b", "you", clause, flags=re.I)
             clause = clause[:1].upper() + clause[1:]
@@ -548,5 +566,5 @@ def answer_steps(resolution: str, language: str = "zh") -> tuple[list[str], list
             steps.append(clause)
     if condition:
         # The customer's choice that nothing after it answered ("客户选择退款" and then only a flagged promise).
-        steps.append(f"{condition}，可联系客服办理")
+        steps.append(f"{condition}，可联系客服办理" if chinese else f"{condition}, contact us")
     return steps, flags

@@ -210,3 +210,32 @@ def test_an_answer_is_addressed_to_the_customer_as_steps():
 )
 def test_what_was_done_for_one_customer_reads_as_what_the_next_can_expect(resolution, steps):
     assert answer_steps(resolution, "zh")[0] == steps
+
+
+@pytest.mark.parametrize(
+    ("resolution", "steps"),
+    [
+        # The customer's choice becomes the condition of what follows; the amount goes, the refund stays.
+        (
+            "Customer chose to cancel; refunded $129.00 in full, 3-5 business days back to the original payment.",
+            ["If you prefer to cancel: refunded in full, 3-5 business days back to the original payment"],
+        ),
+        ("Order cancelled; $89.99 refunded.", ["Order cancelled"]),
+        (
+            "Refund of $89.99 returned to the original payment; reference provided and customer confirmed receipt.",
+            ["Refund returned to the original payment", "Reference provided"],
+        ),
+        # How this customer took it is not a step; "logged in" keeps its "in".
+        ("Logged in with a voice code; customer happy to wait.", ["Logged in with a voice code"]),
+        ("Out of warranty; customer refuses a paid repair.", ["Out of warranty"]),
+        ("Renewal issue fixed; customer renewed successfully.", ["Renewal issue fixed"]),
+        ("done", []),
+        # A version number is not a step number.
+        (
+            "Engineering confirmed a 5.8.3 session-token bug and shipped a hotfix; login works after updating.",
+            ["Engineering confirmed a session-token bug and shipped a hotfix", "Login works after updating"],
+        ),
+    ],
+)
+def test_english_steps_leave_out_the_amount_and_how_the_case_ended(resolution, steps):
+    assert answer_steps(resolution, "en")[0] == steps
