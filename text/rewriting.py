@@ -154,11 +154,13 @@ _ZH_REMNANTS = (
 )
 _ZH_DANGLING_END = re.compile(r"(?:是|为|的是|在)$")
 _ZH_CLAUSE = re.compile(r"[，,；;。！!]")
-_ZH_QUESTION = re.compile(r"[？?]$|吗$|呢$|怎么|如何|为什么|为啥|能不能|可不可以|是否|多久|哪里|哪儿|什么|几天|怎样|咋")
+_ZH_QUESTION = re.compile(
+    r"[？?]$|吗$|呢$|怎么|如何|为什么|为啥|能不能|可不可以|是否|多久|哪里|哪儿|什么|(?<!好)几天|怎样|咋"
+)
 
 _EN_PREFIX = re.compile(
     r"^(?:\((?:repeat contact|second contact|follow-up)\)|(?:second contact on the same issue|customer is back about"
-    r" this|this was reported before and is still open|follow-up|repeat contact|again)\s*[:：-])\s*",
+    r" this|this was reported before and is still open|follow-up|repeat contact|again|contact #?\d+)\s*[:：–-])\s*",
     re.IGNORECASE,
 )
 _EN_ASKS = re.compile(r"^(?:the )?customer (?:asks|asked|is asking|wants to know|wonders)\s+(?:us\s+)?", re.IGNORECASE)
@@ -174,7 +176,8 @@ _EN_FIRST_PERSON = {"wants": "want", "needs": "need", "asks": "ask", "demands": 
 #: the agent reports with are _EN_THIRD_PERSON's.
 _EN_THIRD_PERSON_S = re.compile(
     r"\bI (feels|thinks|likes|gets|keeps|sees|finds|believes|claims|reports|complains|wonders|notices|expects|hopes"
-    r"|plans|prefers|requests|receives|uses|loves|hates|pays|suggests|fears)\b"
+    r"|plans|prefers|requests|receives|uses|loves|hates|pays|suggests|fears|threatens|insists|refuses|intends|calls"
+    r"|writes|mentions|explains|follows|blames)\b"
 )
 #: "I am furious: …" (the customer's mood, rewritten): the mood goes, what happened stays.
 _EN_I_AM_UPSET = re.compile(
@@ -284,8 +287,22 @@ def asked_in(text: str, language: str | None = None, names: Iterable[str] = (), 
     return customer_question(text, language, names, companies, whole=True)
 
 
+#: How long it has been and how often it was tried, in one case (已经2天没有新的轨迹, 拖了8天, 试了3次): the count
+#: goes. A policy's figure stays (7天无理由退货, 3-5个工作日), as nothing marks it as elapsed.
+_ZH_COUNTS = (
+    (re.compile(r"(已经|都|拖了|等了|过了|超过)\d+(?:个)?(天|小时|周|星期|个月)"), r"\1好几\2"),
+    (re.compile(r"(?<![\d-])\d+(?:个)?(天|小时|周|星期|个月)(了|还|都|仍)"), r"好几\1\2"),
+    (re.compile(r"这是第\d+次"), "这已经是好几次"),
+    (re.compile(r"已经第\d+次"), "已经好几次"),
+    (re.compile(r"第\d+次"), "再次"),
+    (re.compile(r"(试了|打了|问了|申请了|发了|重装了|换了|催了|联系了)\d+(次|遍)"), r"\1好几\2"),
+)
+
+
 def _chinese_question(text: str, names: Sequence[str], *, whole: bool = False) -> str:
     text = _ZH_PREFIX.sub("", text)
+    for pattern, replacement in () if whole else _ZH_COUNTS:  # agent assist searches the note as written
+        text = pattern.sub(replacement, text)
     kept: list[str] = []
     for clause in _ZH_CLAUSE.split(text):
         typed = clause.strip()
@@ -331,8 +348,22 @@ def _chinese_question(text: str, names: Sequence[str], *, whole: bool = False) -
     return f"{question}？" if _ZH_QUESTION.search(question) else f"{question}，怎么办？"
 
 
+#: How long and how often, in one case ("for 9 days", "tried 3 times", "7 days later"): the question is the same
+#: however many, so the count goes ("for several days", "tried several times").
+_EN_COUNTS = (
+    (re.compile(r"\bsince \d+ (days?|hours?|weeks?|months?) ago\b", re.I), r"for several \1"),
+    (re.compile(r"\b\d+ (day|hour|week|minute|month)s? (later|ago)\b", re.I), r"several \1s \2"),
+    (re.compile(r"\b(for|after|over) \d+ (day|hour|week|minute|month)s?\b", re.I), r"\1 several \2s"),
+    (re.compile(r"\b\d+ (times)\b", re.I), r"several \1"),
+    (re.compile(r"\bfor the \d+(?:st|nd|rd|th) time\b", re.I), "again"),
+    (re.compile(r"\b(?:(?:about|around|over) )?(?:\d{2,}\+?|\d+\+) (orders|units|items|parcels)\b", re.I), r"many \1"),
+)
+
+
 def _english_question(text: str, names: Sequence[str], *, whole: bool = False) -> str:
     text = _EN_PREFIX.sub("", text)
+    for pattern, replacement in () if whole else _EN_COUNTS:  # agent assist searches the note as written
+        text = pattern.sub(replacement, text)
     text = _EN_ORGANISATION.sub("our company", text)
     # A device someone switched to stays a new phone ("switching to a new Pixel 8" → "to a new phone").
     text = _EN_NEW_DEVICE.sub(r"\1 new phone", text)
@@ -354,7 +385,10 @@ def _english_question(text: str, names: Sequence[str], *, whole: bool = False) -
             break  # the question was asked; what follows is the case's particulars
         if _EN_ASKS.match(clause):
             clause, asked = _EN_ASKS.sub("", clause), True
-        clause = _EN_PREFIX.sub("", _EN_SAYS.sub("", clause))
+        for _ in range(
+            2
+        ):  # either may stand first: "Customer says this was reported before: …", "Contact #2 - customer says …"
+            clause = _EN_PREFIX.sub("", _EN_SAYS.sub("", clause))
         clause = re.sub(r"\b(?:on|since|from|for|of)\s*$", "", clause).strip()
         clause = re.sub(r"\bthe customer's\b|\bcustomer's\b", "my", clause, flags=re.I)
         clause = _EN_CUSTOMER.sub("I", clause)

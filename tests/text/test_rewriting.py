@@ -239,3 +239,47 @@ def test_what_was_done_for_one_customer_reads_as_what_the_next_can_expect(resolu
 )
 def test_english_steps_leave_out_the_amount_and_how_the_case_ended(resolution, steps):
     assert answer_steps(resolution, "en")[0] == steps
+
+
+@pytest.mark.parametrize(
+    ("note", "question"),
+    [
+        # How long and how often is this case's, not the question's.
+        ("Ticket submitted 7 days ago with no follow-up.", "Ticket submitted several days ago with no follow-up"),
+        (
+            "Password reset link says 'expired' when opened; tried 4 times since last night.",
+            "Password reset link says 'expired' when opened; tried several times since last night",
+        ),
+        (
+            "Same fault on the mechanical keyboard for the 3rd time; customer threatens to go to consumer protection.",
+            "Same fault on the mechanical keyboard again; I threaten to go to consumer protection",
+        ),
+        (
+            "Promised a reply within 2 hours; nothing after 51 minutes.",
+            "Promised a reply within 2 hours; nothing after several minutes",
+        ),
+        # A contact count before the customer's words goes with them; "Sign in" keeps its "in".
+        (
+            "Contact #2 about 3623143917 - customer says nobody gives a straight answer and wants it sorted today.",
+            "Nobody gives a straight answer and wants it sorted today",
+        ),
+        ("Sign in with Google fails with E401 on Samsung Galaxy S23.", "Sign in with Google fails"),
+    ],
+)
+def test_english_drafts_leave_out_the_case_counts(note, question):
+    assert customer_question(note, "en") == question
+
+
+@pytest.mark.parametrize(
+    ("note", "question"),
+    [
+        ("客户反映退款拖了5天，再不到账就去投诉", "退款拖了好几天，再不到账就去投诉，怎么办？"),
+        ("申请退款，到现在6天了还没到账", "申请退款，到现在好几天了还没到账，怎么办？"),
+        ("重置密码时试了3次都不行", "重置密码时试了好几次都不行，怎么办？"),
+        ("已经第4次问快递了，觉得客服在推脱", "已经好几次问快递了，觉得客服在推脱，怎么办？"),
+        # A policy's figure is not a count of this case.
+        ("七天无理由退货，7天内寄回可以吗", "七天无理由退货，7天内寄回可以吗？"),
+    ],
+)
+def test_chinese_drafts_leave_out_the_case_counts(note, question):
+    assert customer_question(note, "zh") == question
