@@ -541,7 +541,11 @@ def _zh_customer_step(clause: str) -> tuple[str, bool]:
         return clause, False
     if match := _ZH_CUSTOMER_DID.match(clause):
         # Only what the customer was still to do: 客户已丢弃外包装 is how this case stood, not advice.
-        did = clause.startswith(("客户已", "您已")) or _ZH_CUSTOMER_OUTCOME.match(match["action"])
+        did = (
+            clause.startswith(("客户已", "您已"))
+            or _ZH_CUSTOMER_OUTCOME.match(match["action"])
+            or re.search(r"没|未|不了", match["action"])  # what went wrong for them ("客户换了手机后数据没同步")
+        )
         return ("" if did else f"请{match['action']}"), False
     if (match := _ZH_RESULT.match(clause)) and not _ZH_STATE.match(match["action"]):
         return f"{match['subject']}会{match['action']}", False
@@ -574,6 +578,9 @@ def answer_steps(resolution: str, language: str = "zh") -> tuple[list[str], list
         if (_ZH_CONFIRMATION if chinese else _EN_CONFIRMATION).match(clause) or _names_a_case(clause):
             continue
         if chinese:
+            # Where and with which courier or bank this case went is not the next customer's (包裹已在上海市浦东
+            # 新区网点找到 → 包裹已在网点找到; 纸质版顺丰寄出 → 纸质版寄出).
+            clause = _tidy(_PLACE.sub(" ", _BRAND.sub(_without_brand, clause)))
             clause, conditional = _zh_customer_step(clause)
             clause = clause.replace("客户的", "您的").replace("客户", "您")
             if conditional:

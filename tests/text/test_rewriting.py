@@ -206,6 +206,9 @@ def test_an_answer_is_addressed_to_the_customer_as_steps():
         # A state stays as it was said; what the customer had already done is not advice.
         ("该型号已缺货无法补发，客户不接受退款", ["该型号已缺货无法补发"]),
         ("客户已丢弃外包装，无法核实漏发", ["无法核实漏发"]),
+        # Where and with which courier this case went is not the next customer's.
+        ("包裹已在上海市浦东新区网点找到，客户同意等待", ["包裹已在网点找到"]),
+        ("电子版发送至客户邮箱，纸质版顺丰寄出", ["电子版发送至您邮箱", "纸质版寄出"]),
     ],
 )
 def test_what_was_done_for_one_customer_reads_as_what_the_next_can_expect(resolution, steps):
