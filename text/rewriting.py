@@ -102,6 +102,11 @@ _BRAND = re.compile(
 )
 
 
+def _without_brand_or_place(text: str) -> str:
+    """The bank, courier or phone brand and the city and district of one case removed (_BRAND, _PLACE)."""
+    return _PLACE.sub(" ", _BRAND.sub(_without_brand, text))
+
+
 def _without_brand(match: re.Match) -> str:
     """A brand goes; a phone someone changed to stays as a new phone (换了华为 Mate 60后 → 换了新手机后)."""
     before = match.string[: match.start()]
@@ -306,7 +311,7 @@ def _chinese_question(text: str, names: Sequence[str], *, whole: bool = False) -
     kept: list[str] = []
     for clause in _ZH_CLAUSE.split(text):
         typed = clause.strip()
-        clause = _tidy(_drop_case_details(_PLACE.sub(" ", _BRAND.sub(_without_brand, typed))))
+        clause = _tidy(_drop_case_details(_without_brand_or_place(typed)))
         # The customer's mood goes; what they were anxious to do stays when it says something ("客户着急改规格" →
         # "改规格"; "客户着急送人" says no more than the rest of the note).
         moodless = _ZH_EMOTION.sub("", clause).lstrip("，,、 ")
@@ -472,8 +477,6 @@ _ZH_AGENT_ACTION = re.compile(
     r"^(?:向(?:客户|您))?(?:发送|提供|说明|解释|补发|安排|开通|解除|重新发送|重新处理|远程协助|核实|联系|登记|调取|恢复)"
 )
 _ZH_TOLD_BY_AGENT = re.compile(r"^(?:向(?:客户|您))?(?:解释|说明)(?P<what>.+)$")
-#: What the customer did (客户修改密码并开启两步验证) is what the next customer is asked to do, unless it is the
-#: outcome (客户已成功登录, 客户已找到).
 #: After 已, a state rather than something done (已超过价格保护期, 该型号已缺货, 包裹已派送中): kept as it is.
 _ZH_STATE = re.compile(r"^(?:超过|过了|过期|缺货|是|被|在|满|到期|无|不|没|未|派送中|处理中)")
 #: 客户 before what belongs to the customer (客户设备系统版本过低) rather than before what the customer did.
@@ -481,6 +484,8 @@ _ZH_CUSTOMERS_NOUN = re.compile(
     r"^(?:客户|您)的?(?:设备|账号|账户|手机|订单|数据|地址|信息|资料|银行卡|包裹|商品|电脑|邮箱|系统)"
 )
 _ZH_CUSTOMERS_THING = re.compile(r"^(?:客户|您)的?(?P<thing>[^已，,]{1,6}?)已经?(?P<action>.+)$")
+#: What the customer did (客户修改密码并开启两步验证) is what the next customer is asked to do, unless it is the
+#: outcome (客户已成功登录, 客户已找到).
 _ZH_CUSTOMER_DID = re.compile(r"^(?:客户|您)(?:已经?)?(?P<action>.+)$")
 _ZH_CUSTOMER_OUTCOME = re.compile(r"^(?:成功|找到|收到|满意|认可|接受|无异议|能|可以|可正常|不|没|未)")
 _ZH_RESULT = re.compile(r"^(?P<subject>[^已客您]{1,10}?)已经?(?P<action>.+)$")
@@ -580,13 +585,12 @@ def answer_steps(resolution: str, language: str = "zh") -> tuple[list[str], list
         if chinese:
             # Where and with which courier or bank this case went is not the next customer's (包裹已在上海市浦东
             # 新区网点找到 → 包裹已在网点找到; 纸质版顺丰寄出 → 纸质版寄出).
-            clause = _tidy(_PLACE.sub(" ", _BRAND.sub(_without_brand, clause)))
-            clause, conditional = _zh_customer_step(clause)
-            clause = clause.replace("客户的", "您的").replace("客户", "您")
+            clause, conditional = _zh_customer_step(_tidy(_without_brand_or_place(clause)))
+            clause = _tidy(_drop_case_details(clause.replace("客户的", "您的").replace("客户", "您")))
             if conditional:
-                condition = _tidy(_drop_case_details(clause))
+                condition = clause
                 continue
-            if len(re.findall(_HAN, _drop_case_details(clause).replace("可为您", ""))) < 3:
+            if len(re.findall(_HAN, clause.replace("可为您", ""))) < 3:
                 continue  # little but an amount or a date was said ("已退349元", "金额259元")
             if condition:
                 clause, condition = f"{condition}，{clause}", ""
@@ -601,8 +605,7 @@ def answer_steps(resolution: str, language: str = "zh") -> tuple[list[str], list
                 clause, condition = f"{condition}: {clause[:1].lower()}{clause[1:]}", ""
             clause = re.sub(r"\bthe customer's\b|\bcustomer's\b", "your", clause, flags=re.I)
             clause = re.sub(r"\b(?:the )?customer\b", "you", clause, flags=re.I)
-            clause = clause[:1].upper() + clause[1:]
-        clause = _tidy(_drop_case_details(clause))
+            clause = _tidy(_drop_case_details(clause[:1].upper() + clause[1:]))
         if len(clause) >= 2 and clause not in steps:
             steps.append(clause)
     if condition:
