@@ -2,7 +2,8 @@
 resolutions of the demo records (written as agents write them: 客户不愿再等，已取消订单并全额退款349元), the steps
 text.rewriting.answer_steps makes of each, and how many of them still read as an outcome: in Chinese a perfective 已
 not offered (可为您…) or foretold (…会…), a step ending in 成功 or 正常, or one about what the customer (您) did; in
-English how the customer took it, "successful", a vague "done", or an amount. The flags set aside for the editor
+English how the customer took it, "successful", a vague "done", or an amount, and apart from those, the steps
+that start with a verb in the past tense ("Reinstalled the app"). The flags set aside for the editor
 (compensation, one-off promises) are counted apart.
 
     .venv/bin/python bench/eval_answers_demo.py [--examples 30]
@@ -29,6 +30,21 @@ ENGLISH_OUTCOME = re.compile(
     r"|successful(?:ly)?$|^(?:done|handled|answered|told you)$|[$€£]\d",
     re.IGNORECASE,
 )
+
+
+def told_as_done(step: str) -> bool:
+    """An English step that starts with a verb in the past tense ("Reinstalled the app", "You reset the password"):
+    what was done in one case, not what the next customer does or is offered."""
+    import lemminflect
+
+    words = step.split()
+    if words[:1] == ["You"]:
+        words = words[1:]
+    if not words:
+        return False
+    word = words[0].lower().rstrip(",")
+    readings = lemminflect.getAllLemmas(word)
+    return "VERB" in readings and readings["VERB"][0] != word and set(readings) <= {"VERB", "ADJ"}
 
 
 def main() -> None:
@@ -64,11 +80,15 @@ def main() -> None:
         answered = [(text, *answer_steps(text, language)) for text in texts]
         steps = [step for _, found, _ in answered for step in found]
         outcomes = [step for step in steps if outcome.search(step)]
+        done = [step for step in steps if language == "en" and told_as_done(step)]
         flagged = sum(1 for _, _, flags in answered if flags)
         print(f"\n{len(texts)} distinct {name} resolutions: {sum(1 for _, found, _ in answered if found)} give "
               f"steps, {flagged} have flags for the editor; {len(steps)} steps, {len(outcomes)} read as an outcome "
               f"({100 * len(outcomes) / max(len(steps), 1):.0f} %)")  # fmt: skip
         print("Steps still read as an outcome: " + " / ".join(sorted(set(outcomes))[:20]))
+        if language == "en":
+            print(f"{len(done)} steps ({100 * len(done) / max(len(steps), 1):.0f} %) start with a verb in the past "
+                  "tense (what was done, not what to do): " + " / ".join(sorted(set(done))[:20]))  # fmt: skip
         print("Examples:")
         for text, found, flags in random.Random(1).sample(answered, min(args.examples, len(answered))):
             shown = " | ".join(found) or "—"

@@ -17,6 +17,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+# English verbs to their base form (cleared → clear): its tables ship in the wheel and load on first use.
+import lemminflect
+
 from text.analysis import HAN_CHARACTERS
 
 _HAN = f"[{HAN_CHARACTERS}]"
@@ -458,13 +461,105 @@ _EN_CONFIRMATION = re.compile(
 )
 #: The customer's choice, which the next step depends on ("Customer chose to cancel; refunded in full").
 _EN_CHOICE = re.compile(r"^(?:the )?customer (?:chose|preferred|opted) (?:for )?(?P<wish>.+)$", re.I)
-#: How the case ended, said after what was done ("reference provided and customer confirmed receipt").
-_EN_ENDED = re.compile(r",? (?:and|;) (?:the )?customer (?:confirmed|accepted|agreed)\b.*$", re.I)
+#: How the case ended, said after what was done ("reference provided and customer confirmed receipt", "turned off
+#: auto-renew with guidance and confirmed").
+_EN_ENDED = re.compile(r",? (?:and|;) (?:(?:the )?customer |you )?(?:confirmed|accepted|agreed)\b.*$", re.I)
 #: An amount with the words that lean on it ("Refund of $89.99", "refunded $19.00", "$89.99 refunded").
 _EN_AMOUNT = re.compile(r"\s*\b(?:of|for)\s+[$€£]\d+(?:[.,]\d+)?|[$€£]\d+(?:[.,]\d+)?\s*")
 #: What the record says was done, turned into what a customer reading the answer can expect or do: the agent's
 #: action (已取消订单并全额退款) is offered (可为您取消订单并全额退款), guidance the customer followed becomes theirs
 #: to follow, a result (新货已发出) what will happen (新货会发出), and "after X it worked" what X brings.
+#: In English the same: a step told in the past tense ("Reinstalled the app and cleared the cache") is what the
+#: next customer does (Reinstall the app and clear the cache) where a customer does it on their own device or
+#: account, and what we offer (We can send the guide) where support does it. Verbs in neither list stay as written.
+_EN_CUSTOMER_VERB_TEXT = """
+reinstall install uninstall clear restart reboot update upgrade log sign turn switch enable disable toggle reset change
+enter re-enter follow use try retry tap open close allow grant select choose add remove link unlink relink re-link
+pair unpair scan download upload pay attach fill refresh verify set
+"""
+_EN_SUPPORT_VERB_TEXT = """
+send resend re-send issue refund explain escalate arrange cancel process ship dispatch credit review show give provide
+offer book contact call raise forward unlock restore reactivate reopen replace exchange recalculate adjust correct
+extend void reissue merge combine generate email e-mail text activate approve
+"""
+_EN_CUSTOMER_VERBS = frozenset(_EN_CUSTOMER_VERB_TEXT.split())
+_EN_SUPPORT_VERBS = frozenset(_EN_SUPPORT_VERB_TEXT.split())
+#: Verbs whose past tense is their base form ("Reset the password" is either).
+_EN_SAME_IN_THE_PAST = frozenset({"reset", "set", "put", "cut", "shut"})
+#: "Walked the customer through resetting the password": the guidance is what the next customer follows.
+_EN_GUIDED = re.compile(
+    r"^(?:guided|walked|helped|talked|coached|instructed|showed|taught|advised|asked|told|reminded)"
+    r" (?:you|the (?:admin|user|account owner)|them)(?: through| to| how to| on how to| that)? (?P<action>.+)$",
+    re.I,
+)
+#: How the customer was helped, which the step no longer needs once it is addressed to them.
+_EN_AS_GUIDED = re.compile(
+    r",?\s+(?:with (?:our |the agent's |your )?(?:guidance|help)|as (?:guided|instructed|advised))\b"
+)
+
+
+def _en_base(word: str) -> str | None:
+    """The base form of a verb in the past tense or the past participle (cleared → clear, sent → send, reset), or
+    None when the word is none."""
+    lower = word.lower()
+    if lower in _EN_SAME_IN_THE_PAST:
+        return lower
+    readings = lemminflect.getAllLemmas(lower)
+    if "VERB" in readings:
+        base = readings["VERB"][0]
+        return base if base != lower else None
+    # Words missing from its dictionary (rebooted, relinked): its rules, only for a regular past tense.
+    return lemminflect.getLemma(lower, upos="VERB")[0] if lower.endswith("ed") and len(lower) > 4 else None
+
+
+def _en_present(clause: str, verbs: frozenset[str]) -> str | None:
+    """The clause with its leading verb and the verbs joined to it ("and cleared", ", updated") in the base form,
+    when the leading verb is one of these; else None."""
+    first, _, rest = clause.partition(" ")
+    base = _en_base(first)
+    if base is None or base not in verbs:
+        return None
+
+    def joined(match: re.Match) -> str:
+        following = _en_base(match["verb"])
+        known = following in _EN_CUSTOMER_VERBS or following in _EN_SUPPORT_VERBS
+        return f"{match['joint']}{following}" if known and following != match["verb"].lower() else match[0]
+
+    rest = re.sub(
+        r"(?P<joint>(?:,| and|, and|, then| then) )(?P<verb>[A-Za-z-]+ed|sent|reset|set|paid)\b", joined, rest
+    )
+    return f"{base} {rest}".strip()
+
+
+def _en_customer_step(clause: str) -> str:
+    """An English resolution clause as a step for the customer ("Cleared the cache" → "Clear the cache", "Sent the
+    guide" → "We can send the guide", "You reinstalled the app" → "Reinstall the app"), or as it was."""
+    if match := _EN_GUIDED.match(clause):
+        clause = match["action"]
+        clause = re.sub(r"^(\w+)ing\b", lambda m: _en_gerund_base(m[0]), clause)
+        return _capital(_EN_AS_GUIDED.sub("", clause))
+    you_did = re.match(r"^you (?P<action>.+)$", clause, re.I)
+    if you_did:
+        # What this customer did is what the next one is asked to do ("You sent the photos" → "Send the photos").
+        present = _en_present(you_did["action"], _EN_CUSTOMER_VERBS | _EN_SUPPORT_VERBS)
+        return _capital(_EN_AS_GUIDED.sub("", present)) if present else clause
+    if present := _en_present(clause, _EN_CUSTOMER_VERBS):
+        return _capital(_EN_AS_GUIDED.sub("", present))
+    if present := _en_present(clause, _EN_SUPPORT_VERBS):
+        return f"We can {present}"
+    return clause
+
+
+def _en_gerund_base(word: str) -> str:
+    """resetting → reset, clearing → clear: the base form of a verb's -ing form where it is known."""
+    readings = lemminflect.getAllLemmas(word.lower())
+    return readings["VERB"][0] if "VERB" in readings else word
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 _ZH_DONE = re.compile(r"(?:问题|工单)(?:已经?)?(?:解决|处理完毕|处理好)|^已?处理(?:客户|您)?(?:的)?原问题")
 _ZH_CHOICE = re.compile(r"^(?:客户|您)(?:选择|要求|希望|想要?|决定|改为)(?P<wish>.+)$")
 _ZH_UNWILLING = re.compile(r"^(?:客户|您)不(?P<wish>[愿想].+)$")
@@ -601,11 +696,11 @@ def answer_steps(resolution: str, language: str = "zh") -> tuple[list[str], list
                 continue
             if len(clause.split()) < 2 and not condition:
                 continue  # little but an amount was said ("$89.99 refunded")
+            clause = re.sub(r"\bthe customer's\b|\bcustomer's\b", "your", clause, flags=re.I)
+            clause = _en_customer_step(re.sub(r"\b(?:the )?customer\b", "you", clause, flags=re.I))
             if condition:
                 clause, condition = f"{condition}: {clause[:1].lower()}{clause[1:]}", ""
-            clause = re.sub(r"\bthe customer's\b|\bcustomer's\b", "your", clause, flags=re.I)
-            clause = re.sub(r"\b(?:the )?customer\b", "you", clause, flags=re.I)
-            clause = _tidy(_drop_case_details(clause[:1].upper() + clause[1:]))
+            clause = _tidy(_drop_case_details(_capital(clause)))
         if len(clause) >= 2 and clause not in steps:
             steps.append(clause)
     if condition:

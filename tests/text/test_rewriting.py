@@ -175,7 +175,7 @@ def test_an_answer_is_addressed_to_the_customer_as_steps():
     steps, flags = answer_steps("1. 指导客户卸载重装\n2. 清除缓存后客户登录成功", "zh")
     assert steps == ["可按指引卸载重装", "清除缓存后即可登录"] and flags == []
     steps, flags = answer_steps("Reinstalled the app; cleared the cache. Customer confirmed. A $10 credit given.", "en")
-    assert steps == ["Reinstalled the app", "Cleared the cache"]
+    assert steps == ["Reinstall the app", "Clear the cache"]
     assert flags == ["A $10 credit given"]
 
 
@@ -221,7 +221,7 @@ def test_what_was_done_for_one_customer_reads_as_what_the_next_can_expect(resolu
         # The customer's choice becomes the condition of what follows; the amount goes, the refund stays.
         (
             "Customer chose to cancel; refunded $129.00 in full, 3-5 business days back to the original payment.",
-            ["If you prefer to cancel: refunded in full, 3-5 business days back to the original payment"],
+            ["If you prefer to cancel: we can refund in full, 3-5 business days back to the original payment"],
         ),
         ("Order cancelled; $89.99 refunded.", ["Order cancelled"]),
         (
@@ -229,7 +229,7 @@ def test_what_was_done_for_one_customer_reads_as_what_the_next_can_expect(resolu
             ["Refund returned to the original payment", "Reference provided"],
         ),
         # How this customer took it is not a step; "logged in" keeps its "in".
-        ("Logged in with a voice code; customer happy to wait.", ["Logged in with a voice code"]),
+        ("Logged in with a voice code; customer happy to wait.", ["Log in with a voice code"]),
         ("Out of warranty; customer refuses a paid repair.", ["Out of warranty"]),
         ("Renewal issue fixed; customer renewed successfully.", ["Renewal issue fixed"]),
         ("done", []),
@@ -241,6 +241,36 @@ def test_what_was_done_for_one_customer_reads_as_what_the_next_can_expect(resolu
     ],
 )
 def test_english_steps_leave_out_the_amount_and_how_the_case_ended(resolution, steps):
+    assert answer_steps(resolution, "en")[0] == steps
+
+
+@pytest.mark.parametrize(
+    ("resolution", "steps"),
+    [
+        # What the customer does on their own device or account is theirs to do next time.
+        (
+            "Reinstalled the app, then cleared the cache and logged in.",
+            ["Reinstall the app, then clear the cache and log in"],
+        ),
+        ("Customer turned off auto-renew with guidance and confirmed.", ["Turn off auto-renew"]),
+        ("Walked the customer through resetting the password.", ["Reset the password"]),
+        ("Showed the admin how to reset the sub-account password.", ["Reset the sub-account password"]),
+        ("Advised the customer to update the app and log in again.", ["Update the app and log in again"]),
+        ("Rebooted the router.", ["Reboot the router"]),
+        # What support does is offered.
+        ("Sent the guide; explained the fee.", ["We can send the guide", "We can explain the fee"]),
+        (
+            "Recalculated at the promotion price and refunded $37.00.",
+            ["We can recalculate at the promotion price and refund"],
+        ),
+        # Nouns that look like verbs, results and findings stay as written.
+        ("Refund of $89.99 returned to the original payment.", ["Refund returned to the original payment"]),
+        ("Detailed steps sent by e-mail; password changed.", ["Detailed steps sent by e-mail", "Password changed"]),
+        ("Confirmed activity was the customer's own.", ["Confirmed activity was your own"]),
+        ("Engineering fixed the double-submit bug.", ["Engineering fixed the double-submit bug"]),
+    ],
+)
+def test_english_steps_say_what_the_customer_does_or_what_we_can_do(resolution, steps):
     assert answer_steps(resolution, "en")[0] == steps
 
 
