@@ -48,7 +48,8 @@ _DATE = re.compile(
 _DATED = re.compile(rf"(?:{_DATE.pattern})(?:以来的?|之前的?|以后的?|起)?", re.IGNORECASE)
 #: An amount, with the frame that leans on it (花349元买的 → 买的, 以199元购买 → 购买).
 _AMOUNT = re.compile(
-    r"(?:每笔|共|合计|花了?|以)?[¥￥$€£]?\d+(?:[.,]\d+)?\s*(?:元|块钱|块|美元|USD|RMB)|[¥￥$€£]\d+(?:[.,]\d+)?"
+    r"(?:每笔|共|合计|花了?|以)?[¥￥$€£]?\d+(?:[.,]\d+)?\s*(?:元|块钱|块|美元|USD|RMB)"
+    r"|[¥￥$€£]\d+(?:[.,]\d+)?(?:\s+worth of\b)?"
 )
 #: Model and version codes (K87, Note 13, iPhone 15, 5.9.2, P600) name one product, not a question.
 _MODEL_CODE = re.compile(
@@ -180,16 +181,41 @@ _EN_EMOTION = re.compile(r"^(?:the )?customer (?:is )?(?:very |really )?(?:angry
 _EN_THIRD_PERSON = re.compile(r"\bI (wants|needs|asks|demands|says|is|has|was)\b", re.IGNORECASE)
 _EN_FIRST_PERSON = {"wants": "want", "needs": "need", "asks": "ask", "demands": "want", "says": "say", "is": "am",
                     "has": "have", "was": "was"}  # fmt: skip
-#: Verbs that lose their -s after "I" ("the customer finds" → "I finds" → "I find"); the irregular ones and those
-#: the agent reports with are _EN_THIRD_PERSON's.
+#: A verb that loses its -s after "I" ("the customer suspects" → "I suspects" → "I suspect"); the irregular ones and
+#: those the agent reports with are _EN_THIRD_PERSON's.
 _EN_THIRD_PERSON_S = re.compile(
-    r"\bI (feels|thinks|likes|gets|keeps|sees|finds|believes|claims|reports|complains|wonders|notices|expects|hopes"
-    r"|plans|prefers|requests|receives|uses|loves|hates|pays|suggests|fears|threatens|insists|refuses|intends|calls"
-    r"|writes|mentions|explains|follows|blames)\b"
+    r"\bI (?P<adverb>(?:always|never|still|often|also|just|usually|sometimes) )?(?P<verb>[a-z]{2,}s)\b"
 )
+#: The same verb joined to what "I" did ("I try to log in and fails"), where the word can only be a verb ("and
+#: socks" stays).
+_EN_JOINED_THIRD_PERSON = re.compile(r"(?P<joint>\band |, )(?P<verb>[a-z]{2,}s)\b")
+
+
+def _en_base_of_third_person(word: str, *, only_verb: bool = False) -> str | None:
+    """fails → fail, tries → try; None when the word is no verb's third person."""
+    if word in _EN_FIRST_PERSON:
+        # Joined, "has" and "was" may have another subject ("I bought a phone, has a crack").
+        return None if only_verb and word in ("has", "was") else _EN_FIRST_PERSON[word]
+    readings = lemminflect.getAllLemmas(word)
+    if "VERB" not in readings or (only_verb and len(readings) > 1):
+        return None
+    base = readings["VERB"][0]
+    return base if word in (f"{base}s", f"{base}es", f"{base[:-1]}ies") else None
+
+
+def _en_first_person(match: re.Match) -> str:
+    base = _en_base_of_third_person(match["verb"])
+    return f"I {match['adverb'] or ''}{base}" if base else match.group(0)
+
+
+def _en_joined_first_person(match: re.Match) -> str:
+    base = _en_base_of_third_person(match["verb"], only_verb=True)
+    return f"{match['joint']}{base}" if base else match.group(0)
+
+
 #: "I am furious: …" (the customer's mood, rewritten): the mood goes, what happened stays.
 _EN_I_AM_UPSET = re.compile(
-    r"^I am (?:very |really |so )?(?:furious|angry|upset|annoyed|frustrated|unhappy)\b[:,-]?\s*"
+    r"^I am (?:very |really |so )?(?:furious|angry|upset|annoyed|frustrated|unhappy|outraged|livid|fed up)\b[:,-]?\s*"
 )
 #: An order named by its number where it is what the sentence is about ("Can order DD2026… be delivered", "although
 #: order DD2026… hasn't shipped"): the number goes, "the order" stays, or the sentence loses its subject.
@@ -393,9 +419,8 @@ def _english_question(text: str, names: Sequence[str], *, whole: bool = False) -
             break  # the question was asked; what follows is the case's particulars
         if _EN_ASKS.match(clause):
             clause, asked = _EN_ASKS.sub("", clause), True
-        for _ in range(
-            2
-        ):  # either may stand first: "Customer says this was reported before: …", "Contact #2 - customer says …"
+        # Either may stand first: "Customer says this was reported before: …", "Contact #2 - customer says …".
+        for _ in range(2):
             clause = _EN_PREFIX.sub("", _EN_SAYS.sub("", clause))
         clause = re.sub(r"\b(?:on|since|from|for|of)\s*$", "", clause).strip()
         clause = re.sub(r"\bthe customer's\b|\bcustomer's\b", "my", clause, flags=re.I)
@@ -404,14 +429,10 @@ def _english_question(text: str, names: Sequence[str], *, whole: bool = False) -
         clause = _EN_I_AS_OBJECT.sub(lambda match: f"{match.group(1)} me", clause)
         clause = re.sub(r"\bI (doesn't|does not)\b", "I don't", clause)
         clause = re.sub(r"\bI ([a-z]+ing)\b", r"I am \1", clause)
-        clause = _EN_THIRD_PERSON_S.sub(lambda match: "I " + match.group(1)[:-1], clause)
+        clause = _EN_THIRD_PERSON_S.sub(_en_first_person, clause)
         clause = _EN_I_AM_UPSET.sub("", clause)
         if clause.startswith("I "):
-            clause = re.sub(
-                r"(?:\band|,) (wants|asks|needs|says|demands)\b",
-                lambda match: match.group(0)[: -len(match.group(1))] + _EN_FIRST_PERSON[match.group(1)],
-                clause,
-            )
+            clause = _EN_JOINED_THIRD_PERSON.sub(_en_joined_first_person, clause)
         if len(clause.split()) >= 3:
             kept.append(clause)
         if not whole and sum(map(len, kept)) >= QUESTION_CHARS * 2:

@@ -316,3 +316,29 @@ def test_english_drafts_leave_out_the_case_counts(note, question):
 )
 def test_chinese_drafts_leave_out_the_case_counts(note, question):
     assert customer_question(note, "zh") == question
+
+
+@pytest.mark.parametrize(
+    ("note", "question"),
+    [
+        # Any verb agrees with "I", after an adverb and where it is joined to what "I" did.
+        (
+            "An unknown address appeared on the account; customer suspects it was hacked.",
+            "An unknown address appeared on the account; I suspect it was hacked",
+        ),
+        ("Customer always misses the courier's calls.", "I always miss the courier's calls"),
+        ("Customer tries to log in and fails.", "I try to log in and fail"),
+        # A noun stays a noun, and "has" joined may belong to something else.
+        ("Customer bought shoes and socks in one order.", "I bought shoes and socks in one order"),
+        ("Customer bought a phone, has a crack in the screen.", "I bought a phone, has a crack in the screen"),
+        # The mood goes, what happened stays.
+        ("Customer is outraged: the price dropped right after buying.", "The price dropped right after buying"),
+        # An amount goes with the "worth of" that leans on it.
+        (
+            "Customer is furious: $240.00 worth of goods marked 'signed for' by a stranger.",
+            "Goods marked 'signed for' by a stranger",
+        ),
+    ],
+)
+def test_english_questions_agree_with_i(note, question):
+    assert customer_question(note, "en") == question
