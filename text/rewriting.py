@@ -537,6 +537,8 @@ def _en_present(clause: str, verbs: frozenset[str]) -> str | None:
     """The clause with its leading verb and the verbs joined to it ("and cleared", ", updated") in the base form,
     when the leading verb is one of these; else None."""
     first, _, rest = clause.partition(" ")
+    if first.endswith(","):  # "refunded, no need to return the item"
+        first, rest = first[:-1], f", {rest}"
     base = _en_base(first)
     if base is None or base not in verbs:
         return None
@@ -549,7 +551,7 @@ def _en_present(clause: str, verbs: frozenset[str]) -> str | None:
     rest = re.sub(
         r"(?P<joint>(?:,| and|, and|, then| then) )(?P<verb>[A-Za-z-]+ed|sent|reset|set|paid)\b", joined, rest
     )
-    return f"{base} {rest}".strip()
+    return f"{base} {rest}".replace(" , ", ", ").strip()
 
 
 def _en_customer_step(clause: str) -> str:

@@ -263,6 +263,10 @@ def test_english_steps_leave_out_the_amount_and_how_the_case_ended(resolution, s
             "Recalculated at the promotion price and refunded $37.00.",
             ["We can recalculate at the promotion price and refund"],
         ),
+        (
+            "Customer chose a refund; $89.99 refunded, no need to return the wrong item.",
+            ["If you prefer a refund: we can refund, no need to return the wrong item"],
+        ),
         # Nouns that look like verbs, results and findings stay as written.
         ("Refund of $89.99 returned to the original payment.", ["Refund returned to the original payment"]),
         ("Detailed steps sent by e-mail; password changed.", ["Detailed steps sent by e-mail", "Password changed"]),
