@@ -429,9 +429,12 @@ def _english_question(text: str, names: Sequence[str], *, whole: bool = False) -
         clause = _EN_I_AS_OBJECT.sub(lambda match: f"{match.group(1)} me", clause)
         clause = re.sub(r"\bI (doesn't|does not)\b", "I don't", clause)
         clause = re.sub(r"\bI ([a-z]+ing)\b", r"I am \1", clause)
-        clause = _EN_THIRD_PERSON_S.sub(_en_first_person, clause)
+        # Grammar is for the reader of a draft; agent assist only searches (and a web worker keeps lemminflect's
+        # 34 MB of tables unloaded).
+        if not whole:
+            clause = _EN_THIRD_PERSON_S.sub(_en_first_person, clause)
         clause = _EN_I_AM_UPSET.sub("", clause)
-        if clause.startswith("I "):
+        if clause.startswith("I ") and not whole:
             clause = _EN_JOINED_THIRD_PERSON.sub(_en_joined_first_person, clause)
         if len(clause.split()) >= 3:
             kept.append(clause)
