@@ -44,7 +44,10 @@ def told_as_done(step: str) -> bool:
         return False
     word = words[0].lower().rstrip(",")
     readings = lemminflect.getAllLemmas(word)
-    return "VERB" in readings and readings["VERB"][0] != word and set(readings) <= {"VERB", "ADJ"}
+    if "VERB" not in readings or not set(readings) <= {"VERB", "ADJ"}:
+        return False
+    base = readings["VERB"][0]
+    return word != base and word in lemminflect.getInflection(base, "VBD") + lemminflect.getInflection(base, "VBN")
 
 
 def main() -> None:

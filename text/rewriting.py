@@ -508,8 +508,13 @@ extend void reissue merge combine generate email e-mail text activate approve
 """
 _EN_CUSTOMER_VERBS = frozenset(_EN_CUSTOMER_VERB_TEXT.split())
 _EN_SUPPORT_VERBS = frozenset(_EN_SUPPORT_VERB_TEXT.split())
-#: Verbs whose past tense is their base form ("Reset the password" is either).
-_EN_SAME_IN_THE_PAST = frozenset({"reset", "set", "put", "cut", "shut"})
+#: What follows a verb at the start of a step and not an adjective ("Cleared the cache", "Paid with another method",
+#: "Logged in"; not "Linked phone number changed").
+_EN_AFTER_A_VERB_TEXT = """
+the a an your my our their his her its it them him you this that these those one all both each every some any
+with via by in on at to for from out up off down back over through again and as
+"""
+_EN_AFTER_A_VERB = frozenset(_EN_AFTER_A_VERB_TEXT.split())
 #: "Walked the customer through resetting the password": the guidance is what the next customer follows.
 _EN_GUIDED = re.compile(
     r"^(?:guided|walked|helped|talked|coached|instructed|showed|taught|advised|asked|told|reminded)"
@@ -523,17 +528,12 @@ _EN_AS_GUIDED = re.compile(
 
 
 def _en_base(word: str) -> str | None:
-    """The base form of a verb in the past tense or the past participle (cleared → clear, sent → send, reset), or
-    None when the word is none."""
+    """The base form of a verb in the past tense or the past participle (cleared → clear, sent → send, reset →
+    reset), or None when the word is neither (clearing, refund, order)."""
     lower = word.lower()
-    if lower in _EN_SAME_IN_THE_PAST:
-        return lower
-    readings = lemminflect.getAllLemmas(lower)
-    if "VERB" in readings:
-        base = readings["VERB"][0]
-        return base if base != lower else None
-    # Words missing from its dictionary (rebooted, relinked): its rules, only for a regular past tense.
-    return lemminflect.getLemma(lower, upos="VERB")[0] if lower.endswith("ed") and len(lower) > 4 else None
+    base = lemminflect.getLemma(lower, upos="VERB")[0]
+    past = lemminflect.getInflection(base, tag="VBD") + lemminflect.getInflection(base, tag="VBN")
+    return base if lower in past else None
 
 
 def _en_present(clause: str, verbs: frozenset[str]) -> str | None:
@@ -545,6 +545,9 @@ def _en_present(clause: str, verbs: frozenset[str]) -> str | None:
     base = _en_base(first)
     if base is None or base not in verbs:
         return None
+    following = rest.split(" ", 1)[0].lower()
+    if following and following not in _EN_AFTER_A_VERB and not following[:1].isdigit() and following[:1] != ",":
+        return None  # a participle before its noun: "Linked phone number changed", "Cleared cache"
 
     def joined(match: re.Match) -> str:
         following = _en_base(match["verb"])

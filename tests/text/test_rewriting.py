@@ -272,6 +272,13 @@ def test_english_steps_leave_out_the_amount_and_how_the_case_ended(resolution, s
         ("Detailed steps sent by e-mail; password changed.", ["Detailed steps sent by e-mail", "Password changed"]),
         ("Confirmed activity was the customer's own.", ["Confirmed activity was your own"]),
         ("Engineering fixed the double-submit bug.", ["Engineering fixed the double-submit bug"]),
+        # A participle before its noun is an adjective.
+        ("Linked phone number changed; cleared cache.", ["Linked phone number changed", "Cleared cache"]),
+        # A verb's -ing form is no past tense.
+        (
+            "Clearing the cache solved it; shipping covered by insurance.",
+            ["Clearing the cache solved it", "Shipping covered by insurance"],
+        ),
     ],
 )
 def test_english_steps_say_what_the_customer_does_or_what_we_can_do(resolution, steps):
