@@ -571,7 +571,9 @@ def _en_customer_step(clause: str) -> str:
     if you_did:
         # What this customer did is what the next one is asked to do ("You sent the photos" → "Send the photos").
         present = _en_present(you_did["action"], _EN_CUSTOMER_VERBS | _EN_SUPPORT_VERBS)
-        return _capital(_EN_AS_GUIDED.sub("", present)) if present else clause
+        if not present:
+            return clause
+        return _capital(_EN_AS_GUIDED.sub("", re.sub(r"\bthemselves\b", "yourself", present)))
     if present := _en_present(clause, _EN_CUSTOMER_VERBS):
         return _capital(_EN_AS_GUIDED.sub("", present))
     if present := _en_present(clause, _EN_SUPPORT_VERBS):

@@ -257,6 +257,7 @@ def test_english_steps_leave_out_the_amount_and_how_the_case_ended(resolution, s
         ("Showed the admin how to reset the sub-account password.", ["Reset the sub-account password"]),
         ("Advised the customer to update the app and log in again.", ["Update the app and log in again"]),
         ("Rebooted the router.", ["Reboot the router"]),
+        ("Customer reset it themselves with an SMS code.", ["Reset it yourself with an SMS code"]),
         # What support does is offered.
         ("Sent the guide; explained the fee.", ["We can send the guide", "We can explain the fee"]),
         (
