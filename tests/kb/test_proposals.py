@@ -461,3 +461,62 @@ def test_model_groups_english_questions(embeddings, add_topic):
     assert summary.new == 1 and summary.encode_seconds > 0
     (proposal,) = open_proposals()
     assert member_ids(proposal) == set(refund)
+
+
+ADDRESS_BEFORE_SHIPPING = [
+    "客户下单后发现收货地址填错了，还没发货，想改一下地址",
+    "地址写错了，订单还没发出，客户问怎么修改收货地址",
+    "客户刚下单，收货地址选成了旧地址，要改成新地址",
+    "订单还在待发货，客户想把收货地址改到公司",
+    "客户说下单时地址少写了门牌号，问能不能改",
+    "收货地址填错一个字，客户想在发货前修改",
+]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("articles", "expected"),
+    [
+        # The article that answers the group: the group updates it, not the neighbour beside it.
+        ([("下单后怎么修改收货地址？", "own"), ("已经发货了还能改地址吗？", "neighbour")], "own"),
+        # Only neighbours, each of which a cosine of 0.93 alone (before 2026-12-07) took for the group's article,
+        # so that a new topic became an update of another: the group asks before shipping, the article after
+        # (text.conditions) ...
+        ([("已经发货了还能改地址吗？", "neighbour")], None),
+        # ... and the address book is less close to the group's centre than the group's own notes are.
+        ([("怎么添加或删除收货地址？", "neighbour")], None),
+    ],
+)
+def test_chinese_groups_are_covered_by_their_article_not_its_neighbour(
+    embeddings, add_topic, make_record, agent, make_article, articles, expected
+):
+    made = {
+        role: make_article(
+            title=title, body="按页面提示操作。", category="物流", subcategory="address_change", language="zh"
+        ).id
+        for title, role in articles
+    }
+    # Other topics beside it, as in any help desk (grouping centres the vectors on what all records share).
+    add_topic("parcel", 6)
+    add_topic("password", 6)
+    address = []
+    for index, text in enumerate(ADDRESS_BEFORE_SHIPPING):
+        address.append(
+            make_record(
+                agent=agent,
+                problem_description=text,
+                resolution="指导客户在我的订单中修改地址",
+                category="物流",
+                subcategory="address_change",
+                external_id=f"address-{index}",
+                source="test",
+                contacted_at=f"2026-11-{index + 1:02d} 10:00",
+            ).id
+        )
+    refresh()
+    proposal = proposal_holding(address[0])
+    assert member_ids(proposal) == set(address)
+    if expected is None:
+        assert proposal.kind == ProposalKind.NEW and proposal.target_article_id is None
+    else:
+        assert proposal.kind == ProposalKind.UPDATE and proposal.target_article_id == made[expected]
