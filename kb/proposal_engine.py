@@ -85,8 +85,9 @@ COVER_SIMILARITY = 0.6
 #: records as a refresh groups them), as groups recognised as covered by their own article / groups whose article
 #: was removed told apart from its neighbours: zh_faq_dev 95.0 / 60.0 %, demo 96.9 / 40.6 %, zh_faq_dev2 100 / 65 %,
 #: zh_faq_dev3 97.5 / 57.5 %; the cosine alone at 0.93 (before 2026-12-07): 96.7 / 28.3, 100 / 15.6, 100 / 37.5,
-#: 97.5 / 32.5 %. Margin and cap were chosen on zh_faq_dev and the demo. A new topic taken for an update of a
-#: neighbour is lost: its reviewer rejects it and it is not proposed again until its group doubles.
+#: 97.5 / 32.5 %. Margin and cap were chosen on zh_faq_dev and the demo. Either mistake is the reviewer's to correct
+#: (kb.proposals.retarget_proposal: an update becomes a new article, or a new one an update of the article shown
+#: beside it).
 CHINESE_COVER_MARGIN = -0.02
 #: Below this cosine no Chinese article covers a group, however loose the group (e5 puts unrelated Chinese questions
 #: at 0.85 and more).
@@ -634,7 +635,8 @@ def refresh_proposals(
                 summary.reopened += 1
         else:
             summary.updated += 1
-        if proposal.status == ProposalStatus.OPEN:
+        if proposal.status == ProposalStatus.OPEN and "target" not in (proposal.edited_fields or []):
+            # Unless a reviewer decided what it proposes (kb.proposals.retarget_proposal).
             proposal.kind, proposal.target_article_id = assignment.kind, assignment.target
     session.flush()
     assigned = {assignment.proposal.id for assignment in assignments}

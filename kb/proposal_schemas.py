@@ -54,6 +54,18 @@ class MergeSchema(Schema):
     )
 
 
+class TargetSchema(Schema):
+    article_id = fields.Integer(
+        required=True,
+        allow_none=True,
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={
+            "description": "The article that already answers this proposal's question: the proposal becomes an update "
+            "of it. null: the proposal becomes one of a new article."
+        },
+    )
+
+
 class RemoveMembersSchema(Schema):
     record_ids = fields.List(
         fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),
@@ -72,6 +84,12 @@ class MemberSchema(Schema):
     number = fields.String()
     source = fields.String()
     external_id = fields.String(allow_none=True)
+
+
+class SimilarArticleSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    score = fields.Float(metadata={"description": "Search's cosine to the proposal's title (BM25 without embeddings)."})
 
 
 class ProposalOutSchema(Schema):
@@ -109,6 +127,10 @@ class ProposalOutSchema(Schema):
         metadata={"description": "With include=members (or on one proposal): the records you may see."},
     )
     removed_record_ids = fields.List(fields.Integer())
+    similar_articles = fields.List(
+        fields.Nested(SimilarArticleSchema),
+        metadata={"description": "On one proposal: the published articles closest to its question, closest first."},
+    )
 
 
 class ProposalPageSchema(PageSchema):

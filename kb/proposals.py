@@ -1,4 +1,4 @@
-"""Service functions for reviewing FAQ proposals: list, edit, remove members, merge, reject, approve.
+"""Service functions for reviewing FAQ proposals: list, edit, remove members, merge, retarget, reject, approve.
 
 Like the other operations modules they validate, change the session and audit-log, flush but never commit.
 Approving turns a proposal into a draft article in the knowledge-base workflow (or, for an update proposal, a new
@@ -26,6 +26,7 @@ from kb.models import (
     ProposalStatus,
 )
 from kb.operations import create_article, link_source_records, update_article
+from kb.search import search_service
 from records import audit
 from records.access import NotFound, record_scope, require
 from records.db import db, row_id
@@ -36,6 +37,8 @@ from records.timeutil import utcnow
 
 #: Roles that review proposals; every staff role may read them (drafts hold nothing identifying).
 REVIEWERS = (Role.TRAINER, Role.ADMIN)
+#: Published articles shown beside a proposal as those that may already answer it.
+SIMILAR_ARTICLES = 5
 
 
 def can_review(user: User) -> bool:
@@ -206,6 +209,44 @@ def merge_proposals(target: Proposal, source: Proposal, *, by: User) -> Proposal
     audit.log(by, "proposal.merge", target, merged=source.id)
     db.session.flush()
     return target
+
+
+def similar_articles(proposal: Proposal, *, limit: int = SIMILAR_ARTICLES) -> list[tuple[Article, float]]:
+    """The published articles closest to the proposal's question in its language, closest first, without the one it
+    updates: where the reviewer looks for an article that already answers it. Scores are search's cosines (BM25
+    scores with embeddings off), without its "no match" thresholds."""
+    found = search_service().nearest(proposal.title or "", limit=limit + 1, language=proposal.language.value)
+    ids = [article_id for article_id, _ in found if article_id != proposal.target_article_id]
+    articles = {article.id: article for article in db.session.scalars(sa.select(Article).where(Article.id.in_(ids)))}
+    return [
+        (articles[article_id], score)
+        for article_id, score in found
+        if article_id in articles and articles[article_id].status != ArticleStatus.ARCHIVED
+    ][:limit]
+
+
+def retarget_proposal(proposal: Proposal, article_id: int | None, *, by: User) -> Proposal:
+    """Make the proposal an update of an article that already answers its question, or (`article_id` None) a
+    proposal of a new article. A refresh decides this by similarity, and a close neighbour can pass for the article
+    or the article be missed; the reviewer's choice stands through later refreshes."""
+    _require_reviewer(by, "edit")
+    _require_open(proposal)
+    if article_id is None:
+        kind, target = ProposalKind.NEW, None
+    else:
+        article = db.session.get(Article, article_id)
+        if article is None or article.status == ArticleStatus.ARCHIVED:
+            raise ValidationError({"target": [_l("Choose an article of the knowledge base that is not archived.")]})
+        if article.language != proposal.language:
+            raise ValidationError({"target": [_l("The article is in another language than the proposal.")]})
+        kind, target = ProposalKind.UPDATE, article.id
+    if (kind, target) == (proposal.kind, proposal.target_article_id):
+        return proposal
+    proposal.kind, proposal.target_article_id = kind, target
+    proposal.edited_fields = sorted(set(proposal.edited_fields or []) | {"target"})
+    audit.log(by, "proposal.retarget", proposal, kind=kind.value, article=target)
+    db.session.flush()
+    return proposal
 
 
 def reject_proposal(proposal: Proposal, reason: str, *, by: User) -> Proposal:

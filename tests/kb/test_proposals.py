@@ -6,12 +6,22 @@ import json
 
 import pytest
 import sqlalchemy as sa
+from marshmallow import ValidationError
 
 from kb.models import Article, ArticleStatus, Proposal, ProposalKind, ProposalMember, ProposalRun, ProposalStatus
-from kb.operations import publish_article, submit_for_review
+from kb.operations import archive_article, publish_article, submit_for_review
 from kb.proposal_engine import RefreshConflict, refresh_proposals, run_refresh
 from kb.proposal_notes import status_note_text
-from kb.proposals import approve_proposal, merge_proposals, reject_proposal, remove_members, update_draft
+from kb.proposals import (
+    approve_proposal,
+    merge_proposals,
+    reject_proposal,
+    remove_members,
+    retarget_proposal,
+    similar_articles,
+    update_draft,
+)
+from records.access import PermissionDenied
 from records.db import db as database
 from records.enums import Role
 from records.identifiers import contains_identifiers
@@ -314,6 +324,64 @@ def test_a_group_close_to_a_published_article_becomes_an_update_proposal(add_top
     assert proposal.kind == ProposalKind.UPDATE and proposal.target_article_id == article.id
 
 
+def test_a_reviewer_decides_whether_a_proposal_updates_an_article_and_refreshes_keep_it(
+    add_topic, make_article, trainer
+):
+    article = make_article(
+        title="忘记登录密码，收不到短信验证码怎么办？",
+        body="通过邮箱找回密码。",
+        alt_questions=["无法重置登录密码", "短信验证码收不到"],
+    )
+    other = make_article(title="包裹没有物流更新怎么办？", body="联系快递公司。")
+    add_topic("password", 6)
+    refresh()
+    (proposal,) = open_proposals()
+    assert proposal.kind == ProposalKind.UPDATE and proposal.target_article_id == article.id
+    # The closest articles are offered, without the one it already updates.
+    assert [found.id for found, _ in similar_articles(proposal)] == [other.id]
+
+    retarget_proposal(proposal, None, by=trainer)
+    database.session.commit()
+    refresh()
+    database.session.refresh(proposal)
+    assert proposal.kind == ProposalKind.NEW and proposal.target_article_id is None
+    assert "target" in proposal.edited_fields
+    assert article.id in [found.id for found, _ in similar_articles(proposal)]
+
+    retarget_proposal(proposal, other.id, by=trainer)
+    database.session.commit()
+    refresh()
+    database.session.refresh(proposal)
+    assert proposal.kind == ProposalKind.UPDATE and proposal.target_article_id == other.id
+    approve_proposal(proposal, by=trainer)
+    database.session.commit()
+    database.session.refresh(other)
+    assert proposal.title in other.alt_questions
+
+
+def test_a_proposal_updates_only_a_live_article_of_its_language(add_topic, make_article, trainer, make_user):
+    english = make_article(title="How do I reset my password?", body="Use the e-mail link.", language="en")
+    archived = make_article(title="旧的登录问题", body="已不适用。")
+    archive_article(archived, by=trainer)
+    database.session.commit()
+    add_topic("password", 6)
+    refresh()
+    (proposal,) = open_proposals()
+    for article_id, message in (
+        (english.id, "another language"),
+        (archived.id, "not archived"),
+        (999_999, "not archived"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            retarget_proposal(proposal, article_id, by=trainer)
+        assert message in str(refused.value.messages["target"][0])
+    with pytest.raises(PermissionDenied):
+        retarget_proposal(proposal, None, by=make_user(Role.AGENT))
+    database.session.rollback()
+    database.session.refresh(proposal)
+    assert proposal.kind == ProposalKind.NEW and not proposal.edited_fields
+
+
 def test_merged_proposals_stay_together(add_topic, trainer):
     parcel = add_topic("parcel", 6)
     password = add_topic("password", 6)
@@ -452,6 +520,26 @@ def test_api_lists_reviews_and_limits_members_to_what_the_user_may_see(
     assert article.title == "包裹没有物流更新怎么办？"
     assert client.post(f"/api/v1/proposals/{target}/approve", json={}, headers=headers).status_code == 422
     assert client.get("/api/v1/proposals/999999", headers=headers).status_code == 404
+
+
+def test_api_offers_similar_articles_and_retargets(client, add_topic, make_article, trainer, make_user, token_for):
+    article = make_article(title="包裹没有物流更新怎么办？", body="联系快递公司。")
+    add_topic("password", 6)
+    refresh()
+    (proposal,) = open_proposals()
+    headers = token_for(trainer)
+    shown = client.get(f"/api/v1/proposals/{proposal.id}", headers=headers).get_json()
+    assert shown["kind"] == "new" and [item["id"] for item in shown["similar_articles"]] == [article.id]
+
+    url = f"/api/v1/proposals/{proposal.id}/target"
+    response = client.post(url, json={"article_id": article.id}, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["kind"] == "update" and response.get_json()["target_article_id"] == article.id
+    response = client.post(url, json={"article_id": None}, headers=headers)
+    assert response.status_code == 200 and response.get_json()["kind"] == "new"
+    for body in ({}, {"article_id": "x"}, {"article_id": 0}, {"article_id": 999_999}):
+        assert client.post(url, json=body, headers=headers).status_code == 422, body
+    assert client.post(url, json={"article_id": None}, headers=token_for(make_user(Role.AGENT))).status_code == 403
 
 
 @pytest.mark.model

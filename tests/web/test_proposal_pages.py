@@ -399,7 +399,7 @@ def test_proposal_pages_in_chinese(client, db, login_as, kb):
     assert "Impact" not in listing and "Records" not in listing
     detail = squashed(client.get(f"/kb/proposals/{kb.login.id}"))
     assert "编辑草稿" in detail and "移除所选" in detail and "拒绝" in detail and "采纳" in detail
-    assert "合并到…" in detail and "提案中的记录" in detail
+    assert "合并到…" in detail and "提案中的记录" in detail and "已有文章解答了吗？" in detail
     assert "Remove selected" not in detail and "Edit the draft" not in detail
     refused = squashed(client.post(f"/kb/proposals/{kb.phone.id}/reject", data={"reason": ""}))
     assert "说明原因" in refused
@@ -419,3 +419,36 @@ def test_a_refused_approval_or_a_change_to_a_closed_proposal_shows_why(client, d
     closed = client.post(f"/kb/proposals/{kb.rejected.id}/edit", data=draft_form())
     assert closed.status_code == 422
     assert "Only an open proposal can be changed; this one is Rejected." in page(closed)
+
+
+def test_a_trainer_makes_a_proposal_an_update_of_a_similar_article_or_a_new_one(client, db, login_as, kb):
+    login_as(Role.TRAINER)
+    english(client)
+    detail = page(client.get(f"/kb/proposals/{kb.login.id}"))
+    assert "Already answered by an article?" in detail
+    assert f'name="target" value="{kb.article.id}"' in detail and "如何找回账号" in detail
+
+    for chosen in ("", "abc", "0"):
+        refused = client.post(f"/kb/proposals/{kb.login.id}/target", data={"target": chosen})
+        assert refused.status_code == 422 and "Choose the article that already answers it." in page(refused)
+    response = client.post(f"/kb/proposals/{kb.login.id}/target", data={"target": str(kb.article.id)})
+    assert response.status_code == 303
+    assert "It now adds to “如何找回账号” when approved." in unescape(page(client.get(response.headers["Location"])))
+    db.session.expire_all()
+    proposal = db.session.get(Proposal, kb.login.id)
+    assert proposal.kind == ProposalKind.UPDATE and proposal.target_article_id == kb.article.id
+
+    update = page(client.get(f"/kb/proposals/{kb.update.id}"))
+    assert "Propose a new article instead" in update
+    response = client.post(f"/kb/proposals/{kb.update.id}/target", data={"target": "new"})
+    assert response.status_code == 303 and "It now proposes a new article." in page(
+        client.get(response.headers["Location"])
+    )
+    db.session.expire_all()
+    assert db.session.get(Proposal, kb.update.id).kind == ProposalKind.NEW
+
+
+def test_an_agent_may_not_retarget_a_proposal(client, db, kb, sign_in):
+    sign_in(kb.agent)
+    assert "Already answered" not in page(client.get(f"/kb/proposals/{kb.login.id}"))
+    assert client.post(f"/kb/proposals/{kb.login.id}/target", data={"target": "new"}).status_code == 403

@@ -21,6 +21,7 @@ from kb.proposal_schemas import (
     ProposalQuerySchema,
     RejectSchema,
     RemoveMembersSchema,
+    TargetSchema,
 )
 from kb.proposals import (
     ProposalFilters,
@@ -32,6 +33,8 @@ from kb.proposals import (
     merge_proposals,
     reject_proposal,
     remove_members,
+    retarget_proposal,
+    similar_articles,
     update_draft,
 )
 from records.access import require
@@ -87,8 +90,15 @@ class Proposals(StaffView):
 class ProposalItem(StaffView):
     @blp.response(200, ProposalOutSchema)
     def get(self, proposal_id: int):
-        """One proposal with its members (those you may see)."""
-        return shown(get_proposal(proposal_id))
+        """One proposal with its members (those you may see) and the published articles closest to its question
+        (`similar_articles`), which may already answer it (POST …/target makes it an update of one)."""
+        proposal = get_proposal(proposal_id)
+        data = shown(proposal)
+        data["similar_articles"] = [
+            {"id": article.id, "title": article.title, "score": round(float(score), 4)}
+            for article, score in similar_articles(proposal)
+        ]
+        return data
 
     @blp.arguments(ProposalEditSchema)
     @blp.response(200, ProposalOutSchema)
@@ -143,6 +153,21 @@ class Merge(StaffView):
         merge_proposals(target, source, by=user)
         db.session.commit()
         return shown(target)
+
+
+@blp.route("/proposals/<int:proposal_id>/target")
+class Target(StaffView):
+    @blp.arguments(TargetSchema)
+    @blp.response(200, ProposalOutSchema)
+    def post(self, data: dict, proposal_id: int):
+        """Make the proposal an update of an article that already answers its question (`article_id`), or of a new
+        article (`article_id`: null). Later refreshes keep the choice. `similar_articles` in the proposal lists the
+        closest articles."""
+        user = reviewer()
+        proposal = get_proposal(proposal_id)
+        retarget_proposal(proposal, data["article_id"], by=user)
+        db.session.commit()
+        return shown(proposal)
 
 
 @blp.route("/proposals/<int:proposal_id>/remove-members")

@@ -18,7 +18,14 @@ from jobs.requests import job_activity, may_request
 from kb.content import render_markdown
 from kb.models import Proposal, ProposalKind, ProposalStatus
 from kb.proposal_notes import status_note_text
-from kb.proposal_schemas import MergeSchema, ProposalEditSchema, ProposalQuerySchema, RejectSchema, RemoveMembersSchema
+from kb.proposal_schemas import (
+    MergeSchema,
+    ProposalEditSchema,
+    ProposalQuerySchema,
+    RejectSchema,
+    RemoveMembersSchema,
+    TargetSchema,
+)
 from kb.proposals import (
     REVIEWERS,
     ProposalFilters,
@@ -32,6 +39,8 @@ from kb.proposals import (
     merge_proposals,
     reject_proposal,
     remove_members,
+    retarget_proposal,
+    similar_articles,
     update_draft,
     visible_members,
 )
@@ -225,6 +234,7 @@ def render_detail(proposal: Proposal, user: User, form: ProposalForm, *, status:
         hidden_count=len(current_members(proposal)) - len(members),
         reviewer=reviewer,
         merge_choices=merge_choices(proposal) if reviewer else [],
+        similar_articles=similar_articles(proposal) if reviewer else [],
         form=form,
         labels=proposal_labels(),
     )
@@ -356,6 +366,29 @@ def merge_proposal(proposal_id: int):
         merge_proposals(target, source, by=user)
         message = _("Proposal “%(source)s” merged into this one.", source=source.title)
         return Outcome(message, "success", detail_url(target))
+
+    return review_action(proposal_id, action)
+
+
+@bp.post("/kb/proposals/<int:proposal_id>/target")
+@roles_required(*REVIEWERS)
+def retarget_proposal_page(proposal_id: int):
+    def action(proposal: Proposal, user: User, form: ProposalForm) -> Outcome:
+        chosen = request.form.get("target", "")
+        article_id = None
+        if chosen != "new":
+            try:
+                article_id = TargetSchema().load({"article_id": chosen or None})["article_id"]
+            except ValidationError:
+                article_id = None
+            if article_id is None:
+                raise ValidationError({"target": [_("Choose the article that already answers it.")]})
+        retarget_proposal(proposal, article_id, by=user)
+        if proposal.kind == ProposalKind.UPDATE and proposal.target_article:
+            message = _("It now adds to “%(title)s” when approved.", title=proposal.target_article.title)
+        else:
+            message = _("It now proposes a new article.")
+        return Outcome(message, "success", detail_url(proposal))
 
     return review_action(proposal_id, action)
 
