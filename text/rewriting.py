@@ -138,6 +138,7 @@ _ZH_DETAIL = re.compile(
 _ZH_VAGUE = re.compile(
     r"^(?:没|未)(?:说清楚|说明|讲清楚)|^(?:问)?订单的事$|^(?:问题|情况)(?:没|未)说清楚$|^说不清楚"
     r"|^(?:东西|商品|产品|这个)?有(?:点|些)?问题$|^(?:咨询)?(?:相关|有关)事宜$|^已(?:处理|解决|回复|告知|答复)$"
+    r"|^(?:东西|商品|产品|这个|它)?(?:用不了|不能用|没法用|不好用|坏了)$"
 )
 _EN_VAGUE = re.compile(
     r"^(?:(?:I )?(?:have |had )?(?:an? )?(?:issue|problem)s?|(?:I )?asked about (?:the |an? |my )?order"
@@ -476,7 +477,7 @@ _EN_ONE_OFF = re.compile(
 )
 #: The customer's reaction is the record's outcome, not a step.
 _ZH_CONFIRMATION = re.compile(
-    r"^(?:客户|对方)?(?:已)?(?:确认|表示|满意|接受|认可|同意|收到|按步骤操作成功|操作成功|无异议)"
+    r"^(?:客户|对方)?(?:已)?(?:确认|表示|满意|接受|认可|同意|收到|按步骤操作成功|操作成功|无异议|无其他问题|没有其他问题)"
 )
 _EN_CONFIRMATION = re.compile(
     r"^(?:the )?customer (?:is |was )?(?:confirmed|satisfied|accepted|agreed|signed in|happy|pleased|looks forward"
@@ -593,7 +594,10 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-_ZH_DONE = re.compile(r"(?:问题|工单)(?:已经?)?(?:解决|处理完毕|处理好)|^已?处理(?:客户|您)?(?:的)?原问题")
+_ZH_DONE = re.compile(
+    r"(?:问题|工单)(?:已经?)?(?:解决|处理完毕|处理好)|^已?处理(?:客户|您)?(?:的)?原问题"
+    r"|^(?:已经?)?(?:处理|解答|告知|回复|答复)(?:完毕|完成|好了)?$"
+)
 _ZH_CHOICE = re.compile(r"^(?:客户|您)(?:选择|要求|希望|想要?|决定|改为)(?P<wish>.+)$")
 _ZH_UNWILLING = re.compile(r"^(?:客户|您)不(?P<wish>[愿想].+)$")
 _ZH_GUIDED = re.compile(r"^(?:已经?)?(?:指导|引导|协助)(?:客户|您)(?P<action>.+)$")
@@ -615,7 +619,7 @@ _ZH_CUSTOMERS_THING = re.compile(r"^(?:客户|您)的?(?P<thing>[^已，,]{1,6}?
 #: What the customer did (客户修改密码并开启两步验证) is what the next customer is asked to do, unless it is the
 #: outcome (客户已成功登录, 客户已找到).
 _ZH_CUSTOMER_DID = re.compile(r"^(?:客户|您)(?:已经?)?(?P<action>.+)$")
-_ZH_CUSTOMER_OUTCOME = re.compile(r"^(?:成功|找到|收到|满意|认可|接受|无异议|能|可以|可正常|不|没|未)")
+_ZH_CUSTOMER_OUTCOME = re.compile(r"^(?:成功|找到|收到|满意|认可|接受|无异议|能|可以|可正常|不|没|未|无)")
 _ZH_RESULT = re.compile(r"^(?P<subject>[^已客您]{1,10}?)已经?(?P<action>.+)$")
 _ZH_WORKED_AFTER = re.compile(
     r"^(?:客户|您)?(?P<done>.+)后(?:客户|您)?(?P<what>[^后]*?)(?P<result>成功|恢复正常|正常|恢复)$"

@@ -99,6 +99,7 @@ def test_a_chinese_statement_becomes_a_question():
         ("客户问订单的事", "zh"),
         ("客户说东西有问题", "zh"),
         ("客户咨询相关事宜", "zh"),
+        ("客户反映用不了", "zh"),
         ("issue, replied", "en"),
         ("Customer asked about order", "en"),
     ],
@@ -169,6 +170,15 @@ def test_one_off_promises_and_compensation_are_flagged_not_copied():
     assert steps == [] and flags == ["财务已加急处理", "退款今日到账"]
     steps, flags = answer_steps("已联系快递公司核实，包裹重新派送，并补偿10元券", "zh")
     assert steps == ["可为您联系快递公司核实", "包裹重新派送"] and flags == ["并补偿10元券"]
+
+
+@pytest.mark.parametrize("resolution", ["处理完毕", "已处理", "已解答", "已告知"])
+def test_a_resolution_that_says_only_it_was_handled_gives_no_step(resolution):
+    assert answer_steps(resolution, "zh") == ([], [])
+
+
+def test_how_the_customer_took_it_is_no_step():
+    assert answer_steps("已告知相关信息，客户无其他问题", "zh")[0] == ["可告知您相关信息"]
 
 
 def test_an_answer_is_addressed_to_the_customer_as_steps():
