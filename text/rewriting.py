@@ -142,7 +142,9 @@ _ZH_VAGUE = re.compile(
 )
 _EN_VAGUE = re.compile(
     r"^(?:(?:I )?(?:have |had )?(?:an? )?(?:issue|problem)s?|(?:I )?asked about (?:the |an? |my )?order"
-    r"|it (?:doesn't|does not) work|(?:I have a )?question)$",
+    r"|it (?:doesn't|does not) work|(?:I (?:have|had) a )?question"
+    r"|(?:I )?(?:called|rang|wrote|phoned|got in touch|contacted us) about (?:a|an|the|my)"
+    r" (?:problem|issue|question))$",
     re.IGNORECASE,
 )
 #: A demand the agent reports ("要求赔偿", "要求我们解释为什么这么慢"), as the customer would ask it.

@@ -102,6 +102,8 @@ def test_a_chinese_statement_becomes_a_question():
         ("客户反映用不了", "zh"),
         ("issue, replied", "en"),
         ("Customer asked about order", "en"),
+        ("Customer called about a problem.", "en"),
+        ("Customer had a question.", "en"),
     ],
 )
 def test_a_note_that_asks_nothing_gives_no_question(note, language):
