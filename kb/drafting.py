@@ -316,10 +316,25 @@ def majority(values: Sequence) -> object | None:
     return sorted(counted.items(), key=lambda item: (-item[1], str(item[0])))[0][0]
 
 
+#: A customer's mood or a complaint about the service rather than the question itself (觉得客服在推脱, "nobody gives
+#: a straight answer", "I will post about it"): fine among the alternative questions, not as the title.
+_VENTING = re.compile(
+    r"投诉|差评|曝光|12315|消协|气死|太差|垃圾|无语|推脱|没人管|没人回|给(?:个)?说法|态度"
+    r"|\b(?:nobody|no one|fed up|losing (?:my )?patience|furious|outraged|sorted today|demands?|threaten\w*"
+    r"|social media|unacceptable|ridiculous|complain\w*|sue|lawyer)\b",
+    re.IGNORECASE,
+)
+
+
 def _title_preference(question: str, centrality: int) -> tuple:
-    """Lower is a better title: one without a case's counts and durations (排队16分钟, 点了4次), then a short one,
-    then the more central."""
-    return (bool(re.search(r"\d", question)), len(question) > TITLE_PREFERRED_CHARS, centrality)
+    """Lower is a better title: one without a case's counts and durations (排队16分钟, 点了4次), then one without the
+    customer's venting, then a short one, then the more central."""
+    return (
+        bool(re.search(r"\d", question)),
+        bool(_VENTING.search(question)),
+        len(question) > TITLE_PREFERRED_CHARS,
+        centrality,
+    )
 
 
 def draft(
