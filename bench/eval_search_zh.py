@@ -9,7 +9,8 @@ queries, 50 without an answer), written by hand apart from the tuning; zh_faq_de
 ride-hailing: 40 articles, 200 queries, 50 without an answer) was written by a helper who saw no code, and is kept
 as a held-out check: measure on it, do not tune on it. Printed: BM25 alone, dense alone, the shipped hybrid, a
 grid of BM25 and character-coverage weights, a grid of the condition penalty and bonus (text.conditions), the
-thresholds' trade-off between answering real questions and saying "no match" to the rest, and agent assist: each
+thresholds' trade-off between answering real questions and saying "no match" to the rest, what the result margin
+does to MRR and to how many results are shown, and agent assist: each
 query wrapped as an agent writes it in a record ("客户反映…，订单号DD2026…", "…，用的华为 Mate 60"), searched as
 written and as agent assist reads it.
 
@@ -167,7 +168,7 @@ def main() -> None:
                 return 100 * sum(1 for item in unscored if not ranking(item, fusion)) / len(unscored)
 
             print("\nRankers (no thresholds):")
-            open_door = replace(shipped, min_similarity=-1.0, bm25_floor=None)
+            open_door = replace(shipped, min_similarity=-1.0, bm25_floor=None, result_margin=None)
             unconditional = {"condition_bonus": 0.0, "condition_penalty": 0.0}
             rows = [
                 ("BM25 only", [item._replace(dense={}) for item in scored], Fusion(1.0, 2.0, None)),
@@ -210,6 +211,17 @@ def main() -> None:
                     p1, mrr, empty = evaluate(scored, expected, fusion)
                     print(f"  {alone:<5} / {floor:<5} P@1 {p1:6.2f} %  MRR {mrr:.4f}  real queries with no result "
                           f"{empty:5.1f} %  no-match told {told(fusion):5.1f} %")  # fmt: skip
+
+            def shown(items, fusion) -> float:
+                """Mean number of results (the help center shows up to 10)."""
+                return sum(len(ranking(item, fusion)[:10]) for item in items) / len(items)
+
+            unmargined = replace(shipped, result_margin=None)
+            before, after = evaluate(scored, expected, unmargined)[1], evaluate(scored, expected, shipped)[1]
+            print(f"\nResult margin {shipped.result_margin} (results within it of the best one's score): MRR "
+                  f"{before:.4f} → {after:.4f}; results per answerable query {shown(scored, unmargined):.1f} → "
+                  f"{shown(scored, shipped):.1f}, per unanswerable one {shown(unscored, unmargined):.1f} → "
+                  f"{shown(unscored, shipped):.1f}")  # fmt: skip
 
             p1, mrr, empty = evaluate(scored, expected, shipped)
             print(f"\nShipped ({shipped}):")

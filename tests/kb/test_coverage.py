@@ -55,3 +55,11 @@ def test_conditions_reorder_candidates_but_never_let_one_past_the_thresholds():
     assert ranked[0][0] == pytest.approx(0.892 + 0.005)
     assert ranked[2][0] == pytest.approx(0.905 - 0.02)
     assert [article for _, article in fuse({}, dense, fusion)] == [1, 2, 3]
+
+
+def test_results_far_below_the_best_one_are_left_out():
+    fusion = Fusion(weight=0.0, min_similarity=0.875, bm25_floor=None, result_margin=0.03)
+    dense = {1: 0.923, 2: 0.904, 3: 0.8935, 4: 0.8925, 5: 0.88}
+    assert [article for _, article in fuse({}, dense, fusion)] == [1, 2, 3]
+    # Without dense scores (no model reads the query) BM25's ranking stands whole.
+    assert [article for _, article in fuse({1: 3.0, 2: 1.0}, None, fusion)] == [1, 2]
