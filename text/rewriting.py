@@ -78,6 +78,10 @@ _COMPANY = re.compile(
     r"|\b(?:[A-Z][a-z]+\s){1,3}(?:Inc|Ltd|LLC|Clinic|Corp|Co|GmbH|Group)\b\.?"
 )
 _BRACKETED = re.compile(r"[（(][^（）()]*[)）]")
+#: A bracket after an organisation's account names it: 企业账号（博学培训学校）.
+_ORGANISATION_BRACKET = re.compile(r"(企业账号|企业账户|公司账号|企业|公司|单位|机构|学校)[（(][^（）()]*[)）]")
+#: What is left of a bracket a comma inside it split (想取消订单DD…（平板电脑 Pad 11，2999元）).
+_ZH_HALF_BRACKET = re.compile(r"[（(][^（）()]*$|^[^（）()]*[)）]")
 #: An English organisation's name: capitalised words ending in a word organisations end in (BlueOak Software,
 #: Westfield Dental, Summit Capital Partners, Harbor Health Clinic). In a customer's question it is "our company".
 _EN_ORGANISATION = re.compile(
@@ -132,7 +136,8 @@ _ZH_REPORTING = re.compile(
 _ZH_EMOTION = re.compile(r"^(?:客户)?(?:非常|很|十分|特别|极其)?(?:不满|生气|愤怒|激动|着急|不耐烦|情绪激动|情绪很大)")
 #: Clauses that only add a case's particulars (the amount, the card or app paid with, a callback number).
 _ZH_DETAIL = re.compile(
-    r"^(?:金额|价格|用的|使用的|付款方式|支付方式|(?:留了|留下)?(?:另一个号码|备用电话)|白天打|晚上打|联系电话)"
+    r"^(?:金额|价格|用的|使用的|付款方式|支付方式|(?:留了|留下)?(?:另一个号码|备用电话)|白天打|晚上打|联系电话"
+    r"|身份证号?|证件号)"
 )
 #: What an agent writes when the customer asked nothing one could answer: no question is left.
 _ZH_VAGUE = re.compile(
@@ -242,6 +247,7 @@ QUESTION_CHARS = 60
 
 def _drop_case_details(text: str) -> str:
     """Brackets naming a case, carried identifiers, company names, dates, amounts and model codes removed."""
+    text = _ORGANISATION_BRACKET.sub(r"\1", text)
     text = _BRACKETED.sub(lambda m: "" if _names_a_case(m.group()) or re.search(r"\d", m.group()) else m.group(), text)
     for pattern in (_CARRIED_REFERENCE, _COMPANY, _DATED, _AMOUNT, _MODEL_CODE):
         text = pattern.sub(" ", text)
@@ -345,7 +351,7 @@ def _chinese_question(text: str, names: Sequence[str], *, whole: bool = False) -
     kept: list[str] = []
     for clause in _ZH_CLAUSE.split(text):
         typed = clause.strip()
-        clause = _tidy(_drop_case_details(_without_brand_or_place(typed)))
+        clause = _tidy(_ZH_HALF_BRACKET.sub("", _drop_case_details(_without_brand_or_place(typed))))
         # The customer's mood goes; what they were anxious to do stays when it says something ("客户着急改规格" →
         # "改规格"; "客户着急送人" says no more than the rest of the note).
         moodless = _ZH_EMOTION.sub("", clause).lstrip("，,、 ")

@@ -348,6 +348,24 @@ def test_chinese_drafts_leave_out_the_case_counts(note, question):
 @pytest.mark.parametrize(
     ("note", "question"),
     [
+        # The organisation named in brackets after its account.
+        ("客户企业账号（博学培训学校）今天突然无法下单", "企业账号今天突然无法下单，怎么办？"),
+        # A bracket a comma inside it split: neither half stays.
+        ("客户拍错了，想取消订单DD202608185480（智能手表 W3 Pro，1299元）", "拍错了，想取消，怎么办？"),
+        # The identity the agent checked is not part of the question.
+        (
+            "客户退货已经寄回，退款还没处理；身份证号：610113198210177144（核实身份用）",
+            "退货已经寄回，退款还没处理，怎么办？",
+        ),
+    ],
+)
+def test_chinese_drafts_leave_out_brackets_and_identity_checks(note, question):
+    assert customer_question(note, "zh") == question
+
+
+@pytest.mark.parametrize(
+    ("note", "question"),
+    [
         # Any verb agrees with "I", after an adverb and where it is joined to what "I" did.
         (
             "An unknown address appeared on the account; customer suspects it was hacked.",
