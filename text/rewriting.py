@@ -78,6 +78,11 @@ _COMPANY = re.compile(
     r"|\b(?:[A-Z][a-z]+\s){1,3}(?:Inc|Ltd|LLC|Clinic|Corp|Co|GmbH|Group)\b\.?"
 )
 _BRACKETED = re.compile(r"[（(][^（）()]*[)）]")
+#: An order number after a verb that acts on the order: the number goes, the order stays (想取消订单DD2026… →
+#: 想取消订单).
+_ZH_ORDER_OBJECT = re.compile(
+    r"(取消|修改|改|查询|查|催|拆分|合并|删除)(订单)号?\s*[:：#]?\s*(?:DD\d{6,}|[A-Z]{2,5}\d{6,})"
+)
 #: A bracket after an organisation's account names it: 企业账号（博学培训学校）.
 _ORGANISATION_BRACKET = re.compile(r"(企业账号|企业账户|公司账号|企业|公司|单位|机构|学校)[（(][^（）()]*[)）]")
 #: What is left of a bracket a comma inside it split (想取消订单DD…（平板电脑 Pad 11，2999元）).
@@ -247,7 +252,7 @@ QUESTION_CHARS = 60
 
 def _drop_case_details(text: str) -> str:
     """Brackets naming a case, carried identifiers, company names, dates, amounts and model codes removed."""
-    text = _ORGANISATION_BRACKET.sub(r"\1", text)
+    text = _ORGANISATION_BRACKET.sub(r"\1", _ZH_ORDER_OBJECT.sub(r"\1\2", text))
     text = _BRACKETED.sub(lambda m: "" if _names_a_case(m.group()) or re.search(r"\d", m.group()) else m.group(), text)
     for pattern in (_CARRIED_REFERENCE, _COMPANY, _DATED, _AMOUNT, _MODEL_CODE):
         text = pattern.sub(" ", text)

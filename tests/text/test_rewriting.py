@@ -351,7 +351,7 @@ def test_chinese_drafts_leave_out_the_case_counts(note, question):
         # The organisation named in brackets after its account.
         ("客户企业账号（博学培训学校）今天突然无法下单", "企业账号今天突然无法下单，怎么办？"),
         # A bracket a comma inside it split: neither half stays.
-        ("客户拍错了，想取消订单DD202608185480（智能手表 W3 Pro，1299元）", "拍错了，想取消，怎么办？"),
+        ("客户拍错了，想取消订单DD202608185480（智能手表 W3 Pro，1299元）", "拍错了，想取消订单，怎么办？"),
         # The identity the agent checked is not part of the question.
         (
             "客户退货已经寄回，退款还没处理；身份证号：610113198210177144（核实身份用）",
