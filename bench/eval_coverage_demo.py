@@ -12,7 +12,8 @@ category and subcategory in its language. At each threshold:
 Chinese groups are also shown by the shipped rule: an article covers a group when one of its questions is at least
 the group's cohesion (its members' mean cosine to its centre) plus CHINESE_COVER_MARGIN, and CHINESE_COVER_FLOOR;
 or CHINESE_COVER_CAP; articles stating only the other side of a condition the group states (text.conditions) are
-passed over.
+passed over. Last, how many groups the shipped rule covers, and how many of them by their own article (of those that
+reach the threshold, the one most of the group's members are nearest to).
 
     .venv/bin/python bench/eval_coverage_demo.py
 """
@@ -126,6 +127,20 @@ def main() -> None:
                         neighbour = 100 * (other_array >= needed).mean()
                         print(f"  {margin:<6} recognised {recognised:5.1f} %   neighbour with "
                               f"its own removed {neighbour:5.1f} %{shipped_mark}")  # fmt: skip
+            # The shipped choice among the articles that reach the threshold (kb.proposal_engine.mark_coverage: the one
+            # most members are nearest to): is it the group's own?
+            engine.mark_coverage(groups, evidence, spaces, {}, questions)
+            for space in THRESHOLDS:
+                language = "en" if space == "english" else "zh"
+                chosen = right = 0
+                for group in groups:
+                    if group.space != space or group.covered_by is None:
+                        continue
+                    topic = Counter((evidence[row].category, evidence[row].subcategory) for row in group.rows)
+                    category, subcategory = topic.most_common(1)[0][0]
+                    chosen += 1
+                    right += topic_of.get(group.covered_by) == (category, subcategory, language)
+                print(f"{space}: {chosen} groups covered as shipped, {right} by their own article")
             db.session.remove()
             db.engine.dispose()
 

@@ -1,4 +1,4 @@
-"""Drafting one proposal from its group: which of the members' questions becomes the title."""
+"""Drafting and covering one group: which question becomes its title, which article it updates."""
 
 from __future__ import annotations
 
@@ -59,3 +59,22 @@ def test_the_title_is_the_question_not_the_customers_venting(questions, language
     members = [evidence(index, text, language) for index, text in enumerate(questions)]
     made = draft(members, vectors, now=datetime(2026, 11, 5), document_frequency=Counter(), documents=1)
     assert made.title == title
+
+
+def test_of_the_articles_reaching_the_threshold_the_members_choose():
+    from kb.proposal_engine import Group, Spaces, _voted_article
+
+    # Five members, four nearest to article 1's question, one to article 2's; the centre is nearest to article 2's
+    # (a stray question that happens to sit between them).
+    members = np.array([[1, 0.3, 0], [1, 0.3, 0.05], [1, 0.3, -0.05], [1, 0.28, 0], [1, -1.2, 0]], dtype=np.float32)
+    members /= np.linalg.norm(members, axis=1, keepdims=True)
+    centre = members.mean(axis=0) / np.linalg.norm(members.mean(axis=0))
+    questions = np.array([[1, 0.45, 0], [1, 0.05, 0]], dtype=np.float32)
+    questions /= np.linalg.norm(questions, axis=1, keepdims=True)
+    owners = np.array([1, 2])
+    assert int(np.argmax(questions @ centre)) == 1  # the centre alone would choose article 2
+    item = Group(rows=[10, 11, 12, 13, 14], space="chinese", centre=centre)
+    spaces = Spaces(rows={"chinese": [10, 11, 12, 13, 14]}, vectors={"chinese": members}, lexical=None, readers=None)
+    assert _voted_article(item, spaces, questions, owners) == 1
+    # One article reaching the threshold is the choice, whatever the members say.
+    assert _voted_article(item, spaces, questions[1:], owners[1:]) == 2
