@@ -60,14 +60,17 @@ _MODEL_CODE = re.compile(
 )
 #: A preposition or article left with nothing after it once a detail went ("crashes on with 5.9.1" → "crashes").
 _DANGLING = re.compile(
-    r"\b(?:on|with|of|for|at|from|to|(?<![Ll]ogged )(?<![Ss]igned )(?<![Ll]og )(?<![Ss]ign )in|by|the|a|an)\s+"
+    r"\b(?:on|with|of|for|at|from|to|by|the|a|an"
+    r"|(?<![Ll]ogged )(?<![Ss]igned )(?<![Ll]og )(?<![Ss]ign )(?<![Ll]ogging )(?<![Ss]igning )(?<![Cc]heck )in)\s+"
     r"(?=(?:and|with|on|of|for|at|in|is|was|has|have|had|from|sent|to)\b|[,;:.]|$)"
 )
 #: An identifier with the words that carry it ("订单DD2026…", "for order DD2026…", "单号SF…") goes as a whole.
 _CARRIED_REFERENCE = re.compile(
     r"(?:(?:of|for|on|from|about|with)\s+)?(?:为|在|从|给|对|的)?"
     r"(?:订单号?|单号|快递单号|物流单号|运单号?|(?:the )?order(?: number)?|tracking(?: number)?|ticket)?"
-    r"\s*[:：#]?\s*(?:DD\d{6,}|1Z[0-9A-Z]{10,}|[A-Z]{2,5}\d{6,}[A-Z]{0,3}|\d{7,})(?:里|中)?"
+    # "没收到订单DD2026…的取件码短信" → "没收到取件码短信": the 的 leaned on the number.
+    r"\s*[:：#]?\s*(?:DD\d{6,}|1Z[0-9A-Z]{10,}|[A-Z]{2,5}\d{6,}[A-Z]{0,3}|\d{7,})"
+    rf"(?:里|中|的(?={_HAN}))?"
     r"|工号\s*[A-Z]?\d+的?"
     r"|,?\s*card ending (?:in )?\d+|尾号\d+的?(?:卡|银行卡|信用卡)?"
     r"|\+?\d[\d\s-]*[*＊]{2,}[\d\s-]*\d*",  # a masked phone or card: 139****5678, +44 767***7980
@@ -78,6 +81,8 @@ _COMPANY = re.compile(
     r"|\b(?:[A-Z][a-z]+\s){1,3}(?:Inc|Ltd|LLC|Clinic|Corp|Co|GmbH|Group)\b\.?"
 )
 _BRACKETED = re.compile(r"[（(][^（）()]*[)）]")
+#: A staff code with the 的 that leans on it: 投诉B02的客服 → 投诉客服 (the code alone going left 投诉的客服).
+_ZH_STAFF_CODE = re.compile(r"(?:工号\s*)?(?<![A-Za-z0-9])[A-Z]?\d{2,}的(?=客服|坐席|工作人员|快递员|师傅)")
 #: An order number after a verb that acts on the order: the number goes, the order stays (想取消订单DD2026… →
 #: 想取消订单).
 _ZH_ORDER_OBJECT = re.compile(
@@ -228,7 +233,9 @@ def _en_joined_first_person(match: re.Match) -> str:
 
 #: "I am furious: …" (the customer's mood, rewritten): the mood goes, what happened stays.
 _EN_I_AM_UPSET = re.compile(
-    r"^I am (?:very |really |so )?(?:furious|angry|upset|annoyed|frustrated|unhappy|outraged|livid|fed up)\b[:,-]?\s*"
+    r"^I am (?:very |really |so )?(?:furious|angry|upset|annoyed|frustrated|unhappy|outraged|livid|fed up)\b"
+    # "I am furious with the agent and demand…" says with whom: the mood is the sentence's verb.
+    r"(?!\s+(?:with|about|at|over|that|because|by)\b)[:,-]?\s*"
 )
 #: An order named by its number where it is what the sentence is about ("Can order DD2026… be delivered", "although
 #: order DD2026… hasn't shipped"): the number goes, "the order" stays, or the sentence loses its subject.
@@ -236,11 +243,65 @@ _EN_ORDER_SUBJECT = re.compile(
     r"(?<![Bb]usiness )(?<![Cc]ompany )\b[Oo]rder (?:number )?(?:DD\d{6,}|[A-Z]{2,5}\d{6,})(?:\s*\([^()]*\))?"
     r"(?=\s+(?:is|was|has|hasn't|had|still|did|does|be|shows|arrived|got)\b)"
 )
+_EN_REFERENCE = r"(?:DD\d{6,}|1Z[0-9A-Z]{10,}|[A-Z]{2,5}\d{6,}[A-Z]{0,3}|\d{7,})"
+_EN_MONEY = r"[$€£]\d[\d,]*(?:\.\d+)?"
+_EN_STAFF = r"(agent|rep|representative|advisor|adviser|operator|courier|driver|technician)"
+#: Words after which an order or tracking number is what the sentence acts on or asks about ("wants order DD…
+#: cancelled", "why tracking number … has shown"); after a preposition or "last" it is a detail and goes.
+_EN_NAMES_THE_ORDER = (
+    r"wants?|wanted|needs?|cancel(?:led)?|track|change|modify|edit|return|split|merge|delete|find|why|how|when|where"
+    r"|whether|if|although|though|while|because|but|and|so|that"
+)
+#: What a sentence still needs once the details naming its case go: removing them whole left holes ("There is an
+#: order DD2026… for $249.00 the customer did not place" read "There is for me did not place", "wants the $59.99
+#: back" "want the back", "furious with agent E03" "with agent"). So a reference keeps the noun it names, an amount
+#: after "of" or "for" goes with it, one the sentence is about becomes "the money", and a staff code "the agent".
+_EN_HOLES = (
+    (
+        re.compile(
+            rf"\b(an?|the|this|that|my|one|another) (order|parcel|package|shipment) (?:number |no\.? |#)?"
+            rf"{_EN_REFERENCE}(?:\s*\([^()]*\))?",
+            re.I,
+        ),
+        r"\1 \2",
+    ),
+    (re.compile(rf"\b({_EN_NAMES_THE_ORDER}) [Oo]rder (?:number )?{_EN_REFERENCE}(?:\s*\([^()]*\))?"), r"\1 the order"),
+    (re.compile(rf"\b({_EN_NAMES_THE_ORDER}) [Tt]racking (?:number |no\.? )?{_EN_REFERENCE}"), r"\1 the parcel"),
+    # "asks why the parcel has shown …" is asked as "Why has the parcel shown …?"
+    (
+        re.compile(r"^(?:the )?customer asks why the (order|parcel) (has|is|was|hasn't|isn't|wasn't)\b", re.I),
+        r"why \2 the \1",
+    ),
+    (re.compile(rf",?\s\b(?:of|for) {_EN_MONEY}"), ""),
+    (
+        re.compile(
+            rf"\b(the|my|our) {_EN_MONEY}(?![\d,.])(?=\s*(?:[,.;:!?)]|$)|\s(?:back|now|refunded|returned|credited"
+            r"|deducted|taken|charged|paid|sent|was|is|has|had|be|been|to|from|into|in|on|for|that|which|yet|still"
+            r"|today)\b)"
+        ),
+        r"\1 money",
+    ),
+    (
+        re.compile(
+            rf"\b(?:(?:the|an?) |(?<=\bwith )|(?<=\bto )|(?<=\bfrom )|(?<=\bby )|(?<=\bat ))"
+            rf"{_EN_STAFF} [A-Z]?\d{{2,}}\b",
+            re.I,
+        ),
+        r"the \1",
+    ),
+    (re.compile(rf"\b{_EN_STAFF} [A-Z]?\d{{2,}}\b", re.I), r"\1"),
+)
+#: What is left after a colon once its amounts went ("Only part of the money came back: paid, received").
+_EN_BARE_TAIL = re.compile(r":\s*(?:(?:[a-z]+ed|paid|sent|got|spent|took|lost)(?:,\s*|\s+and\s+|$))+$")
+#: "The customer asks us to X": a request of us ("Can you delete the account…?").
+_EN_ASKS_US_TO = re.compile(r"^(?:the )?customer (?:asks|asked|is asking) us to\s+", re.I)
 #: "The customer" as the agent writes of the asker; "customer contacts" and "customer service" are things.
 _EN_CUSTOMER = re.compile(
     r"\b(?:the )?customer\b(?!\s(?:contacts?|service|support|data|list|records?|accounts?|details|reviews))", re.I
 )
-_EN_I_AS_OBJECT = re.compile(r"\b(on|to|for|with|at|from|by|told|gave|asked|called|sent|charged) I\b")
+_EN_I_AS_OBJECT = re.compile(
+    r"\b(on|to|for|with|at|from|by|told|gave|asked|called|sent|charged|[a-z]+s(?= I (?:out|off|in|up|back)\b)) I\b"
+)
 _EN_CLAUSE = re.compile(r"\s*[;；]\s*|(?<=[.!?])\s+")
 _EN_QUESTION_WORD = re.compile(
     r"^(?:how|why|when|what|where|which|who|whether|if|can|could|is|are|do|does|will)\b", re.I
@@ -253,6 +314,7 @@ QUESTION_CHARS = 60
 def _drop_case_details(text: str) -> str:
     """Brackets naming a case, carried identifiers, company names, dates, amounts and model codes removed."""
     text = _ORGANISATION_BRACKET.sub(r"\1", _ZH_ORDER_OBJECT.sub(r"\1\2", text))
+    text = _ZH_STAFF_CODE.sub("", text)
     text = _BRACKETED.sub(lambda m: "" if _names_a_case(m.group()) or re.search(r"\d", m.group()) else m.group(), text)
     for pattern in (_CARRIED_REFERENCE, _COMPANY, _DATED, _AMOUNT, _MODEL_CODE):
         text = pattern.sub(" ", text)
@@ -267,10 +329,11 @@ def _names_a_case(text: str, names: Sequence[str] = ()) -> bool:
 
 def _tidy(text: str) -> str:
     text = re.sub(r"\s+", " ", text)
+    # Emptied brackets first: "updating to (E401)" leaves "to" dangling only once they are gone.
+    text = re.sub(r"\s*[（(]\s*[)）]", "", text) + " "  # the space lets a last word dangle
     for _ in range(2):
         text = _DANGLING.sub("", text)
     text = re.sub(rf"(?<={_HAN})\s+|\s+(?={_HAN})", "", text)
-    text = re.sub(r"[（(]\s*[)）]", "", text)
     text = re.sub(r"\s+([,.;:?!，。；：？！])", r"\1", text)
     text = re.sub(r"([，,；;])\1+", r"\1", text)
     return text.strip(" ，,；;：:、-—")
@@ -423,6 +486,8 @@ def _english_question(text: str, names: Sequence[str], *, whole: bool = False) -
     asked = False
     for clause in _EN_CLAUSE.split(text):
         clause = _EN_ORDER_SUBJECT.sub("the order", clause.strip())
+        for pattern, replacement in _EN_HOLES:
+            clause = pattern.sub(replacement, clause)
         clause = re.sub(
             r"\b([Bb]usiness|[Cc]ompany) order (?:number )?(?:DD\d{6,}|[A-Z]{2,5}\d{6,})", r"\1 order", clause
         )
@@ -433,7 +498,9 @@ def _english_question(text: str, names: Sequence[str], *, whole: bool = False) -
             continue
         if kept and kept[-1].endswith("?"):
             break  # the question was asked; what follows is the case's particulars
-        if _EN_ASKS.match(clause):
+        if _EN_ASKS_US_TO.match(clause):
+            clause, asked = _EN_ASKS_US_TO.sub("can you ", clause), True
+        elif _EN_ASKS.match(clause):
             clause, asked = _EN_ASKS.sub("", clause), True
         # Either may stand first: "Customer says this was reported before: …", "Contact #2 - customer says …".
         for _ in range(2):
@@ -452,6 +519,8 @@ def _english_question(text: str, names: Sequence[str], *, whole: bool = False) -
         clause = _EN_I_AM_UPSET.sub("", clause)
         if clause.startswith("I ") and not whole:
             clause = _EN_JOINED_THIRD_PERSON.sub(_en_joined_first_person, clause)
+            clause = re.sub(r"\band has (been|not|never)\b", r"and have \1", clause)
+        clause = _EN_BARE_TAIL.sub("", clause)
         if len(clause.split()) >= 3:
             kept.append(clause)
         if not whole and sum(map(len, kept)) >= QUESTION_CHARS * 2:

@@ -387,3 +387,71 @@ def test_chinese_drafts_leave_out_brackets_and_identity_checks(note, question):
 )
 def test_english_questions_agree_with_i(note, question):
     assert customer_question(note, "en") == question
+
+
+@pytest.mark.parametrize(
+    ("note", "language", "question"),
+    [
+        # Each of these read as a broken sentence on the demo data once the order number, amount or staff code went.
+        (
+            "There is an order DD202611019727 for $249.00 the customer did not place.",
+            "en",
+            "There is an order I did not place",
+        ),
+        (
+            "Ordered by mistake; customer wants order DD202609142163 (Pad 11 tablet, $429.00) cancelled.",
+            "en",
+            "Ordered by mistake; I want the order cancelled",
+        ),
+        (
+            "Customer demands to know why we renewed without a reminder and wants the $59.99 back now.",
+            "en",
+            "I want to know why we renewed without a reminder and want the money back now",
+        ),
+        ("Customer wants the $20 fee refunded", "en", "I want the fee refunded"),
+        (
+            "Customer is furious with agent E03 and demands an apology and action.",
+            "en",
+            "I am furious with the agent and want an apology and action",
+        ),
+        (
+            "Chat agent E01 kept pasting canned replies and closed the chat.",
+            "en",
+            "Chat agent kept pasting canned replies and closed the chat",
+        ),
+        (
+            "Customer asks us to delete the account and personal data; last order DD202609013555 on Sep 1.",
+            "en",
+            "Can you delete the account and personal data?",
+        ),
+        (
+            "Customer asks why tracking number 133308414475 has shown 'In transit' for 2 days with no new scan.",
+            "en",
+            "Why has the parcel shown 'In transit' for several days with no new scan?",
+        ),
+        (
+            "Only part of the money came back: paid $34.99 for order DD202609113557, received $31.49.",
+            "en",
+            "Only part of the money came back",
+        ),
+        (
+            "Customer needs the app for work today and has been locked out of iPhone 12 since updating to 5.8.2 "
+            "(ERR_NETWORK_TIMEOUT).",
+            "en",
+            "I need the app for work today and have been locked out since updating",
+        ),
+        (
+            "The app logs the customer out straight after signing in.",
+            "en",
+            "The app logs me out straight after signing in",
+        ),
+        ("客户非常愤怒，要求投诉B02的客服，要求对方道歉并处理", "zh", "想投诉客服，想对方道歉并处理，怎么办？"),
+        (
+            "客户没收到订单DD202608179637的取件码短信，京东物流包裹被退回了",
+            "zh",
+            "没收到取件码短信，包裹被退回了，怎么办？",
+        ),
+    ],
+)
+def test_what_named_the_case_leaves_no_hole(note, language, question):
+    assert customer_question(note, language) == question
