@@ -45,7 +45,7 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 #: A date with the words that lean on it (9月2日以来的2个订单 → 2个订单).
-_DATED = re.compile(rf"(?:{_DATE.pattern})(?:以来的?|之前的?|以后的?|起)?", re.IGNORECASE)
+_DATED = re.compile(rf"(?:从|自)?(?:{_DATE.pattern})(?:以来的?|之前的?|以后的?|起的?|开始的?)?", re.IGNORECASE)
 #: An amount, with the frame that leans on it (花349元买的 → 买的, 以199元购买 → 购买).
 _AMOUNT = re.compile(
     r"(?:每笔|共|合计|花了?|以)?[¥￥$€£]?\d+(?:[.,]\d+)?\s*(?:元|块钱|块|美元|USD|RMB)"
@@ -108,6 +108,10 @@ _EN_DEVICE_NAME = (
     r"(?![A-Za-z])"
 )
 _EN_DEVICE = re.compile(rf"(?:\s(?:on|with|from|using|of)\s(?:an?\s|my\s|the\s|their\s)?)?{_EN_DEVICE_NAME}")
+#: The customer's own device, the object of what they do ("only uses their iPhone 15"): their phone.
+_EN_OWN_DEVICE = re.compile(
+    rf"(?<!\bon )(?<!\bwith )(?<!\bfrom )(?<!\busing )(?<!\bof )\b(?:their|his|her|my) {_EN_DEVICE_NAME}"
+)
 _EN_NEW_DEVICE = re.compile(rf"\b(a|my|the) new\s{_EN_DEVICE_NAME}")
 #: Brands that only say which bank, courier or phone one customer used (用的建设银行信用卡, 圆通速递的轨迹, 在红米
 #: Note 13上): an FAQ asks about the card, the parcel or the app, whoever made them.
@@ -128,7 +132,10 @@ def _without_brand_or_place(text: str) -> str:
 def _without_brand(match: re.Match) -> str:
     """A brand goes; a phone someone changed to stays as a new phone (换了华为 Mate 60后 → 换了新手机后)."""
     before = match.string[: match.start()]
-    return "新手机" if match.group("phone") and re.search(r"换了?(?:新的?)?$|买了?(?:新的?)?$", before) else " "
+    if match.group("phone") and re.search(r"换了?(?:新的?)?$|买了?(?:新的?)?$", before):
+        return "新手机"
+    # "客户的OPPO Reno 11升级后" is "我的手机升级后", not "我的升级后".
+    return "手机" if match.group("phone") and before.endswith("的") else " "
 
 
 #: A city and district one parcel is stuck in (北京市朝阳区转运中心 → 转运中心).
@@ -149,6 +156,27 @@ _ZH_DETAIL = re.compile(
     r"^(?:金额|价格|用的|使用的|付款方式|支付方式|(?:留了|留下)?(?:另一个号码|备用电话)|白天打|晚上打|联系电话"
     r"|身份证号?|证件号)"
 )
+#: What is left of a clause that only gave a number (客户提供的卡号62…).
+_ZH_BARE_DETAIL = re.compile(
+    r"^(?:我|客户)?(?:提供的|留的|预留的|的)?(?:银行)?(?:卡号|手机号码?|电话|账号|单号|订单号|快递单号|邮箱)$"
+)
+#: Kinds of organisation a name ends in; not a bare 公司 or 超市 (快递公司, 开小超市的 are no names).
+_ZH_ORGANISATION_KINDS = (
+    "股份有限公司|有限公司|集团|培训学校|学校|幼儿园|医院|诊所|药房|律师事务所|事务所|工作室|商行|门诊部"
+)
+#: An organisation named after 是 or 给 (应该是博学培训学校, 客户是博学培训学校的采购): the customer's own.
+_ZH_ORGANISATION = re.compile(
+    rf"(?:(?<=是)|(?<=给))(?!我们|我的|你们|您|不|开|在){_HAN}{{2,8}}?"
+    rf"(?P<kind>{_ZH_ORGANISATION_KINDS})(?P<of>的)?"
+)
+#: The same in brackets of its own: （仁和诊所）.
+_ZH_BRACKETED_ORGANISATION = re.compile(rf"[（(]{_HAN}{{2,12}}?(?:{_ZH_ORGANISATION_KINDS})[)）]")
+#: A street address (改派到中山路149号, 需要改成张江路236号): where one parcel goes.
+_ZH_STREET = re.compile(
+    rf"(?<=[到为成在：:，,])\s*{_HAN}{{1,6}}?(?:路|街|道|巷|弄|大道)\d+号(?:{_HAN}{{0,6}}\d+(?:室|号楼|栋|单元))*"
+)
+#: The order placed on a date that went: 下的订单DD2026… → 下的订单 (the number alone goes).
+_ZH_PLACED_ORDER = re.compile(r"(下|买|付款)的(订单)号?\s*[:：#]?\s*(?:DD\d{6,}|[A-Z]{2,5}\d{6,})")
 #: What an agent writes when the customer asked nothing one could answer: no question is left.
 _ZH_VAGUE = re.compile(
     r"^(?:没|未)(?:说清楚|说明|讲清楚)|^(?:问)?订单的事$|^(?:问题|情况)(?:没|未)说清楚$|^说不清楚"
@@ -182,7 +210,8 @@ _ZH_REMNANTS = (
 _ZH_DANGLING_END = re.compile(r"(?:是|为|的是|在)$")
 _ZH_CLAUSE = re.compile(r"[，,；;。！!]")
 _ZH_QUESTION = re.compile(
-    r"[？?]$|吗$|呢$|怎么|如何|为什么|为啥|能不能|可不可以|是否|多久|哪里|哪儿|什么|(?<!好)几天|怎样|咋"
+    r"[？?]$|吗$|呢$|怎么|如何|为什么|为啥|能不能|可不可以|是否|多久|哪里|哪儿|什么|(?<!好)几天|怎样|咋|有没有|是不是"
+    r"|要不要|会不会|多少|哪些|找谁|问谁"
 )
 
 _EN_PREFIX = re.compile(
@@ -202,7 +231,7 @@ _EN_FIRST_PERSON = {"wants": "want", "needs": "need", "asks": "ask", "demands": 
 #: A verb that loses its -s after "I" ("the customer suspects" → "I suspects" → "I suspect"); the irregular ones and
 #: those the agent reports with are _EN_THIRD_PERSON's.
 _EN_THIRD_PERSON_S = re.compile(
-    r"\bI (?P<adverb>(?:always|never|still|often|also|just|usually|sometimes) )?(?P<verb>[a-z]{2,}s)\b"
+    r"\bI (?P<adverb>(?:always|never|still|often|also|just|usually|sometimes|only) )?(?P<verb>[a-z]{2,}s)\b"
 )
 #: The same verb joined to what "I" did ("I try to log in and fails"), where the word can only be a verb ("and
 #: socks" stays).
@@ -259,20 +288,33 @@ _EN_NAMES_THE_ORDER = (
 _EN_HOLES = (
     (
         re.compile(
-            rf"\b(an?|the|this|that|my|one|another) (order|parcel|package|shipment) (?:number |no\.? |#)?"
+            rf"\b((?:an?|the|this|that|my|one|another)(?: single| second| new| previous| last| first| recent)?)"
+            r" (order|parcel|package|shipment) (?:number |no\.? |#)?"
             rf"{_EN_REFERENCE}(?:\s*\([^()]*\))?",
             re.I,
         ),
         r"\1 \2",
     ),
     (re.compile(rf"\b({_EN_NAMES_THE_ORDER}) [Oo]rder (?:number )?{_EN_REFERENCE}(?:\s*\([^()]*\))?"), r"\1 the order"),
+    (re.compile(rf"^[Oo]rder (?:number )?{_EN_REFERENCE}(?:\s*\([^()]*\))?(?= [a-z])"), "The order"),
     (re.compile(rf"\b({_EN_NAMES_THE_ORDER}) [Tt]racking (?:number |no\.? )?{_EN_REFERENCE}"), r"\1 the parcel"),
     # "asks why the parcel has shown …" is asked as "Why has the parcel shown …?"
     (
         re.compile(r"^(?:the )?customer asks why the (order|parcel) (has|is|was|hasn't|isn't|wasn't)\b", re.I),
         r"why \2 the \1",
     ),
+    (re.compile(rf"\bwith {_EN_MONEY}(?= in\b)"), "with money"),
     (re.compile(rf",?\s\b(?:of|for) {_EN_MONEY}"), ""),
+    # A phone or card told by its last digits, and a street address, name one customer.
+    (re.compile(r"\bthe one ending (?:in )?\d{2,4}\b"), "the old one"),
+    (re.compile(r"(?:,?\s*\bcard)?,?\s*\bending (?:in )?\d{2,4}\b"), ""),
+    (
+        re.compile(
+            r"\b\d{1,5}[A-Za-z]? (?:[A-Z][a-z]+ ){1,3}(?:Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Drive|Dr|Way|Close|Court"
+            r"|Place|Boulevard|Blvd|Terrace|Crescent|Square|Row|Gardens)\b\.?(?:,\s*[A-Z][a-z]+(?: [A-Z][a-z]+)*)*"
+        ),
+        "another address",
+    ),
     (
         re.compile(
             rf"\b(the|my|our) {_EN_MONEY}(?![\d,.])(?=\s*(?:[,.;:!?)]|$)|\s(?:back|now|refunded|returned|credited"
@@ -294,6 +336,18 @@ _EN_HOLES = (
 #: What is left after a colon once its amounts went ("Only part of the money came back: paid, received").
 _EN_BARE_TAIL = re.compile(r":\s*(?:(?:[a-z]+ed|paid|sent|got|spent|took|lost)(?:,\s*|\s+and\s+|$))+$")
 #: "The customer asks us to X": a request of us ("Can you delete the account…?").
+#: A clause that starts with what the customer does, its subject left out by the agent.
+_EN_NO_SUBJECT = re.compile(
+    r"^(?P<adverb>(?:[Aa]lready|[Aa]lso|[Ss]till|[Nn]ow) )?(?P<verb>[Ww]ants|[Nn]eeds|[Aa]sks|[Hh]as|[Ss]ays|[Gg]ets"
+    r"|[Kk]eeps|[Tt]hinks|[Ss]uspects|[Pp]refers|[Hh]opes|[Ee]xpects)\b(?! \w+ing\b)"  # "needs cancelling": the order
+)
+
+
+def _en_with_subject(match: re.Match) -> str:
+    verb = match["verb"].lower()
+    return f"I {(match['adverb'] or '').lower()}{_EN_FIRST_PERSON.get(verb, verb[:-1])}"
+
+
 _EN_ASKS_US_TO = re.compile(r"^(?:the )?customer (?:asks|asked|is asking) us to\s+", re.I)
 #: "The customer" as the agent writes of the asker; "customer contacts" and "customer service" are things.
 _EN_CUSTOMER = re.compile(
@@ -302,7 +356,7 @@ _EN_CUSTOMER = re.compile(
 _EN_I_AS_OBJECT = re.compile(
     r"\b(on|to|for|with|at|from|by|told|gave|asked|called|sent|charged|[a-z]+s(?= I (?:out|off|in|up|back)\b)) I\b"
 )
-_EN_CLAUSE = re.compile(r"\s*[;；]\s*|(?<=[.!?])\s+")
+_EN_CLAUSE = re.compile(r"\s*[;；]\s*|(?<=[.!?])(?<![ap]\.m\.)(?<!e\.g\.)(?<!i\.e\.)\s+")
 _EN_QUESTION_WORD = re.compile(
     r"^(?:how|why|when|what|where|which|who|whether|if|can|could|is|are|do|does|will)\b", re.I
 )
@@ -314,11 +368,22 @@ QUESTION_CHARS = 60
 def _drop_case_details(text: str) -> str:
     """Brackets naming a case, carried identifiers, company names, dates, amounts and model codes removed."""
     text = _ORGANISATION_BRACKET.sub(r"\1", _ZH_ORDER_OBJECT.sub(r"\1\2", text))
+    text = _ZH_PLACED_ORDER.sub(r"\1的\2", text)
+    text = _ZH_ORGANISATION.sub(_our_organisation, _ZH_BRACKETED_ORGANISATION.sub("", text))
+    text = _ZH_STREET.sub("新地址", text)
     text = _ZH_STAFF_CODE.sub("", text)
     text = _BRACKETED.sub(lambda m: "" if _names_a_case(m.group()) or re.search(r"\d", m.group()) else m.group(), text)
     for pattern in (_CARRIED_REFERENCE, _COMPANY, _DATED, _AMOUNT, _MODEL_CODE):
         text = pattern.sub(" ", text)
     return text
+
+
+def _our_organisation(match: re.Match) -> str:
+    """客户是康宁医疗器械有限公司的采购 → 客户是我们公司的采购; 应该是博学培训学校 → 应该是 (a clause that then
+    dangles)."""
+    if not match["of"]:
+        return ""
+    return "我们公司的" if match["kind"].endswith("公司") or match["kind"] == "集团" else "我们单位的"
 
 
 def _names_a_case(text: str, names: Sequence[str] = ()) -> bool:
@@ -330,9 +395,11 @@ def _names_a_case(text: str, names: Sequence[str] = ()) -> bool:
 def _tidy(text: str) -> str:
     text = re.sub(r"\s+", " ", text)
     # Emptied brackets first: "updating to (E401)" leaves "to" dangling only once they are gone.
-    text = re.sub(r"\s*[（(]\s*[)）]", "", text) + " "  # the space lets a last word dangle
+    text = re.sub(r"\s*[（(]\s*[)）]", "", text)
     for _ in range(2):
         text = _DANGLING.sub("", text)
+    # At the very end only what cannot be a particle ("updating to" lost its version; "won't power on" stays).
+    text = re.sub(r"\s\b(?:to|of|from|by|the|a|an)$", "", text.rstrip())
     text = re.sub(rf"(?<={_HAN})\s+|\s+(?={_HAN})", "", text)
     text = re.sub(r"\s+([,.;:?!，。；：？！])", r"\1", text)
     text = re.sub(r"([，,；;])\1+", r"\1", text)
@@ -430,7 +497,7 @@ def _chinese_question(text: str, names: Sequence[str], *, whole: bool = False) -
             continue
         clause = _ZH_REPORTING.sub("", clause.replace("客户的", "我的", 1) if clause.startswith("客户的") else clause)
         clause = re.sub(r"^(?:他|她|对方|称|说|表示|反映|问|的|上的)(?=\S)", "", clause)
-        if _ZH_DETAIL.match(clause):
+        if _ZH_DETAIL.match(clause) or _ZH_BARE_DETAIL.match(clause):
             continue
         clause = re.sub(r"^是(?=我们|\S{2,}的)", "我是", clause)  # 客户是X公司的管理员 → 我是…的管理员
         if clause != _tidy(typed):
@@ -447,7 +514,9 @@ def _chinese_question(text: str, names: Sequence[str], *, whole: bool = False) -
         # A place or version whose name went leaves its frame: "在荣耀 Magic6上用" → "用", "版本5.8.3" → "".
         clause = re.sub(r"(?:在|于)(?:上|里|中)(?=\S)|[，,]?(?:版本|型号|错误码)$", "", clause)
         # The agent's 他/她 is the customer: 驿站找不到他的包裹 → 驿站找不到我的包裹.
-        clause = re.sub(r"(?<!其)[他她]的", "我的", clause.replace("客户的", "我的")).replace("客户", "我")
+        clause = re.sub(r"(?<!其)[他她](?=的|买|下单|付)", "我", clause.replace("客户的", "我的"))
+        # Customers' contacts and data are a merchant's things: 导入客户通讯录 stays.
+        clause = re.sub(r"客户(?!通讯录|资料|信息|列表|名单|数据|管理|经理|服务)", "我", clause)
         if len(re.findall(_HAN, clause)) >= 2 and not _ZH_EMOTION.match(clause):
             kept.append(clause)
         if not whole and sum(map(len, kept)) >= QUESTION_CHARS * 2 // 3:
@@ -480,6 +549,7 @@ def _english_question(text: str, names: Sequence[str], *, whole: bool = False) -
     text = _EN_ORGANISATION.sub("our company", text)
     # A device someone switched to stays a new phone ("switching to a new Pixel 8" → "to a new phone").
     text = _EN_NEW_DEVICE.sub(r"\1 new phone", text)
+    text = _EN_OWN_DEVICE.sub("my phone", text)
     text = _EN_DEVICE.sub("", text)
     text = re.sub(r"(^|[.;!?]\s+)our company", lambda match: match.group(1) + "Our company", text)
     kept: list[str] = []
@@ -491,9 +561,10 @@ def _english_question(text: str, names: Sequence[str], *, whole: bool = False) -
         clause = re.sub(
             r"\b([Bb]usiness|[Cc]ompany) order (?:number )?(?:DD\d{6,}|[A-Z]{2,5}\d{6,})", r"\1 order", clause
         )
+        written = clause.rstrip(" .")
         clause = _tidy(_drop_case_details(clause.rstrip(".")))
         # "Since updating to 5.8.2 the customer cannot…" lost its version: "Since updating, the customer cannot…".
-        clause = re.sub(r"\b(updating|upgrading) to (?=the customer\b)", r"\1, ", clause)
+        clause = re.sub(r"\b(updating|upgrading) to (?=the\b)", r"\1, ", clause)
         if not clause or _EN_EMOTION.match(clause) or _names_a_case(clause, names):
             continue
         if kept and kept[-1].endswith("?"):
@@ -505,9 +576,15 @@ def _english_question(text: str, names: Sequence[str], *, whole: bool = False) -
         # Either may stand first: "Customer says this was reported before: …", "Contact #2 - customer says …".
         for _ in range(2):
             clause = _EN_PREFIX.sub("", _EN_SAYS.sub("", clause))
-        clause = re.sub(r"\b(?:on|since|from|for|of)\s*$", "", clause).strip()
+        # A date or amount that went leaves its preposition ("charged on Aug 24"); one the note ended with is a
+        # particle ("won't power on", "auto-renew was on").
+        trailing = re.search(r"\b(?:on|since|from|for|of)\s*$", clause)
+        if trailing and not written.endswith(trailing.group().strip()):
+            clause = clause[: trailing.start()].strip()
         clause = re.sub(r"\bthe customer's\b|\bcustomer's\b", "my", clause, flags=re.I)
         clause = _EN_CUSTOMER.sub("I", clause)
+        # The agent's shorthand drops the subject ("…; wants size M", "Already has the same one at home").
+        clause = _EN_NO_SUBJECT.sub(_en_with_subject, clause)
         clause = _EN_THIRD_PERSON.sub(lambda match: "I " + _EN_FIRST_PERSON[match.group(1).lower()], clause)
         clause = _EN_I_AS_OBJECT.sub(lambda match: f"{match.group(1)} me", clause)
         clause = re.sub(r"\bI (doesn't|does not)\b", "I don't", clause)
@@ -532,6 +609,8 @@ def _english_question(text: str, names: Sequence[str], *, whole: bool = False) -
         return "; ".join(kept)
     question = "; ".join(kept).replace("?;", ";")
     question = question[0].upper() + question[1:]
+    # "a P600 air purifier" lost its model code: "an air purifier".
+    question = re.sub(r"\b([Aa]) (?=(?:[aeiAEI]|[oO](?!ne))[A-Za-z])", r"\1n ", question)
     question = question.rstrip("?.! ")
     return f"{question}?" if asked or _EN_QUESTION_WORD.match(question) or text.rstrip().endswith("?") else question
 

@@ -455,3 +455,90 @@ def test_english_questions_agree_with_i(note, question):
 )
 def test_what_named_the_case_leaves_no_hole(note, language, question):
     assert customer_question(note, language) == question
+
+
+@pytest.mark.parametrize(
+    ("note", "language", "question"),
+    [
+        # Addresses, the last digits of a card and an organisation's name name one customer.
+        (
+            "Customer entered the wrong address on order DD202608238301; it should go to 107 Park Road, Toronto.",
+            "en",
+            "I entered the wrong address; it should go to another address",
+        ),
+        (
+            "Forgot the password and the registered number ending 9300 is no longer in use.",
+            "en",
+            "Forgot the password and the registered number is no longer in use",
+        ),
+        ("Statement shows two identical charges, card ending 4242.", "en", "Statement shows two identical charges"),
+        (
+            "客户下单时地址填错了，订单DD202608102311需要改成上海市浦东新区张江路236号",
+            "zh",
+            "下单时地址填错了，需要改成新地址，怎么办？",
+        ),
+        (
+            "客户是康宁医疗器械有限公司的采购，希望订单列表能按时间筛选后一键导出成CSV",
+            "zh",
+            "我是我们公司的采购，希望订单列表能按时间筛选后一键导出成CSV，怎么办？",
+        ),
+        ("客户说发票抬头开错了，应该是博学培训学校，要求重开", "zh", "发票开错了，想重开，怎么办？"),
+        # What the agent's shorthand left out, and what a removed product code or date left behind.
+        (
+            "Customer ordered a P600 air purifier on Nov 1 and it never came.",
+            "en",
+            "I ordered an air purifier and it never came",
+        ),
+        (
+            "Already has the same R8 robot vacuum at home; cancel the order from Oct 1.",
+            "en",
+            "I already have the same robot vacuum at home; cancel the order",
+        ),
+        (
+            "Customer did not realise auto-renew was on; the Premium annual plan renewed today for $59.99.",
+            "en",
+            "I did not realise auto-renew was on; the Premium annual plan renewed today",
+        ),
+        (
+            "U27 27-inch 4K monitor was damaged in transit and won't power on; tracking 1ZUY47WNWFE5G5PD0R.",
+            "en",
+            "27-inch 4K monitor was damaged in transit and won't power on",
+        ),
+        (
+            "SMS says a new device signed in at 3:44 a.m. on Oct 12, but the customer only uses their Pixel 8.",
+            "en",
+            "SMS says a new device signed in, but I only use my phone",
+        ),
+        (
+            "After updating Samsung Galaxy S23 to Android 14 the app (5.9.1) shows a white screen and then closes.",
+            "en",
+            "After updating, the app shows a white screen and then closes",
+        ),
+        (
+            "客户9月5日下的订单DD202609051690还没发货，想把运动手环 Band 8换成XL码",
+            "zh",
+            "下的订单还没发货，想把运动手环换成XL码，怎么办？",
+        ),
+        ("客户反映小米 14上同一条消息重复推送，8月18日开始，版本5.9.2", "zh", "同一条消息重复推送，怎么办？"),
+        ("客户的OPPO Reno 11升级后App启动白屏然后闪退", "zh", "我的手机升级后App启动白屏然后闪退，怎么办？"),
+        (
+            "客户说同款智能门锁在活动页比他买的便宜，觉得被坑了",
+            "zh",
+            "同款智能门锁在活动页比我买的便宜，觉得被坑了，怎么办？",
+        ),
+        (
+            "客户反映订单DD202610017929下单已经7天还没收到；客户提供的卡号6222020200112233445",
+            "zh",
+            "下单已经好几天还没收到，怎么办？",
+        ),
+        # A question already asks: no 怎么办 after it; the merchant's customers stay customers.
+        (
+            "客户想了解绑定企业微信有没有数量限制，账号下有280条数据",
+            "zh",
+            "想了解绑定企业微信有没有数量限制，账号下有280条数据？",
+        ),
+        ("客户问怎么导入客户通讯录，帮助文档看不懂", "zh", "怎么导入客户通讯录，帮助文档看不懂？"),
+    ],
+)
+def test_drafts_name_no_customer_and_leave_nothing_half_said(note, language, question):
+    assert customer_question(note, language) == question
