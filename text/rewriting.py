@@ -171,10 +171,10 @@ _ZH_ORGANISATION = re.compile(
 )
 #: The same in brackets of its own: （仁和诊所）.
 _ZH_BRACKETED_ORGANISATION = re.compile(rf"[（(]{_HAN}{{2,12}}?(?:{_ZH_ORGANISATION_KINDS})[)）]")
-#: A street address (改派到中山路149号, 需要改成张江路236号): where one parcel goes.
-_ZH_STREET = re.compile(
-    rf"(?<=[到为成在：:，,])\s*{_HAN}{{1,6}}?(?:路|街|道|巷|弄|大道)\d+号(?:{_HAN}{{0,6}}\d+(?:室|号楼|栋|单元))*"
-)
+#: An address records.identifiers hid ("rerouted to [address], Austin", 改派到[地址]): the sentence still asks
+#: something (whether it can go elsewhere), so the placeholder becomes "another address" instead of taking the
+#: whole clause with it as a case detail.
+_ADDRESS_PLACEHOLDER = re.compile(r"\[address\](?:,\s*[A-Z][a-z]+(?: [A-Z][a-z]+)*){0,2}|\[地址\]")
 #: The order placed on a date that went: 下的订单DD2026… → 下的订单 (the number alone goes).
 _ZH_PLACED_ORDER = re.compile(r"(下|买|付款)的(订单)号?\s*[:：#]?\s*(?:DD\d{6,}|[A-Z]{2,5}\d{6,})")
 #: What an agent writes when the customer asked nothing one could answer: no question is left.
@@ -305,16 +305,9 @@ _EN_HOLES = (
     ),
     (re.compile(rf"\bwith {_EN_MONEY}(?= in\b)"), "with money"),
     (re.compile(rf",?\s\b(?:of|for) {_EN_MONEY}"), ""),
-    # A phone or card told by its last digits, and a street address, name one customer.
+    # A phone or card told by its last digits names one customer.
     (re.compile(r"\bthe one ending (?:in )?\d{2,4}\b"), "the old one"),
     (re.compile(r"(?:,?\s*\bcard)?,?\s*\bending (?:in )?\d{2,4}\b"), ""),
-    (
-        re.compile(
-            r"\b\d{1,5}[A-Za-z]? (?:[A-Z][a-z]+ ){1,3}(?:Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Drive|Dr|Way|Close|Court"
-            r"|Place|Boulevard|Blvd|Terrace|Crescent|Square|Row|Gardens)\b\.?(?:,\s*[A-Z][a-z]+(?: [A-Z][a-z]+)*)*"
-        ),
-        "another address",
-    ),
     (
         re.compile(
             rf"\b(the|my|our) {_EN_MONEY}(?![\d,.])(?=\s*(?:[,.;:!?)]|$)|\s(?:back|now|refunded|returned|credited"
@@ -370,7 +363,6 @@ def _drop_case_details(text: str) -> str:
     text = _ORGANISATION_BRACKET.sub(r"\1", _ZH_ORDER_OBJECT.sub(r"\1\2", text))
     text = _ZH_PLACED_ORDER.sub(r"\1的\2", text)
     text = _ZH_ORGANISATION.sub(_our_organisation, _ZH_BRACKETED_ORGANISATION.sub("", text))
-    text = _ZH_STREET.sub("新地址", text)
     text = _ZH_STAFF_CODE.sub("", text)
     text = _BRACKETED.sub(lambda m: "" if _names_a_case(m.group()) or re.search(r"\d", m.group()) else m.group(), text)
     for pattern in (_CARRIED_REFERENCE, _COMPANY, _DATED, _AMOUNT, _MODEL_CODE):
@@ -448,6 +440,9 @@ def customer_question(
     # A customer named in the note is the customer: "[name] of [address] says the refund …" asks what
     # "Customer says the refund …" asks (the placeholder would make the clause name a case).
     text = _NAMED_CUSTOMER.sub(lambda match: "客户" if match.group(1) == "姓名" else "Customer", text)
+    text = _ADDRESS_PLACEHOLDER.sub(
+        lambda match: "另一个地址" if match.group() == "[地址]" else "another address", text
+    )
     if chinese:
         return _chinese_question(text, names, whole=whole)
     return _english_question(text, names, whole=whole)

