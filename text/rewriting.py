@@ -305,6 +305,8 @@ _EN_HOLES = (
     ),
     (re.compile(rf"\bwith {_EN_MONEY}(?= in\b)"), "with money"),
     (re.compile(rf",?\s\b(?:of|for) {_EN_MONEY}"), ""),
+    # "the code never reaches +44 7032 524050": it never arrives.
+    (re.compile(r"\bnever (?:reaches|gets to) \+?\d[\d\s-]{6,}\d"), "never arrives"),
     # A phone or card told by its last digits names one customer.
     (re.compile(r"\bthe one ending (?:in )?\d{2,4}\b"), "the old one"),
     (re.compile(r"(?:,?\s*\bcard)?,?\s*\bending (?:in )?\d{2,4}\b"), ""),
@@ -591,7 +593,9 @@ def _english_question(text: str, names: Sequence[str], *, whole: bool = False) -
         clause = _EN_I_AM_UPSET.sub("", clause)
         if clause.startswith("I ") and not whole:
             clause = _EN_JOINED_THIRD_PERSON.sub(_en_joined_first_person, clause)
-            clause = re.sub(r"\band has (been|not|never)\b", r"and have \1", clause)
+            clause = re.sub(
+                r"\band has (been|not|never|lost|had|got|made|paid|sent|spent|[a-z]+ed)\b", r"and have \1", clause
+            )
         clause = _EN_BARE_TAIL.sub("", clause)
         if len(clause.split()) >= 3:
             kept.append(clause)

@@ -539,6 +539,16 @@ def test_what_named_the_case_leaves_no_hole(note, language, question):
             "想了解绑定企业微信有没有数量限制，账号下有280条数据？",
         ),
         ("客户问怎么导入客户通讯录，帮助文档看不懂", "zh", "怎么导入客户通讯录，帮助文档看不懂？"),
+        (
+            "Store orders are not syncing; customer cannot ship today and has lost 3 sales.",
+            "en",
+            "Store orders are not syncing; I cannot ship today and have lost 3 sales",
+        ),
+        (
+            "Admin asks how to reset a sub-account password; the code never reaches +44 7032 524050.",
+            "en",
+            "Admin asks how to reset a sub-account password; the code never arrives",
+        ),
     ],
 )
 def test_drafts_name_no_customer_and_leave_nothing_half_said(note, language, question):
