@@ -203,11 +203,17 @@ _ZH_REMNANTS = (
     (re.compile(r"到?版本(?=后|以后|之后)"), ""),
     (re.compile(r"^版本(?=\S)"), ""),
     (re.compile(r"^提示(?:错误码?)?$"), ""),
-    (re.compile(r"从(?=改|换)|(?<=一笔)的|(?<=一单)的|把(?=改|换)"), ""),
+    # 多收了140元的服务费 without its amount: 多收了服务费.
+    (re.compile(r"从(?=改|换)|(?<=一笔)的|(?<=一单)的|把(?=改|换)|(?<=[收扣付退]了)的"), ""),
     (re.compile(r"时提示(?:错误码?)?$"), "时报错"),
     (re.compile(r"提示(?:错误码?)?$"), "提示错误"),
 )
 _ZH_DANGLING_END = re.compile(r"(?:是|为|的是|在)$")
+#: A single noun phrase naming information, not a problem (客服岗位的招聘信息, 会员的退款政策).
+_ZH_ENQUIRY = re.compile(
+    rf"^{_HAN}[^，,]{{0,14}}的{_HAN}{{0,4}}?(?:招聘信息|信息|政策|规则|流程|标准|条件|要求|方式|渠道|营业时间|时间|价格|费用|收费标准|范围"
+    r"|安排|活动|规定|办法)$"
+)
 _ZH_CLAUSE = re.compile(r"[，,；;。！!]")
 _ZH_QUESTION = re.compile(
     r"[？?]$|吗$|呢$|怎么|如何|为什么|为啥|能不能|可不可以|是否|多久|哪里|哪儿|什么|(?<!好)几天|怎样|咋|有没有|是不是"
@@ -493,7 +499,8 @@ def _chinese_question(text: str, names: Sequence[str], *, whole: bool = False) -
         if len(re.findall(_HAN, clause)) < 2 or _names_a_case(clause, names):
             continue
         clause = _ZH_REPORTING.sub("", clause.replace("客户的", "我的", 1) if clause.startswith("客户的") else clause)
-        clause = re.sub(r"^(?:他|她|对方|称|说|表示|反映|问|的|上的)(?=\S)", "", clause)
+        # The reporting verb goes, not the word it starts: 说话不耐烦, 问题没解决, 称呼 stay.
+        clause = re.sub(r"^(?:他|她|对方|称(?!呼|号)|说(?!话|明)|表示|反映|问(?!题|卷)|的|上的)(?=\S)", "", clause)
         if _ZH_DETAIL.match(clause) or _ZH_BARE_DETAIL.match(clause):
             continue
         clause = re.sub(r"^是(?=我们|\S{2,}的)", "我是", clause)  # 客户是X公司的管理员 → 我是…的管理员
@@ -524,7 +531,12 @@ def _chinese_question(text: str, names: Sequence[str], *, whole: bool = False) -
     if not question:
         return ""
     question = question.rstrip("？?。.！!")
-    return f"{question}？" if _ZH_QUESTION.search(question) else f"{question}，怎么办？"
+    if _ZH_QUESTION.search(question):
+        return f"{question}？"
+    # An enquiry about a thing asks nothing to be fixed: 客服岗位的招聘信息 → 想了解客服岗位的招聘信息.
+    if _ZH_ENQUIRY.match(question):
+        return f"想了解{question}"
+    return f"{question}，怎么办？"
 
 
 #: How long and how often, in one case ("for 9 days", "tried 3 times", "7 days later"): the question is the same

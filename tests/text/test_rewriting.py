@@ -549,6 +549,14 @@ def test_what_named_the_case_leaves_no_hole(note, language, question):
             "en",
             "Admin asks how to reset a sub-account password; the code never arrives",
         ),
+        ("客户来电询问客服岗位的招聘信息", "zh", "想了解客服岗位的招聘信息"),
+        ("客户投诉工号B01的客服态度差，说话不耐烦还挂了电话", "zh", "客服态度差，说话不耐烦还挂了电话，怎么办？"),
+        (
+            "客户说在线客服复制粘贴模板回复，问题没解决就结束会话",
+            "zh",
+            "在线客服复制粘贴模板回复，问题没解决就结束会话，怎么办？",
+        ),
+        ("客户称订单DD202608092638结算时多收了140元的服务费", "zh", "结算时多收了服务费，怎么办？"),
     ],
 )
 def test_drafts_name_no_customer_and_leave_nothing_half_said(note, language, question):
