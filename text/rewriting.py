@@ -54,9 +54,15 @@ _AMOUNT = re.compile(
 #: Model and version codes (K87, Note 13, iPhone 15, 5.9.2, P600) name one product, not a question.
 _MODEL_CODE = re.compile(
     r"(?<![A-Za-z0-9-])(?:(?:[A-Z]+-)?[A-Za-z]*[A-Z][A-Za-z]*\d+[A-Za-z\d]*(?:-[A-Za-z\d]+)*|[A-Z]{2,}-\d+|[A-Z]{2,}(?:_[A-Z]+)+|\d+(?:\.\d+)+"
-    r"|(?:iPhone|iPad|iOS|Android|Galaxy|Note|Mate|Reno|Magic|Pixel|OnePlus|Redmi|Nova|Pura)\s?\d+[A-Za-z]*"
+    r"|(?:iPhone|iPad|Galaxy|Note|Mate|Reno|Magic|Pixel|OnePlus|Redmi|Nova|Pura)\s?\d+(?:\.\d+)*[A-Za-z]*"
     rf"|(?<={_HAN})\s?(?!App)[A-Z][A-Za-z]*\s\d+(?:\.\d+)*[A-Za-z]*)"
     r"(?![A-Za-z0-9])"
+)
+#: A system's version names one device; the system may matter ("runs iOS 18.1" → "runs iOS"), but what one updated
+#: to is the update ("updating to Android 14" → "updating", 升级HarmonyOS 4.2后 → 升级后).
+_OS_VERSION = re.compile(
+    r"(?P<update>(?:(?<=updating)|(?<=upgrading))\s+to\s+|(?<=升级)到?|(?<=更新)到?)?"
+    r"(?<![A-Za-z])(?P<system>iOS|iPadOS|Android|HarmonyOS|Windows|macOS)\s?\d+(?:\.\d+)*(?![\d.])"
 )
 #: A preposition or article left with nothing after it once a detail went ("crashes on with 5.9.1" → "crashes").
 _DANGLING = re.compile(
@@ -373,6 +379,7 @@ def _drop_case_details(text: str) -> str:
     text = _ZH_ORGANISATION.sub(_our_organisation, _ZH_BRACKETED_ORGANISATION.sub("", text))
     text = _ZH_STAFF_CODE.sub("", text)
     text = _BRACKETED.sub(lambda m: "" if _names_a_case(m.group()) or re.search(r"\d", m.group()) else m.group(), text)
+    text = _OS_VERSION.sub(_without_os_version, text)
     for pattern in (_CARRIED_REFERENCE, _COMPANY, _DATED, _AMOUNT, _MODEL_CODE):
         text = pattern.sub(" ", text)
     return text
@@ -384,6 +391,13 @@ def _our_organisation(match: re.Match) -> str:
     if not match["of"]:
         return ""
     return "我们公司的" if match["kind"].endswith("公司") or match["kind"] == "集团" else "我们单位的"
+
+
+def _without_os_version(match: re.Match) -> str:
+    """The system without its version; what one updated to goes whole ("after updating, the app …")."""
+    if match["update"] is None:
+        return match["system"]
+    return ", " if "to" in match["update"] else ""
 
 
 def _names_a_case(text: str, names: Sequence[str] = ()) -> bool:
@@ -619,7 +633,7 @@ def _english_question(text: str, names: Sequence[str], *, whole: bool = False) -
     if whole:
         return "; ".join(kept)
     question = "; ".join(kept).replace("?;", ";")
-    question = question[0].upper() + question[1:]
+    question = _capital(question)
     # "a P600 air purifier" lost its model code: "an air purifier".
     question = re.sub(r"\b([Aa]) (?=(?:[aeiAEI]|[oO](?!ne))[A-Za-z])", r"\1n ", question)
     question = question.rstrip("?.! ")
@@ -763,7 +777,8 @@ def _en_gerund_base(word: str) -> str:
 
 
 def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    # iPad, iOS and eBay keep their lower-case first letter.
+    return text if re.match(r"[a-z][A-Z]", text) else text[:1].upper() + text[1:]
 
 
 _ZH_DONE = re.compile(
@@ -906,6 +921,7 @@ def answer_steps(resolution: str, language: str = "zh") -> tuple[list[str], list
             if len(clause.split()) < 2 and not condition:
                 continue  # little but an amount was said ("$89.99 refunded")
             clause = re.sub(r"\bthe customer's\b|\bcustomer's\b", "your", clause, flags=re.I)
+            clause = _EN_ORGANISATION.sub("your company", clause)
             clause = _en_customer_step(re.sub(r"\b(?:the )?customer\b", "you", clause, flags=re.I))
             if condition:
                 clause, condition = f"{condition}: {clause[:1].lower()}{clause[1:]}", ""

@@ -557,7 +557,31 @@ def test_what_named_the_case_leaves_no_hole(note, language, question):
             "在线客服复制粘贴模板回复，问题没解决就结束会话，怎么办？",
         ),
         ("客户称订单DD202608092638结算时多收了140元的服务费", "zh", "结算时多收了服务费，怎么办？"),
+        (
+            "After updating iPad Air to iPadOS 17.5 the app (5.9.0) shows a white screen and then closes.",
+            "en",
+            "After updating, the app shows a white screen and then closes",
+        ),
+        ("客户的华为手机升级HarmonyOS 4.2后App启动白屏然后闪退", "zh", "我的手机升级后App启动白屏然后闪退，怎么办？"),
     ],
 )
 def test_drafts_name_no_customer_and_leave_nothing_half_said(note, language, question):
     assert customer_question(note, language) == question
+
+
+@pytest.mark.parametrize(
+    ("resolution", "step"),
+    [
+        (
+            "Device runs iOS 18.1, which the new app no longer supports.",
+            "Device runs iOS, which the new app no longer supports",
+        ),
+        (
+            "iPad Air runs a customised OS that Engineering does not support yet.",
+            "iPad Air runs a customised OS that Engineering does not support yet",
+        ),
+        ("Old invoice voided and reissued to Lumen Analytics.", "Old invoice voided and reissued to your company"),
+    ],
+)
+def test_english_steps_keep_the_system_not_its_version_nor_the_company(resolution, step):
+    assert answer_steps(resolution, "en")[0] == [step]
