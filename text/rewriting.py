@@ -596,6 +596,9 @@ def _english_question(text: str, names: Sequence[str], *, whole: bool = False) -
             clause, asked = _EN_ASKS_US_TO.sub("can you ", clause), True
         elif _EN_ASKS.match(clause):
             clause, asked = _EN_ASKS.sub("", clause), True
+            if clause.lower().startswith("about ") and not _EN_VAGUE.match(f"asked {clause}".strip(" ?.!")):
+                # "Customer asked about support jobs" asks for information: "I would like to know about …".
+                clause, asked = f"I would like to know {clause}", False
         # Either may stand first: "Customer says this was reported before: …", "Contact #2 - customer says …".
         for _ in range(2):
             clause = _EN_PREFIX.sub("", _EN_SAYS.sub("", clause))

@@ -563,6 +563,7 @@ def test_what_named_the_case_leaves_no_hole(note, language, question):
             "After updating, the app shows a white screen and then closes",
         ),
         ("客户的华为手机升级HarmonyOS 4.2后App启动白屏然后闪退", "zh", "我的手机升级后App启动白屏然后闪退，怎么办？"),
+        ("Customer asked about support jobs in Austin.", "en", "I would like to know about support jobs in Austin"),
     ],
 )
 def test_drafts_name_no_customer_and_leave_nothing_half_said(note, language, question):
