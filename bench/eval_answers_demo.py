@@ -15,7 +15,6 @@ import argparse
 import random
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,24 +55,16 @@ def main() -> None:
     args = parser.parse_args()
 
     import sqlalchemy as sa
-    from flask_migrate import upgrade
 
-    from demo.seed import seed_demo
+    from bench.demo_app import seeded_demo
     from records.db import db
     from records.models import Record
     from text.rewriting import answer_steps
-    from web import create_app
 
-    with tempfile.TemporaryDirectory() as instance:
-        app = create_app({"TESTING": True, "INSTANCE_PATH": instance})
-        with app.app_context():
-            upgrade()
-            seed_demo(count=2400)
-            resolutions = sorted(
-                {text for text in db.session.scalars(sa.select(Record.resolution)) if text and text.strip()}
-            )
-            db.session.remove()
-            db.engine.dispose()
+    with seeded_demo():
+        resolutions = sorted(
+            {text for text in db.session.scalars(sa.select(Record.resolution)) if text and text.strip()}
+        )
     chinese = [text for text in resolutions if re.search(r"[\u4e00-\u9fff]", text)]
     english = [text for text in resolutions if text not in set(chinese)]
     for name, texts, language, outcome in (

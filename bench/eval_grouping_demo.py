@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -44,39 +43,32 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=2400)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
-    from demo.seed import seed_demo
+    from bench.demo_app import seeded_demo
     from kb import clustering
     from kb import proposal_engine as engine
     from text.embeddings import ENGLISH, cached_vectors, get_readers
-    from web import create_app
 
-    with tempfile.TemporaryDirectory() as instance:
-        app = create_app({"TESTING": True, "INSTANCE_PATH": instance, "EMBEDDINGS_ENABLED": True})
-        with app.app_context():
-            upgrade()
-            seed_demo(count=args.records)
-            evidence = [item for item in engine.load_evidence() if item.language.value == "en"]
-            embedder = get_readers().embedder(ENGLISH)
-            questions = cached_vectors(embedder, [item.question for item in evidence])
-            resolutions = cached_vectors(embedder, [item.resolution for item in evidence])
-            truth = [f"{item.category}/{item.subcategory}" for item in evidence]
-            categories = [engine.category_key(item) for item in evidence]
-            minimum = engine.PROPOSAL_MIN_RECORDS
-            print(f"{len(evidence)} English resolved records, {len(set(truth))} topics; shipped resolution weight "
-                  f"{engine.RESOLUTION_WEIGHT}, category weight {engine.CATEGORY_WEIGHT}\n")  # fmt: skip
-            print("| resolution weight | " + " | ".join(f"category {w}: NMI / ARI / groups" for w in CATEGORY_WEIGHTS))
-            print("|---|" + "---|" * len(CATEGORY_WEIGHTS))
-            for weight in RESOLUTION_WEIGHTS:
-                distinct = resolutions - resolutions.mean(axis=0, keepdims=True)
-                basis = clustering.normalised(questions + weight * distinct)
-                cells = []
-                for category_weight in CATEGORY_WEIGHTS:
-                    labels = clustering.group(engine.with_categories(basis, categories, category_weight), minimum)
-                    nmi, ari, groups = scores(truth, np.asarray(labels), minimum)
-                    cells.append(f"{nmi:.1f} / {ari:.1f} / {groups}")
-                print(f"| {weight} | " + " | ".join(cells) + " |")
+    with seeded_demo(args.records, embeddings=True):
+        evidence = [item for item in engine.load_evidence() if item.language.value == "en"]
+        embedder = get_readers().embedder(ENGLISH)
+        questions = cached_vectors(embedder, [item.question for item in evidence])
+        resolutions = cached_vectors(embedder, [item.resolution for item in evidence])
+        truth = [f"{item.category}/{item.subcategory}" for item in evidence]
+        categories = [engine.category_key(item) for item in evidence]
+        minimum = engine.PROPOSAL_MIN_RECORDS
+        print(f"{len(evidence)} English resolved records, {len(set(truth))} topics; shipped resolution weight "
+              f"{engine.RESOLUTION_WEIGHT}, category weight {engine.CATEGORY_WEIGHT}\n")  # fmt: skip
+        print("| resolution weight | " + " | ".join(f"category {w}: NMI / ARI / groups" for w in CATEGORY_WEIGHTS))
+        print("|---|" + "---|" * len(CATEGORY_WEIGHTS))
+        for weight in RESOLUTION_WEIGHTS:
+            distinct = resolutions - resolutions.mean(axis=0, keepdims=True)
+            basis = clustering.normalised(questions + weight * distinct)
+            cells = []
+            for category_weight in CATEGORY_WEIGHTS:
+                labels = clustering.group(engine.with_categories(basis, categories, category_weight), minimum)
+                nmi, ari, groups = scores(truth, np.asarray(labels), minimum)
+                cells.append(f"{nmi:.1f} / {ari:.1f} / {groups}")
+            print(f"| {weight} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -52,47 +51,41 @@ def main() -> None:
     args = parser.parse_args()
 
     import sqlalchemy as sa
-    from flask_migrate import upgrade
 
-    from demo.seed import seed_demo
+    from bench.demo_app import seeded_demo
     from kb.drafting import evidence_texts
     from records.db import db
     from records.models import Customer, Record
-    from web import create_app
 
-    with tempfile.TemporaryDirectory() as instance:
-        app = create_app({"TESTING": True, "INSTANCE_PATH": instance})
-        with app.app_context():
-            upgrade()
-            seed_demo(count=2400)
-            rows = db.session.execute(
-                sa.select(Record.problem_description, Record.language, Customer.name, Customer.company).join(
-                    Customer, Customer.id == Record.customer_id
-                )
-            ).all()
-            seen: dict[tuple[str, str], str] = {}
-            for problem, language, name, company in rows:
-                key = (language, problem)
-                if key not in seen:
-                    names = (name,) if name and len(name) >= 2 else ()
-                    seen[key] = evidence_texts(problem, None, "", language, names, (company or "",))[1]
-            for language, lint in (("en", ENGLISH_LINT), ("zh", CHINESE_LINT)):
-                questions = [question for (lang, _), question in seen.items() if lang == language]
-                asked = [question for question in questions if question]
-                flagged: Counter = Counter()
-                examples: dict[str, list[str]] = {}
-                for question in asked:
-                    for check, pattern in lint.items():
-                        if pattern.search(question):
-                            flagged[check] += 1
-                            examples.setdefault(check, []).append(question)
-                every = sum(1 for question in asked if any(p.search(question) for p in lint.values()))
-                print(f"{language}: {len(questions)} distinct problems, {len(asked)} give a question; "
-                      f"{every} ({100 * every / max(len(asked), 1):.1f} %) flagged")  # fmt: skip
-                for check in lint:
-                    print(f"  {check:<40} {flagged[check]}")
-                    for example in examples.get(check, [])[: args.examples]:
-                        print(f"      {example}")
+    with seeded_demo():
+        rows = db.session.execute(
+            sa.select(Record.problem_description, Record.language, Customer.name, Customer.company).join(
+                Customer, Customer.id == Record.customer_id
+            )
+        ).all()
+        seen: dict[tuple[str, str], str] = {}
+        for problem, language, name, company in rows:
+            key = (language, problem)
+            if key not in seen:
+                names = (name,) if name and len(name) >= 2 else ()
+                seen[key] = evidence_texts(problem, None, "", language, names, (company or "",))[1]
+        for language, lint in (("en", ENGLISH_LINT), ("zh", CHINESE_LINT)):
+            questions = [question for (lang, _), question in seen.items() if lang == language]
+            asked = [question for question in questions if question]
+            flagged: Counter = Counter()
+            examples: dict[str, list[str]] = {}
+            for question in asked:
+                for check, pattern in lint.items():
+                    if pattern.search(question):
+                        flagged[check] += 1
+                        examples.setdefault(check, []).append(question)
+            every = sum(1 for question in asked if any(p.search(question) for p in lint.values()))
+            print(f"{language}: {len(questions)} distinct problems, {len(asked)} give a question; "
+                  f"{every} ({100 * every / max(len(asked), 1):.1f} %) flagged")  # fmt: skip
+            for check in lint:
+                print(f"  {check:<40} {flagged[check]}")
+                for example in examples.get(check, [])[: args.examples]:
+                    print(f"      {example}")
 
 
 if __name__ == "__main__":
