@@ -45,7 +45,7 @@ def main() -> None:
     from kb import proposal_engine as engine
     from kb.models import Article
     from records.db import db, read_session
-    from text.conditions import agreement, stated_by_any
+    from text.conditions import agreement, stated_by_any, stated_by_most
     from text.embeddings import cached_vectors
     from web import create_app
 
@@ -100,7 +100,7 @@ def main() -> None:
                     own.append(best.get(truth[0], -1.0))
                     other.append(max(value for owner, value in best.items() if owner != truth[0]))
                     cohesion.append(group.cohesion)
-                    sides = engine.group_sides([evidence[row].question for row in group.rows])
+                    sides = stated_by_most([evidence[row].question for row in group.rows])
                     kept = {owner: value for owner, value in best.items() if agreement(sides, sides_of[owner]) >= 0}
                     own_sided.append(kept.get(truth[0], -1.0))
                     other_sided.append(max((value for owner, value in kept.items() if owner != truth[0]), default=-1.0))

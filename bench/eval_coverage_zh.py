@@ -38,8 +38,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     data = json.loads(parser.parse_args().data.read_text(encoding="utf-8"))
     from kb.clustering import normalised
-    from kb.proposal_engine import CHINESE_COVER_CAP, CHINESE_COVER_FLOOR, CHINESE_COVER_MARGIN, group_sides
-    from text.conditions import agreement, stated_by_any
+    from kb.proposal_engine import CHINESE_COVER_CAP, CHINESE_COVER_FLOOR, CHINESE_COVER_MARGIN
+    from text.conditions import agreement, stated_by_any, stated_by_most
     from text.embeddings import get_readers
     from web import create_app
 
@@ -62,7 +62,7 @@ def main() -> None:
             # Articles whose questions state only the other side of a condition most of a group states.
             sides_of = {a["id"]: stated_by_any([a["title"], *a["alt_questions"]]) for a in data["articles"]}
             against = {
-                article: np.array([agreement(group_sides(texts), sides_of[owner]) < 0 for owner in owners])
+                article: np.array([agreement(stated_by_most(texts), sides_of[owner]) < 0 for owner in owners])
                 for article, texts in by_article.items()
             }
 

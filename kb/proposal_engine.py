@@ -54,7 +54,7 @@ from records.enums import Language, Status
 from records.models import Customer, Record, User
 from records.timeutil import utcnow
 from text.analysis import iter_terms
-from text.conditions import agreement, stated, stated_by_any
+from text.conditions import agreement, stated_by_any, stated_by_most
 from text.embeddings import CHINESE, ENGLISH, Readers, cached_vectors, get_readers
 
 #: Fewest records a group needs to become a proposal. Zendesk's Content Cues wants 11 similar tickets; five resolved
@@ -306,8 +306,11 @@ def build_spaces(evidence: list[Evidence], progress: Progress = _noop) -> tuple[
     resolution_weight = float(setting("PROPOSAL_RESOLUTION_WEIGHT", RESOLUTION_WEIGHT))
     with_resolutions = {ENGLISH} & set(rows) if resolution_weight > 0 else set()
     encode_seconds = 0.0
-    to_encode = sum(len(positions) * (2 if space in with_resolutions else 1) for space, positions in rows.items())
-    to_encode -= len(rows.get(LEXICAL, ()))
+    to_encode = sum(
+        len(positions) * (2 if space in with_resolutions else 1)
+        for space, positions in rows.items()
+        if space != LEXICAL
+    )
     done = 0
 
     def advance(count: int) -> None:
@@ -446,6 +449,8 @@ def mark_coverage(
     for article_id, text in questions:
         by_article[article_id].append(text)
     article_sides = {article_id: stated_by_any(texts) for article_id, texts in by_article.items()}
+    # Each space's row of a record, for the members' vote (_voted_article): made once, not per group.
+    positions = {space: {row: index for index, row in enumerate(rows)} for space, rows in spaces.rows.items()}
     for item in groups:
         votes = Counter(article for row in item.rows for article in links.get(evidence[row].record_id, ()))
         if votes:
@@ -462,7 +467,7 @@ def mark_coverage(
                     # An article whose questions state only the other side of a condition most of the group states
                     # answers a neighbouring question (已经发货了还能改地址吗 for 还没发货 想改地址): e5 hardly
                     # reads it, text.conditions does.
-                    sides = group_sides([evidence[row].question for row in item.rows])
+                    sides = stated_by_most([evidence[row].question for row in item.rows])
                     if sides:
                         against = [agreement(sides, article_sides.get(int(owner), {})) < 0 for owner in owners]
                         similarities = np.where(against, -np.inf, similarities)
@@ -470,32 +475,23 @@ def mark_coverage(
                     threshold = thresholds[item.space]
                 reaching = similarities >= threshold
                 if reaching.any():
-                    item.covered_by = _voted_article(item, spaces, matrix[reaching], owners[reaching])
+                    members = spaces.vectors[item.space][[positions[item.space][row] for row in item.rows]]
+                    item.covered_by = _voted_article(item.centre, members, matrix[reaching], owners[reaching])
 
 
-def _voted_article(item: Group, spaces: Spaces, matrix: np.ndarray, owners: np.ndarray) -> int:
+def _voted_article(centre: np.ndarray, members: np.ndarray, matrix: np.ndarray, owners: np.ndarray) -> int:
     """Of the articles whose questions (`matrix`, by `owners`) reach the threshold, the one most of the group's
-    members are nearest to. The centre of a large group can sit nearest to one stray question of another article (a
-    delivery-delay group of 125 records on the demo: 0.952 to 留言后承诺2小时回复… of 客服一直联系不上, 0.950 to its
-    own article), while its members, one by one, mostly pick their own article. Ties go to the article closest to
-    the centre."""
+    members (their vectors, `members`) are nearest to. The group's `centre` can sit nearest to one stray question of
+    another article (a delivery-delay group of 125 records on the demo: 0.952 to 留言后承诺2小时回复… of
+    客服一直联系不上, 0.950 to its own article), while its members, one by one, mostly pick their own article. Ties
+    go to the article closest to the centre."""
     closest: dict[int, float] = {}
-    for owner, similarity in zip(owners.tolist(), (matrix @ item.centre).tolist(), strict=True):
+    for owner, similarity in zip(owners.tolist(), (matrix @ centre).tolist(), strict=True):
         closest[int(owner)] = max(closest.get(int(owner), -1.0), similarity)
     votes: Counter = Counter()
     if len(closest) > 1:
-        position = {row: index for index, row in enumerate(spaces.rows[item.space])}
-        members = spaces.vectors[item.space][[position[row] for row in item.rows]]
         votes.update(int(owners[column]) for column in np.argmax(members @ matrix.T, axis=1))
     return max(closest, key=lambda owner: (votes[owner], closest[owner], -owner))
-
-
-def group_sides(texts: list[str]) -> dict[str, bool]:
-    """Per condition (text.conditions), the side more than half of a group's texts state."""
-    counts: Counter = Counter()
-    for text in texts:
-        counts.update(stated(text).items())
-    return {name: side for (name, side), count in counts.items() if count > len(texts) / 2}
 
 
 # ---------------------------------------------------------------------------------------------------------------

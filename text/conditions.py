@@ -13,7 +13,8 @@ Only the title and other questions of an article are read for its side: its body
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from text.analysis import normalise
@@ -71,6 +72,14 @@ def stated_by_any(texts: Iterable[str]) -> dict[str, frozenset[bool]]:
         for name, side in stated(text).items():
             sides.setdefault(name, set()).add(side)
     return {name: frozenset(found) for name, found in sides.items()}
+
+
+def stated_by_most(texts: Sequence[str]) -> dict[str, bool]:
+    """Per condition, the side more than half of the texts state (a group of records asking one question)."""
+    counts: Counter = Counter()
+    for text in texts:
+        counts.update(stated(text).items())
+    return {name: side for (name, side), count in counts.items() if count > len(texts) / 2}
 
 
 def agreement(query: dict[str, bool], article: dict[str, frozenset[bool]]) -> int:

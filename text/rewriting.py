@@ -70,13 +70,14 @@ _DANGLING = re.compile(
     r"|(?<![Ll]ogged )(?<![Ss]igned )(?<![Ll]og )(?<![Ss]ign )(?<![Ll]ogging )(?<![Ss]igning )(?<![Cc]heck )in)\s+"
     r"(?=(?:and|with|on|of|for|at|in|is|was|has|have|had|from|sent|to)\b|[,;:.]|$)"
 )
+#: An order, tracking or ticket number (DD2026…, 1Z…, SF…, a long run of digits).
+_REFERENCE = r"(?:DD\d{6,}|1Z[0-9A-Z]{10,}|[A-Z]{2,5}\d{6,}[A-Z]{0,3}|\d{7,})"
 #: An identifier with the words that carry it ("订单DD2026…", "for order DD2026…", "单号SF…") goes as a whole.
 _CARRIED_REFERENCE = re.compile(
     r"(?:(?:of|for|on|from|about|with)\s+)?(?:为|在|从|给|对|的)?"
     r"(?:订单号?|单号|快递单号|物流单号|运单号?|(?:the )?order(?: number)?|tracking(?: number)?|ticket)?"
     # "没收到订单DD2026…的取件码短信" → "没收到取件码短信": the 的 leaned on the number.
-    r"\s*[:：#]?\s*(?:DD\d{6,}|1Z[0-9A-Z]{10,}|[A-Z]{2,5}\d{6,}[A-Z]{0,3}|\d{7,})"
-    rf"(?:里|中|的(?={_HAN}))?"
+    rf"\s*[:：#]?\s*{_REFERENCE}(?:里|中|的(?={_HAN}))?"
     r"|工号\s*[A-Z]?\d+的?"
     r"|,?\s*card ending (?:in )?\d+|尾号\d+的?(?:卡|银行卡|信用卡)?"
     r"|\+?\d[\d\s-]*[*＊]{2,}[\d\s-]*\d*",  # a masked phone or card: 139****5678, +44 767***7980
@@ -284,7 +285,6 @@ _EN_ORDER_SUBJECT = re.compile(
     r"(?<![Bb]usiness )(?<![Cc]ompany )\b[Oo]rder (?:number )?(?:DD\d{6,}|[A-Z]{2,5}\d{6,})(?:\s*\([^()]*\))?"
     r"(?=\s+(?:is|was|has|hasn't|had|still|did|does|be|shows|arrived|got)\b)"
 )
-_EN_REFERENCE = r"(?:DD\d{6,}|1Z[0-9A-Z]{10,}|[A-Z]{2,5}\d{6,}[A-Z]{0,3}|\d{7,})"
 _EN_MONEY = r"[$€£]\d[\d,]*(?:\.\d+)?"
 _EN_STAFF = r"(agent|rep|representative|advisor|adviser|operator|courier|driver|technician)"
 #: Words after which an order or tracking number is what the sentence acts on or asks about ("wants order DD…
@@ -302,14 +302,14 @@ _EN_HOLES = (
         re.compile(
             rf"\b((?:an?|the|this|that|my|one|another)(?: single| second| new| previous| last| first| recent)?)"
             r" (order|parcel|package|shipment) (?:number |no\.? |#)?"
-            rf"{_EN_REFERENCE}(?:\s*\([^()]*\))?",
+            rf"{_REFERENCE}(?:\s*\([^()]*\))?",
             re.I,
         ),
         r"\1 \2",
     ),
-    (re.compile(rf"\b({_EN_NAMES_THE_ORDER}) [Oo]rder (?:number )?{_EN_REFERENCE}(?:\s*\([^()]*\))?"), r"\1 the order"),
-    (re.compile(rf"^[Oo]rder (?:number )?{_EN_REFERENCE}(?:\s*\([^()]*\))?(?= [a-z])"), "The order"),
-    (re.compile(rf"\b({_EN_NAMES_THE_ORDER}) [Tt]racking (?:number |no\.? )?{_EN_REFERENCE}"), r"\1 the parcel"),
+    (re.compile(rf"\b({_EN_NAMES_THE_ORDER}) [Oo]rder (?:number )?{_REFERENCE}(?:\s*\([^()]*\))?"), r"\1 the order"),
+    (re.compile(rf"^[Oo]rder (?:number )?{_REFERENCE}(?:\s*\([^()]*\))?(?= [a-z])"), "The order"),
+    (re.compile(rf"\b({_EN_NAMES_THE_ORDER}) [Tt]racking (?:number |no\.? )?{_REFERENCE}"), r"\1 the parcel"),
     # "asks why the parcel has shown …" is asked as "Why has the parcel shown …?"
     (
         re.compile(r"^(?:the )?customer asks why the (order|parcel) (has|is|was|hasn't|isn't|wasn't)\b", re.I),
@@ -342,7 +342,6 @@ _EN_HOLES = (
 )
 #: What is left after a colon once its amounts went ("Only part of the money came back: paid, received").
 _EN_BARE_TAIL = re.compile(r":\s*(?:(?:[a-z]+ed|paid|sent|got|spent|took|lost)(?:,\s*|\s+and\s+|$))+$")
-#: "The customer asks us to X": a request of us ("Can you delete the account…?").
 #: A clause that starts with what the customer does, its subject left out by the agent.
 _EN_NO_SUBJECT = re.compile(
     r"^(?P<adverb>(?:[Aa]lready|[Aa]lso|[Ss]till|[Nn]ow) )?(?P<verb>[Ww]ants|[Nn]eeds|[Aa]sks|[Hh]as|[Ss]ays|[Gg]ets"
@@ -355,6 +354,7 @@ def _en_with_subject(match: re.Match) -> str:
     return f"I {(match['adverb'] or '').lower()}{_EN_FIRST_PERSON.get(verb, verb[:-1])}"
 
 
+#: "The customer asks us to X": a request of us ("Can you delete the account…?").
 _EN_ASKS_US_TO = re.compile(r"^(?:the )?customer (?:asks|asked|is asking) us to\s+", re.I)
 #: "The customer" as the agent writes of the asker; "customer contacts" and "customer service" are things.
 _EN_CUSTOMER = re.compile(

@@ -63,7 +63,7 @@ def test_the_title_is_the_question_not_the_customers_venting(questions, language
 
 
 def test_of_the_articles_reaching_the_threshold_the_members_choose():
-    from kb.proposal_engine import Group, Spaces, _voted_article
+    from kb.proposal_engine import _voted_article
 
     # Five members, four nearest to article 1's question, one to article 2's; the centre is nearest to article 2's
     # (a stray question that happens to sit between them).
@@ -74,8 +74,6 @@ def test_of_the_articles_reaching_the_threshold_the_members_choose():
     questions /= np.linalg.norm(questions, axis=1, keepdims=True)
     owners = np.array([1, 2])
     assert int(np.argmax(questions @ centre)) == 1  # the centre alone would choose article 2
-    item = Group(rows=[10, 11, 12, 13, 14], space="chinese", centre=centre)
-    spaces = Spaces(rows={"chinese": [10, 11, 12, 13, 14]}, vectors={"chinese": members}, lexical=None, readers=None)
-    assert _voted_article(item, spaces, questions, owners) == 1
+    assert _voted_article(centre, members, questions, owners) == 1
     # One article reaching the threshold is the choice, whatever the members say.
-    assert _voted_article(item, spaces, questions[1:], owners[1:]) == 2
+    assert _voted_article(centre, members, questions[1:], owners[1:]) == 2
